@@ -1,0 +1,39 @@
+# Two commands do everything on a fresh machine:
+#   make demo   build the site from the sample records and serve it on http://127.0.0.1:8000/
+#   make test   install what the tests need (Python packages, nginx, chromium) and run the whole suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+OUT ?= site
+
+.PHONY: demo build serve test system venv bench lint clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(VENV)/bin/bangfu build --out $(OUT)
+	$(VENV)/bin/bangfu serve --out $(OUT) --port $(PORT)
+
+build: venv
+	$(VENV)/bin/bangfu build --out $(OUT)
+
+system:
+	bash .ci/system-packages
+
+test: system venv
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check generator tests bench
+
+clean:
+	rm -rf $(OUT) .bangfu-cache

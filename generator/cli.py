@@ -1,0 +1,120 @@
+"""The `bangfu` command: a thin layer over the library, in Chinese."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from generator import __version__
+from generator.errors import BangfuError
+
+# Each module defines click commands and lists them in COMMANDS.
+COMMAND_MODULES = ("validate",)
+
+_CLICK_WORDS = {
+    "No such option": "没有这个选项",
+    "No such command": "没有这个命令",
+    "Missing argument": "缺少参数",
+    "Missing option": "缺少选项",
+    "Invalid value for": "值无效：",
+    "does not exist": "不存在",
+    "is not one of": "不是可选值之一",
+    "Got unexpected extra argument": "多余的参数",
+    "Got unexpected extra arguments": "多余的参数",
+    "requires an argument": "需要一个值",
+    "is not a valid integer": "不是有效的整数",
+    "is not a valid date": "不是有效的日期",
+    "Did you mean": "是不是",
+    "Option": "选项",
+    "Path": "路径",
+    "File": "文件",
+    "Directory": "目录",
+}
+
+
+def _zh(text: str) -> str:
+    for en, zh in sorted(_CLICK_WORDS.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(en, zh)
+    return text
+
+
+class _Formatter(click.HelpFormatter):
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args.replace("[OPTIONS]", "[选项]").replace("COMMAND", "命令").replace("[ARGS]...", "[参数]..."), "用法：")
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading({"Options": "选项", "Commands": "命令", "Arguments": "参数"}.get(heading, heading))
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class BangfuCommand(click.Command):
+    """A command whose help and errors are in Chinese."""
+
+    context_class = _Context
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+
+class BangfuGroup(BangfuCommand, click.Group):
+    command_class = BangfuCommand
+
+
+@click.group(cls=BangfuGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", message="bangfu %(version)s", help="显示版本并退出。")
+def cli() -> None:
+    """帮扶：困难职工档案的校验、审阅和内网站点生成。
+
+    \b
+    常用：
+      bangfu validate                 校验 records/ 下全部档案
+      bangfu explain records/460105/4601050001.yaml   查看困难类别的认定过程
+      bangfu build && bangfu serve    生成并在本机预览站点
+    """
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"generator.commands.{name}")
+        for command in module.COMMANDS:
+            if type(command) is click.Command:
+                command.__class__ = BangfuCommand
+            elif type(command) is click.Group:
+                command.__class__ = BangfuGroup
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: Chinese messages and exit codes 0 / 1 / 2, never a traceback."""
+    try:
+        code = cli.main(args=argv, prog_name="bangfu", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
+        sys.exit(0)
+    except click.UsageError as exc:
+        hint = f"\n运行 {exc.ctx.command_path} --help 查看用法。" if exc.ctx else ""
+        click.echo(f"用法错误：{_zh(exc.format_message())}{hint}", err=True)
+        sys.exit(2)
+    except BangfuError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("已取消。", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("已中断。", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

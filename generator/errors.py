@@ -1,0 +1,95 @@
+"""The problems a run collects and the few exceptions the library raises."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import click
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one place in one file, in the user's words."""
+
+    path: str
+    line: int | None
+    pointer: str = ""
+    field: str = ""
+    code: str = ""
+    message: str = ""
+    severity: str = ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_text(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        label = f" {self.field}" if self.field else ""
+        mark = "" if self.is_error else "（警告）"
+        return f"{where}:{label}: {mark}{self.message}"
+
+
+@dataclass
+class Problems:
+    """Collects problems; nothing stops at the first one."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.items.append(problem)
+
+    def extend(self, problems) -> None:
+        self.items.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if not p.is_error]
+
+    def sorted(self) -> list[Problem]:
+        return sorted(self.items, key=lambda p: (p.path, p.line or 0, p.pointer, p.code))
+
+
+class BangfuError(click.ClickException):
+    """Base error: the CLI prints its Chinese message and exits 1, never a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+    def format_message(self) -> str:
+        lines = [self.message] + [p.to_text() for p in self.problems]
+        return "\n".join(lines)
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.format_message()}", err=True, file=file)
+
+
+class RecordError(BangfuError):
+    """A record (or a settings file) cannot be read or is invalid."""
+
+
+class HistoryError(BangfuError):
+    """The git history cannot be read or is not what the archive expects."""
+
+
+class BuildError(BangfuError):
+    """The site could not be built; the previous output is left as it was."""
+
+
+class UsageError(BangfuError):
+    """The command was called wrongly (exit 2)."""
+
+    exit_code = 2

@@ -1,0 +1,293 @@
+"""Safe loading of household records: YAML must never lose data silently."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from generator.errors import ERROR, Problem, RecordError
+from generator.schema import label_path
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 20
+RECORD_DIR = "records"
+SETTINGS_DIR = "_settings"
+_PATH_RE = re.compile(r"^[1-9][0-9]{5}$")
+
+if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - packaging guard
+    raise ImportError("PyYAML 未带 libyaml（C 加速）：请安装带 libyaml 的 PyYAML（见 README）。")
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_CONSTRUCT = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class Record:
+    """One household as read from one file."""
+
+    path: str
+    data: dict
+    lines: dict[str, int]
+    blob: str
+    plain: dict[str, str] = field(default_factory=dict)  # pointer → source text of unquoted non-strings
+
+    @property
+    def county(self) -> str:
+        parts = self.path.split("/")
+        return parts[-2] if len(parts) >= 2 else ""
+
+    @property
+    def stem(self) -> str:
+        return self.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+
+    def line_of(self, pointer: str) -> int | None:
+        """The line of the nearest enclosing value that has one."""
+        while True:
+            if pointer in self.lines:
+                return self.lines[pointer]
+            if not pointer:
+                return None
+            pointer = pointer.rsplit("/", 1)[0]
+
+    def problem(self, pointer: str, code: str, message: str, severity: str = ERROR) -> Problem:
+        return Problem(self.path, self.line_of(pointer), pointer, label_path(pointer), code, message, severity)
+
+
+@dataclass
+class LoadResult:
+    records: list[Record]
+    problems: list[Problem]
+
+
+class _Rejected(Exception):
+    """A construct that records do not allow; carries line, pointer and message."""
+
+    def __init__(self, line: int | None, pointer: str, code: str, message: str):
+        super().__init__(message)
+        self.line, self.pointer, self.code, self.message = line, pointer, code, message
+
+
+def blob_id(data: bytes) -> str:
+    """The git blob id of these bytes (so caches agree with git)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def load_file(path: Path, root: Path) -> tuple[Record | None, list[Problem]]:
+    """Read one record; on any trap return None and located Chinese problems."""
+    rel = _relative(path, root)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{exc.strerror or exc}")]
+    return parse_bytes(raw, rel)
+
+
+def parse_bytes(raw: bytes, rel: str) -> tuple[Record | None, list[Problem]]:
+    """Parse the bytes of one record file named `rel`."""
+    try:
+        data, lines, plain = parse_yaml(raw)
+    except _Rejected as exc:
+        return None, [Problem(rel, exc.line, exc.pointer, label_path(exc.pointer), exc.code, exc.message)]
+    if not isinstance(data, dict):
+        return None, [Problem(rel, 1, "", "", "not-a-mapping", "档案应是“字段: 值”的映射，而不是列表或单个值。")]
+    return Record(rel, data, lines, blob_id(raw), plain), []
+
+
+def parse_yaml(raw: bytes) -> tuple[object, dict[str, int], dict[str, str]]:
+    """Decode and parse YAML bytes into plain data, a pointer→line map and unquoted source texts."""
+    if len(raw) > MAX_BYTES:
+        raise _Rejected(None, "", "too-large", f"文件太大（{len(raw):,} 字节，上限 1 MB），一户一个文件不应这么大。")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _Rejected(line, "", "bad-encoding", "文件不是 UTF-8 编码（可能用 GBK 保存了），请用 UTF-8 重新保存。") from None
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        raise _Rejected(1, "", "empty", "文件为空，没有任何字段。")
+    for number, line in enumerate(text.splitlines(), 1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            raise _Rejected(number, "", "tab", "该行用 Tab 缩进，YAML 只允许空格缩进，请把 Tab 换成空格。")
+    if "&" in text or "*" in text or "!" in text or "<<" in text:
+        _reject_anchors_and_tags(text)
+    loader = yaml.CSafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise _Rejected(line, "", "control-char", "文件中有不可见的控制字符，请删除（可用编辑器的“显示不可见字符”找到它）。") from None
+    except yaml.YAMLError as exc:
+        raise _Rejected(None, "", "yaml-syntax", f"YAML 格式错误：{exc}") from None
+    except RecursionError:
+        raise _Rejected(None, "", "too-deep", "嵌套层次太深，档案不应这样写。") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise _Rejected(1, "", "empty", "文件为空，没有任何字段。")
+    lines: dict[str, int] = {}
+    plain: dict[str, str] = {}
+    data = _build(node, "", lines, plain, set(), 0)
+    return data, lines, plain
+
+
+def _reject_anchors_and_tags(text: str) -> None:
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise _Rejected(line, "", "anchor", "档案中不允许使用锚点和别名（& 和 *）：请把内容直接写出来；若是文字，请加引号。")
+            if getattr(event, "tag", None) is not None:
+                raise _Rejected(line, "", "tag", f"档案中不允许使用 YAML 标签（{event.tag}）；若是文字，请加引号。")
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise _Rejected(line, "", "control-char", "文件中有不可见的控制字符，请删除。") from None
+
+
+_YAML_PROBLEMS = {
+    "found character that cannot start any token": "这里有不能开头的字符（如 Tab、@ 或 `），文字请加引号",
+    "mapping values are not allowed": "这里不能出现冒号“: ”，含冒号的文字请加引号",
+    "did not find expected ',' or ']'": "方括号列表没有闭合（缺少“]”或逗号）",
+    "did not find expected ',' or '}'": "花括号没有闭合（缺少“}”或逗号）",
+    "exceeded maximum nesting depth": "嵌套层次太深，档案不应这样写",
+    "could not find expected ':'": "缺少冒号“:”（字段名后要有“: ”）",
+    "found unexpected end of stream": "文件意外结束（可能被截断或引号没有闭合）",
+    "found unknown escape character": "双引号内有无效的转义字符（\\），请改用单引号",
+    "did not find expected key": "缩进不对齐或少了“- ”，找不到下一个字段",
+    "did not find expected '-' indicator": "列表缩进不对齐，找不到“- ”",
+    "expected a single document in the stream": "文件中只能有一份档案（不要用 --- 分隔多份）",
+    "found character '\\t' that cannot start any token": "这里有 Tab 字符，请改用空格",
+    "control characters are not allowed": "文件中有不可见的控制字符，请删除",
+}
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError) -> _Rejected:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    problem = exc.problem or ""
+    said = next((zh for en, zh in _YAML_PROBLEMS.items() if en in problem), None)
+    if said is None and "expected a single document" in (exc.context or ""):
+        said = _YAML_PROBLEMS["expected a single document in the stream"]
+    if said is None and "while scanning a quoted scalar" in (exc.context or ""):
+        said = "引号没有闭合（文件可能被截断）"
+    message = f"YAML 格式错误：{said}。" if said else f"YAML 格式错误（{problem or exc.context}）。"
+    return _Rejected(line, "", "yaml-syntax", message)
+
+
+def _build(node, pointer: str, lines: dict, plain: dict, seen: set, depth: int):
+    line = node.start_mark.line + 1
+    lines.setdefault(pointer, line)
+    if id(node) in seen:
+        raise _Rejected(line, pointer, "anchor", "档案中不允许使用别名（*）。")
+    seen.add(id(node))
+    if depth > MAX_DEPTH:
+        raise _Rejected(line, pointer, "too-deep", "嵌套层次太深，档案不应这样写。")
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != _MAP:
+            raise _Rejected(line, pointer, "tag", "不支持的 YAML 写法（标签或合并键 <<）。")
+        out: dict = {}
+        first_line: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Rejected(key_node.start_mark.line + 1, pointer, "bad-key", "字段名必须是简单的文字（不支持合并键 << 或复杂键）。")
+            key = key_node.value
+            key_line = key_node.start_mark.line + 1
+            child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
+            if key in out:
+                raise _Rejected(key_line, child, "duplicate-key",
+                                f"字段「{key}」重复（第 {first_line[key]} 行和第 {key_line} 行），YAML 只会保留后一个，请删去多余的一个。")
+            first_line[key] = key_line
+            lines[child] = key_line
+            out[key] = _build(value_node, child, lines, plain, seen, depth + 1)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            raise _Rejected(line, pointer, "tag", "不支持的 YAML 写法（标签）。")
+        return [_build(item, f"{pointer}/{i}", lines, plain, seen, depth + 1) for i, item in enumerate(node.value)]
+    return _scalar(node, pointer, line, plain)
+
+
+def _scalar(node, pointer: str, line: int, plain: dict):
+    tag, value = node.tag, node.value
+    if tag == _STR:
+        return value
+    if not node.style:
+        plain[pointer] = value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return _CONSTRUCT.bool_values[value.lower()]
+    if tag == _INT:
+        return _CONSTRUCT.construct_yaml_int(node)
+    if tag == _FLOAT:
+        number = _CONSTRUCT.construct_yaml_float(node)
+        if math.isnan(number) or math.isinf(number):
+            raise _Rejected(line, pointer, "bad-number", f"“{value}”不是有效的数字。")
+        return number
+    if tag == _TIMESTAMP:
+        stamp = _CONSTRUCT.construct_yaml_timestamp(node)
+        return stamp.isoformat() if isinstance(stamp, (dt.date, dt.datetime)) else value
+    raise _Rejected(line, pointer, "tag", f"不支持的 YAML 写法（{tag}）；若是文字，请加引号。")
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def record_paths(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Every household file under root/records, and problems for files that sit in the wrong place."""
+    base = root / RECORD_DIR
+    if not base.is_dir():
+        raise RecordError(f"找不到档案目录 {base}（应在档案库根目录下有 records/）。")
+    found: list[Path] = []
+    problems: list[Problem] = []
+    with os.scandir(base) as top:
+        for entry in sorted(top, key=lambda e: e.name):
+            rel = f"{RECORD_DIR}/{entry.name}"
+            if entry.name == SETTINGS_DIR or entry.name.startswith("."):
+                continue
+            if entry.is_dir() and _PATH_RE.match(entry.name):
+                with os.scandir(entry.path) as inner:
+                    for item in sorted(inner, key=lambda e: e.name):
+                        if item.name.endswith(".yaml") and item.is_file():
+                            found.append(Path(item.path))
+                        elif not item.name.startswith("."):
+                            problems.append(Problem(f"{rel}/{item.name}", None, "", "", "stray-file",
+                                                    "档案文件应命名为 <职工编号>.yaml，此文件不会被读取。", "warning"))
+            else:
+                problems.append(Problem(rel, None, "", "", "stray-file",
+                                        "records/ 下应只有以 6 位县级行政区划代码命名的目录，此项不会被读取。", "warning"))
+    return found, problems
+
+
+def load_tree(root: Path, paths: list[Path] | None = None, *, cache: bool = True) -> LoadResult:
+    """Load every record under root (or the given files), reusing parsed blobs from the cache."""
+    from generator import cache as record_cache
+
+    problems: list[Problem] = []
+    if paths is None:
+        paths, problems = record_paths(root)
+    records, parse_problems = record_cache.load_many(root, paths, use_cache=cache)
+    return LoadResult(records, problems + parse_problems)

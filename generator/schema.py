@@ -1,0 +1,158 @@
+"""The household JSON Schema: the one source of field names, titles, enums and order."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from generator import PACKAGE_DIR
+
+SCHEMA_DIR = PACKAGE_DIR.parent / "schema"
+HOUSEHOLD_SCHEMA = SCHEMA_DIR / "household.schema.json"
+SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/household.schema.json"
+
+
+@lru_cache(maxsize=None)
+def load_schema(name: str = "household.schema.json") -> dict:
+    """Load a schema from schema/ (cached)."""
+    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+def resolve(node: dict, root: dict | None = None) -> dict:
+    """Follow a local $ref, merging the referring node's own keywords over the target."""
+    root = root or load_schema()
+    if "$ref" not in node:
+        return node
+    target = root
+    for part in node["$ref"].removeprefix("#/").split("/"):
+        target = target[part]
+    merged = dict(resolve(target, root))
+    merged.update({k: v for k, v in node.items() if k != "$ref"})
+    return merged
+
+
+def split_pointer(pointer: str) -> list[str]:
+    """Split a JSON pointer into its unescaped parts."""
+    if not pointer:
+        return []
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
+
+
+def join_pointer(parts) -> str:
+    """Join parts into a JSON pointer."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def label_path(pointer: str) -> str:
+    """A pointer in the user's words: /家庭主要成员/1/身份证号 → 家庭主要成员[2].身份证号."""
+    out = ""
+    for part in split_pointer(pointer):
+        if part.isdigit():
+            out += f"[{int(part) + 1}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def node_at(pointer: str, root: dict | None = None) -> dict | None:
+    """The (resolved) schema node describing the value at a data pointer."""
+    root = root or load_schema()
+    node = resolve(root, root)
+    for part in split_pointer(pointer):
+        if node.get("type") == "array" or "items" in node:
+            node = resolve(node.get("items", {}), root)
+        elif part in node.get("properties", {}):
+            node = resolve(node["properties"][part], root)
+        else:
+            return None
+    return node
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """One field of the form, as the schema describes it."""
+
+    pointer: str  # with "*" for array items, e.g. /家庭主要成员/*/身份证号
+    title: str
+    description: str
+    kind: str  # string | number | integer | array | object | date | month | enum
+    required: bool
+    enum: tuple = ()
+    unit: str = ""
+    personal: str = ""
+    text_number: bool = False
+    future_ok: bool = False
+    children: tuple = field(default=())
+
+
+def _info(pointer: str, node: dict, required: bool, root: dict) -> FieldInfo:
+    node = resolve(node, root)
+    kind = node.get("x-kind") or ("enum" if "enum" in node else node.get("type", "string"))
+    children: tuple = ()
+    if node.get("type") == "object":
+        req = set(node.get("required", ()))
+        children = tuple(_info(f"{pointer}/{k}", v, k in req, root) for k, v in node.get("properties", {}).items())
+    elif node.get("type") == "array":
+        items = resolve(node.get("items", {}), root)
+        if items.get("type") == "object":
+            req = set(items.get("required", ()))
+            children = tuple(_info(f"{pointer}/*/{k}", v, k in req, root) for k, v in items.get("properties", {}).items())
+        elif "enum" in items:
+            kind = "multi"
+    return FieldInfo(
+        pointer=pointer,
+        title=node.get("title", split_pointer(pointer)[-1] if pointer else ""),
+        description=node.get("description", ""),
+        kind=kind,
+        required=required,
+        enum=tuple(node.get("enum", ()) or resolve(node.get("items", {}), root).get("enum", ())),
+        unit=node.get("x-unit", ""),
+        personal=node.get("x-personal", ""),
+        text_number=bool(node.get("x-text-number")),
+        future_ok=bool(node.get("x-future-ok")),
+        children=children,
+    )
+
+
+@lru_cache(maxsize=None)
+def fields() -> tuple[FieldInfo, ...]:
+    """Top-level fields of the household form in schema order, with their children."""
+    root = load_schema()
+    req = set(root.get("required", ()))
+    return tuple(_info(f"/{k}", v, k in req, root) for k, v in root["properties"].items())
+
+
+def walk_fields(infos=None):
+    """Every field, depth first, in schema order."""
+    for info in fields() if infos is None else infos:
+        yield info
+        yield from walk_fields(info.children)
+
+
+@lru_cache(maxsize=None)
+def field_map() -> dict[str, FieldInfo]:
+    """Pattern pointer (with * for items) → FieldInfo."""
+    return {f.pointer: f for f in walk_fields()}
+
+
+def pattern_of(pointer: str) -> str:
+    """/家庭主要成员/1/身份证号 → /家庭主要成员/*/身份证号."""
+    return join_pointer("*" if p.isdigit() else p for p in split_pointer(pointer))
+
+
+def title(name: str) -> str:
+    """Title of a top-level field (the form's label)."""
+    info = field_map().get("/" + name)
+    return info.title if info else name
+
+
+def key_order() -> dict[str, list[str]]:
+    """Pattern pointer of each object → its keys in form order ('' is the top level)."""
+    order = {"": [f.pointer[1:] for f in fields()]}
+    for info in walk_fields():
+        if info.children:
+            base = info.pointer + ("/*" if info.kind == "array" else "")
+            order[base] = [c.pointer.rsplit("/", 1)[1] for c in info.children]
+    return order

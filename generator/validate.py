@@ -1,0 +1,268 @@
+"""Validation: schema, semantic and rule checks per record (cached by blob), then across records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import __version__, cache, checks, schema_check
+from generator.errors import ERROR, WARNING, Problem
+from generator.load import Record, _relative, blob_id, parse_bytes, record_paths
+from generator.regions import Regions, regions
+from generator.schema import HOUSEHOLD_SCHEMA
+
+INACTIVE = ("已解困脱困", "已注销")
+
+
+@dataclass
+class Context:
+    """What checks may consult besides the record itself."""
+
+    root: Path
+    today: dt.date = field(default_factory=lambda: today())
+    _standards: object = None
+
+    @property
+    def regions(self) -> Regions:
+        return regions()
+
+    @property
+    def standards(self):
+        if self._standards is None:
+            from generator.standards import load_standards
+
+            self._standards = load_standards(self.root)
+        return self._standards
+
+    def __getstate__(self):
+        return {"root": self.root, "today": self.today, "_standards": None}
+
+
+def today() -> dt.date:
+    """Today, or BANGFU_TODAY (YYYY-MM-DD) so tests and demos are reproducible."""
+    fixed = os.environ.get("BANGFU_TODAY")
+    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the cross-record checks need of a record, small enough to cache for a province."""
+
+    path: str
+    county: str
+    stem: str
+    number: object
+    region: object
+    status: object
+    ids: tuple  # (pointer, id number, line)
+
+
+def record_checks():
+    """Every per-record check, in order: semantic, eligibility rules, working cycle."""
+    from generator import lifecycle, rules
+
+    return (checks.check, rules.check, lifecycle.check)
+
+
+def check_record(record: Record, ctx: Context) -> list[Problem]:
+    """Schema problems, or (for a schema-valid record) every semantic and rule problem."""
+    found = schema_check.check(record)
+    if any(p.is_error for p in found):
+        return found
+    for check in record_checks():
+        found.extend(check(record, ctx))
+    return found
+
+
+def summarise(record: Record) -> Summary:
+    data = record.data
+    ids = []
+    people = [("", data)] + [(f"/家庭主要成员/{i}", m) for i, m in enumerate(data.get("家庭主要成员") or []) if isinstance(m, dict)]
+    for base, person in people:
+        number = person.get("身份证号")
+        if isinstance(number, str):
+            ids.append((f"{base}/身份证号", number, record.line_of(f"{base}/身份证号")))
+    return Summary(record.path, record.county, record.stem, data.get("职工编号"), data.get("所属地区"), data.get("状态"), tuple(ids))
+
+
+def _check_key(ctx: Context) -> str:
+    settings = ctx.root / "records" / "_settings"
+    parts = [__version__, HOUSEHOLD_SCHEMA.read_bytes()]
+    for name in sorted(os.listdir(settings)) if settings.is_dir() else []:
+        parts += [name, (settings / name).read_bytes()]
+    code = Path(__file__).parent
+    parts += [str((code / f).stat().st_mtime_ns) for f in sorted(os.listdir(code)) if f.endswith(".py")]
+    return cache.fingerprint(*parts)
+
+
+def _scan_chunk(items, ctx):
+    out = []
+    for rel, raw in items:
+        record, problems = parse_bytes(raw, rel)
+        if record is not None:
+            problems = problems + check_record(record, ctx)
+            out.append((record.blob, problems, summarise(record)))
+        else:
+            out.append((blob_id(raw), problems, None))
+    return out
+
+
+def validate_tree(root: Path, paths: list[Path] | None = None, ctx: Context | None = None, *, use_cache: bool = True):
+    """Validate files under root (all records, or the given ones): (number of records, problems)."""
+    ctx = ctx or Context(root)
+    stray: list[Problem] = []
+    if paths is None:
+        paths, stray = record_paths(root)
+    key = _check_key(ctx)
+    cached = cache.read(root, "checks") if use_cache else {}
+    fresh: dict = {}
+    results: list = [None] * len(paths)
+    misses = []
+    for index, path in enumerate(paths):
+        rel = _relative(path, root)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            results[index] = (None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{exc.strerror or exc}")], None)
+            continue
+        blob = blob_id(raw)
+        hit = cached.get((rel, blob))
+        if _fresh(hit, key, ctx):
+            fresh[(rel, blob)] = hit
+            results[index] = hit
+        else:
+            misses.append((index, rel, raw))
+    for (index, rel, _), (blob, problems, summary) in zip(misses, _run(_scan_chunk, [(r, raw) for _, r, raw in misses], ctx)):
+        results[index] = fresh[(rel, blob)] = (_entry_key(key, problems, ctx), problems, summary)
+    if use_cache and (misses or len(fresh) != len(cached)):
+        cache.write(root, "checks", fresh)
+    problems = list(stray)
+    summaries = []
+    for _, found, summary in results:
+        problems.extend(found)
+        if summary is not None:
+            summaries.append(summary)
+    problems.extend(cross_record(summaries, ctx))
+    return len(paths), problems
+
+
+def _entry_key(key: str, problems: list[Problem], ctx: Context) -> str:
+    """A result that mentions a future date holds only for today: today moves, records don't."""
+    if any(p.code == "future-date" for p in problems):
+        return f"{key}@{ctx.today.isoformat()}"
+    return key
+
+
+def _fresh(hit, key: str, ctx: Context) -> bool:
+    return hit is not None and hit[0] in (key, f"{key}@{ctx.today.isoformat()}")
+
+
+def validate(records: list[Record], ctx: Context, *, use_cache: bool = True) -> list[Problem]:
+    """Validate already loaded records (the site build path), sharing the per-record cache."""
+    key = _check_key(ctx)
+    cached = cache.read(ctx.root, "checks") if use_cache else {}
+    fresh: dict = {}
+    problems: list[Problem] = []
+    summaries = []
+    for record in records:
+        hit = cached.get((record.path, record.blob))
+        if not _fresh(hit, key, ctx):
+            found = check_record(record, ctx)
+            hit = (_entry_key(key, found, ctx), found, summarise(record))
+        fresh[(record.path, record.blob)] = hit
+        problems.extend(hit[1])
+        summaries.append(hit[2])
+    if use_cache and fresh.keys() != cached.keys():
+        cache.write(ctx.root, "checks", {**cached, **fresh})
+    problems.extend(cross_record(summaries, ctx))
+    return problems
+
+
+def _run(worker, items, ctx):
+    jobs = min(os.cpu_count() or 1, 4)
+    if len(items) < cache.PARALLEL_FROM or jobs < 2:
+        return worker(items, ctx)
+    size = max(200, len(items) // (jobs * 4))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [item for part in pool.map(worker, chunks, [ctx] * len(chunks)) for item in part]
+
+
+def cross_record(summaries: list[Summary], ctx: Context) -> list[Problem]:
+    """一人一档, unique 职工编号, and file paths that agree with the record."""
+    out: list[Problem] = []
+    by_number: dict = defaultdict(list)
+    by_id: dict = defaultdict(list)
+    table = ctx.regions
+    for s in summaries:
+        if s.number is not None:
+            by_number[s.number].append(s)
+        for pointer, number, line in s.ids:
+            by_id[number].append((s, pointer, line))
+        if isinstance(s.region, str):
+            if not table.is_county(s.region):
+                out.append(Problem(s.path, None, "/所属地区", "所属地区", "unknown-region",
+                                   f"所属地区 {s.region} 不是本省已知的县级行政区划代码。"))
+            elif s.region != s.county:
+                out.append(Problem(s.path, None, "/所属地区", "所属地区", "path-region",
+                                   f"所属地区 {s.region} 与文件所在目录 records/{s.county}/ 不一致。"))
+        if isinstance(s.number, str):
+            if s.number != s.stem:
+                out.append(Problem(s.path, None, "/职工编号", "职工编号", "path-number",
+                                   f"职工编号 {s.number} 与文件名 {s.stem}.yaml 不一致。"))
+            if isinstance(s.region, str) and not s.number.startswith(s.region):
+                out.append(Problem(s.path, None, "/职工编号", "职工编号", "number-region",
+                                   f"职工编号 {s.number} 应以所属地区代码 {s.region} 开头。"))
+    for number, group in by_number.items():
+        if len(group) > 1:
+            for s in group:
+                others = "、".join(o.path for o in group if o is not s)
+                out.append(Problem(s.path, None, "/职工编号", "职工编号", "number-duplicate", f"职工编号 {number} 与 {others} 重复。"))
+    for number, places in by_id.items():
+        if len({s.path for s, _, _ in places}) < 2:
+            continue
+        for s, pointer, line in places:
+            for other, other_pointer, _ in places:
+                if other.path == s.path:
+                    continue
+                both_active = s.status not in INACTIVE and other.status not in INACTIVE
+                severity = ERROR if both_active else WARNING
+                hint = "一人只能在一份档案中（一人一档）。" if both_active else "此人另有已退出的档案，重新建档请沿用原档案。"
+                label = other_pointer.strip("/").replace("/", ".") or "身份证号"
+                out.append(Problem(s.path, line, pointer, _label(pointer), "one-person-one-archive",
+                                   f"身份证号 {number} 也出现在 {other.path}（{label}）。{hint}", severity))
+    return out
+
+
+def _label(pointer: str) -> str:
+    from generator.schema import label_path
+
+    return label_path(pointer)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files named, and the .yaml files inside directories named (settings excluded)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*.yaml") if "_settings" not in p.parts))
+        else:
+            out.append(path)
+    return out
+
+
+def validate_paths(root: Path, paths: list[Path], *, use_cache: bool = True) -> tuple[int, list[Problem]]:
+    """Validate the archive, or only the named files (still checked against the whole archive)."""
+    if not paths:
+        return validate_tree(root, None, use_cache=use_cache)
+    files = expand(paths)
+    base = (root / "records").resolve()
+    if base.is_dir() and all(base in f.resolve().parents for f in files):
+        _, problems = validate_tree(root, None, use_cache=use_cache)
+        wanted = {_relative(f, root) for f in files}
+        return len(files), [p for p in problems if p.path in wanted]
+    return validate_tree(root, files, use_cache=use_cache)
