@@ -11,7 +11,7 @@ from generator import __version__
 from generator.errors import BangfuError
 
 # Each module defines click commands and lists them in COMMANDS.
-COMMAND_MODULES = ("validate",)
+COMMAND_MODULES = ("validate", "rules", "demo", "site", "history", "access", "workflow")
 
 _CLICK_WORDS = {
     "No such option": "没有这个选项",

@@ -1,0 +1,3 @@
+"""CLI commands: access (being written)."""
+
+COMMANDS: list = []

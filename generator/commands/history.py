@@ -1,0 +1,3 @@
+"""CLI commands: history (being written)."""
+
+COMMANDS: list = []

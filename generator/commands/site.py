@@ -1,0 +1,3 @@
+"""CLI commands: site (being written)."""
+
+COMMANDS: list = []

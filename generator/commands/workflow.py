@@ -1,0 +1,3 @@
+"""CLI commands: workflow (being written)."""
+
+COMMANDS: list = []
