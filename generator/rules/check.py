@@ -1,0 +1,16 @@
+"""The rules as validation: every finding of the assessment as a located Problem."""
+
+from __future__ import annotations
+
+from generator.errors import Problem
+from generator.rules.assess import assess
+from generator.rules.facts import Unusable
+
+
+def check(record, ctx) -> list[Problem]:
+    """Problems the eligibility rules find in one schema-valid record (ctx gives .standards and .today)."""
+    try:
+        result = assess(record.data, record.county, ctx.standards, ctx.today)
+    except Unusable:
+        return []  # the schema check already names the missing or malformed field
+    return [record.problem(f.pointer, f.code, f.message, f.severity) for f in result.findings]
