@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -67,6 +68,39 @@ class BangfuCommand(click.Command):
 class BangfuGroup(BangfuCommand, click.Group):
     command_class = BangfuCommand
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Run with Chinese messages and exit codes 0 / 1 / 2, never a traceback."""
+        try:
+            code = super().main(args=args, prog_name=prog_name or "bangfu", standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
+            sys.exit(0)
+        except click.UsageError as exc:
+            hint = f"\n运行 {exc.ctx.command_path} --help 查看用法。" if exc.ctx else ""
+            click.echo(f"用法错误：{_zh(exc.format_message())}{hint}", err=True)
+            sys.exit(2)
+        except BangfuError as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("已取消。", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("已中断。", err=True)
+            sys.exit(130)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except OSError as exc:
+            click.echo(f"错误：无法读写 {exc.filename or ''}：{exc.strerror or exc}", err=True)
+            sys.exit(1)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, never a traceback
+            if os.environ.get("BANGFU_DEBUG"):
+                raise
+            click.echo(f"内部错误（{type(exc).__name__}: {exc}）。这是程序的缺陷，不是档案的问题；"
+                       "请把这条信息和所用命令报告给维护人员（设置 BANGFU_DEBUG=1 可看到详细信息）。", err=True)
+            sys.exit(3)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 @click.group(cls=BangfuGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", message="bangfu %(version)s", help="显示版本并退出。")
@@ -96,25 +130,5 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: Chinese messages and exit codes 0 / 1 / 2, never a traceback."""
-    try:
-        code = cli.main(args=argv, prog_name="bangfu", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as exc:
-        click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
-        sys.exit(0)
-    except click.UsageError as exc:
-        hint = f"\n运行 {exc.ctx.command_path} --help 查看用法。" if exc.ctx else ""
-        click.echo(f"用法错误：{_zh(exc.format_message())}{hint}", err=True)
-        sys.exit(2)
-    except BangfuError as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("已取消。", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("已中断。", err=True)
-        sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    """Entry point of the console script."""
+    cli.main(args=argv, prog_name="bangfu")

@@ -31,9 +31,9 @@ class Problem:
 
     def to_text(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        label = f" {self.field}" if self.field else ""
+        label = f" {self.field}:" if self.field else ""
         mark = "" if self.is_error else "（警告）"
-        return f"{where}:{label}: {mark}{self.message}"
+        return f"{where}:{label} {mark}{self.message}"
 
 
 @dataclass

@@ -132,7 +132,7 @@ def parse_yaml(raw: bytes) -> tuple[object, dict[str, int], dict[str, str]]:
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc) from None
     except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
+        line = _line_at(text, exc.position)
         raise _Rejected(line, "", "control-char", "文件中有不可见的控制字符，请删除（可用编辑器的“显示不可见字符”找到它）。") from None
     except yaml.YAMLError as exc:
         raise _Rejected(None, "", "yaml-syntax", f"YAML 格式错误：{exc}") from None
@@ -159,7 +159,7 @@ def _reject_anchors_and_tags(text: str) -> None:
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc) from None
     except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
+        line = _line_at(text, exc.position)
         raise _Rejected(line, "", "control-char", "文件中有不可见的控制字符，请删除。") from None
 
 
@@ -178,6 +178,11 @@ _YAML_PROBLEMS = {
     "found character '\\t' that cannot start any token": "这里有 Tab 字符，请改用空格",
     "control characters are not allowed": "文件中有不可见的控制字符，请删除",
 }
+
+
+def _line_at(text: str, position: int) -> int:
+    """libyaml's reader reports a byte offset into the UTF-8 text."""
+    return text.encode("utf-8")[:position].count(b"\n") + 1
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError) -> _Rejected:
@@ -244,8 +249,11 @@ def _scalar(node, pointer: str, line: int, plain: dict):
             raise _Rejected(line, pointer, "bad-number", f"“{value}”不是有效的数字。")
         return number
     if tag == _TIMESTAMP:
-        stamp = _CONSTRUCT.construct_yaml_timestamp(node)
-        return stamp.isoformat() if isinstance(stamp, (dt.date, dt.datetime)) else value
+        try:
+            stamp = _CONSTRUCT.construct_yaml_timestamp(node)
+        except ValueError:  # 2016-02-30 or 0000-00-00: keep the text so validation can say why
+            return value
+        return stamp.isoformat()
     raise _Rejected(line, pointer, "tag", f"不支持的 YAML 写法（{tag}）；若是文字，请加引号。")
 
 

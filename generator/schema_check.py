@@ -35,6 +35,9 @@ def check(record: Record) -> list[Problem]:
     if fast.is_valid(record.data):
         return []
     errors = sorted(full.iter_errors(record.data), key=lambda e: list(map(str, e.absolute_path)))
+    typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    # A value of the wrong type also fails its enum or pattern: say only what is really wrong.
+    errors = [e for e in errors if e.validator == "type" or tuple(e.absolute_path) not in typed]
     return [_problem(record, error) for error in errors]
 
 

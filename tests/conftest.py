@@ -1,0 +1,40 @@
+"""Shared fixtures: a fixed today, a fresh archive root, the repository's own paths."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CASES = REPO / "tests" / "cases"
+TODAY = "2026-11-01"
+
+# Every test sees the same "today" so date rules and worklists are reproducible.
+os.environ["BANGFU_TODAY"] = TODAY
+# Tests make their own git repositories; they must never depend on the machine's git identity.
+os.environ.setdefault("GIT_AUTHOR_NAME", "测试作者")
+os.environ.setdefault("GIT_AUTHOR_EMAIL", "author@example.invalid")
+os.environ.setdefault("GIT_COMMITTER_NAME", "测试作者")
+os.environ.setdefault("GIT_COMMITTER_EMAIL", "author@example.invalid")
+
+
+def make_archive(root: Path) -> Path:
+    """An empty archive root: records/ with the repository's settings files, and the schema."""
+    (root / "records").mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "records" / "_settings", root / "records" / "_settings", dirs_exist_ok=True)
+    return root
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    """A fresh archive root in tmp_path with settings but no households."""
+    return make_archive(tmp_path / "archive")
+
+
+@pytest.fixture
+def base_record_text() -> str:
+    """The text of a valid household (tests/cases/base.yaml)."""
+    return (CASES / "base.yaml").read_text(encoding="utf-8")
