@@ -35,6 +35,7 @@ def assess(data: dict, county: str, standards: Standards, today: dt.date | None 
     situations = counted_situations(result, household)
     if lower is not None and multiplier is not None:
         result.lower = lower.value
+        result.multiplier = multiplier.value
         result.upper = lower.value * multiplier.value
         _categorise(result, household, income, card_valid, situations)
     check_family(result, household)
@@ -89,7 +90,7 @@ def _household_income(result: Assessment, household: Household) -> Decimal:
     members = sum((m.monthly_income for m in household.members), Decimal(0))
     total = own * 12 + members * 12 + household.other_annual
     result.household_income = total
-    detail = "、".join(f"{m.name} {yuan(m.monthly_income)} 元" for m in household.members)
+    detail = "、".join(f"{m.name} {yuan(m.monthly_income)} 元" for m in household.members if m.monthly_income)
     computation = (f"本人月平均收入 {yuan(own)} 元 × 12 ＋ 家庭成员月收入合计 {yuan(members)} 元"
                    f"{f'（{detail}）' if detail else ''} × 12 ＋ 家庭其他非薪资年收入 {yuan(household.other_annual)} 元"
                    f" = {yuan(total)} 元")
@@ -196,8 +197,9 @@ def _dibao_card(result: Assessment, household: Household) -> bool:
 def _categorise(result: Assessment, household: Household, income: Decimal, card_valid: bool, situations: dict) -> None:
     """Apply the three category rules of 五（一） in order; comparisons are exact (no rounding)."""
     lower, upper, size = result.lower, result.upper, household.size
-    shown = (f"家庭月人均收入 {cents(result.per_capita)} 元；低保标准 {yuan(lower)} 元，"
-             f"边缘上限 {yuan(upper)} 元（{upper / lower} 倍）")
+    hidden = _exactly(income, size, lower) or _exactly(income, size, upper)
+    shown = (f"家庭月人均收入 {cents(result.per_capita)} 元{hidden}；低保标准 {yuan(lower)} 元，"
+             f"边缘上限 {yuan(upper)} 元（{result.multiplier} 倍）")
     if card_valid:
         result.category = DIBAO
         if situations:
@@ -213,17 +215,17 @@ def _categorise(result: Assessment, household: Household, income: Decimal, card_
         return
     if income <= lower * 12 * size:
         result.category = EDGE
-        result.add("category", f"{shown}{_exactly(income, size, lower)} → 不高于低保标准，但没有有效低保证："
+        result.add("category", f"{shown} → 不高于低保标准，但没有有效低保证："
                                f"属“收入低于低保线而未纳入低保”，按低保边缘户建档，并应协助其申请低保。")
         return
     if income <= upper * 12 * size:
         found = [s for s in situations if s in EDGE_SITUATIONS]
         if found:
             result.category = EDGE
-            result.add("category", f"{shown}{_exactly(income, size, upper)} → 高于低保标准、不高于边缘上限；"
+            result.add("category", f"{shown} → 高于低保标准、不高于边缘上限；"
                                    f"有困难情形：{'、'.join(found)} → 低保边缘户。")
         else:
-            result.add("category", f"{shown}{_exactly(income, size, upper)} → 在边缘范围内，但没有有证明材料的"
+            result.add("category", f"{shown} → 在边缘范围内，但没有有证明材料的"
                                    f"急症、慢性疾病、残疾、失业后再就业困难、意外灾害、子女就学等情形 → 不能列入困难职工范围。")
         return
     _accident(result, household, income, situations, shown)
@@ -234,10 +236,10 @@ def _accident(result: Assessment, household: Household, income: Decimal, situati
     upper, size = result.upper, household.size
     major = [s for s in situations if s in ACCIDENT]
     if not major:
-        result.add("category", f"{shown}{_exactly(income, size, upper)} → 高于边缘上限，且没有有证明材料的"
+        result.add("category", f"{shown} → 高于边缘上限，且没有有证明材料的"
                                f"重大疾病、残疾基本丧失劳动能力、重大意外事故、子女上大学等情形 → 不能认定为困难职工家庭。")
         return
-    result.add("category", f"{shown}{_exactly(income, size, upper)} → 高于边缘上限；有{'、'.join(major)} → 按意外致困户扣除支出后计算。")
+    result.add("category", f"{shown} → 高于边缘上限；有{'、'.join(major)} → 按意外致困户扣除支出后计算。")
     counted, skipped, deducted = [], [], Decimal(0)
     for expense in household.expenses:
         amount = Decimal(str(expense["年度金额"]))

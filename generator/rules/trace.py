@@ -73,6 +73,7 @@ class Assessment:
     per_capita: Decimal | None = None
     lower: Decimal | None = None
     upper: Decimal | None = None
+    multiplier: Decimal | None = None
     deducted: Decimal = Decimal(0)
     cancel: bool = False
     exited: bool = False
