@@ -1,0 +1,152 @@
+"""Province-scale benchmark: prints a table of medians (min–max) on this machine. Not a test.
+
+    python bench/run.py [--households 26700] [--commits 2700] [--runs 3] [--work bench/out]
+
+It makes a synthetic province with `bangfu demo`, commits it as a git history of editor branches and
+reviewer merges (git fast-import), then times the steps issue 8 names, each in a fresh process, and
+samples the resident memory of the whole process tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from province import make_province_repo, merge_one_change  # noqa: E402
+
+PYTHON = sys.executable
+TODAY = "2026-11-01"
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status") as fh:
+                total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def timed(args: list[str], cwd: Path) -> tuple[float, int, int]:
+    """Run a command; return (seconds, exit code, peak tree RSS in KiB)."""
+    env = {**os.environ, "BANGFU_TODAY": TODAY}
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode not in (0, 1):
+        sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
+    return seconds, proc.returncode, peak
+
+
+def bangfu(*args: str) -> list[str]:
+    return [PYTHON, "-m", "generator", *args]
+
+
+def _clear_cache(root: Path) -> None:
+    shutil.rmtree(root / ".bangfu-cache", ignore_errors=True)
+
+
+def measure(name: str, runs: int, prepare, command, cwd: Path, rows: list, peaks: list) -> None:
+    times = []
+    for _ in range(runs):
+        prepare()
+        seconds, code, peak = timed(command, cwd)
+        times.append(seconds)
+        peaks.append((name, peak))
+    rows.append((name, statistics.median(times), min(times), max(times), code))
+    print(f"  {name}: {statistics.median(times):.2f} s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--households", type=int, default=26700)
+    parser.add_argument("--commits", type=int, default=2700)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=HERE / "out")
+    parser.add_argument("--keep", action="store_true", help="reuse an existing province in --work")
+    opts = parser.parse_args()
+
+    root = opts.work / "province"
+    site = opts.work / "site"
+    if not (opts.keep and (root / ".git").is_dir()):
+        shutil.rmtree(opts.work, ignore_errors=True)
+        opts.work.mkdir(parents=True)
+        start = time.perf_counter()
+        commits = make_province_repo(root, opts.households, opts.commits)
+        print(f"province: {opts.households} households, {commits} commits in {time.perf_counter() - start:.1f} s", flush=True)
+
+    rows: list = []
+    peaks: list = []
+    validate = bangfu("validate", "--root", str(root))
+    build = bangfu("build", "--root", str(root), "--out", str(site))
+    one = sorted((root / "records").glob("4*/*.yaml"))[len(list((root / "records").glob("4*/*.yaml"))) // 2]
+
+    def touch_one():
+        text = one.read_text(encoding="utf-8")
+        one.write_text(text.replace("备注: ", "备注: 已复核；", 1) if "备注: " in text else text + "备注: 基准测试修改\n", encoding="utf-8")
+
+    def restore_one():
+        subprocess.run(["git", "checkout", "--", str(one)], cwd=root, check=True)
+
+    measure("validate, cold", opts.runs, lambda: _clear_cache(root), validate, root, rows, peaks)
+    measure("validate, nothing changed", opts.runs, lambda: None, validate, root, rows, peaks)
+    measure("validate, one record changed", opts.runs, lambda: (restore_one(), validate_warm(root), touch_one()), validate, root, rows, peaks)
+    restore_one()
+    measure("full build, all scopes (cold)", opts.runs, lambda: (_clear_cache(root), shutil.rmtree(site, ignore_errors=True)), build, root, rows, peaks)
+    measure("rebuild after one merged change", opts.runs, lambda: merge_one_change(root), build, root, rows, peaks)
+    history = [PYTHON, "-c", "import sys; from pathlib import Path; from generator.history import read_history; "
+               "h = read_history(Path(sys.argv[1])); print(h)", str(root)]
+    measure("history pass (cold)", opts.runs, lambda: _clear_cache(root), history, root, rows, peaks)
+
+    finder = site / "s" / "46" / "finder.json"
+    raw = finder.read_bytes() if finder.exists() else b""
+    print()
+    print(f"| Measure ({opts.households:,} households, {os.cpu_count()} cores) | median | min–max |")
+    print("|---|---|---|")
+    for name, median, low, high, _ in rows:
+        print(f"| {name} | {median:.2f} s | {low:.2f}–{high:.2f} s |")
+    peak_name, peak_kb = max(peaks, key=lambda p: p[1])
+    print(f"| peak memory (process tree) | {peak_kb / 1024:.0f} MiB | in: {peak_name} |")
+    print(f"| finder data, province scope | {len(raw) / 1e6:.2f} MB raw, {len(gzip.compress(raw, 9)) / 1e6:.2f} MB gzipped | |")
+
+
+def validate_warm(root: Path) -> None:
+    subprocess.run(bangfu("validate", "--root", str(root)), cwd=root, env={**os.environ, "BANGFU_TODAY": TODAY},
+                   stdout=subprocess.DEVNULL, check=False)
+
+
+if __name__ == "__main__":
+    main()
