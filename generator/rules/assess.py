@@ -46,14 +46,13 @@ def assess(data: dict, county: str, standards: Standards, today: dt.date | None 
 
 def _assessment_date(household: Household) -> tuple[dt.date, str]:
     """The latest of the survey date and the annual reviews' dates; 确定时间 when neither exists."""
-    candidates = []
-    if household.survey_date:
-        candidates.append((household.survey_date, "入户调查.调查日期"))
-    candidates += [(day, f"年度核查[{i + 1}].核查日期（{year} 年度）") for i, year, day, _ in household.reviews]
-    if not candidates:
+    latest, field = household.survey_date, "入户调查.调查日期"
+    for index, year, day, _ in household.reviews:
+        if latest is None or day > latest:
+            latest, field = day, f"年度核查[{index + 1}].核查日期（{year} 年度）"
+    if latest is None:
         return household.decided, "没有入户调查和年度核查记录，取确定时间"
-    day, field = max(candidates, key=lambda c: c[0])
-    return day, f"取入户调查和年度核查中最晚的日期：{field}"
+    return latest, f"取入户调查和年度核查中最晚的日期：{field}"
 
 
 def _dibao_standard(result: Assessment, household: Household, standards: Standards):
@@ -77,9 +76,9 @@ def _dibao_standard(result: Assessment, household: Household, standards: Standar
         return lower, multiplier
     upper = lower.value * multiplier.value
     result.add("standards",
-               f"适用标准：{why}，用{field} {yuan(lower.value)} 元/人·月（{lower.source()}）；"
-               f"边缘倍数 {multiplier.value}（{multiplier.source()}）；"
-               f"边缘上限 {yuan(lower.value)} × {multiplier.value} = {yuan(upper)} 元/人·月。",
+               lambda: f"适用标准：{why}，用{field} {yuan(lower.value)} 元/人·月（{lower.source()}）；"
+                       f"边缘倍数 {multiplier.value}（{multiplier.source()}）；"
+                       f"边缘上限 {yuan(lower.value)} × {multiplier.value} = {yuan(upper)} 元/人·月。",
                (lower, multiplier), 低保类型=field, 低保标准=lower.value, 边缘倍数=multiplier.value, 边缘上限=upper)
     return lower, multiplier
 
@@ -90,17 +89,20 @@ def _household_income(result: Assessment, household: Household) -> Decimal:
     members = sum((m.monthly_income for m in household.members), Decimal(0))
     total = own * 12 + members * 12 + household.other_annual
     result.household_income = total
-    detail = "、".join(f"{m.name} {yuan(m.monthly_income)} 元" for m in household.members if m.monthly_income)
-    computation = (f"本人月平均收入 {yuan(own)} 元 × 12 ＋ 家庭成员月收入合计 {yuan(members)} 元"
-                   f"{f'（{detail}）' if detail else ''} × 12 ＋ 家庭其他非薪资年收入 {yuan(household.other_annual)} 元"
-                   f" = {yuan(total)} 元")
-    if total == household.declared_total:
+
+    def computation() -> str:
+        detail = "、".join(f"{m.name} {yuan(m.monthly_income)} 元" for m in household.members if m.monthly_income)
+        return (f"本人月平均收入 {yuan(own)} 元 × 12 ＋ 家庭成员月收入合计 {yuan(members)} 元"
+                f"{f'（{detail}）' if detail else ''} × 12 ＋ 家庭其他非薪资年收入 {yuan(household.other_annual)} 元"
+                f" = {yuan(total)} 元")
+
+    declared = household.declared_total
+    if total == declared:
         said = "与填报一致"
     else:
-        said = f"填报为 {yuan(household.declared_total)} 元，不一致"
-        result.flag("/家庭年度总收入", "income-total",
-                    f"家庭年度总收入填为 {yuan(household.declared_total)} 元，按各项收入应为：{computation}。")
-    result.add("income", f"家庭年度总收入：{computation}（{said}）。", 家庭年度总收入=total, 填报=household.declared_total)
+        said = f"填报为 {yuan(declared)} 元，不一致"
+        result.flag("/家庭年度总收入", "income-total", f"家庭年度总收入填为 {yuan(declared)} 元，按各项收入应为：{computation()}。")
+    result.add("income", lambda: f"家庭年度总收入：{computation()}（{said}）。", 家庭年度总收入=total, 填报=declared)
     return total
 
 
@@ -161,9 +163,12 @@ def _not_imputed(person: Person, age: int) -> str:
 def _per_capita(result: Assessment, household: Household, income: Decimal) -> None:
     """家庭月人均收入 = (家庭年度总收入 + 推算收入) ÷ 12 ÷ 家庭人口, shown to the fen."""
     result.per_capita = per_month(income, household.size)
-    parts = f"(家庭年度总收入 {yuan(result.household_income)} 元 ＋ 推算收入 {yuan(result.imputed)} 元)" \
-        if result.imputed else f"家庭年度总收入 {yuan(result.household_income)} 元"
-    computation = f"{parts} ÷ 12 ÷ {household.size} 人 = {cents(result.per_capita)} 元/人·月"
+
+    def computation() -> str:
+        parts = f"(家庭年度总收入 {yuan(result.household_income)} 元 ＋ 推算收入 {yuan(result.imputed)} 元)" \
+            if result.imputed else f"家庭年度总收入 {yuan(result.household_income)} 元"
+        return f"{parts} ÷ 12 ÷ {household.size} 人 = {cents(result.per_capita)} 元/人·月"
+
     said = ""
     declared = household.declared_per_capita
     if declared is not None:
@@ -172,8 +177,8 @@ def _per_capita(result: Assessment, household: Household, income: Decimal) -> No
         else:
             said = f"（填报为 {cents(declared)} 元，不一致）"
             result.flag("/家庭月人均收入", "per-capita",
-                        f"家庭月人均收入填为 {cents(declared)} 元，按规则应为：{computation}（四舍五入到分）。")
-    result.add("per-capita", f"家庭月人均收入：{computation}{said}。", 家庭月人均收入=result.per_capita,
+                        f"家庭月人均收入填为 {cents(declared)} 元，按规则应为：{computation()}（四舍五入到分）。")
+    result.add("per-capita", lambda: f"家庭月人均收入：{computation()}{said}。", 家庭月人均收入=result.per_capita,
                家庭人口=household.size)
 
 
@@ -183,27 +188,30 @@ def _dibao_card(result: Assessment, household: Household) -> bool:
     if card is None:
         result.add("dibao-card", "低保证：没有。")
         return False
-    span = f"低保证（证号 {card['证号']}）有效期 {card['起'].isoformat()} 至 {card['止'].isoformat()}"
     if card["止"] < day:
-        result.add("dibao-card", f"{span}，评估日期 {day.isoformat()} 已过期，不作为低保户认定依据。")
-        return False
-    if card["起"] > day:
-        result.add("dibao-card", f"{span}，评估日期 {day.isoformat()} 尚未生效，不作为低保户认定依据。")
-        return False
-    result.add("dibao-card", f"{span}，评估日期 {day.isoformat()} 在有效期内。")
-    return True
+        said, valid = "已过期，不作为低保户认定依据", False
+    elif card["起"] > day:
+        said, valid = "尚未生效，不作为低保户认定依据", False
+    else:
+        said, valid = "在有效期内", True
+    result.add("dibao-card", lambda: f"低保证（证号 {card['证号']}）有效期 {card['起'].isoformat()} 至 {card['止'].isoformat()}，"
+                                     f"评估日期 {day.isoformat()} {said}。")
+    return valid
 
 
 def _categorise(result: Assessment, household: Household, income: Decimal, card_valid: bool, situations: dict) -> None:
     """Apply the three category rules of 五（一） in order; comparisons are exact (no rounding)."""
     lower, upper, size = result.lower, result.upper, household.size
-    hidden = _exactly(income, size, lower) or _exactly(income, size, upper)
-    shown = (f"家庭月人均收入 {cents(result.per_capita)} 元{hidden}；低保标准 {yuan(lower)} 元，"
-             f"边缘上限 {yuan(upper)} 元（{result.multiplier} 倍）")
+
+    def shown() -> str:
+        hidden = _exactly(income, size, lower) or _exactly(income, size, upper)
+        return (f"家庭月人均收入 {cents(result.per_capita)} 元{hidden}；低保标准 {yuan(lower)} 元，"
+                f"边缘上限 {yuan(upper)} 元（{result.multiplier} 倍）")
+
     if card_valid:
         result.category = DIBAO
         if situations:
-            result.add("category", f"持有效低保证 → 低保户；困难情形：{'、'.join(situations)} → 经政府救助后仍有特殊困难，保留档案。")
+            result.add("category", lambda: f"持有效低保证 → 低保户；困难情形：{'、'.join(situations)} → 经政府救助后仍有特殊困难，保留档案。")
         else:
             result.cancel = True
             result.add("category", "持有效低保证 → 低保户；没有记录任何困难情形 → 经政府救助后没有特殊困难，"
@@ -215,31 +223,31 @@ def _categorise(result: Assessment, household: Household, income: Decimal, card_
         return
     if income <= lower * 12 * size:
         result.category = EDGE
-        result.add("category", f"{shown} → 不高于低保标准，但没有有效低保证："
+        result.add("category", lambda: f"{shown()} → 不高于低保标准，但没有有效低保证："
                                f"属“收入低于低保线而未纳入低保”，按低保边缘户建档，并应协助其申请低保。")
         return
     if income <= upper * 12 * size:
         found = [s for s in situations if s in EDGE_SITUATIONS]
         if found:
             result.category = EDGE
-            result.add("category", f"{shown} → 高于低保标准、不高于边缘上限；"
+            result.add("category", lambda: f"{shown()} → 高于低保标准、不高于边缘上限；"
                                    f"有困难情形：{'、'.join(found)} → 低保边缘户。")
         else:
-            result.add("category", f"{shown} → 在边缘范围内，但没有有证明材料的"
+            result.add("category", lambda: f"{shown()} → 在边缘范围内，但没有有证明材料的"
                                    f"急症、慢性疾病、残疾、失业后再就业困难、意外灾害、子女就学等情形 → 不能列入困难职工范围。")
         return
     _accident(result, household, income, situations, shown)
 
 
-def _accident(result: Assessment, household: Household, income: Decimal, situations: dict, shown: str) -> None:
+def _accident(result: Assessment, household: Household, income: Decimal, situations: dict, shown) -> None:
     """意外致困户: above the upper limit, a major situation, and income less proven expenses within the limit."""
     upper, size = result.upper, household.size
     major = [s for s in situations if s in ACCIDENT]
     if not major:
-        result.add("category", f"{shown} → 高于边缘上限，且没有有证明材料的"
+        result.add("category", lambda: f"{shown()} → 高于边缘上限，且没有有证明材料的"
                                f"重大疾病、残疾基本丧失劳动能力、重大意外事故、子女上大学等情形 → 不能认定为困难职工家庭。")
         return
-    result.add("category", f"{shown} → 高于边缘上限；有{'、'.join(major)} → 按意外致困户扣除支出后计算。")
+    result.add("category", f"{shown()} → 高于边缘上限；有{'、'.join(major)} → 按意外致困户扣除支出后计算。")
     counted, skipped, deducted = [], [], Decimal(0)
     for expense in household.expenses:
         amount = Decimal(str(expense["年度金额"]))

@@ -17,7 +17,7 @@ class Unusable(RecordError):
     """The record lacks or garbles a field the rules need (the schema check reports which)."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Person:
     """The worker (index None) or one member of 家庭主要成员."""
 
@@ -58,7 +58,7 @@ class Person:
         return self.health not in ("重大疾病", "残疾")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Household:
     """The fields the eligibility rules use, parsed once."""
 
@@ -98,20 +98,20 @@ class Household:
 def read_household(data: dict, county: str) -> Household:
     """Parse the fields the rules need; raise Unusable when one is missing or malformed."""
     try:
-        worker = Person(None, _text(data["姓名"]), "本人", _text(data["性别"]), _date(data["出生日期"]),
-                        _text(data["健康状况"]), data.get("残疾类别") or "无", _text(data["工作状态"]),
+        worker = Person(None, data["姓名"], "本人", data["性别"], _date(data["出生日期"]),
+                        data["健康状况"], data.get("残疾类别") or "无", _text(data["工作状态"]),
                         money(data["本人月平均收入"]), None, None)
         members = tuple(_member(i, m) for i, m in enumerate(data.get("家庭主要成员") or []))
         survey = data.get("入户调查") or {}
-        reviews = tuple((i, int(r["年度"]), _date(r["核查日期"]), _text(r["结果"]))
+        reviews = tuple((i, int(r["年度"]), _date(r["核查日期"]), r["结果"])
                         for i, r in enumerate(data.get("年度核查") or []))
         size = data["家庭人口"]
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ValueError("家庭人口")
         per_capita = data.get("家庭月人均收入")
         return Household(
-            number=str(data.get("职工编号", "")), county=county, declared=_text(data["困难类别"]),
-            status=_text(data["状态"]), hukou=_text(data["户口类型"]), marital=_text(data["婚姻状况"]),
+            number=str(data.get("职工编号", "")), county=county, declared=data["困难类别"],
+            status=data["状态"], hukou=data["户口类型"], marital=data["婚姻状况"],
             worker=worker, members=members, other_annual=money(data["家庭其他非薪资年收入"]),
             declared_total=money(data["家庭年度总收入"]), size=size,
             declared_per_capita=None if per_capita is None else money(per_capita),
@@ -131,8 +131,8 @@ def read_household(data: dict, county: str) -> Household:
 
 def _member(index: int, m: dict) -> Person:
     able = m.get("有劳动能力")
-    return Person(index, _text(m["姓名"]), _text(m["关系"]), _text(m["性别"]), _date(m["出生日期"]),
-                  _text(m["健康状况"]), m.get("残疾类别") or "无", _text(m["身份"]), money(m["月收入"]),
+    return Person(index, m["姓名"], m["关系"], m["性别"], _date(m["出生日期"]),
+                  m["健康状况"], m.get("残疾类别") or "无", _text(m["身份"]), money(m["月收入"]),
                   None if able is None else able == "是", m.get("无业无收入证明"))
 
 

@@ -40,19 +40,15 @@ def _zero_employment(result: Assessment, household: Household) -> None:
     working = [p for p in labour if _employed(p)]
     zero = bool(labour) and not working
     result.zero_employment = zero
-    if not labour:
-        why = "家庭中没有劳动年龄内（男 16–59 周岁、女 16–54 周岁）有劳动能力的人"
-    elif working:
-        why = f"劳动年龄内有劳动能力的{'、'.join(p.label for p in working)}已就业"
-    else:
-        why = f"劳动年龄内有劳动能力的{'、'.join(p.label for p in labour)}均未就业"
-    answer = "是" if zero else "否"
-    declared = household.declared_zero_employment
-    said = "" if declared is None else ("（与填报一致）" if declared == answer else f"（填报为“{declared}”，不一致）")
-    result.add("zero-employment", f"零就业家庭：{why} → {answer}{said}。", 零就业家庭=answer)
-    if declared is not None and declared != answer:
-        result.flag("/是否为零就业家庭", "zero-employment",
-                    f"是否为零就业家庭填为“{declared}”，但{why}，应为“{answer}”。")
+
+    def why() -> str:
+        if not labour:
+            return "家庭中没有劳动年龄内（男 16–59 周岁、女 16–54 周岁）有劳动能力的人"
+        if working:
+            return f"劳动年龄内有劳动能力的{'、'.join(p.label for p in working)}已就业"
+        return f"劳动年龄内有劳动能力的{'、'.join(p.label for p in labour)}均未就业"
+
+    _compare(result, "zero-employment", "零就业家庭", "是否为零就业家庭", household.declared_zero_employment, zero, why)
 
 
 def _single_parent(result: Assessment, household: Household) -> None:
@@ -62,17 +58,23 @@ def _single_parent(result: Assessment, household: Household) -> None:
                 if m.relation in CHILD_RELATIONS and (m.age_on(day) < ADULT_AGE or m.is_student)]
     single = household.marital in _UNPARTNERED and not spouse and bool(children)
     result.single_parent = single
-    if household.marital not in _UNPARTNERED:
-        why = f"婚姻状况为{household.marital}"
-    elif spouse:
-        why = f"婚姻状况为{household.marital}，但家庭成员中有配偶{spouse[0].name}"
-    elif not children:
-        why = f"婚姻状况为{household.marital}，但没有未满 {ADULT_AGE} 周岁或在校的子女"
-    else:
-        why = f"婚姻状况为{household.marital}、没有配偶，独自抚养{'、'.join(c.label for c in children)}"
-    answer = "是" if single else "否"
-    declared = household.declared_single_parent
+
+    def why() -> str:
+        if household.marital not in _UNPARTNERED:
+            return f"婚姻状况为{household.marital}"
+        if spouse:
+            return f"婚姻状况为{household.marital}，但家庭成员中有配偶{spouse[0].name}"
+        if not children:
+            return f"婚姻状况为{household.marital}，但没有未满 {ADULT_AGE} 周岁或在校的子女"
+        return f"婚姻状况为{household.marital}、没有配偶，独自抚养{'、'.join(c.label for c in children)}"
+
+    _compare(result, "single-parent", "单亲", "是否单亲", household.declared_single_parent, single, why)
+
+
+def _compare(result: Assessment, code: str, name: str, field: str, declared: str | None, derived: bool, why) -> None:
+    """Record the derived answer as a step, and an error when the record declares the opposite."""
+    answer = "是" if derived else "否"
     said = "" if declared is None else ("（与填报一致）" if declared == answer else f"（填报为“{declared}”，不一致）")
-    result.add("single-parent", f"单亲：{why} → {answer}{said}。", 单亲=answer)
+    result.add(code, lambda: f"{name}：{why()} → {answer}{said}。", **{name: answer})
     if declared is not None and declared != answer:
-        result.flag("/是否单亲", "single-parent", f"是否单亲填为“{declared}”，但{why}，应为“{answer}”。")
+        result.flag(f"/{field}", code, f"{field}填为“{declared}”，但{why()}，应为“{answer}”。")

@@ -41,7 +41,7 @@ def counted_situations(result: Assessment, household: Household) -> dict[str, li
         if household.attachments and expense["凭证"] not in household.attachments:
             result.flag(f"/特殊支出/{i}/凭证", "evidence-attachment",
                         f"支出凭证“{expense['凭证']}”不在附件中，请补充同名附件。", WARNING)
-    result.add("situations", f"困难情形：{'；'.join(shown) if shown else '没有记录'}。",
+    result.add("situations", lambda: f"困难情形：{'；'.join(shown) if shown else '没有记录'}。",
                困难情形=sorted(counted))
     return counted
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,8 +16,9 @@ EXAMPLE_NOTE = "注意：认定标准文件标为示例数据，以下标准数�
 
 def yuan(amount: Decimal) -> str:
     """36000 → 36,000; 937.5 → 937.50 (amounts are shown to the fen only when they have fen)."""
-    if amount == amount.to_integral_value():
-        return f"{amount.to_integral_value():,}"
+    whole = int(amount)
+    if whole == amount:
+        return f"{whole:,}"
     return f"{amount.quantize(CENT, ROUND_HALF_UP):,}"
 
 
@@ -30,14 +32,20 @@ def per_month(annual: Decimal, people: int) -> Decimal:
     return (annual / 12 / people).quantize(CENT, ROUND_HALF_UP)
 
 
-@dataclass(frozen=True)
 class Step:
     """One step of the explanation: a Chinese sentence, its numbers and the standards it used."""
 
-    key: str
-    text: str
-    values: dict = field(default_factory=dict)
-    sources: tuple[Sourced, ...] = ()
+    __slots__ = ("key", "_text", "values", "sources")
+
+    def __init__(self, key: str, text: str | Callable[[], str], values: dict | None = None, sources: tuple = ()):
+        self.key, self._text, self.values, self.sources = key, text, values or {}, sources
+
+    @property
+    def text(self) -> str:
+        """The sentence; written only when someone reads it (validation of a province rarely does)."""
+        if callable(self._text):
+            self._text = self._text()
+        return self._text
 
     def to_dict(self) -> dict:
         out = {"步骤": self.key, "说明": self.text}
@@ -94,7 +102,7 @@ class Assessment:
         """A needy household under 五（一）, migrant-worker conditions included."""
         return self.category is not None and not self.migrant_missing
 
-    def add(self, key: str, text: str, sources: tuple[Sourced, ...] = (), **values) -> None:
+    def add(self, key: str, text: str | Callable[[], str], sources: tuple[Sourced, ...] = (), **values) -> None:
         self.steps.append(Step(key, text, values, sources))
 
     def flag(self, pointer: str, code: str, message: str, severity: str = ERROR) -> None:
