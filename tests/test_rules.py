@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from rules_support import COUNTY, DAY, household, member, on, standards, with_income
 
-from generator.rules import Unusable, assess
+from generator.rules import Unusable, assess, today_key
 from generator.rules.facts import read_household
 
 STANDARDS = standards()
@@ -312,3 +312,11 @@ def test_assess_does_not_change_the_record() -> None:
     before = copy.deepcopy(data)
     assess(data, COUNTY, STANDARDS, on("2020-01-01"))
     assert data == before
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("2019-01-01", "2019-10-31", True), ("2019-10-31", "2019-11-01", False), ("2019-11-01", "2019-12-31", True),
+    ("2019-12-31", "2020-01-01", False),
+])
+def test_today_key_changes_when_a_review_deadline_passes(a: str, b: str, same: bool) -> None:
+    assert (today_key(on(a)) == today_key(on(b))) is same
