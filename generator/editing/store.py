@@ -1,0 +1,125 @@
+"""The archive as the editing commands see it: load once, change copies, validate everything, then write atomically."""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.dump import dump_record
+from generator.errors import Problem, RecordError, UsageError
+from generator.load import RECORD_DIR, Record, load_tree, parse_bytes
+from generator.regions import regions
+from generator.validate import Context, check_record, cross_record, summarise
+
+
+def check_scope(code: str) -> str:
+    """A region code the province knows (province, city or county), or a UsageError."""
+    table = regions()
+    if code not in table:
+        raise UsageError(f"地区代码 {code} 不是本省的行政区划代码（应为省 46、市如 4601 或县如 460105）。")
+    return code
+
+
+def record_path(region: str, number: str) -> str:
+    """records/<county>/<职工编号>.yaml"""
+    return f"{RECORD_DIR}/{region}/{number}.yaml"
+
+
+@dataclass
+class Archive:
+    """Every record of the archive, loaded once (through the parse cache), and the edits not yet written."""
+
+    root: Path
+    ctx: Context
+    records: list[Record]
+    unreadable: list[Problem]
+    changes: dict[str, dict] = field(default_factory=dict)
+    extra: dict[Path, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, root: Path, ctx: Context | None = None) -> Archive:
+        """Load the archive under root."""
+        loaded = load_tree(root)
+        return cls(root, ctx or Context(root), loaded.records, [p for p in loaded.problems if p.is_error])
+
+    def in_scope(self, scope: str | None) -> list[Record]:
+        """Records whose county lies in scope (all when None), by 职工编号."""
+        table = regions()
+        chosen = [r for r in self.records if scope is None or table.contains(scope, r.county)]
+        return sorted(chosen, key=lambda r: r.path)
+
+    def by_number(self) -> dict[str, Record]:
+        return {r.data.get("职工编号"): r for r in self.records if isinstance(r.data.get("职工编号"), str)}
+
+    def edit(self, record: Record) -> dict:
+        """A private copy of the record's data to change (cached records are shared)."""
+        if record.path not in self.changes:
+            self.changes[record.path] = copy.deepcopy(record.data)
+        return self.changes[record.path]
+
+    def add(self, path: str, data: dict) -> None:
+        self.changes[path] = data
+
+    def attach(self, path: Path, content: bytes) -> None:
+        """Another file to write with the records (a printable list, a worksheet)."""
+        self.extra[path] = content
+
+    def errors_of(self, record: Record) -> list[Problem]:
+        """The errors of an unchanged record (pre-existing errors keep a household out of a batch)."""
+        return [p for p in check_record(record, self.ctx) if p.is_error]
+
+    def validate(self, *, skip=None) -> list[Problem]:
+        """Every problem of the changed records, checked as the exact bytes that would be written."""
+        problems: list[Problem] = []
+        fresh: dict[str, Record] = {}
+        for path, data in self.changes.items():
+            record, parsed = parse_bytes(dump_record(data).encode("utf-8"), path)
+            problems += parsed
+            if record is None:
+                continue
+            fresh[path] = record
+            problems += [p for p in check_record(record, self.ctx) if not (skip and skip(p))]
+        summaries = [summarise(r) for r in self.records if r.path not in fresh] + [summarise(r) for r in fresh.values()]
+        problems += [p for p in cross_record(summaries, self.ctx) if p.path in fresh and not (skip and skip(p))]
+        return problems
+
+    def save(self, *, skip=None) -> list[str]:
+        """Validate every change, then write all of them; on any error write nothing and raise RecordError."""
+        problems = self.validate(skip=skip)
+        errors = [p for p in problems if p.is_error]
+        if errors:
+            raise RecordError(f"发现 {len(errors)} 个错误，未写入任何文件：", sorted(errors, key=lambda p: (p.path, p.line or 0)))
+        return self.write()
+
+    def write(self) -> list[str]:
+        """Write every change and attached file (the caller has validated them)."""
+        texts = {self.root / path: dump_record(data).encode("utf-8") for path, data in self.changes.items()}
+        write_all({**texts, **self.extra})
+        return sorted(self.changes)
+
+
+def write_all(files: dict[Path, bytes]) -> None:
+    """Stage every file as a temporary file beside its target, then rename them all; a failed stage writes nothing."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target, content in files.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+            staged.append((tmp, target))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+            os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for tmp, target in staged:
+        os.replace(tmp, target)
+
+
+def atomic_write(target: Path, content: bytes) -> None:
+    """Write one file through a temporary file renamed over the target."""
+    write_all({target: content})
