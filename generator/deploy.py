@@ -1,0 +1,361 @@
+"""The nginx configuration that serves a built site with per-scope, per-role access control (plain nginx, no njs)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from generator.access import HANDBOOK, Access, load_access
+from generator.errors import Problem, UsageError
+from generator.privacy import ARCHIVE, FINANCE, LIST, NOTICE, STATS
+
+BASIC, SSO = "basic", "sso"
+DENIED = "/.bangfu-denied"  # gate prefix that never exists on disk: try_files then falls through to the refusal
+ERROR_PAGES = (401, 403, 404)
+_SCOPE = "[1-9][0-9](?:[0-9]{2}){0,2}"
+# Regex locations in match order: URL prefix → area (see docs/access.md); the first matching one decides.
+LOCATIONS = (
+    (f"^/h/(?<bangfu_c>[1-9][0-9]{{5}})/", ARCHIVE),
+    (f"^/f/(?<bangfu_c>{_SCOPE})/", FINANCE),
+    (f"^/s/(?<bangfu_c>{_SCOPE})/stats/", STATS),
+    (f"^/s/(?<bangfu_c>{_SCOPE})/notices/", NOTICE),
+    (f"^/s/(?<bangfu_c>{_SCOPE})/", LIST),
+)
+TYPES = {
+    "text/html": "html htm", "text/css": "css", "application/javascript": "js mjs", "application/json": "json map",
+    "application/xml": "xml", "image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg jpeg", "image/gif": "gif",
+    "image/webp": "webp", "image/x-icon": "ico", "font/woff": "woff", "font/woff2": "woff2", "font/ttf": "ttf",
+    "text/plain": "txt", "text/csv": "csv", "application/gzip": "gz", "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+_SCRIPT = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
+_STYLE = re.compile(rb"<style\b[^>]*>(.*?)</style\s*>", re.S | re.I)
+_STYLE_ATTR = re.compile(rb"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_HANDLER_ATTR = re.compile(rb"""<[^>]*\son[a-z]+\s*=""", re.I)
+_DATA_TYPE = re.compile(rb"""\btype\s*=\s*["']?(?!text/javascript|module|application/javascript)[a-z]""", re.I)
+
+
+@dataclass
+class DeployOptions:
+    """What `bangfu deploy-config` was asked for."""
+
+    site: Path
+    out: Path
+    root: Path
+    auth: str = BASIC
+    htpasswd: Path | None = None
+    auth_url: str | None = None
+    listen: str = "127.0.0.1:8080"
+    server_name: str = "_"
+    access_log: Path = Path("/var/log/nginx/bangfu-access.log")
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+
+@dataclass
+class DeployReport:
+    """What was written and what the administrator should know."""
+
+    out: Path
+    users: int
+    groups: int
+    script_hashes: list[str]
+    style_hashes: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+
+def deploy_config(options: DeployOptions) -> DeployReport:
+    """Check the options, read the access file and the built site, write the nginx configuration."""
+    site = options.site.resolve()
+    _check(options, site)
+    access = load_access(options.root)
+    warnings = []
+    if access.example:
+        warnings.append(f"{access.path} 标有“示例数据: 是”：其中的账号是虚构的演示账号，正式部署前请换成真实账号。")
+    csp = _scan(site, warnings)
+    text = render(options, site, access, csp)
+    out = options.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    return DeployReport(out, len(access.users), len(access.groups), csp.scripts, csp.styles, warnings)
+
+
+def _check(options: DeployOptions, site: Path) -> None:
+    problems = []
+
+    def bad(message: str) -> None:
+        problems.append(Problem("deploy-config", None, "", "", "deploy-option", message))
+
+    if not (site / "index.html").is_file():
+        bad(f"站点目录 {options.site} 中没有 index.html：请先运行 bangfu build 生成站点。")
+    elif (site / DENIED.lstrip("/")).exists():
+        bad(f"站点目录中不应有 {DENIED}（它是访问控制用的保留名）。")
+    if options.auth == BASIC:
+        if options.htpasswd is None:
+            bad("基本认证（--auth basic）需要 --htpasswd 指定密码文件（放在档案库和站点目录之外，如 /etc/bangfu/htpasswd）。")
+        else:
+            path = options.htpasswd
+            if not path.is_absolute():
+                bad(f"--htpasswd 应为绝对路径（nginx 从自己的目录解析相对路径），而不是 {path}。")
+            for inside, what in ((options.root, "档案库（git 仓库）"), (site, "站点目录")):
+                if _under(path, inside):
+                    bad(f"密码文件 {path} 在{what}之内：密码不能进 git，也不能被网站读出，请放到 /etc/bangfu/ 等目录。")
+    elif options.auth == SSO:
+        parts = urlsplit(options.auth_url or "")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            bad("单点登录（--auth sso）需要 --auth-url，例如 http://127.0.0.1:4180/oauth2/auth（oauth2-proxy 的认证地址）。")
+    else:
+        bad(f"--auth 只能是 basic 或 sso，而不是“{options.auth}”。")
+    if (options.tls_cert is None) != (options.tls_key is None):
+        bad("--tls-cert 和 --tls-key 要一起给出。")
+    if not re.fullmatch(r"(?:\[[0-9a-fA-F:]+\]|[0-9.]+|[A-Za-z0-9.-]+)?:?[0-9]{1,5}", options.listen):
+        bad(f"--listen 应为 地址:端口 或 端口，例如 127.0.0.1:8080，而不是“{options.listen}”。")
+    if problems:
+        raise UsageError("无法生成 nginx 配置。", problems)
+
+
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass
+class _Csp:
+    scripts: list[str]
+    styles: list[str]
+    attributes: list[str]
+
+
+def _scan(site: Path, warnings: list[str]) -> _Csp:
+    """Hashes of every inline script, style element and style attribute in the built HTML (CSP allows only those)."""
+    scripts: set[bytes] = set()
+    styles: set[bytes] = set()
+    attributes: set[bytes] = set()
+    handlers = []
+    for folder, _dirs, files in os.walk(site):
+        for name in files:
+            if not name.endswith(".html"):
+                continue
+            data = Path(folder, name).read_bytes()
+            if b"<script" in data:
+                for match in _SCRIPT.finditer(data):
+                    attrs, body = match.groups()
+                    if b"src=" not in attrs and not _DATA_TYPE.search(attrs):
+                        scripts.add(body)
+            if b"<style" in data:
+                styles.update(_STYLE.findall(data))
+            if b"style" in data:
+                attributes.update(a or b for a, b in _STYLE_ATTR.findall(data))
+            if b" on" in data and _HANDLER_ATTR.search(data):
+                handlers.append(Path(folder, name).relative_to(site).as_posix())
+    if handlers:
+        warnings.append(f"{len(handlers)} 个页面有内联事件处理（onclick= 等），内容安全策略会拦截，例如 {handlers[0]}。")
+    return _Csp(_hashes(scripts), _hashes(styles), _hashes(attributes))
+
+
+def _hashes(bodies) -> list[str]:
+    return sorted(f"'sha256-{base64.b64encode(hashlib.sha256(b).digest()).decode()}'" for b in bodies)
+
+
+def content_security_policy(csp: _Csp) -> str:
+    """Self only; inline code only by hash; data: images because the theme draws its icons with them."""
+    script = " ".join(["'self'", *csp.scripts])
+    style = " ".join(["'self'", *csp.styles, *(["'unsafe-hashes'", *csp.attributes] if csp.attributes else [])])
+    return (f"default-src 'self'; script-src {script}; style-src {style}; img-src 'self' data:; font-src 'self'; "
+            "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'")
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _regex_literal(name: str) -> str:
+    return re.sub(r"([.+@/:-])", r"\\\1", name)
+
+
+def gate_map(access: Access, auth: str) -> list[str]:
+    """Map entries key → "" (allowed); the key is "area:code|user|,groups," (groups only with single sign-on)."""
+    bar = "\\|"
+    lines = []
+    for user in access.users.values():
+        if user.disabled:
+            lines.append(f"    # {user.name}（{user.title}）已停用：什么也不能读，组授权也不算")
+            lines.append(f"    {_quote('~^[^|]*' + bar + _regex_literal(user.name) + bar)} {_quote(DENIED)};")
+    for user in access.users.values():
+        if not user.disabled:
+            lines.append(f"    # 用户 {user.name}（{user.title}）")
+            lines += _entries(access.grants_of_user(user.name), bar + _regex_literal(user.name) + bar)
+    if auth == SSO:
+        for group in access.groups.values():
+            lines.append(f"    # 组 {group.name}（{group.title}）")
+            lines += _entries(group.grants, bar + "[^|]*" + bar + ".*," + _regex_literal(group.name) + ",")
+    return lines
+
+
+def _entries(grants, who: str) -> list[str]:
+    if not grants:
+        return []
+    by_scope: dict[str, set[str]] = {}
+    for grant in grants:
+        by_scope.setdefault(grant.scope, set()).update(grant.areas)
+    lines = [f"    {_quote('~^' + HANDBOOK + ':' + who)} \"\";"]
+    for scope, areas in sorted(by_scope.items()):
+        pattern = f"~^(?:{'|'.join(sorted(areas))}):{scope}[0-9]*" + who
+        lines.append(f"    {_quote(pattern)} \"\";")
+    return lines
+
+
+def render(options: DeployOptions, site: Path, access: Access, csp: _Csp) -> str:
+    """The configuration text (http context: include it from /etc/nginx/conf.d/)."""
+    sso = options.auth == SSO
+    key = "$bangfu_area:$bangfu_code|$bangfu_user|" + (",$bangfu_groups," if sso else "")
+    out = [
+        "# 由 bangfu deploy-config 生成，请勿手改：改授权请改 records/_settings/access.yaml 后重新生成。",
+        f"# 认证方式：{'单点登录（auth_request，oauth2-proxy）' if sso else '基本认证（htpasswd，文件在仓库之外）'}；站点：{site}",
+        "# 放在 http 上下文中，例如 /etc/nginx/conf.d/bangfu.conf；然后 nginx -t && systemctl reload nginx。",
+        "",
+        "log_format bangfu_access '$remote_addr - $bangfu_user [$time_iso8601] \"$request\" $status $body_bytes_sent '",
+        "                         '\"$http_user_agent\"" + (" groups=\"$bangfu_groups\"" if sso else "") + "';",
+        "",
+        "# Only plain user and group names reach the gate: a name with | or , could forge the key below.",
+    ]
+    if sso:
+        out += [
+            "map $bangfu_sso_user $bangfu_user {",
+            "    \"~^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$\" $bangfu_sso_user;",
+            "    default \"-\";",
+            "}",
+            "map $bangfu_sso_groups $bangfu_groups {",
+            "    \"~^[A-Za-z0-9/][A-Za-z0-9._@:/+-]*(?:,[A-Za-z0-9/][A-Za-z0-9._@:/+-]*)*$\" $bangfu_sso_groups;",
+            "    default \"\";",
+            "}",
+        ]
+    else:
+        out += [
+            "map $remote_user $bangfu_user {",
+            "    \"~^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$\" $remote_user;",
+            "    default \"-\";",
+            "}",
+        ]
+    out += [
+        "",
+        "# The gate: \"\" when the user (or one of their groups) holds a role granting this area in a scope that is a",
+        "# prefix of the region code in the URL (GB/T 2260 codes nest by prefix), else a path that never exists.",
+        "# Household, list and finance pages are never kept in any cache; the handbook may be revalidated.",
+        "map $bangfu_area $bangfu_cache {",
+        f"    {HANDBOOK} \"private, no-cache\";",
+        "    default no-store;",
+        "}",
+        "",
+        f"map \"{key}\" $bangfu_gate {{",
+        f"    default {_quote(DENIED)};",
+        *gate_map(access, options.auth),
+        "}",
+        "",
+        *_server(options, site, csp),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _headers(options: DeployOptions, csp: _Csp) -> list[str]:
+    """Server-level headers; no location adds its own, so none of these is ever dropped (nginx does not merge)."""
+    extra = []
+    if options.tls_cert is not None:
+        extra.append("add_header Strict-Transport-Security \"max-age=31536000\" always;")
+    if options.auth == SSO:
+        extra.append("add_header Set-Cookie $bangfu_auth_cookie;")
+    return [
+        f"add_header Content-Security-Policy {_quote(content_security_policy(csp))} always;",
+        "add_header X-Robots-Tag \"noindex, nofollow, noarchive\" always;",
+        "add_header X-Content-Type-Options nosniff always;",
+        "add_header Referrer-Policy no-referrer always;",
+        "add_header X-Frame-Options DENY always;",
+        "add_header Cache-Control $bangfu_cache always;",
+        *extra,
+    ]
+
+
+def _server(options: DeployOptions, site: Path, csp: _Csp) -> list[str]:
+    sso = options.auth == SSO
+    tls = options.tls_cert is not None
+    ind = "    "
+    body = [
+        f"listen {options.listen}{' ssl' if tls else ''};",
+        f"server_name {options.server_name};",
+        f"root {_quote(str(site))};",
+        "server_tokens off;",
+        "autoindex off;",
+        "index index.html;",
+        "charset utf-8;",
+        "charset_types text/css text/plain text/csv application/javascript application/json application/xml image/svg+xml;",
+        "types {",
+        *[f"    {mime} {exts};" for mime, exts in TYPES.items()],
+        "}",
+        "default_type application/octet-stream;",
+        f"access_log {_quote(str(options.access_log))} bangfu_access;",
+        "if ($request_method !~ ^(?:GET|HEAD)$) { return 405; }",
+    ]
+    if tls:
+        body += [f"ssl_certificate {_quote(str(options.tls_cert))};", f"ssl_certificate_key {_quote(str(options.tls_key))};",
+                 "ssl_protocols TLSv1.2 TLSv1.3;"]
+    if sso:
+        auth_url = urlsplit(options.auth_url)
+        body += [
+            "auth_request /_bangfu/auth;",
+            "auth_request_set $bangfu_sso_user $upstream_http_x_auth_request_user;",
+            "auth_request_set $bangfu_sso_groups $upstream_http_x_auth_request_groups;",
+            "auth_request_set $bangfu_auth_cookie $upstream_http_set_cookie;",
+            "error_page 401 = @bangfu_sign_in;",
+        ]
+    else:
+        body += ["auth_basic \"bangfu\";", f"auth_basic_user_file {_quote(str(options.htpasswd))};",
+                 "error_page 401 /errors/401.html;"]
+    body += _headers(options, csp)
+    body += ["error_page 403 /errors/403.html;", "error_page 404 /errors/404.html;", "error_page 405 /errors/404.html;", ""]
+    body += ["# Dotfiles (and the gate's never-existing prefix) are never served.",
+             "location ~ /\\. {", f"{ind}return 404;", "}",
+             "# The error pages say nothing about any household; anyone may read them.",
+             f"location ~ \"^/errors/(?:{'|'.join(map(str, ERROR_PAGES))})\\.html$\" {{",
+             f"{ind}{'auth_request off' if sso else 'auth_basic off'};", f"{ind}set $bangfu_area errors;", "}"]
+    if sso:
+        origin = f"{auth_url.scheme}://{auth_url.netloc}"
+        body += [
+            "# Single sign-on: nginx asks oauth2-proxy; it answers 202 with X-Auth-Request-User / -Groups, or 401.",
+            "location = /_bangfu/auth {", f"{ind}internal;", f"{ind}auth_request off;",
+            f"{ind}proxy_pass {options.auth_url};", f"{ind}proxy_pass_request_body off;",
+            f"{ind}proxy_set_header Content-Length \"\";", f"{ind}proxy_set_header Host $host;",
+            f"{ind}proxy_set_header X-Real-IP $remote_addr;", f"{ind}proxy_set_header X-Forwarded-Uri $request_uri;", "}",
+            "location /oauth2/ {", f"{ind}auth_request off;", f"{ind}proxy_pass {origin};",
+            f"{ind}proxy_set_header Host $host;", f"{ind}proxy_set_header X-Real-IP $remote_addr;",
+            f"{ind}proxy_set_header X-Auth-Request-Redirect $request_uri;", "}",
+            "location @bangfu_sign_in {", f"{ind}return 302 /oauth2/sign_in?rd=$scheme://$http_host$request_uri;", "}",
+        ]
+    body += ["# After authentication (try_files runs after the access phase) the gate lets the file through or not."]
+    for pattern, area in LOCATIONS:
+        body += _gated(f"~ {_quote(pattern)}", area, "$bangfu_c")
+    body += _gated(f"~ {_quote('^/[hsf](?:/|$)')}", "none", "")
+    body += _gated("/", HANDBOOK, "")
+    body += ["location @bangfu_refuse {", f"{ind}if ($bangfu_gate) {{ return 403; }}", f"{ind}return 404;", "}"]
+    return ["server {", *[(ind + line if line else line) for line in body], "}"]
+
+
+def _gated(match: str, area: str, code: str) -> list[str]:
+    ind = "    "
+    return [
+        f"location {match} {{",
+        f"{ind}set $bangfu_area {area};",
+        f"{ind}set $bangfu_code {_quote(code)};",
+        f"{ind}try_files $bangfu_gate$uri $bangfu_gate${{uri}}index.html @bangfu_refuse;",
+        "}",
+    ]
