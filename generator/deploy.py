@@ -20,7 +20,7 @@ ERROR_PAGES = (401, 403, 404)
 _SCOPE = "[1-9][0-9](?:[0-9]{2}){0,2}"
 # Regex locations in match order: URL prefix → area (see docs/access.md); the first matching one decides.
 LOCATIONS = (
-    (f"^/h/(?<bangfu_c>[1-9][0-9]{{5}})/", ARCHIVE),
+    ("^/h/(?<bangfu_c>[1-9][0-9]{5})/", ARCHIVE),
     (f"^/f/(?<bangfu_c>{_SCOPE})/", FINANCE),
     (f"^/s/(?<bangfu_c>{_SCOPE})/stats/", STATS),
     (f"^/s/(?<bangfu_c>{_SCOPE})/notices/", NOTICE),
