@@ -132,3 +132,14 @@ def test_shipped_standards_are_marked_as_examples() -> None:
     table = load_standards(REPO)
     assert table.example
     assert standards().example
+
+
+def test_exited_record_keeps_errors_but_drops_advice(tmp_path: Path) -> None:
+    data = with_income("9000", size=5, 状态="已解困脱困", 退出={"日期": "2019-01-01", "原因": "收入超过标准已解困脱困"})
+    data["家庭年度总收入"] = 1
+    data["家庭主要成员"].append({"姓名": "测试戊", "关系": "子", "性别": "男", "出生日期": "1990-01-01", "健康状况": "健康",
+                           "月收入": 0, "身份": "无业"})
+    path = _archive(tmp_path, data)
+    record, _ = load_file(path, tmp_path)
+    codes = {p.code for p in check(record, Context(tmp_path, dt.date.fromisoformat(TODAY)))}
+    assert codes == {"income-total"}

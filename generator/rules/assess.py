@@ -287,7 +287,7 @@ def _exactly(annual: Decimal, size: int, limit: Decimal) -> str:
 
 def _declared(result: Assessment, household: Household, card_valid: bool) -> None:
     """A declared 困难类别 the rules do not support is an error that carries the whole computation."""
-    if result.exited or result.agrees and (household.declared != DIBAO or card_valid):
+    if result.agrees:
         return
     trace = "\n".join("  " + line for line in result.step_lines())
     if household.declared == DIBAO and not card_valid:

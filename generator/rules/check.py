@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.errors import Problem
+from generator.errors import ERROR, Problem
 from generator.rules.assess import assess
 from generator.rules.facts import Unusable
 
@@ -13,4 +13,6 @@ def check(record, ctx) -> list[Problem]:
         result = assess(record.data, record.county, ctx.standards, ctx.today)
     except Unusable:
         return []  # the schema check already names the missing or malformed field
-    return [record.problem(f.pointer, f.code, f.message, f.severity) for f in result.findings]
+    # An exited record is history: its data must still add up, but advice (warnings) no longer applies.
+    findings = [f for f in result.findings if f.severity == ERROR] if result.exited else result.findings
+    return [record.problem(f.pointer, f.code, f.message, f.severity) for f in findings]
