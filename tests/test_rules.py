@@ -6,9 +6,11 @@ import copy
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rules_support import COUNTY, DAY, household, member, on, standards, with_income
 
 from generator.rules import Unusable, assess, today_key
@@ -320,3 +322,15 @@ def test_assess_does_not_change_the_record() -> None:
 ])
 def test_today_key_changes_when_a_review_deadline_passes(a: str, b: str, same: bool) -> None:
     assert (today_key(on(a)) == today_key(on(b))) is same
+
+
+@settings(max_examples=300, deadline=None)
+@given(fen=st.integers(min_value=0, max_value=2_000_000), size=st.integers(min_value=1, max_value=8))
+def test_band_edges_are_exact_for_any_income(fen: int, size: int) -> None:
+    monthly = Decimal(fen) / 100
+    data = household(本人月平均收入=float(monthly) if fen % 100 else fen // 100, 家庭人口=size, 困难情形=None,
+                     家庭主要成员=None, 婚姻状况="未婚")
+    data["家庭年度总收入"] = float(monthly * 12) if (fen * 12) % 100 else fen * 12 // 100
+    result = assess(data, COUNTY, STANDARDS)
+    assert result.per_capita == (monthly / size).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert result.category == ("低保边缘户" if monthly <= 600 * size else None)
