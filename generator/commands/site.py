@@ -1,3 +1,63 @@
-"""CLI commands: site (being written)."""
+"""`bangfu build` and `bangfu serve`: the intranet site."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from generator.site.build import build_site
+
+ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+                    help="档案库根目录（含 records/）。")
+OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"), show_default=True,
+                   help="站点输出目录（整体替换，原目录在生成成功前保持不变）。")
+
+
+@click.command("build")
+@ROOT
+@OUT
+@click.option("--allow-invalid", is_flag=True, help="有错误的档案跳过不生成，其余照常生成（默认有错误就不生成）。")
+@click.option("--jobs", type=click.IntRange(1, 16), default=None, help="生成页面的进程数（默认按 CPU 数，最多 2）。")
+def build(root: Path, out: Path, allow_invalid: bool, jobs: int | None) -> None:
+    """生成内网站点：手册、每户档案页、各地区名单、统计、工作清单、公示名单和批量打印。
+
+    先校验全部档案，有错误时列出错误并停止，原有站点保持不变。只重写内容有变化的页面，
+    生成完成后一次性替换输出目录。
+
+    \b
+    例：
+      bangfu build
+      bangfu build --out /srv/bangfu/site
+    """
+    result = build_site(root, out, allow_invalid=allow_invalid, jobs=jobs)
+    for warning in result.warnings:
+        click.echo(f"警告：{warning}", err=True)
+    skipped = sum(1 for p in result.problems if p.is_error)
+    if skipped:
+        click.echo(f"警告：有 {skipped} 个错误，出错的档案未生成页面（--allow-invalid）。", err=True)
+    click.echo(f"已生成站点 {result.out}：{result.households} 户，重新生成 {result.rendered} 户的页面，"
+               f"写入 {result.written} 个文件、沿用 {result.linked} 个，共 {result.files} 个文件，用时 {result.seconds:.1f} 秒。")
+
+
+@click.command("serve")
+@ROOT
+@OUT
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口（只监听 127.0.0.1）。")
+@click.option("--no-build", is_flag=True, help="不先生成，直接预览已有的输出目录。")
+def serve(root: Path, out: Path, port: int, no_build: bool) -> None:
+    """在本机预览站点，并在档案、手册或 schema 改动后自动重新生成、刷新浏览器。
+
+    只监听 127.0.0.1。按 Ctrl+C 停止。
+
+    \b
+    例：
+      bangfu serve
+      bangfu serve --out site --port 8001
+    """
+    from generator.site.serve import serve_site
+
+    serve_site(root, out, port, build_first=not no_build, echo=click.echo)
+
+
+COMMANDS = [build, serve]

@@ -1,0 +1,91 @@
+/* bangfu finder: searches the scope's finder.json in the browser (substring match, so Chinese needs no segmenter). */
+(function () {
+  "use strict";
+  var box = document.querySelector(".bf-finder");
+  if (!box) return;
+  var input = box.querySelector("input");
+  var status = box.querySelector(".bf-finder-status");
+  var list = box.querySelector(".bf-finder-results");
+  var base = box.getAttribute("data-base") || "";
+  var source = box.getAttribute("data-finder");
+  var LIMIT = 50;
+  var data = null, loading = null, hay = null;
+
+  function fnv16(text) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i) & 0xff;
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    var folded = ((h >>> 16) ^ (h & 0xffff)) >>> 0;
+    return ("0000" + folded.toString(16)).slice(-4);
+  }
+
+  function load() {
+    if (!loading) {
+      status.textContent = "正在载入……";
+      loading = fetch(source, { credentials: "same-origin" }).then(function (r) {
+        if (r.status === 401 || r.status === 403) throw new Error("denied");
+        if (!r.ok) throw new Error("http " + r.status);
+        return r.json();
+      }).then(function (json) {
+        data = json;
+        hay = json.rows.map(function (row) {
+          return (row[0] + " " + row[1] + " " + row[6] + " " + json.regionNames[row[4]] + " " + json.categories[row[5]] + " " + row[7]).toLowerCase();
+        });
+        status.textContent = "共 " + json.rows.length + " 户，可以查找。";
+        return json;
+      }).catch(function (e) {
+        status.textContent = e.message === "denied" ? "您的账号无权查看名单。" : "名单载入失败，请刷新重试。";
+        loading = null;
+        throw e;
+      });
+    }
+    return loading;
+  }
+
+  function matches(index, terms) {
+    var row = data.rows[index];
+    for (var t = 0; t < terms.length; t++) {
+      var term = terms[t];
+      if (/^\d{17}[\dx]$/i.test(term)) {
+        var id = term.toUpperCase();
+        if (!row[2] || row[2] !== id.slice(0, 4) + id.slice(-4) || row[3] !== fnv16(id)) return false;
+      } else if (hay[index].indexOf(term) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  function show(terms) {
+    list.innerHTML = "";
+    if (!terms.length) { status.textContent = "共 " + data.rows.length + " 户，可以查找。"; return; }
+    var found = 0;
+    for (var i = 0; i < data.rows.length; i++) {
+      if (!matches(i, terms)) continue;
+      found++;
+      if (found > LIMIT) continue;
+      var row = data.rows[i];
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = base + "h/" + data.regions[row[4]] + "/" + row[0] + "/";
+      a.textContent = row[0] + " " + row[1];
+      li.appendChild(a);
+      var masked = row[2] ? row[2].slice(0, 4) + "**********" + row[2].slice(4) : "";
+      li.appendChild(document.createTextNode("　" + [masked, data.regionNames[row[4]], data.categories[row[5]], row[7], row[6]].filter(Boolean).join("　")));
+      list.appendChild(li);
+    }
+    status.textContent = found ? "找到 " + found + " 户" + (found > LIMIT ? "，只显示前 " + LIMIT + " 户，请输入更多字缩小范围" : "") + "。" : "没有找到。";
+  }
+
+  function run() {
+    var terms = input.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    load().then(function () { show(terms); }, function () {});
+  }
+
+  input.addEventListener("focus", function () { load().catch(function () {}); });
+  input.addEventListener("input", run);
+  var q = new URLSearchParams(location.search).get("q");
+  if (q) { input.value = q; run(); }
+})();

@@ -1,0 +1,121 @@
+"""`bangfu build`: load → validate → derive → history → render → publish, into a folder swapped in atomically."""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import __version__, cache
+from generator.errors import BuildError, Problem
+from generator.load import load_tree
+from generator.privacy import load_policy
+from generator.regions import regions
+from generator.site.context import Site
+from generator.site.handbook import build_handbook
+from generator.site.history_view import read_history_index
+from generator.site.pages import render_households
+from generator.site.publish import Output
+from generator.site.render import template_fingerprint
+from generator.site.scopes import render_scopes
+from generator.validate import Context, validate
+
+
+@dataclass
+class BuildResult:
+    """What a build did, for the CLI's summary."""
+
+    out: Path
+    households: int = 0
+    rendered: int = 0
+    written: int = 0
+    linked: int = 0
+    files: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int | None = None) -> BuildResult:
+    """Build the whole site from the archive at `root` into `out`; on any error `out` stays as it was."""
+    started = time.perf_counter()
+    result = BuildResult(Path(out))
+    clock = _Clock(result.timings)
+    gc.disable()  # many small objects and no cycles worth collecting: the collector only costs time here
+    try:
+        root = Path(root)
+        loaded = load_tree(root)
+        clock("载入")
+        ctx = Context(root)
+        problems = loaded.problems + validate(loaded.records, ctx)
+        clock("校验")
+        errors = [p for p in problems if p.is_error]
+        result.problems = problems
+        if errors and not allow_invalid:
+            raise BuildError(f"档案有 {len(errors)} 个错误，站点未生成（原有站点保持不变）。修正后重试，"
+                             f"或用 --allow-invalid 跳过有错误的档案：", sorted(errors, key=lambda p: (p.path, p.line or 0)))
+        broken = {p.path for p in errors}
+        records = sorted((r for r in loaded.records if r.path not in broken), key=lambda r: r.path)
+        for record in records:
+            record.lines = {}  # line numbers are for messages only; a province's worth costs memory
+        result.households = len(records)
+        policy = load_policy(root)
+        standards = ctx.standards
+        history = read_history_index(root)
+        result.warnings += history.warnings
+        clock("历史")
+        output = Output(Path(out))
+        handbook, shell, notes = build_handbook(root, output.state)
+        result.warnings += notes
+        clock("手册")
+        site = Site(regions(), policy, shell, ctx.today, standards, history, _site_key(root, shell))
+        writer = output.writer()
+        try:
+            for path in sorted(handbook.rglob("*")):
+                if path.is_file():
+                    writer.put_file(path.relative_to(handbook).as_posix(), path)
+            clock("手册复制")
+            result.rendered = render_households(records, site, writer, jobs=jobs)
+            clock("档案页")
+            render_scopes(records, site, writer)
+            clock("地区页")
+            writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        output.swap()
+        clock("发布")
+        result.written, result.linked, result.files = writer.written, writer.linked, len(writer.base)
+    except OSError as exc:
+        raise BuildError(f"写入输出目录失败（{exc.strerror or exc}：{exc.filename or ''}），原有站点保持不变。") from None
+    finally:
+        gc.enable()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _site_key(root: Path, shell) -> str:
+    """Names every input all pages share, so an unchanged page is recognised without rendering it."""
+    settings = root / "records" / "_settings"
+    parts: list = [__version__, template_fingerprint(), shell.to_json()]
+    for name in sorted(os.listdir(settings)) if settings.is_dir() else []:
+        parts += [name, (settings / name).read_bytes()]
+    code = Path(__file__).resolve().parent
+    parts += [p.read_bytes() for p in sorted(code.glob("*.py"))]
+    rules = code.parent / "rules"
+    parts += [p.read_bytes() for p in sorted(rules.glob("*.py"))]
+    return cache.fingerprint(*parts)
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.timings[step] = round(now - self.last, 3)
+        self.last = now

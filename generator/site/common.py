@@ -1,0 +1,66 @@
+"""Helpers the scope-level pages share: which households a scope holds, list rows, writing a page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from generator.privacy import LIST
+from generator.site import urls
+from generator.site.render import Values, render
+
+EXITED, CANCELLED = "已解困脱困", "已注销"
+INACTIVE = (EXITED, CANCELLED)
+
+
+def members(records, regions) -> dict[str, list]:
+    """Scope code → its households (every region that is an ancestor of the record's county)."""
+    out: dict[str, list] = defaultdict(list)
+    for record in records:
+        for code in regions.ancestors(record.county):
+            out[code].append(record)
+    return out
+
+
+def write_page(writer, site, path: str, page_title: str, template: str, **context) -> None:
+    """Render one of our templates into the frame at `path` (a folder URL) and hand it to the writer."""
+    body = render(template, base=urls.base(path), today=site.today.isoformat(), **context)
+    writer.put(path + "index.html", site.shell.page(page_title, body, urls.depth(path)))
+
+
+def number(record) -> str:
+    return str(record.data.get("职工编号") or record.stem)
+
+
+def link(record) -> str:
+    """Root-relative URL of the household page."""
+    return urls.household(record.county, number(record))
+
+
+def list_row(record, values: Values) -> dict:
+    """One household as lists show it (list area: masked ID, no health, no bank card)."""
+    data = record.data
+    helper = data.get("帮扶责任人") or {}
+    return {
+        "number": number(record),
+        "url": link(record),
+        "county": record.county,
+        "name": values.person("姓名", data.get("姓名")) or "",
+        "id": values.person("身份证号", data.get("身份证号")) or "",
+        "category": data.get("困难类别", ""),
+        "causes": "、".join(data.get("致困原因") or []),
+        "status": data.get("状态", ""),
+        "helper": helper.get("姓名", ""),
+        "deadline": data.get("帮扶任务完成时限", ""),
+    }
+
+
+def list_values(site) -> Values:
+    return Values(site.policy, LIST)
+
+
+def parse_day(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None

@@ -1,0 +1,215 @@
+"""Publishing: write the next generation into a spare folder, changing only what changed, then swap atomically.
+
+The output folder and a spare one (`<out>.bangfu/spare`) take turns. A build brings the spare up to date by
+comparing with the manifest of what the spare holds (and hard-linking from the live output what is already
+there), writes the pages that changed, deletes the ones that went, then exchanges the two folders in one
+rename. Readers of the output never see a half-written tree; a failed build leaves the output untouched; and
+a rebuild after one change touches a handful of files instead of rewriting (or deleting) a province.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import pickle
+import secrets
+import shutil
+import threading
+from pathlib import Path
+
+from generator.errors import BuildError
+
+MARKER = ".bangfu-generation"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+class Output:
+    """The output folder with its spare generation and manifests."""
+
+    def __init__(self, out: Path):
+        self.out = out.resolve()
+        self.state = self.out.with_name(self.out.name + ".bangfu")
+        self.spare = self.state / "spare"
+        self.manifests = self.state / "manifests"
+
+    def writer(self) -> Writer:
+        """A writer over the spare folder, prepared from what it and the live output hold."""
+        live_token = _token(self.out)
+        if self.out.exists() and live_token is None and any(self.out.iterdir()):
+            raise BuildError(f"输出目录 {self.out} 已存在且不是本程序生成的站点；为免误删，请换一个目录或先把它移走。")
+        self.manifests.mkdir(parents=True, exist_ok=True)
+        _clear_trash(self.state)
+        live = self._manifest(live_token) if live_token else {}
+        spare_token = _token(self.spare)
+        base = self._manifest(spare_token) if spare_token else None
+        if base is None:
+            if self.spare.exists():
+                self.spare.rename(self.state / f"trash-{secrets.token_hex(4)}")
+                _clear_trash(self.state)
+            self.spare.mkdir(parents=True)
+            base = {}
+        return Writer(self, base, live, spare_token)
+
+    def _manifest(self, token: str) -> dict | None:
+        try:
+            with open(self.manifests / f"{token}.pickle", "rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.PickleError, EOFError):
+            return None
+
+    def save(self, entries: dict, old_token: str | None) -> None:
+        """Record what the spare now holds under a fresh token."""
+        token = secrets.token_hex(8)
+        tmp = self.manifests / f".{token}.tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump(entries, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.manifests / f"{token}.pickle")
+        marker = self.spare / MARKER
+        _unlink(marker)
+        marker.write_text(token + "\n", encoding="ascii")
+        if old_token:
+            _unlink(self.manifests / f"{old_token}.pickle")
+
+    def swap(self) -> None:
+        """Make the spare the output and the output the spare, in one atomic exchange where Linux allows."""
+        if not self.out.exists():
+            os.rename(self.spare, self.out)
+            return
+        if _exchange(self.spare, self.out):
+            return
+        parked = self.state / f"parked-{secrets.token_hex(4)}"
+        os.rename(self.out, parked)
+        os.rename(self.spare, self.out)
+        os.rename(parked, self.spare)
+
+
+class Writer:
+    """Brings the spare folder to the next generation, page by page."""
+
+    def __init__(self, output: Output, base: dict, live: dict, token: str | None):
+        self.output = output
+        self.root = output.spare
+        self.base = base  # rel → (key, digest): what the spare holds right now
+        self.live = live  # the same for the live output, to hard-link from
+        self.token = token
+        self.seen: set[str] = set()
+        self.written = 0
+        self.linked = 0
+        self._dirs: set[str] = set()
+
+    def keep(self, rel: str, key: str) -> bool:
+        """True (and nothing to render) when a page made from the same inputs is already there or live."""
+        entry = self.base.get(rel)
+        if entry is not None and entry[0] == key:
+            self.seen.add(rel)
+            return True
+        entry = self.live.get(rel)
+        if entry is not None and entry[0] == key and self._link(rel):
+            self.base[rel] = entry
+            self.seen.add(rel)
+            return True
+        return False
+
+    def put(self, rel: str, data: bytes | str, key: str = "") -> None:
+        """Store one file's content, writing only when it differs from what is there."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        found = digest(data)
+        self.seen.add(rel)
+        entry = self.base.get(rel)
+        if entry is not None and entry[1] == found:
+            self.base[rel] = (key, found)
+            return
+        entry = self.live.get(rel)
+        if entry is not None and entry[1] == found and self._link(rel):
+            self.base[rel] = (key, found)
+            return
+        path = self._prepare(rel)
+        # Never write into an existing file: its inode may be shared with the live output.
+        with open(path, "xb") as fh:
+            fh.write(data)
+        self.base[rel] = (key, found)
+        self.written += 1
+
+    def put_file(self, rel: str, source: Path) -> None:
+        self.put(rel, source.read_bytes())
+
+    def finish(self) -> None:
+        """Delete what the new generation no longer has and record the spare's manifest."""
+        stale = [rel for rel in self.base if rel not in self.seen]
+        folders = set()
+        for rel in stale:
+            _unlink(self.root / rel)
+            del self.base[rel]
+            folders.add(rel.rsplit("/", 1)[0] if "/" in rel else "")
+        for folder in sorted(folders, key=lambda f: -f.count("/")):
+            while folder:
+                try:
+                    os.rmdir(self.root / folder)
+                except OSError:
+                    break
+                folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
+        self.output.save(self.base, self.token)
+
+    def abort(self) -> None:
+        """After a failure: record what the spare really holds now, so the next build can still reuse it."""
+        try:
+            self.output.save(self.base, self.token)
+        except OSError:
+            pass
+
+    def _prepare(self, rel: str) -> Path:
+        folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        if folder and folder not in self._dirs:
+            os.makedirs(self.root / folder, exist_ok=True)
+            self._dirs.add(folder)
+        path = self.root / rel
+        _unlink(path)
+        return path
+
+    def _link(self, rel: str) -> bool:
+        path = self._prepare(rel)
+        try:
+            os.link(self.output.out / rel, path)
+        except OSError:
+            return False
+        self.linked += 1
+        return True
+
+
+def _token(folder: Path) -> str | None:
+    try:
+        return (folder / MARKER).read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """renameat2(RENAME_EXCHANGE): swap two folders atomically; False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    done = call(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return done == 0
+
+
+def _clear_trash(state: Path) -> None:
+    """Delete abandoned generations in the background: deleting a province takes long on slow disks."""
+    trash = [p for p in state.glob("trash-*") if p.is_dir()]
+    if trash:
+        threading.Thread(target=lambda: [shutil.rmtree(p, ignore_errors=True) for p in trash], daemon=True).start()

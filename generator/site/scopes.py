@@ -1,0 +1,103 @@
+"""Pages of every scope (province, city, county): overview, household table, exits, batch print, sitemap."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+
+from generator.privacy import ARCHIVE
+from generator.site import urls
+from generator.site.common import CANCELLED, EXITED, INACTIVE, link, list_row, list_values, members, number, write_page
+from generator.site.errors_pages import render_errors
+from generator.site.finance import render_finance
+from generator.site.finder import finder_data
+from generator.site.household import cards, household_view
+from generator.site.notices import render_notices
+from generator.site.render import Values, render
+from generator.site.stats import render_stats
+from generator.site.worklists import render_worklists, worklists
+
+STATUSES = ("调查中", "公示中", "待审批", "帮扶中", EXITED, CANCELLED)
+TABLE_COLUMNS = ("职工编号", "姓名", "身份证号", "困难类别", "致困原因", "状态", "帮扶责任人", "帮扶任务完成时限")
+
+
+def render_scopes(records, site, writer) -> None:
+    """Every scope's pages, the finance pages and the error pages."""
+    by_scope = members(records, site.regions)
+    values = list_values(site)
+    rows = {r.path: list_row(r, values) for r in records}
+    for scope in site.regions.scopes():
+        held = sorted(by_scope.get(scope, []), key=lambda r: (r.county, number(r)))
+        _scope(scope, held, rows, site, writer)
+    render_finance(by_scope, site, writer)
+    render_errors(site, writer)
+
+
+def _scope(scope: str, held: list, rows: dict, site, writer) -> None:
+    regions = site.regions
+    name = regions.name(scope)
+    crumbs = [(c, regions.name(c)) for c in reversed(regions.ancestors(scope))]
+    lists = worklists(held, site)
+    status = Counter(r.data.get("状态", "") for r in held)
+    common = {"scope": scope, "name": name, "crumbs": crumbs}
+    counties = [c for c in regions.counties(scope)] if regions.level(scope) != "county" else []
+    write_page(writer, site, urls.scope(scope), f"{name} 困难职工档案", "scope_index.html", **common,
+               total=len(held), people=sum(int(r.data.get("家庭人口") or 0) for r in held),
+               status=[(s, status.get(s, 0)) for s in STATUSES], children=[(c, regions.name(c)) for c in regions.children(scope)],
+               worklists=[(w["id"], w["title"], len(w["rows"])) for w in lists], county=not counties)
+    table = [rows[r.path] for r in held]
+    writer.put(urls.scope(scope, "households.json"), _households_json(table))
+    write_page(writer, site, urls.scope(scope, "households"), f"{name} 档案名单", "households.html", **common,
+               count=len(table), labels=TABLE_COLUMNS, statuses=STATUSES)
+    for page, wanted, title in (("exited", EXITED, "脱困库（已解困脱困）"), ("cancelled", CANCELLED, "注销库（已注销）")):
+        chosen = [r for r in held if r.data.get("状态") == wanted]
+        exits = [(rows[r.path], r.data.get("退出") or {}) for r in chosen]
+        write_page(writer, site, urls.scope(scope, page), f"{name} {title}", "exits.html", **common, title=title, exits=exits)
+    writer.put(urls.scope(scope, "finder.json"), finder_data(held, site))
+    render_stats(scope, held, site, writer, common)
+    render_worklists(scope, lists, site, writer, common)
+    render_notices(scope, held, site, writer, common)
+    _print(scope, held, counties, site, writer, common)
+    writer.put(urls.scope(scope, "sitemap.xml"), _sitemap(scope, held))
+
+
+def _households_json(table: list[dict]) -> str:
+    """The household table as compact arrays (the page's script sorts and filters it)."""
+    keys = ("number", "name", "id", "category", "causes", "status", "helper", "deadline", "county")
+    return json.dumps({"cols": list(TABLE_COLUMNS), "rows": [[row[k] for k in keys] for row in table]},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _print(scope: str, held: list, counties: list, site, writer, common: dict) -> None:
+    """Batch print: a county prints all its cards (and forms) in one go; higher scopes link to their counties."""
+    regions = site.regions
+    if counties:
+        links = [(c, regions.name(c)) for c in counties]
+        for page, title in (("print/cards", "联系卡批量打印"), ("print/forms", "档案表批量打印")):
+            write_page(writer, site, urls.scope(scope, page), f"{common['name']} {title}", "print_index.html", **common,
+                       title=title, links=links, page=page)
+        return
+    active = [r for r in held if r.data.get("状态") not in INACTIVE]
+    carded = [r for r in active if r.data.get("状态") == "帮扶中"]
+    values = Values(site.policy, ARCHIVE)
+    for page, chosen, title, template in (("print/cards", carded, "联系卡批量打印", "print_cards.html"),
+                                          ("print/forms", active, "档案表批量打印", "print_forms.html")):
+        path = urls.scope(scope, page)
+        key = hashlib.sha1("|".join([site.key, page] + [r.blob for r in chosen]).encode()).hexdigest()[:20]
+        if writer.keep(path + "index.html", key):
+            continue
+        if template == "print_cards.html":
+            items = [cards(r.data, values) for r in chosen]
+        else:
+            items = [household_view(r, None, [], site) for r in chosen]
+        body = render(template, base=urls.base(path), items=items, **common, title=title)
+        writer.put(path + "index.html", site.shell.page(f"{common['name']} {title}", body, urls.depth(path)), key)
+
+
+def _sitemap(scope: str, held: list) -> str:
+    """This scope's URLs only (root-relative: the intranet host name is the deployment's)."""
+    pages = ["", "households", "stats", "worklists", "notices", "exited", "cancelled", "print/cards", "print/forms"]
+    locs = ["/" + urls.scope(scope, p) for p in pages] + ["/" + link(r) for r in held]
+    body = "".join(f"<url><loc>{loc}</loc></url>" for loc in locs)
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>\n'

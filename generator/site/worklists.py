@@ -1,0 +1,76 @@
+"""Worklists of a scope: what needs doing, as of today (BANGFU_TODAY in tests) and the git history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from generator.site import urls
+from generator.site.common import INACTIVE, list_row, list_values, parse_day, write_page
+
+REVIEW_MONTH, REVIEW_DAY = 10, 31
+STALE_DAYS = 365
+
+
+def worklists(records, site) -> list[dict]:
+    """Each worklist: id, title, what it means, column labels, rows (list row + extra cells)."""
+    today = site.today
+    values = list_values(site)
+    notices, pending, review, overdue, never, stale = [], [], [], [], [], []
+    review_due = dt.date(today.year, REVIEW_MONTH, REVIEW_DAY)
+    month = today.isoformat()[:7]
+    sources = set()
+    for record in records:
+        data = record.data
+        status = data.get("状态")
+        row = None
+        for notice in data.get("公示") or []:
+            start, end = parse_day(notice.get("开始日期")), parse_day(notice.get("结束日期"))
+            if start and end and start <= today <= end:
+                row = row or list_row(record, values)
+                notices.append((row, [notice.get("层级", ""), start.isoformat(), end.isoformat(), f"{(end - today).days} 天"]))
+        if status == "待审批":
+            ends = [e for e in (parse_day(n.get("结束日期")) for n in data.get("公示") or []) if e]
+            row = row or list_row(record, values)
+            pending.append((row, [max(ends).isoformat() if ends else ""]))
+        if status in INACTIVE:
+            continue
+        if status == "帮扶中":
+            decided = parse_day(data.get("确定时间"))
+            years = {item.get("年度") for item in data.get("年度核查") or []}
+            if decided and decided.year < today.year and today.year not in years:
+                late = "已逾期" if today > review_due else f"还有 {(review_due - today).days} 天"
+                row = row or list_row(record, values)
+                review.append((row, [review_due.isoformat(), late]))
+            deadline = data.get("帮扶任务完成时限")
+            if isinstance(deadline, str) and deadline < month:
+                row = row or list_row(record, values)
+                overdue.append((row, [deadline]))
+            if not data.get("帮扶台账"):
+                row = row or list_row(record, values)
+                never.append((row, [data.get("确定时间", "")]))
+        changed, source = site.history.last_changed(record.path)
+        if changed and (today - changed).days > STALE_DAYS:
+            sources.add(source)
+            row = row or list_row(record, values)
+            stale.append((row, [changed.isoformat()]))
+    stale_note = "按 git 历史中最后一次合并到主分支的日期。" if sources <= {"git"} else \
+        "没有 git 历史，按档案文件的修改时间（不可靠：复制或解压会改变它）。"
+    return [
+        {"id": "notices", "title": "公示中", "note": "今天在公示期内的公示，及其结束日期。",
+         "extra": ["公示层级", "开始日期", "结束日期", "剩余"], "rows": sorted(notices, key=lambda r: r[1][2])},
+        {"id": "pending", "title": "待审批", "note": "状态为待审批的档案（公示期满后由县级以上工会审批）。",
+         "extra": ["公示结束"], "rows": pending},
+        {"id": "review", "title": f"{today.year} 年度核查未完成",
+         "note": f"帮扶中、建档早于今年、还没有 {today.year} 年度核查记录的档案；每年 10 月 31 日前完成。",
+         "extra": ["截止日期", "剩余"], "rows": review},
+        {"id": "overdue", "title": "帮扶任务完成时限已过", "note": "帮扶中、帮扶任务完成时限早于本月的档案。",
+         "extra": ["完成时限"], "rows": overdue},
+        {"id": "never", "title": "从未帮扶", "note": "帮扶中、帮扶台账没有任何记录的档案。", "extra": ["确定时间"], "rows": never},
+        {"id": "stale", "title": "一年以上未更新", "note": f"在档、最后一次修改早于 {STALE_DAYS} 天前的档案；{stale_note}",
+         "extra": ["最后修改"], "rows": sorted(stale, key=lambda r: r[1][0])},
+    ]
+
+
+def render_worklists(scope: str, lists: list[dict], site, writer, common: dict) -> None:
+    write_page(writer, site, urls.scope(scope, "worklists"), f"{common['name']} 工作清单", "worklists.html", **common,
+               lists=lists)
