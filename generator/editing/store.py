@@ -38,6 +38,7 @@ class Archive:
     unreadable: list[Problem]
     changes: dict[str, dict] = field(default_factory=dict)
     extra: dict[Path, bytes] = field(default_factory=dict)
+    _across: dict[str, list[Problem]] | None = None
 
     @classmethod
     def open(cls, root: Path, ctx: Context | None = None) -> Archive:
@@ -68,8 +69,13 @@ class Archive:
         self.extra[path] = content
 
     def errors_of(self, record: Record) -> list[Problem]:
-        """The errors of an unchanged record (pre-existing errors keep a household out of a batch)."""
-        return [p for p in check_record(record, self.ctx) if p.is_error]
+        """The errors of an unchanged record, its own and across records (they keep a household out of a batch)."""
+        if self._across is None:
+            self._across = {}
+            for problem in cross_record([summarise(r) for r in self.records], self.ctx):
+                if problem.is_error:
+                    self._across.setdefault(problem.path, []).append(problem)
+        return [p for p in check_record(record, self.ctx) if p.is_error] + self._across.get(record.path, [])
 
     def validate(self, *, skip=None) -> list[Problem]:
         """Every problem of the changed records, checked as the exact bytes that would be written."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.editing.store import Archive, check_scope
@@ -128,7 +128,9 @@ def worklist(root: Path, year: int, scope: str | None, out: Path | None, today: 
 
 
 def _blanks() -> list[Blank]:
-    return [b for b in blanks_of(LIST, {REASON: "/退出/原因"}) if b.info.pointer != "/年度核查/*/年度"]
+    """核查日期, 核查人, 结果, 说明 of 年度核查 (the year is the command's), and the exit reason a cancellation needs."""
+    out = [b for b in blanks_of(LIST, {REASON: "/退出/原因"}) if b.info.pointer != "/年度核查/*/年度"]
+    return [Blank(b.header, replace(b.info, required=False)) if b.header == REASON else b for b in out]
 
 
 def parse_outcome(text: str, date: dt.date, by: str, note: str | None) -> Outcome:

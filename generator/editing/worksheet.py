@@ -125,5 +125,7 @@ def required_missing(file: str, title: str, row: FilledRow, blanks: list[Blank])
 
 def row_problem(file: str, title: str, row: FilledRow, problem: Problem) -> Problem:
     """A record's problem reported at the worksheet row it came from."""
-    return cell_problem(file, title, row.row, row.columns.get(problem.field.rsplit(".", 1)[-1]), problem.field,
-                        problem.code, problem.message, problem.severity)
+    name = problem.field.rsplit(".", 1)[-1]
+    column = row.columns.get(name)
+    return cell_problem(file, title, row.row, column, name if column else problem.field, problem.code, problem.message,
+                        problem.severity)
