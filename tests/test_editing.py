@@ -8,11 +8,11 @@ import openpyxl
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import REPO, make_archive
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from workflow_support import BASE, EMPLOYER_NOTICE, household, id_number, read, tree_digest, write
+from workflow_support import BASE, household, id_number, read, tree_digest, write
 
-from conftest import REPO, make_archive
 from generator.cli import cli
 from generator.commands.workflow import COMMANDS
 from generator.dump import HEADER, dump_record
