@@ -13,6 +13,7 @@ from generator.settings import SETTINGS, read_settings
 ACCESS_PATH = f"{SETTINGS}/access.yaml"
 SCHEMA_NAME = "access.schema.json"
 HANDBOOK = "handbook"  # the mkdocs handbook: any user holding any grant reads it
+INDEX = "index"  # a scope's front page (counts and links): any role holding the scope reads it
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Access:
         grants = self.grants_of_user(user, header_groups)
         if area == HANDBOOK:
             return bool(grants)
-        return any(area in g.areas and code.startswith(g.scope) for g in grants)
+        return any((area == INDEX or area in g.areas) and code.startswith(g.scope) for g in grants)
 
 
 def load_access(root: Path | None = None, *, policy: Policy | None = None, table: Regions | None = None,

@@ -10,22 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from generator.access import HANDBOOK, Access, load_access
+from generator.access import HANDBOOK, INDEX, Access, load_access
 from generator.errors import Problem, UsageError
-from generator.privacy import ARCHIVE, FINANCE, LIST, NOTICE, STATS
 
 BASIC, SSO = "basic", "sso"
 DENIED = "/.bangfu-denied"  # gate prefix that never exists on disk: try_files then falls through to the refusal
 ERROR_PAGES = (401, 403, 404)
-_SCOPE = "[1-9][0-9](?:[0-9]{2}){0,2}"
-# Regex locations in match order: URL prefix → area (see docs/access.md); the first matching one decides.
-LOCATIONS = (
-    ("^/h/(?<bangfu_c>[1-9][0-9]{5})/", ARCHIVE),
-    (f"^/f/(?<bangfu_c>{_SCOPE})/", FINANCE),
-    (f"^/s/(?<bangfu_c>{_SCOPE})/stats/", STATS),
-    (f"^/s/(?<bangfu_c>{_SCOPE})/notices/", NOTICE),
-    (f"^/s/(?<bangfu_c>{_SCOPE})/", LIST),
-)
+NONE = "none"  # parts of /h/, /s/, /f/ that URL_AREAS does not name: nobody reads them
+_PLACEHOLDERS = {
+    "<county>": "(?<bangfu_c>[1-9][0-9]{5})",
+    "<scope>": "(?<bangfu_c>[1-9][0-9](?:[0-9]{2}){0,2})",
+    "<职工编号>": "[0-9]{10}",
+}
 TYPES = {
     "text/html": "html htm", "text/css": "css", "application/javascript": "js mjs", "application/json": "json map",
     "application/xml": "xml", "image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg jpeg", "image/gif": "gif",
@@ -176,6 +172,26 @@ def content_security_policy(csp: _Csp) -> str:
             "frame-ancestors 'none'")
 
 
+def locations() -> list[tuple[str, str]]:
+    """(nginx regex, area) for every part of generator.site.urls.URL_AREAS, most specific first."""
+    from generator.site.urls import URL_AREAS  # the site package pulls in mkdocs; only deploy-config needs it
+
+    out = []
+    for pattern, area in sorted(URL_AREAS, key=lambda item: -len(item[0])):
+        if pattern.count("<county>") + pattern.count("<scope>") != 1:
+            raise ValueError(f"URL pattern {pattern!r} must hold exactly one region code")
+        regex = pattern.replace(".", "\\.")
+        for placeholder, part in _PLACEHOLDERS.items():
+            regex = regex.replace(placeholder, part)
+        if area is None:
+            out.append((f"^{regex}(?:index\\.html)?$", INDEX))
+        elif pattern.endswith("/"):
+            out.append((f"^{regex}", area))
+        else:
+            out.append((f"^{regex}$", area))
+    return out
+
+
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -211,7 +227,7 @@ def _entries(grants, who: str) -> list[str]:
         by_scope.setdefault(grant.scope, set()).update(grant.areas)
     lines = [f"    {_quote('~^' + HANDBOOK + ':' + who)} \"\";"]
     for scope, areas in sorted(by_scope.items()):
-        pattern = f"~^(?:{'|'.join(sorted(areas))}):{scope}[0-9]*" + who
+        pattern = f"~^(?:{'|'.join(sorted(areas | {INDEX}))}):{scope}[0-9]*" + who
         lines.append(f"    {_quote(pattern)} \"\";")
     return lines
 
@@ -342,9 +358,9 @@ def _server(options: DeployOptions, site: Path, csp: _Csp) -> list[str]:
             "location @bangfu_sign_in {", f"{ind}return 302 /oauth2/sign_in?rd=$scheme://$http_host$request_uri;", "}",
         ]
     body += ["# After authentication (try_files runs after the access phase) the gate lets the file through or not."]
-    for pattern, area in LOCATIONS:
+    for pattern, area in locations():
         body += _gated(f"~ {_quote(pattern)}", area, "$bangfu_c")
-    body += _gated(f"~ {_quote('^/[hsf](?:/|$)')}", "none", "")
+    body += _gated(f"~ {_quote('^/[hsf](?:/|$)')}", NONE, "")
     body += _gated("/", HANDBOOK, "")
     body += ["location @bangfu_refuse {", f"{ind}if ($bangfu_gate) {{ return 403; }}", f"{ind}return 404;", "}"]
     return ["server {", *[(ind + line if line else line) for line in body], "}"]

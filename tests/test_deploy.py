@@ -1,0 +1,187 @@
+"""The access file, and `bangfu deploy-config`: its checks, its messages, and configurations nginx accepts."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from nginx_support import Nginx, free_port
+
+from generator.access import INDEX, load_access
+from generator.cli import cli
+from generator.deploy import DeployOptions, deploy_config, locations
+from generator.errors import RecordError
+from generator.site.urls import URL_AREAS
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED = (REPO / "records" / "_settings" / "access.yaml").read_text(encoding="utf-8")
+INLINE = "var bangfuTest=1;"
+
+
+@pytest.fixture
+def tiny_site(tmp_path: Path) -> Path:
+    """A built site in miniature: a page with an inline script and an inline style, and the error pages."""
+    site = tmp_path / "site"
+    (site / "errors").mkdir(parents=True)
+    (site / "index.html").write_text(f"<html><head><script>{INLINE}</script><style>p{{color:red}}</style>"
+                                     "<script id=\"__config\" type=\"application/json\">{\"a\": 1}</script>"
+                                     "<script src=\"a.js\"></script></head><body>手册</body></html>", encoding="utf-8")
+    for code in (401, 403, 404):
+        (site / "errors" / f"{code}.html").write_text(f"<p>{code}</p>", encoding="utf-8")
+    return site
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """An archive root holding the shipped settings."""
+    folder = tmp_path / "archive"
+    shutil.copytree(REPO / "records" / "_settings", folder / "records" / "_settings")
+    return folder
+
+
+def sha(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def test_shipped_access_file_loads_and_says_it_is_an_example():
+    access = load_access(REPO)
+    assert access.example
+    assert all(name.endswith("-demo") for name in access.users)
+    assert access.can_read("hk-demo", "archive", "460105")
+    assert not access.can_read("hk-demo", "archive", "460202")
+    assert access.can_read("jiandu-demo", "archive", "460202")  # through its group
+    assert not access.can_read("tingyong-demo", "handbook")  # disabled
+    assert access.can_read("tongji-demo", "stats", "460105") and not access.can_read("tongji-demo", "list", "460105")
+    assert access.can_read("tongji-demo", INDEX, "4601")
+    assert access.can_read("x@example.invalid", "finance", "469005", header_groups=("bangfu-finance-demo",))
+
+
+BAD_ACCESS = [
+    # (replace, with, expected words of the located message)
+    ("        角色: [统计员]", "        角色: [统计]", ["access.yaml:57: 用户.tongji-demo.授权[1].角色[1]", "没有角色“统计”"]),
+    ('      - 范围: "460105"\n        角色: [公示员]', '      - 范围: "469099"\n        角色: [公示员]',
+     ["用户.gongshi-xy-demo.授权[1].范围", "“469099”不是本省的省、市或县级行政区划代码"]),
+    ("    组: [bangfu-dudao-demo]", "    组: [bangfu-nobody]", ["用户.jiandu-demo.组[1]", "组“bangfu-nobody”没有在“组”中定义"]),
+    ('      - 范围: "4602"\n        角色: [经办人]', "      - 范围: 4602\n        角色: [经办人]", ["应为加引号的文字"]),
+    ("  hk-demo:\n", "  海口经办人:\n", ["用户名“海口经办人”只能由字母、数字"]),
+    ("    姓名: 海口市经办人示例\n", "    姓名: 海口市经办人示例\n    密码: secret\n", ["不认识的项目：密码"]),
+    ('      - 范围: "4601"\n        角色: [经办人]\n  hk-caiwu', '      - 范围: "46010"\n        角色: [经办人]\n  hk-caiwu',
+     ["“46010”不是范围"]),
+    ("    姓名: 已停用的示例账号\n    停用: 是\n", "    姓名: 已停用的示例账号\n", []),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), BAD_ACCESS)
+def test_bad_access_file_is_reported_in_chinese_with_file_line_and_field(old, new, expected):
+    assert old in SHIPPED
+    text = SHIPPED.replace(old, new, 1)
+    if not expected:
+        load_access(REPO, raw=text.encode())  # removing 停用 leaves a valid file
+        return
+    with pytest.raises(RecordError) as caught:
+        load_access(REPO, raw=text.encode())
+    message = caught.value.format_message()
+    assert message.startswith("访问授权文件有误。\nrecords/_settings/access.yaml")
+    for part in expected:
+        assert part in message
+
+
+def test_a_user_with_nothing_is_refused():
+    text = SHIPPED.replace("\n组:\n", "\n  nichts-demo:\n    姓名: 没有授权的示例\n组:\n", 1)
+    with pytest.raises(RecordError) as caught:
+        load_access(REPO, raw=text.encode())
+    assert "用户“nichts-demo”既没有授权也不属于任何组，什么也读不了" in caught.value.format_message()
+
+
+def test_every_url_area_of_the_site_has_an_nginx_location():
+    found = locations()
+    assert len(found) == len(URL_AREAS)
+    assert {area for _, area in found} <= {"archive", "list", "notice", "finance", "stats", INDEX}
+    # the scope front page is exact; everything else under it needs its own entry
+    assert ("^/s/(?<bangfu_c>[1-9][0-9](?:[0-9]{2}){0,2})/(?:index\\.html)?$", INDEX) in found
+
+
+def run(args: list[str]):
+    return CliRunner().invoke(cli, args, catch_exceptions=False)
+
+
+def test_deploy_config_writes_the_configuration(tiny_site, root, tmp_path):
+    out = tmp_path / "conf" / "bangfu.conf"
+    result = run(["deploy-config", "--site", str(tiny_site), "--out", str(out), "--root", str(root),
+                  "--htpasswd", "/etc/bangfu/htpasswd"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (f"已写出 {out}：13 个用户、2 个组；内联脚本 1 段、内联样式 1 段按哈希放行。\n"
+                             "下一步：nginx -t && systemctl reload nginx\n")
+    assert "警告：records/_settings/access.yaml 标有“示例数据: 是”" in result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert f"script-src 'self' {sha(INLINE)};" in text
+    assert f"style-src 'self' {sha('p{color:red}')};" in text
+    assert "'unsafe-inline'" not in text and "'unsafe-eval'" not in text
+    assert 'auth_basic_user_file "/etc/bangfu/htpasswd";' in text
+    assert "autoindex off;" in text
+    assert "PASSWORD" not in text.upper().replace("AUTH_BASIC_USER_FILE", "")
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ([], "基本认证（--auth basic）需要 --htpasswd 指定密码文件"),
+    (["--htpasswd", "htpasswd"], "--htpasswd 应为绝对路径"),
+    (["--htpasswd", "{root}/records/_settings/htpasswd"], "在档案库（git 仓库）之内：密码不能进 git"),
+    (["--htpasswd", "{site}/htpasswd"], "在站点目录之内：密码不能进 git，也不能被网站读出"),
+    (["--auth", "sso"], "单点登录（--auth sso）需要 --auth-url"),
+    (["--auth", "sso", "--auth-url", "oauth2-proxy:4180"], "单点登录（--auth sso）需要 --auth-url"),
+    (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "127.0.0.1:80; include /etc/passwd"], "--listen 应为 地址:端口"),
+    (["--htpasswd", "/etc/bangfu/htpasswd", "--tls-cert", "/etc/ssl/a.pem"], "--tls-cert 和 --tls-key 要一起给出"),
+])
+def test_deploy_config_refuses_bad_options_in_chinese(tiny_site, root, tmp_path, extra, message):
+    args = [a.format(root=root, site=tiny_site) for a in extra]
+    out = tmp_path / "bangfu.conf"
+    result = run(["deploy-config", "--site", str(tiny_site), "--out", str(out), "--root", str(root), *args])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("错误：无法生成 nginx 配置。\ndeploy-config: ")
+    assert message in result.stderr
+    assert not out.exists()
+
+
+def test_deploy_config_needs_a_built_site(root, tmp_path):
+    result = run(["deploy-config", "--site", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.conf"),
+                  "--root", str(root), "--htpasswd", "/etc/bangfu/htpasswd"])
+    assert result.exit_code == 2
+    assert "中没有 index.html：请先运行 bangfu build 生成站点" in result.stderr
+
+
+def test_deploy_config_reports_a_broken_access_file(tiny_site, root, tmp_path):
+    path = root / "records" / "_settings" / "access.yaml"
+    path.write_text(SHIPPED.replace("角色: [统计员]", "角色: [统计]"), encoding="utf-8")
+    result = run(["deploy-config", "--site", str(tiny_site), "--out", str(tmp_path / "x.conf"), "--root", str(root),
+                  "--htpasswd", "/etc/bangfu/htpasswd"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("错误：访问授权文件有误。\nrecords/_settings/access.yaml:57:")
+    assert not (tmp_path / "x.conf").exists()
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=bangfu.invalid",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.nginx
+@pytest.mark.parametrize("mode", ["basic", "sso", "tls"])
+def test_nginx_accepts_the_generated_configuration(tiny_site, root, tmp_path, mode):
+    options = DeployOptions(site=tiny_site, out=tmp_path / "bangfu.conf", root=root, listen=f"127.0.0.1:{free_port()}",
+                            access_log=tmp_path / "access.log", htpasswd=Path("/etc/bangfu/htpasswd"))
+    if mode == "sso":
+        options.auth, options.auth_url, options.htpasswd = "sso", "http://127.0.0.1:4180/oauth2/auth", None
+    if mode == "tls":
+        options.tls_cert, options.tls_key = _self_signed(tmp_path)
+    deploy_config(options)
+    checked = Nginx(tmp_path / "nginx", options.out, 0).test_config()
+    assert checked.returncode == 0, checked.stderr
+    assert "syntax is ok" in checked.stderr
+    assert "warn" not in checked.stderr
