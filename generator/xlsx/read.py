@@ -25,6 +25,7 @@ class Household:
     data: dict
     places: dict[str, Place] = field(default_factory=dict)
     anchors: dict[str, Place] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)  # pointers of cells already reported as unreadable
 
     def locate(self, file: str, problem: Problem) -> Problem:
         """The problem moved from the record's pointer to the workbook cell that holds (or should hold) the value."""
@@ -88,6 +89,7 @@ def _fill(target: dict, base: str, columns: dict[int, Column], row: tuple, where
         value, message = from_cell(raw, column.info)
         if message:
             problems.append(cell_problem(file, sheet, number, index, column.header, "cell", message))
+            household.unreadable.add(pointer)
         elif value is not None:
             put(target, column.keys, value)
 

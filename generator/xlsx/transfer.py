@@ -83,7 +83,11 @@ def import_archive(root: Path, file: Path, *, update: bool = False) -> ImportRes
         archive.add(path, household.data)
         (result.updated if old is not None else result.created).append(path)
     for problem in archive.validate():
-        problems.append(by_path[problem.path].locate(shown, problem) if problem.path in by_path else problem)
+        household = by_path.get(problem.path)
+        if household is None:
+            problems.append(problem)
+        elif problem.pointer not in household.unreadable:  # an unreadable cell is reported once, not again as missing
+            problems.append(household.locate(shown, problem))
     errors = [p for p in problems if p.is_error]
     if errors:
         raise RecordError(f"表格 {shown} 有 {len(errors)} 处错误，未写入任何档案：", errors)
