@@ -258,6 +258,13 @@ def _scalar(node, pointer: str, line: int, plain: dict):
 
 
 def _relative(path: Path, root: Path) -> str:
+    text, base = str(path), str(root)
+    if not path.is_absolute() == root.is_absolute() or ".." in text:
+        pass
+    elif base in (".", ""):
+        return path.as_posix()
+    elif text.startswith(base.rstrip("/") + "/"):
+        return text[len(base.rstrip("/")) + 1 :]
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

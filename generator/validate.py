@@ -13,7 +13,7 @@ from generator import __version__, cache, checks, schema_check
 from generator.errors import ERROR, WARNING, Problem
 from generator.load import Record, _relative, blob_id, parse_bytes, record_paths
 from generator.regions import Regions, regions
-from generator.schema import HOUSEHOLD_SCHEMA
+from generator.schema import HOUSEHOLD_SCHEMA, label_path
 
 INACTIVE = ("已解困脱困", "已注销")
 
@@ -94,8 +94,10 @@ def _check_key(ctx: Context) -> str:
     parts = [__version__, HOUSEHOLD_SCHEMA.read_bytes()]
     for name in sorted(os.listdir(settings)) if settings.is_dir() else []:
         parts += [name, (settings / name).read_bytes()]
+    # The code that decides a record's problems is part of the key, so an upgrade re-checks everything.
     code = Path(__file__).parent
-    parts += [str((code / f).stat().st_mtime_ns) for f in sorted(os.listdir(code)) if f.endswith(".py")]
+    for path in sorted([*code.glob("*.py"), *code.glob("rules/*.py")]):
+        parts += [path.name, path.read_bytes()]
     return cache.fingerprint(*parts)
 
 
@@ -197,33 +199,33 @@ def cross_record(summaries: list[Summary], ctx: Context) -> list[Problem]:
     out: list[Problem] = []
     by_number: dict = defaultdict(list)
     by_id: dict = defaultdict(list)
-    table = ctx.regions
+    counties = set(ctx.regions.counties())
     for s in summaries:
-        if s.number is not None:
-            by_number[s.number].append(s)
+        by_number[s.number].append(s)
         for pointer, number, line in s.ids:
             by_id[number].append((s, pointer, line))
-        if isinstance(s.region, str):
-            if not table.is_county(s.region):
+        region, number = s.region, s.number
+        if isinstance(region, str):
+            if region not in counties:
                 out.append(Problem(s.path, None, "/所属地区", "所属地区", "unknown-region",
-                                   f"所属地区 {s.region} 不是本省已知的县级行政区划代码。"))
-            elif s.region != s.county:
+                                   f"所属地区 {region} 不是本省已知的县级行政区划代码。"))
+            elif region != s.county:
                 out.append(Problem(s.path, None, "/所属地区", "所属地区", "path-region",
-                                   f"所属地区 {s.region} 与文件所在目录 records/{s.county}/ 不一致。"))
-        if isinstance(s.number, str):
-            if s.number != s.stem:
+                                   f"所属地区 {region} 与文件所在目录 records/{s.county}/ 不一致。"))
+        if isinstance(number, str):
+            if number != s.stem:
                 out.append(Problem(s.path, None, "/职工编号", "职工编号", "path-number",
-                                   f"职工编号 {s.number} 与文件名 {s.stem}.yaml 不一致。"))
-            if isinstance(s.region, str) and not s.number.startswith(s.region):
+                                   f"职工编号 {number} 与文件名 {s.stem}.yaml 不一致。"))
+            if isinstance(region, str) and not number.startswith(region):
                 out.append(Problem(s.path, None, "/职工编号", "职工编号", "number-region",
-                                   f"职工编号 {s.number} 应以所属地区代码 {s.region} 开头。"))
+                                   f"职工编号 {number} 应以所属地区代码 {region} 开头。"))
     for number, group in by_number.items():
-        if len(group) > 1:
+        if len(group) > 1 and number is not None:
             for s in group:
                 others = "、".join(o.path for o in group if o is not s)
                 out.append(Problem(s.path, None, "/职工编号", "职工编号", "number-duplicate", f"职工编号 {number} 与 {others} 重复。"))
     for number, places in by_id.items():
-        if len({s.path for s, _, _ in places}) < 2:
+        if len(places) < 2 or len({s.path for s, _, _ in places}) < 2:
             continue
         for s, pointer, line in places:
             for other, other_pointer, _ in places:
@@ -232,16 +234,11 @@ def cross_record(summaries: list[Summary], ctx: Context) -> list[Problem]:
                 both_active = s.status not in INACTIVE and other.status not in INACTIVE
                 severity = ERROR if both_active else WARNING
                 hint = "一人只能在一份档案中（一人一档）。" if both_active else "此人另有已退出的档案，重新建档请沿用原档案。"
-                label = other_pointer.strip("/").replace("/", ".") or "身份证号"
-                out.append(Problem(s.path, line, pointer, _label(pointer), "one-person-one-archive",
-                                   f"身份证号 {number} 也出现在 {other.path}（{label}）。{hint}", severity))
+                out.append(Problem(s.path, line, pointer, label_path(pointer), "one-person-one-archive",
+                                   f"身份证号 {number} 也出现在 {other.path}（{label_path(other_pointer)}）。{hint}", severity))
     return out
 
 
-def _label(pointer: str) -> str:
-    from generator.schema import label_path
-
-    return label_path(pointer)
 
 
 def expand(paths: list[Path]) -> list[Path]:
