@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 HEADER = "# yaml-language-server: $schema=../../schema/household.schema.json\n"
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "household.schema.json"
 
@@ -100,24 +98,25 @@ def _ordered_keys(mapping: dict, shape: _Shape) -> list:
 
 def _mapping(mapping: dict, shape: _Shape, indent: int, out: list[str]) -> None:
     pad = " " * indent
+    props = shape.props
     for key in _ordered_keys(mapping, shape):
         value = mapping[key]
-        child = shape.props.get(key, _NO_SHAPE) if isinstance(key, str) else _NO_SHAPE
-        head = f"{pad}{_key(key)}:"
-        if isinstance(value, dict) and value:
-            out.append(head + "\n")
+        child = props.get(key, _NO_SHAPE) if key.__class__ is str else _NO_SHAPE
+        head = _KEYS.get(key) or _key(key)
+        if value and isinstance(value, dict):
+            out.append(f"{pad}{head}:\n")
             _mapping(value, child, indent + 2, out)
-        elif isinstance(value, (list, tuple)) and value:
-            out.append(head + "\n")
+        elif value and isinstance(value, (list, tuple)):
+            out.append(f"{pad}{head}:\n")
             _sequence(value, child.items or _NO_SHAPE, indent + 2, out)
         else:
-            out.append(f"{head} {_scalar(value, child.text_number, indent + 2)}\n")
+            out.append(f"{pad}{head}: {_scalar(value, child.text_number, indent + 2)}\n")
 
 
 def _sequence(items, shape: _Shape, indent: int, out: list[str]) -> None:
     pad = " " * indent
     for item in items:
-        if (isinstance(item, dict) or isinstance(item, (list, tuple))) and item:
+        if item and isinstance(item, (dict, list, tuple)):
             nested: list[str] = []
             if isinstance(item, dict):
                 _mapping(item, shape, indent + 2, nested)
@@ -130,29 +129,45 @@ def _sequence(items, shape: _Shape, indent: int, out: list[str]) -> None:
             out.append(f"{pad}- {_scalar(item, shape.text_number, indent + 2)}\n")
 
 
+_KEYS: dict = {}
+# Rendered single-line texts: records repeat the same vocabulary over and over.
+_TEXTS: dict[str, str] = {}
+_TEXTS_MAX = 200_000
+
+
 def _key(key: object) -> str:
     if isinstance(key, str):
-        return key if _plain_ok(key) else _double_quoted(key)
-    return _scalar(key, False, 0)
+        text = key if _plain_ok(key) else _double_quoted(key)
+    else:
+        text = _scalar(key, False, 0)
+    if len(_KEYS) < _TEXTS_MAX:
+        _KEYS[key] = text
+    return text
 
 
 def _scalar(value: object, text_number: bool, indent: int) -> str:
-    if isinstance(value, str):
+    if value.__class__ is str:
         if text_number:
             return _double_quoted(value)
-        if _plain_ok(value):
-            return value
+        text = _TEXTS.get(value)
+        if text is not None:
+            return text
         if "\n" in value:
             literal = _literal(value, indent)
-            if literal is not None:
-                return literal
-        return _double_quoted(value)
+            return _double_quoted(value) if literal is None else literal
+        text = value if _plain_ok(value) else _double_quoted(value)
+        if len(_TEXTS) >= _TEXTS_MAX:
+            _TEXTS.clear()
+        _TEXTS[value] = text
+        return text
+    if isinstance(value, str):
+        return _scalar(str(value), text_number, indent)
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        return str(int(value))
     if isinstance(value, float):
         return _float(value)
     if isinstance(value, decimal.Decimal):
@@ -169,9 +184,9 @@ def _scalar(value: object, text_number: bool, indent: int) -> str:
 
 
 def _plain_ok(text: str) -> bool:
-    if _PLAIN.fullmatch(text) is None or _WORDLIKE.fullmatch(text) is not None:
+    if _PLAIN.fullmatch(text) is None:
         return False
-    return True
+    return text[0] not in "yYnNtTfFoO" or _WORDLIKE.fullmatch(text) is None
 
 
 def _double_quoted(text: str) -> str:
