@@ -1,0 +1,236 @@
+"""Plumbing for history: one `git log` pass parsed, the commit graph, blobs in bulk, a tree on disk."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import git
+
+from generator.errors import HistoryError
+
+RECORDS = "records/"
+ZERO = "0" * 40
+RENAME_SIMILARITY = "90%"  # two different households share most of their YAML; a move changes only a few lines
+_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%B%x1f"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A git identity; people are matched by e-mail, case-insensitively."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    def same(self, other: Identity) -> bool:
+        return self.email.lower() == other.email.lower()
+
+    def to_dict(self) -> dict:
+        return {"姓名": self.name, "邮箱": self.email}
+
+
+class FileChange(NamedTuple):
+    """One file changed by a commit (against its first parent), paths relative to the archive root."""
+
+    status: str  # A M D R T
+    path: str
+    old_path: str | None
+    old_blob: str | None
+    new_blob: str | None
+
+
+@dataclass
+class RawCommit:
+    sha: str
+    parents: tuple[str, ...]
+    author: Identity
+    author_date: str
+    committer: Identity
+    date: str  # committer date, ISO 8601 with the committer's offset
+    message: str
+    files: list[FileChange] = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+
+@dataclass
+class Archive:
+    """A git repository and where the archive root sits inside it."""
+
+    repo: git.Repo
+    prefix: str  # "" or "sub/dir/" when the archive root is below the top of the repository
+
+    def resolve(self, rev: str) -> str:
+        """The full commit id of a revision, or a Chinese HistoryError."""
+        try:
+            return self.repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")
+        except git.GitCommandError:
+            raise HistoryError(f"找不到提交或分支“{rev}”。") from None
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        try:
+            self.repo.git.merge_base("--is-ancestor", older, newer)
+            return True
+        except git.GitCommandError:
+            return False
+
+    def has_commit(self, sha: str) -> bool:
+        try:
+            self.repo.git.cat_file("-e", f"{sha}^{{commit}}")
+            return True
+        except git.GitCommandError:
+            return False
+
+
+def open_archive(root: Path) -> Archive | None:
+    """The repository holding the archive root, or None when root is not in a git repository."""
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    if repo.bare:
+        return Archive(repo, "")
+    top = Path(repo.working_tree_dir).resolve()
+    try:
+        rel = Path(root).resolve().relative_to(top).as_posix()
+    except ValueError:
+        return None
+    return Archive(repo, "" if rel == "." else rel + "/")
+
+
+def read_log(archive: Archive, rev: str, since: str | None = None) -> dict[str, RawCommit]:
+    """Every commit reachable from rev (and not from since) with its files, in one `git log` pass."""
+    span = f"{since}..{rev}" if since else rev
+    try:
+        out = archive.repo.git.log(span, "-z", "--raw", "--no-abbrev", f"--find-renames={RENAME_SIMILARITY}",
+                                   "--diff-merges=first-parent", f"--format={_FORMAT}", stdout_as_string=False)
+    except git.GitCommandError as exc:
+        if "does not have any commits" in (exc.stderr or ""):
+            return {}
+        raise HistoryError(f"无法读取 git 历史：{_stderr(exc)}") from None
+    commits: dict[str, RawCommit] = {}
+    for chunk in out.decode("utf-8", "replace").split("\x1e")[1:]:
+        head, _, raw = chunk.partition("\x1f\0")
+        sha, parents, an, ae, ad, cn, ce, cd, message = head.split("\x1f", 8)
+        commit = RawCommit(sha, tuple(parents.split()), Identity(an, ae), ad, Identity(cn, ce), cd, message.strip())
+        commit.files = _files(raw, archive.prefix)
+        commits[sha] = commit
+    return commits
+
+
+def _files(raw: str, prefix: str) -> list[FileChange]:
+    """Parse `--raw -z` entries (":meta\0path\0", renames with two paths), keeping those under records/."""
+    tokens = raw.split("\0")
+    wanted = prefix + RECORDS
+    cut = len(prefix)
+    out: list[FileChange] = []
+    i, end = 0, len(tokens) - 1
+    while i < end:
+        meta = tokens[i]
+        colon = meta.find(":")
+        if colon < 0:
+            i += 1
+            continue
+        parts = meta[colon + 1:].split(" ")
+        status = parts[4][0]
+        if status in "RC":
+            old_path, path = tokens[i + 1], tokens[i + 2]
+            i += 3
+        else:
+            old_path, path = None, tokens[i + 1]
+            i += 2
+        if not path.startswith(wanted) and not (old_path and old_path.startswith(wanted)):
+            continue
+        if status == "C":
+            status, old_path = "A", None  # a copy leaves its source in place: for the archive it is a new file
+        old_blob, new_blob = parts[2], parts[3]
+        out.append(FileChange(status, path[cut:], old_path[cut:] if old_path else None,
+                              None if old_blob == ZERO else old_blob, None if new_blob == ZERO else new_blob))
+    return out
+
+
+def first_parent_line(commits: dict[str, RawCommit], tip: str) -> list[str]:
+    """The first-parent line from tip back to the root (or the edge of the log), newest first."""
+    line, sha = [], tip
+    while sha in commits:
+        line.append(sha)
+        parents = commits[sha].parents
+        sha = parents[0] if parents else ""
+    return line
+
+
+def brought_in(commits: dict[str, RawCommit], line: list[str]) -> dict[str, list[str]]:
+    """For each merge on the line, the commits it brought in (reachable from its other parents only)."""
+    seen: set[str] = set()
+    out: dict[str, list[str]] = {}
+    for sha in reversed(line):
+        commit = commits[sha]
+        if len(commit.parents) > 1:
+            visited, stack = [], list(commit.parents[1:])
+            while stack:
+                other = stack.pop()
+                if other in seen or other not in commits:
+                    continue  # outside the log means reachable from `since`, so already on main
+                seen.add(other)
+                visited.append(other)
+                stack.extend(commits[other].parents)
+            out[sha] = visited
+        seen.add(sha)
+    return out
+
+
+def settings_blobs(archive: Archive, rev: str) -> dict[str, str]:
+    """Blob ids of the settings files at a revision: path → blob."""
+    listing = archive.repo.git.ls_tree("-r", "-z", rev, "--", f"{archive.prefix}{RECORDS}_settings/")
+    out = {}
+    for entry in filter(None, listing.split("\0")):
+        meta, path = entry.split("\t", 1)
+        out[path[len(archive.prefix):]] = meta.split()[2]
+    return out
+
+
+class BlobReader:
+    """Blobs by id through one persistent `git cat-file --batch` (gitpython's), never one process per blob."""
+
+    def __init__(self, archive: Archive):
+        self._git = archive.repo.git
+
+    def read(self, blob: str) -> bytes:
+        _, _, _, data = self._git.get_object_data(blob)
+        return data
+
+
+def export_tree(archive: Archive, rev: str, target: Path) -> None:
+    """Write rev's records/ directory under target (a fresh directory), as the archive root would hold it."""
+    try:
+        data = archive.repo.git.archive("--format=tar", rev, "--", f"{archive.prefix}{RECORDS}", stdout_as_string=False)
+    except git.GitCommandError as exc:
+        raise HistoryError(f"无法取出 {rev} 的档案：{_stderr(exc)}") from None
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        for member in tar:
+            name = member.name[len(archive.prefix):] if member.name.startswith(archive.prefix) else None
+            if not name or not member.isfile() or ".." in name.split("/"):
+                continue
+            dest = target / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with tar.extractfile(member) as src, open(dest, "wb") as out:
+                out.write(src.read())
+    (target / "records").mkdir(parents=True, exist_ok=True)
+
+
+def _stderr(exc: git.GitCommandError) -> str:
+    text = (exc.stderr or "").strip().removeprefix("stderr:").strip().strip("'").strip()
+    return text.splitlines()[-1] if text else str(exc.status)
+
+
+def is_shallow(archive: Archive) -> bool:
+    return os.path.exists(os.path.join(archive.repo.git_dir, "shallow"))

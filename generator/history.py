@@ -1,0 +1,364 @@
+"""Git history as the audit trail: who changed each household, who approved it, and what changed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.details import Computer, Details, Request, Side
+from generator.errors import RecordError
+from generator.gitlog import (
+    Archive,
+    BlobReader,
+    FileChange,
+    Identity,
+    RawCommit,
+    brought_in,
+    first_parent_line,
+    is_shallow,
+    open_archive,
+    read_log,
+    settings_blobs,
+)
+from generator.reviewers import REVIEWERS_PATH, SETTINGS_PREFIX, Reviewers, describe, parse_reviewers, region_of
+
+STANDARDS_PATH = "records/_settings/standards.yaml"
+APPROVED, BASELINE, UNAPPROVED = "approved", "baseline", "unapproved"
+KINDS = {"A": "新建档案", "M": "修改", "T": "修改", "D": "删除档案", "R": "迁移"}
+NOT_A_REPO = "档案库不在 git 仓库中：没有修改历史，也无法核对审批。"
+_PR = (re.compile(r"Merge pull request #(\d+)"), re.compile(r"Merge pull request '.*' \(#(\d+)\)"),
+       re.compile(r"See merge request \S*!(\d+)"), re.compile(r"^Merge .*\(#(\d+)\)\s*$"))
+_TRAILER = re.compile(r"^(?:Approved-by|Reviewed-by):\s*(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$", re.MULTILINE | re.IGNORECASE)
+
+
+@dataclass
+class Commit:
+    """A commit on main's first-parent line that touched records/, with its approval verdict."""
+
+    sha: str
+    index: int  # position on the line, 0 = newest
+    date: str
+    author: Identity
+    committer: Identity
+    message: str
+    merge: bool
+    pr: str | None  # "#12" (Gitea, GitHub) or "!12" (GitLab)
+    approver: Identity | None
+    authors: tuple[Identity, ...]
+    regions: tuple[str, ...]
+    status: str
+    reasons: tuple[str, ...]
+    files: list[FileChange]
+
+    @property
+    def approved(self) -> bool:
+        return self.status != UNAPPROVED
+
+    @property
+    def short(self) -> str:
+        return self.sha[:8]
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+    def to_dict(self) -> dict:
+        return {"提交": self.sha, "日期": self.date, "说明": self.subject, "合并": self.merge, "合并请求": self.pr,
+                "审批人": self.approver.to_dict() if self.approver else None,
+                "作者": [a.to_dict() for a in self.authors], "地区": list(self.regions),
+                "审批": self.status, "已审批": self.approved, "问题": list(self.reasons),
+                "文件": [f.path for f in self.files]}
+
+
+@dataclass(slots=True)
+class Change:
+    """One household file changed by one commit on main."""
+
+    commit: Commit
+    file: FileChange
+    editors: tuple[Identity, ...]
+    standards: tuple[str | None, str | None]  # the standards file's blob before and after the commit
+    _history: History = field(repr=False)
+    _details: Details | None = field(default=None, repr=False)
+
+    @property
+    def request(self) -> Request:
+        day = self.commit.date[:10]
+        return Request(Side(self.file.old_blob, self.file.old_path or self.file.path, self.standards[0], day),
+                       Side(self.file.new_blob, self.file.path, self.standards[1], day))
+
+    @property
+    def path(self) -> str:
+        return self.file.path
+
+    @property
+    def date(self) -> str:
+        """The day the change reached main (YYYY-MM-DD)."""
+        return self.commit.date[:10]
+
+    @property
+    def approver(self) -> Identity | None:
+        return self.commit.approver
+
+    @property
+    def pr(self) -> str | None:
+        return self.commit.pr
+
+    @property
+    def approved(self) -> bool:
+        return self.commit.approved
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.commit.reasons
+
+    @property
+    def kind(self) -> str:
+        """新建档案 / 修改 / 删除档案 / 迁移."""
+        return KINDS.get(self.file.status, "修改")
+
+    @property
+    def details(self) -> Details:
+        """Field diffs and eligibility before/after (computed on first use, for all of this path at once)."""
+        if self._details is None:
+            self._history.fill([self.path])
+        return self._details
+
+    def lines(self) -> list[str]:
+        head = [f"从 {self.file.old_path} 迁入"] if self.file.status == "R" else []
+        return head + self.details.lines()
+
+    def summary(self) -> str:
+        """2024-05-01 修改，编辑 张三，审批 李四（合并请求 #12）."""
+        who = "、".join(e.name for e in self.editors)
+        if self.commit.status == BASELINE:
+            return f"{self.date} {self.kind}，编辑 {who}（审计起点之前的导入）"
+        approval = f"审批 {self.approver.name}" if self.approved and self.approver else "未经审批"
+        pr = f"（合并请求 {self.pr}）" if self.pr else ""
+        return f"{self.date} {self.kind}，编辑 {who}，{approval}{pr}"
+
+    def to_dict(self) -> dict:
+        return {"路径": self.path, "原路径": self.file.old_path, "类型": self.kind, "日期": self.date,
+                "编辑": [e.to_dict() for e in self.editors], "提交": self.commit.sha, "合并请求": self.pr,
+                "审批人": self.approver.to_dict() if self.approver else None, "审批": self.commit.status,
+                "已审批": self.approved, "问题": list(self.reasons), "摘要": self.summary(), **self.details.to_dict()}
+
+
+@dataclass
+class History:
+    """Every change that reached main, per household, newest first."""
+
+    root: Path
+    head: str | None = None
+    commits: list[Commit] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    _by_path: dict[str, list[Change]] = field(default_factory=dict, repr=False)
+    _computer: Computer | None = field(default=None, repr=False)
+
+    def for_path(self, path: str) -> list[Change]:
+        """Changes to one household file, newest first, following it back across moves."""
+        out = list(self._by_path.get(path, ()))
+        for change in list(out):
+            if change.file.status == "R" and change.file.old_path != path:
+                out += [c for c in self.for_path(change.file.old_path) if c.commit.index > change.commit.index]
+        return out
+
+    def last_changed(self, path: str) -> Change | None:
+        changes = self.for_path(path)
+        return changes[0] if changes else None
+
+    def paths(self) -> list[str]:
+        return sorted(self._by_path)
+
+    def unapproved(self) -> list[Change]:
+        """Household changes that reached main without a valid approval (the site's worklist), newest first."""
+        return [c for commit in self.commits if not commit.approved for f in commit.files
+                for c in self._by_path.get(f.path, ()) if c.commit is commit]
+
+    def unapproved_commits(self) -> list[Commit]:
+        return [c for c in self.commits if not c.approved]
+
+    def fill(self, paths: list[str] | None = None, records: list | None = None) -> None:
+        """Compute field diffs and eligibility for these paths (all when None) in one bulk pass.
+
+        records: the build's loaded records (generator.load.Record), whose blobs then need no parsing.
+        """
+        wanted = [c for p in (self.paths() if paths is None else paths) for c in self.for_path(p) if c._details is None]
+        if not wanted or self._computer is None:
+            return
+        known = {r.blob: r.data for r in records} if records is not None else None
+        for change, result in zip(wanted, self._computer.details([c.request for c in wanted], known), strict=True):
+            change._details = result
+        self._computer.save()
+
+
+def read_history(root: Path, rev: str = "HEAD", *, since: str | None = None, baseline: bool = True) -> History:
+    """Read main's first-parent line in one `git log` pass; diffs are computed later, in bulk, when asked for.
+
+    since: only commits after this revision; baseline=False ignores the 审计起点 (a push cannot exempt itself).
+    """
+    root = Path(root)
+    archive = open_archive(root)
+    if archive is None:
+        return History(root, warnings=[NOT_A_REPO])
+    if not archive.repo.bare and not archive.repo.head.is_valid() and rev == "HEAD":
+        return History(root, warnings=["git 仓库中还没有任何提交：没有修改历史。"])
+    tip = archive.resolve(rev)
+    start = archive.resolve(since) if since else None
+    commits = read_log(archive, tip, start)
+    history = History(root, tip)
+    if is_shallow(archive):
+        history.warnings.append("仓库是浅克隆（shallow clone），更早的历史不在本地，修改记录不完整。")
+    reader = BlobReader(archive)
+    cache_root = root if not archive.repo.bare else Path(archive.repo.git_dir)
+    history._computer = Computer(cache_root, reader.read)
+    _walk(history, archive, commits, tip, start, reader, baseline)
+    return history
+
+
+def _walk(history: History, archive: Archive, commits: dict[str, RawCommit], tip: str, start: str | None, reader,
+          baseline: bool) -> None:
+    line = first_parent_line(commits, tip)
+    brought = brought_in(commits, line)
+    settings = settings_blobs(archive, start) if start else {}
+    reviewers_at: dict[str | None, Reviewers] = {}
+    judged: list[Commit] = []
+    for index in range(len(line) - 1, -1, -1):
+        raw = commits[line[index]]
+        before = dict(settings)
+        for f in raw.files:
+            if f.path.startswith(SETTINGS_PREFIX) or (f.old_path or "").startswith(SETTINGS_PREFIX):
+                settings.pop(f.old_path or f.path, None)
+                if f.new_blob:
+                    settings[f.path] = f.new_blob
+        if not raw.files:
+            continue  # code and documents are outside the audit
+        blob = before.get(REVIEWERS_PATH)
+        if blob not in reviewers_at:
+            reviewers_at[blob] = _reviewers(blob, reader)
+        merged = brought.get(raw.sha)
+        commit = _judge(raw, index, merged, commits, reviewers_at[blob])
+        judged.append(commit)
+        touched = _touched(merged, commits) if merged is not None else {}
+        standards = (before.get(STANDARDS_PATH), settings.get(STANDARDS_PATH))
+        for f in raw.files:
+            if f.path.startswith(SETTINGS_PREFIX):
+                continue
+            editors = _editors(raw, f, merged, touched, commits)
+            history._by_path.setdefault(f.path, []).append(Change(commit, f, editors, standards, history))
+    for changes in history._by_path.values():
+        changes.reverse()
+    history.commits = judged[::-1]
+    if baseline:
+        _apply_baseline(history, line, _reviewers(settings.get(REVIEWERS_PATH), reader).baseline, start is not None)
+
+
+def _reviewers(blob: str | None, reader) -> Reviewers:
+    if blob is None:
+        return Reviewers.empty("当时 main 上没有审核人名单（records/_settings/reviewers.yaml）")
+    try:
+        return parse_reviewers(reader.read(blob))
+    except RecordError:
+        return Reviewers.empty("当时 main 上的审核人名单有误")
+
+
+def _judge(raw: RawCommit, index: int, brought: list[str] | None, commits: dict[str, RawCommit], reviewers: Reviewers) -> Commit:
+    """Approved: a merge whose merger is not among the authors and reviews every region it touched."""
+    regions = tuple(sorted({region_of(p) for f in raw.files for p in (f.path, f.old_path) if p}))
+    merge = len(raw.parents) > 1
+    if not merge:
+        return Commit(raw.sha, index, raw.date, raw.author, raw.committer, raw.message, False, None, None, (raw.author,),
+                      regions, UNAPPROVED, ("直接提交到 main，没有经过合并请求和审核人审批。",), raw.files)
+    authors = tuple(_unique(commits[s].author for s in brought or () if len(commits[s].parents) < 2)) or (raw.author,)
+    candidates = _mergers(raw, reviewers)
+    reasons: list[str] = []
+    approver = None
+    for person in candidates:
+        missing = [r for r in regions if not reviewers.authorised(person.email, r)]
+        if any(person.same(a) for a in authors):
+            reasons.append(f"由修改的作者 {person} 自己合并（自审自批）。")
+        elif missing:
+            why = f"（{reviewers.note}）" if reviewers.note else ""
+            reasons.append(f"合并人 {person} 无权审批{'、'.join(describe(r) for r in missing)}的档案{why}。")
+        else:
+            approver, reasons = person, []
+            break
+    shown = approver or (candidates[0] if candidates else raw.committer)
+    status = APPROVED if approver else UNAPPROVED
+    return Commit(raw.sha, index, raw.date, raw.author, raw.committer, raw.message, True, _pr(raw.message), shown,
+                  authors, regions, status, tuple(reasons), raw.files)
+
+
+def _mergers(raw: RawCommit, reviewers: Reviewers) -> list[Identity]:
+    """Who approved by merging: the committer; for a forge's bot, the merge's author and its trailers."""
+    if not reviewers.is_bot(raw.committer.email):
+        return [raw.committer]
+    trailers = [Identity(name or email, email) for name, email in _TRAILER.findall(raw.message)]
+    return _unique([raw.author, *trailers])
+
+
+def _touched(merged: list[str], commits: dict[str, RawCommit]) -> dict[str, list[Identity]]:
+    """Path → authors of the branch commits (not merges) that touched it, oldest first."""
+    out: dict[str, list[Identity]] = {}
+    for sha in reversed(merged):
+        commit = commits[sha]
+        if len(commit.parents) < 2:
+            for g in commit.files:
+                for path in (g.path, g.old_path):
+                    if path:
+                        out.setdefault(path, []).append(commit.author)
+    return out
+
+
+def _editors(raw: RawCommit, f: FileChange, merged: list[str] | None, touched: dict, commits) -> tuple[Identity, ...]:
+    """The authors of the branch commits that touched this file (all branch authors when none did)."""
+    if merged is None:
+        return (raw.author,)
+    mine = touched.get(f.path, []) + (touched.get(f.old_path, []) if f.old_path else [])
+    return tuple(_unique(mine)) or tuple(_unique(commits[s].author for s in merged)) or (raw.author,)
+
+
+def _unique(people) -> list[Identity]:
+    out: list[Identity] = []
+    for person in people:
+        if not any(person.same(o) for o in out):
+            out.append(person)
+    return out
+
+
+def _pr(message: str) -> str | None:
+    for number, pattern in enumerate(_PR):
+        found = pattern.search(message)
+        if found:
+            return f"!{found.group(1)}" if number == 2 else f"#{found.group(1)}"
+    return None
+
+
+def _apply_baseline(history: History, line: list[str], baseline: str | None, bounded: bool) -> None:
+    """Commits up to the 审计起点 named in the reviewers file are the initial import: not audited."""
+    if not baseline:
+        return
+    at = next((i for i, sha in enumerate(line) if sha.startswith(baseline.lower())), None)
+    if at is None:
+        if not bounded:
+            history.warnings.append(f"审核人名单中的审计起点 {baseline} 不在 main 的第一父提交线上，已忽略。")
+        return
+    for commit in history.commits:
+        if commit.index >= at:
+            commit.status, commit.reasons = BASELINE, ()
+
+
+def check_continuity(root: Path, previous_head: str | None, rev: str = "HEAD") -> str | None:
+    """A loud Chinese message when the history the site was last built from is no longer contained in main."""
+    if not previous_head:
+        return None
+    archive = open_archive(Path(root))
+    if archive is None:
+        return None
+    tip = archive.resolve(rev)
+    if archive.has_commit(previous_head) and archive.is_ancestor(previous_head, tip):
+        return None
+    return (f"警告：main 的历史被改写了！上次生成站点时的提交 {previous_head[:12]} 已不在当前 main（{tip[:12]}）的历史中。"
+            "改写历史会抹去修改和审批记录（审计线索）。请立即核查是谁做了强制推送（git reflog、服务器日志），"
+            "并从备份恢复被抹去的提交。")

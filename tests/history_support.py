@@ -1,0 +1,126 @@
+"""Real git repositories for the history tests: editors' branches, reviewers' merges, named identities."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from stdnum.cn import ric
+
+from generator.dump import dump_record
+
+REPO = Path(__file__).resolve().parent.parent
+BASE = REPO / "tests" / "cases" / "base.yaml"
+
+ADMIN = ("示例管理员", "admin@example.invalid")
+EDITOR = ("测试编辑", "editor@example.invalid")
+EDITOR2 = ("测试编辑乙", "editor2@example.invalid")
+R46 = ("示例省级审核员", "reviewer-46@example.invalid")
+R4601 = ("示例海口审核员", "reviewer-4601@example.invalid")
+R4602 = ("示例三亚审核员", "reviewer-4602@example.invalid")
+R460105 = ("示例秀英审核员", "reviewer-460105@example.invalid")
+
+
+def as_env(person: tuple[str, str], committer: tuple[str, str] | None = None) -> dict:
+    """Git identity variables for one commit (never the machine's git config)."""
+    committer = committer or person
+    return {**os.environ, "GIT_AUTHOR_NAME": person[0], "GIT_AUTHOR_EMAIL": person[1],
+            "GIT_COMMITTER_NAME": committer[0], "GIT_COMMITTER_EMAIL": committer[1]}
+
+
+def git(root: Path, *args: str, who: tuple[str, str] = ADMIN, committer=None, check: bool = True) -> str:
+    done = subprocess.run(["git", *args], cwd=root, env=as_env(who, committer), capture_output=True, text=True)
+    if check and done.returncode:
+        raise AssertionError(f"git {' '.join(args)} failed: {done.stderr}")
+    return done.stdout.strip()
+
+
+@lru_cache(maxsize=1)
+def _base() -> dict:
+    return yaml.load(BASE.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+
+
+def _id(region: str, birth: str, seq: int, sex: str) -> str:
+    body = f"{region}{birth.replace('-', '')}{seq % 100:02d}{1 if sex == '男' else 2}"
+    return body + ric.calc_check_digit(body)
+
+
+def household(number: str, **changes) -> dict:
+    """A valid household numbered `number` (its county is the first six digits), with fields replaced."""
+    data = copy.deepcopy(_base())
+    county, seq = number[:6], int(number[6:])
+    data.update({"职工编号": number, "所属地区": county, "户口所在地行政区划": county})
+    data["身份证号"] = _id(county, data["出生日期"], seq, data["性别"])
+    for i, member in enumerate(data["家庭主要成员"]):
+        if member.get("身份证号"):
+            member["身份证号"] = _id(county, member["出生日期"], seq + 50 + i, member["性别"])
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def path_of(number: str) -> str:
+    return f"records/{number[:6]}/{number}.yaml"
+
+
+class Archive:
+    """A working repository whose main branch editors change through branches that reviewers merge."""
+
+    def __init__(self, root: Path, reviewers_text: str | None = None):
+        self.root = root
+        root.mkdir(parents=True)
+        git(root, "init", "-q", "-b", "main")
+        shutil.copytree(REPO / "records" / "_settings", root / "records" / "_settings")
+        if reviewers_text is not None:
+            (root / "records" / "_settings" / "reviewers.yaml").write_text(reviewers_text, encoding="utf-8")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "Import settings")
+        self.initial = self.head()
+
+    def head(self, rev: str = "HEAD") -> str:
+        return git(self.root, "rev-parse", rev)
+
+    def write(self, number: str, data: dict | None) -> str:
+        path = self.root / path_of(number)
+        if data is None:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(dump_record(data), encoding="utf-8")
+        return path_of(number)
+
+    def commit(self, who: tuple[str, str], message: str, files: dict[str, dict | None]) -> str:
+        """Write (or delete, for None) households and commit them as `who` on the current branch."""
+        for number, data in files.items():
+            self.write(number, data)
+        git(self.root, "add", "-A")
+        git(self.root, "commit", "-q", "-m", message, who=who)
+        return self.head()
+
+    def branch(self, name: str, start: str = "main") -> None:
+        git(self.root, "checkout", "-q", "-b", name, start)
+
+    def checkout(self, name: str) -> None:
+        git(self.root, "checkout", "-q", name)
+
+    def merge(self, branch: str, who: tuple[str, str], number: int | None = None, message: str | None = None,
+              committer=None) -> str:
+        """A reviewer's --no-ff merge of an editor's branch into main."""
+        self.checkout("main")
+        text = message or (f"Merge pull request #{number} from editor/{branch}" if number else f"Merge branch '{branch}'")
+        git(self.root, "merge", "-q", "--no-ff", "-m", text, branch, who=who, committer=committer)
+        return self.head()
+
+    def pull_request(self, name: str, editor, reviewer, number: int, files: dict[str, dict | None]) -> str:
+        """Branch, commit as the editor, merge as the reviewer: the approved path to main."""
+        self.branch(name)
+        self.commit(editor, f"Edit households ({name})", files)
+        return self.merge(name, reviewer, number)
