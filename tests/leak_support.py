@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from generator.privacy import mask_id, mask_name
 
 _ID = re.compile(r"[1-9][0-9]{16}[0-9X]")
+_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{9}(?![0-9])")  # 职工编号: names no one, but says a household exists
 _MASKED_ID = re.compile(r"[1-9][0-9]{3}\*{10}[0-9]{3}[0-9X]")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _REGION = re.compile(r"^([hsf])/([1-9][0-9](?:[0-9]{2}){0,2})/")
@@ -21,7 +22,7 @@ _REGION = re.compile(r"^([hsf])/([1-9][0-9](?:[0-9]{2}){0,2})/")
 
 @dataclass
 class Household:
-    """One household's people (names and ID numbers) and every string its record mentions."""
+    """One household's number, its people (names and ID numbers) and every string its record mentions."""
 
     number: str
     county: str
@@ -31,7 +32,8 @@ class Household:
 
     def tokens(self) -> set[str]:
         """The household's people as stored and as masked: what must not appear outside its scope."""
-        return self.names | self.ids | {mask_name(n) for n in self.names if len(n) > 1} | {mask_id(i) for i in self.ids}
+        masked = {mask_name(n) for n in self.names if len(n) > 1} | {mask_id(i) for i in self.ids}
+        return self.names | self.ids | masked | {self.number}
 
 
 def households_of(records) -> list[Household]:
@@ -73,13 +75,14 @@ class TokenIndex:
         for household in households:
             for token in household.mentions & searched:
                 self.owners[token].add(household.county)
-        names = [t for t in searched if not _ID.fullmatch(t) and not _MASKED_ID.fullmatch(t)]
+        names = [t for t in searched if not (_ID.fullmatch(t) or _MASKED_ID.fullmatch(t) or _NUMBER.fullmatch(t))]
         self._names = re.compile(_trie_regex(names)) if names else None
 
     def find(self, text: str) -> set[str]:
         """Every household person token in the text (IDs by shape, names by the trie)."""
         found = {m for m in _ID.findall(text) if m in self.owners}
         found |= {m for m in _MASKED_ID.findall(text) if m in self.owners}
+        found |= {m for m in _NUMBER.findall(text) if m in self.owners}
         if self._names is not None:
             found |= set(self._names.findall(text))
         return found

@@ -33,14 +33,14 @@ def write_access(root: Path, users: dict[str, list[tuple[str, list[str]]]], grou
     for name, grants in users.items():
         entry: dict = {"姓名": f"测试账号{name}"}
         if grants:
-            entry["授权"] = [{"范围": scope, "角色": roles} for scope, roles in grants]
+            entry["授权"] = [{"范围": scope, "角色": list(roles)} for scope, roles in grants]
         if members and name in members:
-            entry["组"] = members[name]
+            entry["组"] = list(members[name])
         if name in disabled:
             entry["停用"] = "是"
         data["用户"][name] = entry
     if groups:
-        data["组"] = {name: {"说明": f"测试组{name}", "授权": [{"范围": s, "角色": r} for s, r in grants]}
+        data["组"] = {name: {"说明": f"测试组{name}", "授权": [{"范围": s, "角色": list(r)} for s, r in grants]}
                      for name, grants in groups.items()}
     settings = root / "records" / "_settings"
     settings.mkdir(parents=True, exist_ok=True)
@@ -145,6 +145,18 @@ class Client:
 
     def close(self) -> None:
         self.conn.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def fetch(port: int, path: str, user: str | None = None, password: str = PASSWORD, **options):
+    """One request on its own connection: (status, headers, body)."""
+    with Client(port, user, password, **options) as client:
+        return client.get(path)
 
 
 class SignOn:

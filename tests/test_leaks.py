@@ -1,0 +1,185 @@
+"""No file a scope's users can read names or identifies a household outside that scope; counts stay inside it."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from leak_support import TokenIndex, households_of, region_of, site_files, texts
+
+from generator.demo import SAMPLE_HOUSEHOLDS, SAMPLE_SEED, write_demo
+from generator.dump import dump_record
+from generator.load import load_tree
+from generator.privacy import mask_id, mask_name
+from generator.regions import regions
+from generator.site.build import build_site
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parent.parent
+SCOPES = regions().scopes()
+# 职工编号 that the hand-written handbook uses as examples (records/460105/4601050001.yaml …): not a listing.
+DOC_EXAMPLES = {m for p in (REPO / "docs").rglob("*.md") for m in re.findall(r"(?<![0-9])[1-9][0-9]{9}(?![0-9])", p.read_text(encoding="utf-8"))}
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def _sample_archive(base: Path) -> Path:
+    """The repository's own sample records (or, before they are committed, the same generator and seed)."""
+    root = base / "sample"
+    if any(p.is_dir() and p.name.isdigit() for p in (REPO / "records").iterdir()):
+        shutil.copytree(REPO / "records", root / "records")
+    else:
+        write_demo(root, SAMPLE_HOUSEHOLDS, SAMPLE_SEED)
+    return root
+
+
+def _province_archive(base: Path) -> Path:
+    """A small demo province in git, with a later commit that touches two counties at once."""
+    root = base / "province"
+    write_demo(root, 240, 5)
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "导入演示档案")
+    loaded = load_tree(root).records
+    for county in ("460105", "460202"):
+        record = next(r for r in loaded if r.county == county)
+        record.data["备注"] = "年度核查已完成（测试）。"
+        (root / record.path).write_text(dump_record(record.data), encoding="utf-8")
+    _git(root, "commit", "-q", "-am", "年度核查：两县各一户")
+    return root
+
+
+def _built(kind: str, base: Path) -> tuple[Path, Path, TokenIndex, list]:
+    root = _sample_archive(base) if kind == "sample" else _province_archive(base)
+    site = base / f"{kind}-site"
+    build_site(root, site)
+    records = load_tree(root).records
+    return root, site, TokenIndex(households_of(records)), records
+
+
+@pytest.fixture(scope="module", params=["sample", "province"])
+def built(request, tmp_path_factory):
+    """(site, token index, records, found tokens per file) for the sample records and for a demo province."""
+    base = tmp_path_factory.mktemp(request.param)
+    _, site, index, records = _built(request.param, base)
+    found = {}
+    for rel in site_files(site):
+        tokens = set()
+        for text in texts(site / rel):
+            tokens |= index.find(text)
+        found[rel] = tokens
+    return site, index, records, found
+
+
+def reachable(rel: str, scope: str) -> bool:
+    """True when a user holding `scope` can read the file (its region lies inside the scope, or the handbook)."""
+    region = region_of(rel)
+    return region is None or region.startswith(scope)
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_a_scope_reads_nobody_outside_it(built, scope):
+    site, index, _, found = built
+    leaks = {}
+    for rel, tokens in found.items():
+        if reachable(rel, scope):
+            foreign = index.foreign(tokens, scope) if region_of(rel) else index.foreign(tokens - DOC_EXAMPLES, None)
+            if foreign:
+                leaks[rel] = sorted(foreign)[:5]
+    assert leaks == {}
+
+
+def test_the_scan_reads_every_file_of_the_site(built):
+    site, _, records, found = built
+    assert len(found) == len(site_files(site))
+    assert {r.county for r in records} <= {rel.split("/")[1] for rel in found if rel.startswith("h/")}
+    assert {".html", ".json", ".csv", ".xml", ".js", ".gz"} <= {Path(rel).suffix for rel in found}
+
+
+def test_file_names_and_urls_hold_no_personal_data(built):
+    site, index, _, _ = built
+    named = [rel for rel in site_files(site) if index.find(rel) - {number for number in index.find(rel) if number.isdigit()}]
+    assert named == []
+    for rel in site_files(site):
+        if rel.endswith("sitemap.xml"):
+            for url in re.findall(r"<loc>([^<]*)</loc>", (site / rel).read_text(encoding="utf-8")):
+                assert all(token.isdigit() and len(token) == 10 for token in index.find(url)), url
+                assert not re.search(r"[0-9]{17}[0-9X]", url), url
+
+
+def test_list_page_titles_hold_no_personal_data(built):
+    site, index, _, _ = built
+    for rel in site_files(site):
+        if rel.startswith(("s/", "f/")) and rel.endswith(".html"):
+            title = re.search(r"<title>(.*?)</title>", (site / rel).read_text(encoding="utf-8"), re.S)
+            assert title, rel
+            assert not index.find(title.group(1)), (rel, title.group(1))
+            assert not re.search(r"[0-9]{10}", title.group(1)), (rel, title.group(1))
+
+
+def _csv(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+@pytest.mark.parametrize("scope", ["460105", "469005", "460400", "4601", "4602", "46"])
+def test_finder_and_statistics_of_a_scope_count_only_that_scope(built, scope):
+    site, _, records, _ = built
+    inside = [r for r in records if r.county.startswith(scope)]
+    finder = json.loads((site / "s" / scope / "finder.json").read_text(encoding="utf-8"))
+    numbers = [row[0] for row in finder["rows"]]
+    assert sorted(numbers) == sorted(r.data["职工编号"] for r in inside)
+    assert all(code.startswith(scope) for code in finder["regions"])
+    by_number = {r.data["职工编号"]: r.data for r in inside}
+    for row in finder["rows"]:
+        data = by_number[row[0]]
+        assert row[1] in ("", data["姓名"], mask_name(data["姓名"]))
+        assert row[2] in ("", data["身份证号"][:4] + data["身份证号"][-4:])
+    listed = json.loads((site / "s" / scope / "households.json").read_text(encoding="utf-8"))
+    assert sorted(row[0] for row in listed["rows"]) == sorted(by_number)
+    region = _csv(site / "s" / scope / "stats" / "region.csv")
+    total = next(row for row in region if row[0] == "合计")
+    assert int(total[1]) == len(inside)
+    assert int(total[2]) == sum(int(r.data["家庭人口"]) for r in inside)
+    status = _csv(site / "s" / scope / "stats" / "status.csv")
+    assert sum(int(row[1]) for row in status[1:]) == len(inside)
+    sitemap = (site / "s" / scope / "sitemap.xml").read_text(encoding="utf-8")
+    for url in re.findall(r"<loc>([^<]*)</loc>", sitemap):
+        code = re.match(r"/[hsf]/([0-9]+)/", url)
+        assert code and code.group(1).startswith(scope), url
+
+
+def test_the_scan_finds_what_is_planted_in_any_form(built, tmp_path):
+    """The leak test is only as good as its scanner: plant a foreign household every way a page could hold it."""
+    site, index, records, _ = built
+    mine = next(r for r in records if r.county == "460105").data
+    foreign = next(r for r in records if not r.county.startswith("4601")).data
+    name, number = foreign["姓名"], foreign["身份证号"]
+    plants = {
+        "a.html": f"<td>{''.join(f'&#x{ord(c):x};' for c in name)}</td>",
+        "b.json": json.dumps({"n": name}, ensure_ascii=True),
+        "c.csv": f"x,{mask_id(number)}\r\n",
+        "d.svg": f"<svg><title>{mask_name(name)}</title></svg>",
+        "e.xml": f"<loc>/h/460105/x?q={''.join(f'%{b:02X}' for b in name.encode())}</loc>",
+        "f.js": f"var a='{number}';",
+        "g.json.gz": gzip.compress(json.dumps([number]).encode()),
+        "h.html": f"<p>{mine['姓名']} {mine['身份证号']}</p>",  # the scope's own household: allowed
+    }
+    folder = tmp_path / "s" / "460105"
+    folder.mkdir(parents=True)
+    found = {}
+    for file, content in plants.items():
+        (folder / file).write_bytes(content if isinstance(content, bytes) else content.encode())
+        tokens = set()
+        for text in texts(folder / file):
+            tokens |= index.find(text)
+        found[file] = bool(index.foreign(tokens, "460105"))
+    assert found == {file: file != "h.html" for file in plants}
