@@ -10,7 +10,7 @@ from generator.rules.facts import Unusable
 def check(record, ctx) -> list[Problem]:
     """Problems the eligibility rules find in one schema-valid record (ctx gives .standards and .today)."""
     try:
-        result = assess(record.data, record.county, ctx.standards, ctx.today)
+        result = assess(record.data, record.county, ctx.standards, ctx.today, explain=False)
     except Unusable:
         return []  # the schema check already names the missing or malformed field
     # An exited record is history: its data must still add up, but advice (warnings) no longer applies.

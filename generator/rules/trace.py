@@ -91,6 +91,7 @@ class Assessment:
     migrant_missing: list[str] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    explain: bool = True  # False: keep no steps (validation of a province; see assess)
 
     @property
     def agrees(self) -> bool:
@@ -103,7 +104,8 @@ class Assessment:
         return self.category is not None and not self.migrant_missing
 
     def add(self, key: str, text: str | Callable[[], str], sources: tuple[Sourced, ...] = (), **values) -> None:
-        self.steps.append(Step(key, text, values, sources))
+        if self.explain:
+            self.steps.append(Step(key, text, values, sources))
 
     def flag(self, pointer: str, code: str, message: str, severity: str = ERROR) -> None:
         self.findings.append(Finding(pointer, code, message, severity))
