@@ -14,6 +14,7 @@ from generator import PACKAGE_DIR, cache
 from generator.diff import FieldChange, diff_records
 from generator.errors import RecordError
 from generator.load import parse_bytes
+from generator.privacy import mask_name
 from generator.schema import HOUSEHOLD_SCHEMA
 
 CACHE_NAME = "history"
@@ -31,6 +32,7 @@ class Details:
     before: str | None = None
     after: str | None = None
     problem: str = ""  # a version that could not be read, in Chinese
+    name: str = ""  # the worker's name, masked, from the newer version
 
     def eligibility_line(self) -> str:
         """认定结果：低保边缘户 → 意外致困户 / 认定结果不变：低保户."""
@@ -181,7 +183,8 @@ def _one(request: Request, old_version, new_version, standards_raw: dict) -> Det
     after = _verdict(new, request.after, standards_raw) if new_version is not None else None
     # A new or deleted file is one event, not eighty field lines; its verdict says what it meant.
     fields = tuple(diff_records(old, new)) if old is not None and new is not None else ()
-    return Details(fields, before, after, problem)
+    name = (new or old or {}).get("姓名")
+    return Details(fields, before, after, problem, mask_name(name) if isinstance(name, str) else "")
 
 
 def _parse(raw, side: Side) -> tuple[dict | None, str]:

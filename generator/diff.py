@@ -31,6 +31,8 @@ class FieldChange:
     action: str  # changed | added | removed (added/removed: an item of a list)
     old: str | None = None
     new: str | None = None
+    before: object = None  # the raw old value of a non-personal scalar (for checks such as "income moved by half")
+    after: object = None
 
     def text(self) -> str:
         """家庭年度总收入：24,000 → 30,000 元 / 家庭主要成员：新增 王*."""
@@ -41,7 +43,9 @@ class FieldChange:
         return f"{self.label}：{self.old} → {self.new}"
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "text": self.text()}
+        out = asdict(self)
+        del out["before"], out["after"]
+        return {**out, "text": self.text()}
 
 
 def _spaced(text: str | None) -> str:
@@ -132,7 +136,8 @@ def _mapping(old: dict, new: dict, base: str, base_label: str, out: list[FieldCh
             if isinstance(before, (list, type(None))) and isinstance(after, (list, type(None))):
                 _sequence(before or [], after or [], pointer, label, out)
                 continue
-        out.append(FieldChange(pointer, label, "changed", *_pair(before, after, info)))
+        raw = () if info is not None and info.personal else (before, after)
+        out.append(FieldChange(pointer, label, "changed", *_pair(before, after, info), *raw))
 
 
 def _pair(before, after, info: FieldInfo | None) -> tuple[str, str]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import os
 import tarfile
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import git
 
+from generator.cache import CACHE_DIR
 from generator.errors import HistoryError
 
 RECORDS = "records/"
@@ -122,12 +125,12 @@ def read_log(archive: Archive, rev: str, since: str | None = None) -> dict[str, 
         head, _, raw = chunk.partition("\x1f\0")
         sha, parents, an, ae, ad, cn, ce, cd, message = head.split("\x1f", 8)
         commit = RawCommit(sha, tuple(parents.split()), Identity(an, ae), ad, Identity(cn, ce), cd, message.strip())
-        commit.files = _files(raw, archive.prefix)
+        commit.files = parse_raw(raw, archive.prefix)
         commits[sha] = commit
     return commits
 
 
-def _files(raw: str, prefix: str) -> list[FileChange]:
+def parse_raw(raw: str, prefix: str) -> list[FileChange]:
     """Parse `--raw -z` entries (":meta\0path\0", renames with two paths), keeping those under records/."""
     tokens = raw.split("\0")
     wanted = prefix + RECORDS
@@ -156,6 +159,13 @@ def _files(raw: str, prefix: str) -> list[FileChange]:
         out.append(FileChange(status, path[cut:], old_path[cut:] if old_path else None,
                               None if old_blob == ZERO else old_blob, None if new_blob == ZERO else new_blob))
     return out
+
+
+def diff_files(archive: Archive, old: str, new: str) -> list[FileChange]:
+    """Files under records/ that differ between two revisions (renames detected as in the log pass)."""
+    out = archive.repo.git.diff("-z", "--raw", "--no-abbrev", f"--find-renames={RENAME_SIMILARITY}", old, new,
+                                "--", f"{archive.prefix}{RECORDS}", stdout_as_string=False)
+    return parse_raw(out.decode("utf-8", "replace"), archive.prefix)
 
 
 def first_parent_line(commits: dict[str, RawCommit], tip: str) -> list[str]:
@@ -207,6 +217,21 @@ class BlobReader:
     def read(self, blob: str) -> bytes:
         _, _, _, data = self._git.get_object_data(blob)
         return data
+
+
+@contextmanager
+def checked_out(archive: Archive, rev: str, cache_root: Path):
+    """A temporary archive root holding rev's records/, sharing cache_root's caches; removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="bangfu-") as tmp:
+        target = Path(tmp)
+        export_tree(archive, rev, target)
+        shared = Path(cache_root) / CACHE_DIR
+        try:
+            shared.mkdir(parents=True, exist_ok=True)
+            (target / CACHE_DIR).symlink_to(shared, target_is_directory=True)
+        except OSError:
+            pass  # without a shared cache the check is only slower
+        yield target
 
 
 def export_tree(archive: Archive, rev: str, target: Path) -> None:

@@ -47,7 +47,7 @@ def _base() -> dict:
 
 def _id(region: str, birth: str, seq: int, sex: str) -> str:
     body = f"{region}{birth.replace('-', '')}{seq % 100:02d}{1 if sex == '男' else 2}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # stdnum ignores the last character
 
 
 def household(number: str, **changes) -> dict:

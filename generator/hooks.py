@@ -1,0 +1,134 @@
+"""Enforcement without a forge (a pre-receive hook) and with one (CODEOWNERS from the reviewers file)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+import git
+
+from generator import PACKAGE_DIR
+from generator import reviewers as reviewers_file
+from generator.errors import BangfuError, UsageError
+from generator.gitlog import ZERO, checked_out, open_archive
+from generator.history import read_history
+from generator.regions import regions
+from generator.reviewers import load_reviewers
+from generator.validate import validate_tree
+
+MARK = "# bangfu pre-receive hook"
+SHOWN = 30
+FLAVOURS = ("github", "gitlab", "gitea")
+
+
+def install_hook(bare: Path, branch: str = "main", *, force: bool = False) -> Path:
+    """Write hooks/pre-receive into a bare repository; it runs this very interpreter and package."""
+    try:
+        repo = git.Repo(bare)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise UsageError(f"{bare} 不是 git 仓库。") from None
+    if not repo.bare:
+        raise UsageError(f"{bare} 不是裸仓库（服务器上的仓库应以 git init --bare 创建）。")
+    target = Path(repo.git_dir) / "hooks" / "pre-receive"
+    if target.exists() and MARK not in target.read_text(encoding="utf-8", errors="replace") and not force:
+        raise UsageError(f"{target} 已有别的 pre-receive 钩子；确认要替换时加 --force。")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    code = "import sys; from generator.hooks import main; sys.exit(main(sys.argv[1:]))"
+    # Absolute paths: git runs hooks with a bare environment, where neither the venv nor bangfu is on PATH.
+    target.write_text("#!/bin/sh\n"
+                      f"{MARK}: refuses pushes to {branch} whose records fail validation or that are not a merge\n"
+                      "# by an authorised reviewer other than the author. Installed by `bangfu hook install`.\n"
+                      f"PYTHONPATH={shlex.quote(str(PACKAGE_DIR.parent))}${{PYTHONPATH:+:$PYTHONPATH}}\n"
+                      "export PYTHONPATH\n"
+                      f"exec {shlex.quote(sys.executable)} -c {shlex.quote(code)} --branch {shlex.quote(branch)}\n",
+                      encoding="utf-8")
+    target.chmod(0o755)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The hook itself: read "old new ref" lines from git, print the verdict in Chinese, exit 0 or 1."""
+    parser = argparse.ArgumentParser(prog="pre-receive")
+    parser.add_argument("--branch", default="main")
+    args = parser.parse_args(argv)
+    lines = sys.stdin.read().splitlines()
+    try:
+        messages = pre_receive(Path.cwd(), lines, args.branch)
+    except BangfuError as exc:
+        messages = [f"bangfu：无法检查这次推送：{exc.format_message()}"]
+    for message in messages:
+        print(message, file=sys.stderr)
+    return 1 if messages else 0
+
+
+def pre_receive(repo_dir: Path, lines: list[str], branch: str = "main") -> list[str]:
+    """Why the push must be refused (empty: accept). Only the protected branch is checked."""
+    protected = f"refs/heads/{branch}"
+    refused: list[str] = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 3 or parts[2] != protected:
+            continue
+        old, new, _ = parts
+        refused += _check_update(repo_dir, old, new, branch)
+    if refused:
+        refused = [f"拒绝推送到 {branch}：", *refused,
+                   f"请在分支上修改，发起合并请求，由有权审批的审核人（不是作者本人）用 git merge --no-ff 合并到 {branch}。"]
+    return refused
+
+
+def _check_update(repo_dir: Path, old: str, new: str, branch: str) -> list[str]:
+    if new == ZERO:
+        return [f"不允许删除 {branch}。"]
+    archive = open_archive(repo_dir)
+    if old != ZERO and not archive.is_ancestor(old, new):
+        return [f"不允许改写 {branch} 的历史（强制推送）：{old[:8]} 不在新提交 {new[:8]} 的历史中。改写历史会抹去审计线索。"]
+    out = _invalid(archive, new)
+    # The first push to an empty server is the initial import; its 审计起点 (if any) applies once.
+    history = read_history(repo_dir, new, since=None if old == ZERO else old, baseline=old == ZERO)
+    for commit in history.unapproved_commits():
+        out.append(f"  {commit.short} {commit.subject}：{' '.join(commit.reasons)}")
+    return out
+
+
+def _invalid(archive, rev: str) -> list[str]:
+    """Validation errors of the whole tree at rev, at most SHOWN of them."""
+    with checked_out(archive, rev, Path(archive.repo.git_dir)) as tree:
+        _, problems = validate_tree(tree)
+        problems += reviewers_file.check(tree)
+    errors = sorted((p for p in problems if p.is_error), key=lambda p: (p.path, p.line or 0))
+    if not errors:
+        return []
+    shown = [f"  {p.to_text().splitlines()[0]}" for p in errors[:SHOWN]]
+    more = [f"  ……另有 {len(errors) - SHOWN} 个错误，请在本地运行 bangfu validate 查看。"] if len(errors) > SHOWN else []
+    return [f"档案校验未通过（{len(errors)} 个错误）："] + shown + more
+
+
+def codeowners(root: Path, flavour: str = "github") -> str:
+    """CODEOWNERS text for a forge: each county's records are owned by every reviewer whose scope contains it."""
+    if flavour not in FLAVOURS:
+        raise UsageError(f"不认识的平台“{flavour}”，可选：{'、'.join(FLAVOURS)}。")
+    listed = load_reviewers(Path(root))
+    table = regions()
+    out = ["# 由 bangfu codeowners 根据 records/_settings/reviewers.yaml 生成，请勿手工修改；名单变了就重新生成。",
+           "# 某县（市、区）的档案由该县、所属市和省的审核人负责审批；设置文件由省级审核人负责。"]
+    skipped: set[str] = set()
+    rules = [("records/_settings/", table.province, "设置文件：省级审核人")]
+    rules += [(f"records/{county}/", county, f"{table.full_name(county)}（{county}）") for county in table.counties()]
+    for directory, region, label in rules:
+        owners = []
+        for reviewer in listed.for_region(region):
+            if flavour == "gitea" and not reviewer.account:
+                skipped.add(reviewer.email)  # Gitea names owners by account only
+                continue
+            owner = f"@{reviewer.account}" if reviewer.account else reviewer.email
+            if owner not in owners:
+                owners.append(owner)
+        pattern = f"{directory}.*" if flavour == "gitea" else f"/{directory}"  # Gitea: Go regular expressions
+        out.append(f"# {label}")
+        out.append(f"{pattern} {' '.join(owners)}" if owners else f"# {pattern}：没有审核人")
+    if skipped:
+        out.append(f"# 以下审核人没有填写“账号”，Gitea 无法列为负责人：{'、'.join(sorted(skipped))}")
+    return "\n".join(out) + "\n"
