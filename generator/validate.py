@@ -91,7 +91,10 @@ def summarise(record: Record) -> Summary:
 
 def _check_key(ctx: Context) -> str:
     settings = ctx.root / "records" / "_settings"
-    parts = [__version__, HOUSEHOLD_SCHEMA.read_bytes()]
+    from generator.rules import today_key
+
+    # The 农民工 annual review is the one rule that turns with the calendar (each 31 October).
+    parts = [__version__, HOUSEHOLD_SCHEMA.read_bytes(), today_key(ctx.today)]
     for name in sorted(os.listdir(settings)) if settings.is_dir() else []:
         parts += [name, (settings / name).read_bytes()]
     # The code that decides a record's problems is part of the key, so an upgrade re-checks everything.
