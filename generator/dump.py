@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-HEADER = "# yaml-language-server: $schema=../../schema/household.schema.json\n"
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "household.schema.json"
+from generator.schema import SCHEMA_LINE, load_schema, resolve
+
+HEADER = SCHEMA_LINE + "\n"
 
 
 @dataclass
@@ -71,16 +70,12 @@ def dump_record(data: dict) -> str:
 
 @lru_cache(maxsize=1)
 def _record_shape() -> _Shape:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = load_schema()
     return _shape_of(schema, schema)
 
 
 def _shape_of(node: dict, schema: dict) -> _Shape:
-    while "$ref" in node:
-        ref = node["$ref"].rsplit("/", 1)[-1]
-        merged = dict(schema["$defs"][ref])
-        merged.update({k: v for k, v in node.items() if k != "$ref"})
-        node = merged
+    node = resolve(node, schema)
     shape = _Shape(text_number=bool(node.get("x-text-number")))
     for key, sub in node.get("properties", {}).items():
         shape.props[key] = _shape_of(sub, schema)

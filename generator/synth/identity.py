@@ -90,7 +90,7 @@ class IdNumbers:
         """A fresh number for someone born on `born` whose household lives in `county`."""
         odd = 1 if sex == "男" else 0
         for prefix in self.prefixes(county, born.year):
-            body = f"{prefix}{born:%Y%m%d}"
+            body = prefix + born.isoformat().replace("-", "")
             start = rr(rng, 50)
             for step in range(50):
                 order = FAKE_SEQUENCE + 2 * ((start + step) % 50) + odd
