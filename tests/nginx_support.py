@@ -175,7 +175,7 @@ class SignOn:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the http.server interface
                 cookie = self.headers.get("Cookie", "")
-                token = cookie.split("sso=", 1)[1].split(";")[0] if "sso=" in cookie else ""
+                token = cookie.split("sso=", 1)[1].split(";")[0] if "sso=" in cookie else ""  # "" : a standing session
                 if self.path.startswith("/oauth2/auth") and token in sessions:
                     user, groups = sessions[token]
                     self.send_response(202)

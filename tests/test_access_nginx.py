@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -158,7 +160,7 @@ def test_the_pairs_hold_as_the_issue_says(server):
     assert got == cases
 
 
-@pytest.mark.parametrize("user", ["all-46", "jb-460105", "jb-4602", "jb-469005", "tj-46", "gs-460105"])
+@pytest.mark.parametrize("user", ["all-46", "jb-460105", "jb-469005", "tj-46"])
 def test_every_file_of_the_site_is_served_exactly_to_those_who_may_read_it(server, user):
     port, site, _ = server
     wrong = []
@@ -300,3 +302,47 @@ def test_single_sign_on_groups_scopes_and_forgeries(sso_server):
         assert forged.status("/f/46/") == 302
     logged = [line for line in log.read_text(encoding="utf-8").splitlines() if f"GET {h202} " in line]
     assert any(" city-user@example.invalid " in line and 'groups="g-dudao"' in line for line in logged)
+
+
+CHROMIUM = ["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--enable-logging=stderr",
+            "--v=0", "--virtual-time-budget=5000", "--dump-dom"]
+
+
+def browse(url: str, profile: Path) -> tuple[str, str]:
+    """The DOM after scripts ran, and Chromium's log (console messages included)."""
+    done = subprocess.run([*CHROMIUM, f"--user-data-dir={profile}", url], capture_output=True, text=True, timeout=120)
+    return done.stdout, done.stderr
+
+
+@pytest.mark.browser
+def test_pages_work_under_the_content_security_policy(built, tmp_path):
+    """The theme's and our scripts run, fetch their JSON and draw; an inline script nobody hashed is refused."""
+    root, built_site = built
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    port = free_port()
+    with SignOn({"": ("all-46", "")}) as sign_on:  # a standing session: the browser is signed on as all-46
+        options = DeployOptions(site=site, out=tmp_path / "bangfu.conf", root=root, auth="sso",
+                                auth_url=f"http://127.0.0.1:{sign_on.port}/oauth2/auth", listen=f"127.0.0.1:{port}",
+                                access_log=tmp_path / "access.log")
+        deploy_config(options)
+        (site / "probe.html").write_text("<html><body><p>probe</p><script>document.body.setAttribute('data-ran', 'yes')"
+                                         "</script></body></html>", encoding="utf-8")  # added after deploy-config: unhashed
+        nginx = Nginx(tmp_path / "prefix", options.out, port).start()
+        try:
+            number = first_household(site, "460105")
+            pages = {}
+            for path in ["/", "/s/460105/", "/s/460105/households/", f"/h/460105/{number}/", "/s/46/stats/", "/probe.html"]:
+                pages[path] = browse(f"http://127.0.0.1:{port}{path}", tmp_path / f"profile{len(pages)}")
+        finally:
+            nginx.stop()
+    reports = [line for line in (tmp_path / "access.log").read_text(encoding="utf-8").splitlines() if "csp-report" in line]
+    dom, log = pages.pop("/probe.html")
+    assert 'data-ran="yes"' not in dom and "Content Security Policy" in log
+    assert len(reports) == 1
+    for path, (dom, log) in pages.items():
+        assert 'class="js-focus-visible js"' in dom, path  # the theme's bundle ran
+        assert "Content Security Policy" not in log, path
+    table = pages["/s/460105/households/"][0]
+    assert f'href="../../../h/460105/{number}/"' in table  # table.js fetched households.json and drew the rows
