@@ -33,6 +33,7 @@ class Details:
     after: str | None = None
     problem: str = ""  # a version that could not be read, in Chinese
     name: str = ""  # the worker's name, masked, from the newer version
+    unrelated: bool = False  # git paired two files as a rename, but they are different people: a new file
 
     def eligibility_line(self) -> str:
         """认定结果：低保边缘户 → 意外致困户 / 认定结果不变：低保户."""
@@ -178,13 +179,19 @@ def _work(items, standards_raw: dict) -> list[Details]:
 def _one(request: Request, old_version, new_version, standards_raw: dict) -> Details:
     old, old_problem = _parse(old_version, request.before)
     new, new_problem = _parse(new_version, request.after)
+    # Git pairs a deleted and an added file as a rename by similarity alone; a household that moved
+    # keeps its worker's 身份证号, so a pair with two different people is a new file, not a move.
+    unrelated = (request.before.path != request.after.path and old is not None and new is not None
+                 and old.get("身份证号") != new.get("身份证号"))
+    if unrelated:
+        old, old_version, old_problem = None, None, ""
     problem = "；".join(p for p in (old_problem, new_problem) if p)
     before = _verdict(old, request.before, standards_raw) if old_version is not None else None
     after = _verdict(new, request.after, standards_raw) if new_version is not None else None
     # A new or deleted file is one event, not eighty field lines; its verdict says what it meant.
     fields = tuple(diff_records(old, new)) if old is not None and new is not None else ()
     name = (new or old or {}).get("姓名")
-    return Details(fields, before, after, problem, mask_name(name) if isinstance(name, str) else "")
+    return Details(fields, before, after, problem, mask_name(name) if isinstance(name, str) else "", unrelated)
 
 
 def _parse(raw, side: Side) -> tuple[dict | None, str]:

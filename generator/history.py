@@ -114,8 +114,15 @@ class Change:
         return self.commit.reasons
 
     @property
+    def moved(self) -> bool:
+        """A rename that really is the same household (checked against the 身份证号 when asked)."""
+        return self.file.status == "R" and not self.details.unrelated
+
+    @property
     def kind(self) -> str:
         """新建档案 / 修改 / 删除档案 / 迁移."""
+        if self.file.status == "R" and not self.moved:
+            return KINDS["A"]
         return KINDS.get(self.file.status, "修改")
 
     @property
@@ -126,7 +133,7 @@ class Change:
         return self._details
 
     def lines(self) -> list[str]:
-        head = [f"从 {self.file.old_path} 迁入"] if self.file.status == "R" else []
+        head = [f"从 {self.file.old_path} 迁入"] if self.moved else []
         return head + self.details.lines()
 
     def summary(self) -> str:
@@ -158,10 +165,13 @@ class History:
 
     def for_path(self, path: str) -> list[Change]:
         """Changes to one household file, newest first, following it back across moves."""
+        return self._chain(path, lambda change: change.moved)
+
+    def _chain(self, path: str, follow=lambda change: True) -> list[Change]:
         out = list(self._by_path.get(path, ()))
         for change in list(out):
-            if change.file.status == "R" and change.file.old_path != path:
-                out += [c for c in self.for_path(change.file.old_path) if c.commit.index > change.commit.index]
+            if change.file.status == "R" and change.file.old_path != path and follow(change):
+                out += [c for c in self._chain(change.file.old_path, follow) if c.commit.index > change.commit.index]
         return out
 
     def last_changed(self, path: str) -> Change | None:
@@ -184,7 +194,8 @@ class History:
 
         records: the build's loaded records (generator.load.Record), whose blobs then need no parsing.
         """
-        wanted = [c for p in (self.paths() if paths is None else paths) for c in self.for_path(p) if c._details is None]
+        wanted = [c for p in (self.paths() if paths is None else paths) for c in self._chain(p) if c._details is None]
+        wanted = list({id(c): c for c in wanted}.values())
         if not wanted or self._computer is None:
             return
         known = {r.blob: r.data for r in records} if records is not None else None

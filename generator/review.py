@@ -143,10 +143,27 @@ def review(root: Path, spec: str) -> Review:
     computer = Computer(_cache_root(archive, root), BlobReader(archive).read)
     details = computer.details(requests)
     computer.save()
+    households, details = _split_unrelated(households, details, computer, standards, day)
+    computer.save()
     result = [Household(f.path, f.old_path, _kind(f, d), d, warnings=_warnings(f, d)) for f, d in zip(households, details, strict=True)]
     others, unrelated = _validate(archive, head, root, result)
     settings = sorted({p for f in files for p in (f.path, f.old_path) if p and p.startswith(SETTINGS_PREFIX)})
     return Review(base, head, merge_base, spec, commits, result, settings, others, unrelated)
+
+
+def _split_unrelated(files: list[FileChange], details: list[Details], computer: Computer, standards, day: str):
+    """A "rename" of one person's file into another person's is a deletion and an addition."""
+    out_files, out_details = [], []
+    for f, d in zip(files, details, strict=True):
+        if not d.unrelated:
+            out_files.append(f)
+            out_details.append(d)
+            continue
+        gone = FileChange("D", f.old_path, None, f.old_blob, None)
+        [before] = computer.details([Request(Side(f.old_blob, f.old_path, standards[0], day), Side(None, f.old_path, None, day))])
+        out_files += [gone, FileChange("A", f.path, None, None, f.new_blob)]
+        out_details += [before, d]
+    return out_files, out_details
 
 
 def _split(spec: str) -> tuple[str, str]:

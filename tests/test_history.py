@@ -106,6 +106,16 @@ def test_a_move_between_counties_keeps_the_household_history(archive):
     assert changes[0].commit.regions == ("460105", "460106")
 
 
+def test_a_different_person_in_a_similar_file_is_not_a_move(archive):
+    archive.branch("swap")
+    archive.write(N2, None)
+    archive.commit(EDITOR, "Replace a household", {"4601059003": household("4601059003")})
+    archive.merge("swap", R4601, 4)
+    changes = read_history(archive.root).for_path(path_of("4601059003"))
+    assert changes[0].file.status == "R"  # what git made of it
+    assert [(c.kind, c.lines()) for c in changes] == [("新建档案", ["认定结果：低保边缘户"])]
+
+
 def test_gitlab_merge_requests_and_forge_bots_with_trailers(tmp_path):
     reviewers = (archive_reviewers() + "合并账号:\n  - gitlab@example.invalid\n")
     repo = Archive(tmp_path / "gl", reviewers)
