@@ -113,6 +113,36 @@ def _trie_regex(words: list[str]) -> str:
     return "(?:" + emit(trie) + ")"
 
 
+class Finder:
+    """Finds any of a set of strings in a text with one trie regex."""
+
+    def __init__(self, words):
+        words = [w for w in set(words) if w]
+        self._regex = re.compile(_trie_regex(words)) if words else None
+
+    def find(self, text: str) -> set[str]:
+        return set(self._regex.findall(text)) if self._regex is not None else set()
+
+
+_S_AREAS = {"stats": "stats", "notices": "notice", "print": "archive", "households": "list", "households.json": "list",
+            "finder.json": "list", "sitemap.xml": "list", "worklists": "list", "exited": "list", "cancelled": "list"}
+
+
+def area_of(path: str) -> tuple[str, str]:
+    """(area, region code) of a site path, by the layout the issue decided; ("handbook", "") elsewhere."""
+    parts = path.strip("/").split("/")
+    if parts[0] == "h" and len(parts) > 1:
+        return "archive", parts[1]
+    if parts[0] == "f" and len(parts) > 1:
+        return "finance", parts[1]
+    if parts[0] == "s" and len(parts) > 1:
+        rest = parts[2:]
+        if rest in ([], [""], ["index.html"]):
+            return "index", parts[1]
+        return _S_AREAS.get(rest[0], "nobody"), parts[1]
+    return "handbook", ""
+
+
 def texts(path: Path) -> list[str]:
     """Every readable form of a file: as is, unescaped (HTML entities, \\u escapes, %-encoding), unpacked (gz, zip)."""
     data = path.read_bytes()

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from leak_support import site_files
+from leak_support import area_of, site_files
 from nginx_support import Client, Nginx, SignOn, fetch, free_port, write_access, write_htpasswd
 
 from generator.demo import write_demo
@@ -46,25 +46,6 @@ GRANTS |= {
     "dd": [("4601", EVERY_AREA), ("4602", EVERY_AREA)],
     "ting": [],
 }
-_S_AREAS = {"stats": "stats", "notices": "notice", "print": "archive", "households": "list", "households.json": "list",
-            "finder.json": "list", "sitemap.xml": "list", "worklists": "list", "exited": "list", "cancelled": "list"}
-
-
-def area_of(path: str) -> tuple[str, str]:
-    """(area, region code) of a URL path, from the layout the issue decided; ("handbook", "") elsewhere."""
-    parts = path.strip("/").split("/")
-    if parts[0] == "h":
-        return "archive", parts[1]
-    if parts[0] == "f":
-        return "finance", parts[1]
-    if parts[0] == "s":
-        rest = parts[2:]
-        if not rest or rest == ["index.html"] or rest == [""]:
-            return "index", parts[1]
-        return _S_AREAS.get(rest[0], "nobody"), parts[1]
-    return "handbook", ""
-
-
 def may_read(user: str, path: str) -> bool:
     area, code = area_of(path)
     grants = GRANTS[user]

@@ -12,13 +12,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from leak_support import TokenIndex, households_of, region_of, site_files, texts
+from leak_support import Finder, TokenIndex, area_of, households_of, region_of, site_files, texts
 
 from generator.demo import SAMPLE_HOUSEHOLDS, SAMPLE_SEED, write_demo
 from generator.dump import dump_record
 from generator.load import load_tree
-from generator.privacy import mask_id, mask_name
+from generator.privacy import mask_card, mask_id, mask_name, mask_phone
 from generator.regions import regions
+from generator.schema import field_map
 from generator.site.build import build_site
 
 pytestmark = pytest.mark.slow
@@ -183,3 +184,91 @@ def test_the_scan_finds_what_is_planted_in_any_form(built, tmp_path):
             tokens |= index.find(text)
         found[file] = bool(index.foreign(tokens, "460105"))
     assert found == {file: file != "h.html" for file in plants}
+
+
+_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])|0[0-9]{2,3}-?[0-9]{7,8}")
+DISABILITIES = [v for v in field_map()["/残疾类别"].enum if v != "无"]
+
+
+def _personal(records) -> dict[str, set[str]]:
+    """Every household's personal data by kind and form, as the masking table names them."""
+    out = {k: set() for k in ("name", "name*", "id", "id*", "phone", "phone*", "card", "card*", "address")}
+    staff = set()
+    for record in records:
+        data = record.data
+        people = [data, *data.get("家庭主要成员", [])]
+        for person in people:
+            out["name"].add(person["姓名"])
+            out["name*"].add(mask_name(person["姓名"]))
+            if person.get("身份证号"):
+                out["id"].add(person["身份证号"])
+                out["id*"].add(mask_id(person["身份证号"]))
+        for text in (data.get("手机号码"), data.get("其他联系方式")):
+            for phone in _MOBILE.findall(text or ""):
+                out["phone"].add(phone)
+                out["phone*"].add(mask_phone(phone))
+        if data.get("银行卡号"):
+            out["card"].add(data["银行卡号"])
+            out["card*"].add(mask_card(data["银行卡号"]))
+        if data.get("家庭住址"):
+            out["address"].add(data["家庭住址"])
+        staff |= set(_strings_outside_people(data))
+    # a union worker (建档人, 帮扶责任人 …) may carry the same synthetic name as someone's family member
+    out["name"] -= staff
+    out["name*"] -= {mask_name(s) for s in staff}
+    return out
+
+
+def _strings_outside_people(data: dict):
+    for key, value in data.items():
+        if key in ("姓名", "家庭主要成员"):
+            continue
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                yield item
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+
+
+# What each area must not show, by the policy table of docs/access.md (roles.yaml).
+NOT_SHOWN = {
+    "archive": ("card",),
+    "list": ("id", "phone", "card", "card*", "address", "health"),
+    "finance": ("id", "phone", "address", "health"),
+    "notice": ("name", "id", "id*", "phone", "phone*", "card", "card*", "address", "health"),
+    "stats": ("name", "name*", "id", "id*", "phone", "phone*", "card", "card*", "address", "health"),
+    "index": ("name", "name*", "id", "id*", "phone", "phone*", "card", "card*", "address", "health"),
+    "handbook": ("name", "name*", "id", "id*", "phone", "phone*", "card", "card*", "address"),  # lists the vocabulary
+}
+
+
+def test_each_area_shows_personal_data_only_as_the_policy_says(built):
+    site, _, records, _ = built
+    kinds = _personal(records) | {"health": set(DISABILITIES)}
+    finders = {kind: Finder(words) for kind, words in kinds.items()}
+    shown = {}
+    for rel in site_files(site):
+        area, _ = area_of(rel)
+        text = "\n".join(texts(site / rel))
+        for kind in NOT_SHOWN[area]:
+            hits = finders[kind].find(text)
+            if hits:
+                shown.setdefault(f"{area} {kind}", []).append(f"{rel}: {sorted(hits)[:2]}")
+    assert {key: value[:3] for key, value in shown.items()} == {}
+
+
+def test_the_areas_do_show_what_they_are_for(built):
+    """The other half of the table: archive pages carry the full ID, finance pages the full card number."""
+    site, _, records, _ = built
+    data = next(r for r in records if r.data.get("银行卡号")).data
+    county, number = data["所属地区"], data["职工编号"]
+    archive = (site / "h" / county / number / "index.html").read_text(encoding="utf-8")
+    assert data["身份证号"] in archive and mask_card(data["银行卡号"]) in archive
+    listed = (site / "s" / county / "households.json").read_text(encoding="utf-8")
+    assert mask_id(data["身份证号"]) in listed and data["姓名"] in listed
+    finance = (site / "f" / county / "index.html").read_text(encoding="utf-8")
+    assert data["银行卡号"] in finance and mask_id(data["身份证号"]) in finance
