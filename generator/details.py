@@ -104,6 +104,7 @@ class Computer:
     _cache: dict | None = None
     _dirty: bool = False
     _known: dict = field(default_factory=dict)  # blob id → record data already parsed elsewhere
+    _used: set = field(default_factory=set)
 
     def details(self, requests: list[Request], known: dict | None = None) -> list[Details]:
         """Details for each request, in order; computed in bulk (in parallel when many), cached.
@@ -111,6 +112,7 @@ class Computer:
         known: blob id → record data parsed already (the build's records), so those blobs are not parsed again.
         """
         stored = self._stored()
+        self._used.update(r.key for r in requests)
         missing = list({r.key: r for r in requests if r.key not in stored}.values())
         if missing:
             if known is None and len(missing) >= USE_RECORDS_CACHE_FROM:
@@ -124,7 +126,10 @@ class Computer:
     def save(self) -> None:
         """Write the cache once at the end of a run (never per change)."""
         if self._dirty and self._cache is not None:
-            cache.write(self.root, CACHE_NAME, {"code": _code_key(), "items": self._cache})
+            items = self._cache
+            if len(self._used) * 2 > len(items):  # a whole build: forget what no page needs any more
+                items = {k: v for k, v in items.items() if k in self._used}
+            cache.write(self.root, CACHE_NAME, {"code": _code_key(), "items": items})
             self._dirty = False
 
     def _stored(self) -> dict:
