@@ -115,6 +115,13 @@ def _check(options: DeployOptions, site: Path) -> None:
         bad("--tls-cert 和 --tls-key 要一起给出。")
     if not re.fullmatch(r"(?:\[[0-9a-fA-F:]+\]|[0-9.]+|[A-Za-z0-9.-]+)?:?[0-9]{1,5}", options.listen):
         bad(f"--listen 应为 地址:端口 或 端口，例如 127.0.0.1:8080，而不是“{options.listen}”。")
+    if not re.fullmatch(r"[A-Za-z0-9.*_-]+(?: [A-Za-z0-9.*_-]+)*", options.server_name):
+        bad(f"--server-name 应为域名（可多个，以空格分隔），而不是“{options.server_name}”。")
+    # These end up inside the nginx configuration, where $ starts a variable and ; " { } end a directive.
+    for name, value in (("--site", options.site), ("--htpasswd", options.htpasswd), ("--access-log", options.access_log),
+                        ("--tls-cert", options.tls_cert), ("--tls-key", options.tls_key), ("--auth-url", options.auth_url)):
+        if value is not None and re.search(r"[\s$;\"'{}\\#]", str(value if name != "--site" else site)):
+            bad(f"{name} 中不能有空白或 $ ; \" ' {{ }} \\ # 这些字符（nginx 会另作解释）：{value}")
     if problems:
         raise UsageError("无法生成 nginx 配置。", problems)
 

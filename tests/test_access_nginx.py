@@ -15,7 +15,7 @@ from generator.demo import write_demo
 from generator.deploy import DeployOptions, deploy_config
 from generator.site.build import build_site
 
-pytestmark = [pytest.mark.nginx, pytest.mark.slow]
+pytestmark = [pytest.mark.nginx, pytest.mark.slow, pytest.mark.xdist_group("access-nginx")]
 
 # Province; two cities with two counties each; the city whose only county has its own code; two counties
 # the province governs directly.

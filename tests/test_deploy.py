@@ -136,6 +136,9 @@ def test_deploy_config_writes_the_configuration(tiny_site, root, tmp_path):
     (["--auth", "sso", "--auth-url", "oauth2-proxy:4180"], "单点登录（--auth sso）需要 --auth-url"),
     (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "127.0.0.1:80; include /etc/passwd"], "--listen 应为 地址:端口"),
     (["--htpasswd", "/etc/bangfu/htpasswd", "--tls-cert", "/etc/ssl/a.pem"], "--tls-cert 和 --tls-key 要一起给出"),
+    (["--htpasswd", "/etc/bangfu/htpasswd", "--server-name", "x; include /etc/passwd"], "--server-name 应为域名"),
+    (["--htpasswd", "/etc/bangfu/$remote_user"], "--htpasswd 中不能有空白或 $ ; \" ' { } \\ # 这些字符"),
+    (["--auth", "sso", "--auth-url", "http://127.0.0.1:4180/auth;return"], "--auth-url 中不能有空白或 $"),
 ])
 def test_deploy_config_refuses_bad_options_in_chinese(tiny_site, root, tmp_path, extra, message):
     args = [a.format(root=root, site=tiny_site) for a in extra]

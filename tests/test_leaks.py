@@ -22,7 +22,7 @@ from generator.regions import regions
 from generator.schema import field_map
 from generator.site.build import build_site
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("leaks")]
 REPO = Path(__file__).resolve().parent.parent
 SCOPES = regions().scopes()
 # 职工编号 that the hand-written handbook uses as examples (records/460105/4601050001.yaml …): not a listing.
