@@ -100,7 +100,7 @@ class Computer:
     """Computes Details for requests, reading blobs through `read` and caching results under root."""
 
     root: Path
-    read: object  # callable blob id → bytes
+    read_many: object  # callable [blob id] → {blob id: bytes}
     _cache: dict | None = None
     _dirty: bool = False
     _known: dict = field(default_factory=dict)  # blob id → record data already parsed elsewhere
@@ -139,8 +139,7 @@ class Computer:
         return self._cache
 
     def _compute(self, requests: list[Request]) -> list[Details]:
-        blobs = {s.standards for r in requests for s in (r.before, r.after) if s.standards}
-        standards = {blob: self.read(blob) for blob in blobs}
+        standards = self.read_many([s.standards for r in requests for s in (r.before, r.after) if s.standards])
         chunks = [requests[i:i + CHUNK] for i in range(0, len(requests), CHUNK)]
         if len(requests) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
             return [d for chunk in chunks for d in _work(self._with_blobs(chunk), standards)]
@@ -158,14 +157,13 @@ class Computer:
         return out
 
     def _with_blobs(self, chunk: list[Request]) -> list[tuple]:
-        return [(r, self._version(r.before.blob), self._version(r.after.blob)) for r in chunk]
+        """Each request with its two versions: parsed data when known, else the blob's bytes, None when absent."""
+        raw = self.read_many([b for r in chunk for b in (r.before.blob, r.after.blob) if b and b not in self._known])
 
-    def _version(self, blob: str | None):
-        """Parsed data when known, else the blob's bytes (parsed by the worker), None when absent."""
-        if blob is None:
-            return None
-        known = self._known.get(blob)
-        return known if known is not None else self.read(blob)
+        def version(blob: str | None):
+            return None if blob is None else self._known.get(blob, raw.get(blob))
+
+        return [(r, version(r.before.blob), version(r.after.blob)) for r in chunk]
 
 
 def _parsed_records(root: Path) -> dict:

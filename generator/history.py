@@ -223,7 +223,7 @@ def read_history(root: Path, rev: str = "HEAD", *, since: str | None = None, bas
         history.warnings.append("仓库是浅克隆（shallow clone），更早的历史不在本地，修改记录不完整。")
     reader = BlobReader(archive)
     cache_root = root if not archive.repo.bare else Path(archive.repo.git_dir)
-    history._computer = Computer(cache_root, reader.read)
+    history._computer = Computer(cache_root, reader.read_many)
     _walk(history, archive, commits, tip, start, reader, baseline)
     return history
 

@@ -140,7 +140,7 @@ def review(root: Path, spec: str) -> Review:
     households = [f for f in files if not f.path.startswith(SETTINGS_PREFIX)]
     requests = [Request(Side(f.old_blob, f.old_path or f.path, standards[0], day), Side(f.new_blob, f.path, standards[1], day))
                 for f in households]
-    computer = Computer(_cache_root(archive, root), BlobReader(archive).read)
+    computer = Computer(_cache_root(archive, root), BlobReader(archive).read_many)
     details = computer.details(requests)
     computer.save()
     households, details = _split_unrelated(households, details, computer, standards, day)

@@ -182,3 +182,15 @@ def test_history_command_prints_the_trail(archive):
     lines = result.output.splitlines()
     assert lines[0].endswith("修改，编辑 测试编辑乙，审批 示例秀英审核员（合并请求 #2）")
     assert "    家庭年度总收入：24,000 → 30,000 元" in lines
+
+
+def test_blobs_are_read_in_bulk_exactly(archive):
+    from generator.gitlog import BlobReader, open_archive
+
+    archive.pull_request("many", EDITOR, R4601, 3, {f"46010590{i:02d}": household(f"46010590{i:02d}") for i in range(10, 30)})
+    repo = open_archive(archive.root)
+    blobs = git(archive.root, "rev-list", "--objects", "--all").split("\n")
+    ids = [line.split()[0] for line in blobs if line.endswith(".yaml")]
+    reader = BlobReader(repo)
+    assert len(ids) >= 20
+    assert reader.read_many(ids + ids[:3]) == {blob: reader.read(blob) for blob in ids}
