@@ -22,10 +22,10 @@ def members(records, regions) -> dict[str, list]:
     return out
 
 
-def write_page(writer, site, path: str, page_title: str, template: str, **context) -> None:
+def write_page(writer, site, path: str, page_title: str, template: str, key: str = "", **context) -> None:
     """Render one of our templates into the frame at `path` (a folder URL) and hand it to the writer."""
     body = render(template, base=urls.base(path), today=site.today.isoformat(), **context)
-    writer.put(path + "index.html", site.shell.page(page_title, body, urls.depth(path)))
+    writer.put(path + "index.html", site.shell.page(page_title, body, urls.depth(path)), key)
 
 
 def number(record) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from markupsafe import Markup
+
 from generator.privacy import ARCHIVE, mask_name
 from generator.schema import field_map, fields
 from generator.site import urls
@@ -32,18 +34,23 @@ _ON_FORM = set(FORM_HEAD + sum(FORM_ROWS, ()) + FORM_PAIRS + BANK + GROUPS + sum
     "五类重点群体其他注明", "四个一批措施其他注明", "七个行动计划其他注明", "帮扶任务完成时限", "工会联络人"}
 
 
-def household_pages(record, assessment, changes, site) -> dict[str, str]:
-    """The household page, its contact-card page and its history page: root-relative path → HTML."""
+def household_pages(record, assessment, changes, site) -> tuple[dict[str, str], dict[str, Markup]]:
+    """The household page, its contact-card page and its history page (path → HTML), and the form and cards."""
     view = household_view(record, assessment, changes, site)
+    parts = fragments(view)
     out = {}
     for page, template, title in (("", "household.html", view["title"]),
                                   ("card", "card_page.html", f"{view['title']} 联系卡"),
                                   ("history", "history.html", f"{view['title']} 修改历史")):
         path = urls.household(record.county, view["number"], page)
-        depth = urls.depth(path)
-        body = render(template, h=view, base=urls.base(path))
-        out[path + "index.html"] = site.shell.page(title, body, depth)
-    return out
+        body = render(template, h=view, base=urls.base(path), **parts)
+        out[path + "index.html"] = site.shell.page(title, body, urls.depth(path))
+    return out, parts
+
+
+def fragments(view: dict) -> dict[str, Markup]:
+    """The paper form and the two contact cards as HTML, shared by the household's pages and batch printing."""
+    return {"form_html": Markup(render("fragment_form.html", h=view)), "cards_html": Markup(render("fragment_cards.html", c=view["cards"]))}
 
 
 def household_view(record, assessment, changes, site) -> dict:

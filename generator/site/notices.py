@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 
 from generator.privacy import NOTICE
@@ -13,7 +14,7 @@ LEVELS = {"用人单位": "unit", "帮扶中心": "centre", "村委会": "villag
 
 
 def periods(records) -> dict[tuple[str, str, str, str], list]:
-    """(county, level, start, end) → the households noticed in that period, in number order."""
+    """(county, level, start, end) → the households noticed in that period, with the notice."""
     out: dict[tuple, list] = defaultdict(list)
     for record in records:
         seen = set()
@@ -31,22 +32,50 @@ def period_page(county: str, level: str, start: str, end: str) -> str:
 
 
 def render_notices(scope: str, records, site, writer, common: dict) -> None:
+    """A county lists its periods by year and has one printable page per period; higher scopes link down."""
     found = periods(records)
+    today = site.today.isoformat()
+    running = [_item(key, entries, site) for key, entries in found.items() if key[2] <= today <= key[3]]
+    running.sort(key=lambda i: (i["end"], i["url"]))
+    counties = []
+    if site.regions.level(scope) != "county":
+        per_county = defaultdict(lambda: [0, 0])
+        for county, _, start, end in found:
+            per_county[county][0] += 1
+            per_county[county][1] += start <= today <= end
+        counties = [(c, site.regions.name(c), *per_county[c]) for c in site.regions.counties(scope) if c in per_county]
+        write_page(writer, site, urls.scope(scope, "notices"), f"{common['name']} 公示名单", "notices.html", **common,
+                   running=running, counties=counties, years=[])
+        return
+    years: dict[str, list] = defaultdict(list)
+    for key, entries in found.items():
+        years[key[2][:4]].append(_item(key, entries, site))
+        _period(key, entries, site, writer, common)
+    listed = [(year, sorted(items, key=lambda i: (i["start"], i["url"]), reverse=True)) for year, items in sorted(years.items(), reverse=True)]
+    write_page(writer, site, urls.scope(scope, "notices"), f"{common['name']} 公示名单", "notices.html", **common,
+               running=running, counties=[], years=listed)
+
+
+def _item(key, entries, site) -> dict:
+    county, level, start, end = key
+    return {"url": period_page(*key), "county": site.regions.name(county), "level": level, "start": start, "end": end,
+            "count": len(entries)}
+
+
+def _period(key, entries, site, writer, common: dict) -> None:
+    """One printable notice list; not rendered again while none of its households changed."""
+    county, level, start, end = key
+    path = period_page(*key)
+    stamp = hashlib.sha1("|".join([site.key, *key] + [r.blob for r, _ in entries]).encode()).hexdigest()[:20]
+    if writer.keep(path + "index.html", stamp):
+        return
     values = Values(site.policy, NOTICE)
-    items = []
-    for (county, level, start, end), entries in sorted(found.items(), key=lambda kv: (kv[0][2], kv[0][0]), reverse=True):
-        path = period_page(county, level, start, end)
-        items.append({"url": path, "county": site.regions.name(county), "level": level, "start": start, "end": end,
-                      "count": len(entries), "running": start <= site.today.isoformat() <= end})
-        if county != scope:
-            continue
-        rows = []
-        for record, notice in sorted(entries, key=lambda e: number(e[0])):
-            data = record.data
-            rows.append({"name": values.person("姓名", data.get("姓名")) or "", "sex": data.get("性别", ""),
-                         "employer": data.get("工作单位", ""), "category": data.get("困难类别", ""),
-                         "people": data.get("家庭人口", ""), "causes": "、".join(data.get("致困原因") or [])})
-        places = sorted({n.get("地点") for _, n in entries if n.get("地点")})
-        write_page(writer, site, path, f"{common['name']} 困难职工建档公示名单（{start} 至 {end}）", "notice.html", **common,
-                   level=level, start=start, end=end, places=places, rows=rows)
-    write_page(writer, site, urls.scope(scope, "notices"), f"{common['name']} 公示名单", "notices.html", **common, items=items)
+    rows = []
+    for record, _ in sorted(entries, key=lambda e: number(e[0])):
+        data = record.data
+        rows.append({"name": values.person("姓名", data.get("姓名")) or "", "sex": data.get("性别", ""),
+                     "employer": data.get("工作单位", ""), "category": data.get("困难类别", ""),
+                     "people": data.get("家庭人口", ""), "causes": "、".join(data.get("致困原因") or [])})
+    places = sorted({n.get("地点") for _, n in entries if n.get("地点")})
+    write_page(writer, site, path, f"{common['name']} 困难职工建档公示名单（{start} 至 {end}）", "notice.html", **common,
+               level=level, start=start, end=end, places=places, rows=rows, key=stamp)

@@ -102,6 +102,27 @@ class Writer:
         self.written = 0
         self.linked = 0
         self._dirs: set[str] = set()
+        self._log: list | None = None
+
+    def track(self) -> None:
+        """In a worker process: start recording changes, to be merged by the parent."""
+        self._log, self.written, self.linked = [], 0, 0
+
+    def tracked(self) -> list:
+        return self._log or []
+
+    def merge(self, entries: list, written: int) -> None:
+        """Take over what a worker wrote."""
+        for rel, entry in entries:
+            self.base[rel] = entry
+            self.seen.add(rel)
+        self.written += written
+
+    def _record(self, rel: str, entry: tuple) -> None:
+        self.base[rel] = entry
+        self.seen.add(rel)
+        if self._log is not None:
+            self._log.append((rel, entry))
 
     def keep(self, rel: str, key: str) -> bool:
         """True (and nothing to render) when a page made from the same inputs is already there or live."""
@@ -111,8 +132,7 @@ class Writer:
             return True
         entry = self.live.get(rel)
         if entry is not None and entry[0] == key and self._link(rel):
-            self.base[rel] = entry
-            self.seen.add(rel)
+            self._record(rel, entry)
             return True
         return False
 
@@ -121,20 +141,19 @@ class Writer:
         if isinstance(data, str):
             data = data.encode("utf-8")
         found = digest(data)
-        self.seen.add(rel)
         entry = self.base.get(rel)
         if entry is not None and entry[1] == found:
-            self.base[rel] = (key, found)
+            self._record(rel, (key, found))
             return
         entry = self.live.get(rel)
         if entry is not None and entry[1] == found and self._link(rel):
-            self.base[rel] = (key, found)
+            self._record(rel, (key, found))
             return
         path = self._prepare(rel)
         # Never write into an existing file: its inode may be shared with the live output.
         with open(path, "xb") as fh:
             fh.write(data)
-        self.base[rel] = (key, found)
+        self._record(rel, (key, found))
         self.written += 1
 
     def put_file(self, rel: str, source: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from generator.privacy import Policy
+from generator.privacy import FULL, KINDS, Policy
 from generator.schema import FieldInfo, field_map, pattern_of
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -22,6 +22,7 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -67,8 +68,14 @@ def month(value) -> str:
 
 def label(pointer: str) -> str:
     """The form's label of a field (pattern or data pointer)."""
-    info = field_map().get(pattern_of(pointer))
+    info = info_at(pointer)
     return info.title if info else pointer.rsplit("/", 1)[-1]
+
+
+@lru_cache(maxsize=4096)
+def info_at(pointer: str) -> FieldInfo | None:
+    """The schema's description of the field at a data pointer (cached: pointers repeat across records)."""
+    return field_map().get(pattern_of(pointer))
 
 
 class Values:
@@ -77,13 +84,13 @@ class Values:
     def __init__(self, policy: Policy, area: str):
         self.policy = policy
         self.area = area
+        self._full = {kind for kind in KINDS if policy.mode(area, kind) == FULL}
 
     def show(self, pointer: str, value) -> str | None:
         """The text to show for the value at a data pointer; None when this area must not show it at all."""
-        info = field_map().get(pattern_of(pointer))
-        if info is not None and info.personal:
-            value = self.policy.show(self.area, info.personal, _plain(info, value))
-            return value
+        info = info_at(pointer)
+        if info is not None and info.personal and info.personal not in self._full:
+            return self.policy.show(self.area, info.personal, _plain(info, value))
         return _plain(info, value)
 
     def person(self, kind: str, value) -> str | None:

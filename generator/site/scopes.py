@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 
-from generator.privacy import ARCHIVE
 from generator.site import urls
-from generator.site.common import CANCELLED, EXITED, INACTIVE, link, list_row, list_values, members, number, write_page
+from generator.site.common import CANCELLED, EXITED, link, list_row, list_values, members, number, write_page
 from generator.site.errors_pages import render_errors
 from generator.site.finance import render_finance
 from generator.site.finder import finder_data
-from generator.site.household import cards, household_view
 from generator.site.notices import render_notices
-from generator.site.render import Values, render
 from generator.site.stats import render_stats
 from generator.site.worklists import render_worklists, worklists
 
@@ -38,7 +34,7 @@ def _scope(scope: str, held: list, rows: dict, site, writer) -> None:
     regions = site.regions
     name = regions.name(scope)
     crumbs = [(c, regions.name(c)) for c in reversed(regions.ancestors(scope))]
-    lists = worklists(held, site)
+    lists = worklists(held, site, rows)
     status = Counter(r.data.get("状态", "") for r in held)
     common = {"scope": scope, "name": name, "crumbs": crumbs}
     counties = [c for c in regions.counties(scope)] if regions.level(scope) != "county" else []
@@ -58,7 +54,8 @@ def _scope(scope: str, held: list, rows: dict, site, writer) -> None:
     render_stats(scope, held, site, writer, common)
     render_worklists(scope, lists, site, writer, common)
     render_notices(scope, held, site, writer, common)
-    _print(scope, held, counties, site, writer, common)
+    if counties:
+        _print(scope, counties, site, writer, common)
     writer.put(urls.scope(scope, "sitemap.xml"), _sitemap(scope, held))
 
 
@@ -69,30 +66,12 @@ def _households_json(table: list[dict]) -> str:
                       ensure_ascii=False, separators=(",", ":"))
 
 
-def _print(scope: str, held: list, counties: list, site, writer, common: dict) -> None:
-    """Batch print: a county prints all its cards (and forms) in one go; higher scopes link to their counties."""
-    regions = site.regions
-    if counties:
-        links = [(c, regions.name(c)) for c in counties]
-        for page, title in (("print/cards", "联系卡批量打印"), ("print/forms", "档案表批量打印")):
-            write_page(writer, site, urls.scope(scope, page), f"{common['name']} {title}", "print_index.html", **common,
-                       title=title, links=links, page=page)
-        return
-    active = [r for r in held if r.data.get("状态") not in INACTIVE]
-    carded = [r for r in active if r.data.get("状态") == "帮扶中"]
-    values = Values(site.policy, ARCHIVE)
-    for page, chosen, title, template in (("print/cards", carded, "联系卡批量打印", "print_cards.html"),
-                                          ("print/forms", active, "档案表批量打印", "print_forms.html")):
-        path = urls.scope(scope, page)
-        key = hashlib.sha1("|".join([site.key, page] + [r.blob for r in chosen]).encode()).hexdigest()[:20]
-        if writer.keep(path + "index.html", key):
-            continue
-        if template == "print_cards.html":
-            items = [cards(r.data, values) for r in chosen]
-        else:
-            items = [household_view(r, None, [], site) for r in chosen]
-        body = render(template, base=urls.base(path), items=items, **common, title=title)
-        writer.put(path + "index.html", site.shell.page(f"{common['name']} {title}", body, urls.depth(path)), key)
+def _print(scope: str, counties: list, site, writer, common: dict) -> None:
+    """Higher scopes link to their counties' batch print pages (a county's own are made with its households)."""
+    links = [(c, site.regions.name(c)) for c in counties]
+    for page, title in (("print/cards", "联系卡批量打印"), ("print/forms", "档案表批量打印")):
+        write_page(writer, site, urls.scope(scope, page), f"{common['name']} {title}", "print_index.html", **common,
+                   title=title, links=links, page=page)
 
 
 def _sitemap(scope: str, held: list) -> str:

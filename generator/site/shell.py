@@ -7,6 +7,7 @@ Everything that knows about mkdocs-material lives here and in plugin.py; a succe
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -16,6 +17,8 @@ ABSOLUTE = 0  # the depth key of the shell whose links start at "/" (error pages
 MAX_DEPTH = 5
 # Pages of generated content hide the handbook's side navigation and table of contents to give tables room.
 _HIDE = ["navigation", "toc"]
+_INDENT = re.compile(r"\n[ \t]+")
+_BLANK = re.compile(r"\n{2,}")
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,15 @@ def render_shells(config, env, nav, files) -> Shell:
 
 
 def _split(html: str) -> tuple[str, str]:
-    head, found, tail = html.partition(CONTENT)
+    head, found, tail = compact(html).partition(CONTENT)
     if not found or CONTENT in tail or TITLE in tail:
         raise ValueError("theme frame does not contain the content placeholder exactly once")
     return head, tail
+
+
+def compact(html: str) -> str:
+    """Drop indentation and blank lines (the theme's templates are generous with both); a newline stays."""
+    return _BLANK.sub("\n", _INDENT.sub("\n", html))
 
 
 def _absolute(frame: tuple[str, str]) -> tuple[str, str]:

@@ -43,9 +43,14 @@ def _people(record) -> int:
 
 def _regions(scope: str, records, regions) -> dict:
     children = regions.children(scope) or [scope]
+    wanted = set(children)
+    child_of = {c: next(a for a in regions.ancestors(c) if a in wanted) for c in {r.county for r in records}}
+    grouped: dict[str, list] = {c: [] for c in children}
+    for record in records:
+        grouped[child_of[record.county]].append(record)
     rows = []
     for child in children:
-        inside = [r for r in records if regions.contains(child, r.county)]
+        inside = grouped[child]
         live = [r for r in inside if r.data.get("状态") not in INACTIVE]
         rows.append([regions.name(child), len(inside), sum(map(_people, inside)), len(live), sum(map(_people, live))])
     rows.append(["合计", len(records), sum(map(_people, records)), *_totals(records)])
@@ -135,7 +140,7 @@ def chart(table: dict) -> str:
     height = row_height * len(rows) + 10
     parts = [f'<svg class="bf-chart" role="img" aria-label="{escape(table["title"])}：{escape(table["labels"][column])}" '
              f'viewBox="0 0 {label_width + bar_width + 70} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">']
-    for i, (row, value) in enumerate(zip(rows, values)):
+    for i, (row, value) in enumerate(zip(rows, values, strict=True)):
         y = 5 + i * row_height
         width = round(bar_width * value / top, 1)
         parts.append(f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(str(row[0]))}</text>'

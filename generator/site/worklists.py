@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from generator.site import urls
-from generator.site.common import INACTIVE, list_row, list_values, parse_day, write_page
+from generator.site.common import INACTIVE, parse_day, write_page
 
 REVIEW_MONTH, REVIEW_DAY = 10, 31
 STALE_DAYS = 365
 
 
-def worklists(records, site) -> list[dict]:
+def worklists(records, site, rows: dict) -> list[dict]:
     """Each worklist: id, title, what it means, column labels, rows (list row + extra cells)."""
     today = site.today
-    values = list_values(site)
     notices, pending, review, overdue, never, stale = [], [], [], [], [], []
     review_due = dt.date(today.year, REVIEW_MONTH, REVIEW_DAY)
     month = today.isoformat()[:7]
@@ -26,11 +25,11 @@ def worklists(records, site) -> list[dict]:
         for notice in data.get("公示") or []:
             start, end = parse_day(notice.get("开始日期")), parse_day(notice.get("结束日期"))
             if start and end and start <= today <= end:
-                row = row or list_row(record, values)
+                row = row or rows[record.path]
                 notices.append((row, [notice.get("层级", ""), start.isoformat(), end.isoformat(), f"{(end - today).days} 天"]))
         if status == "待审批":
             ends = [e for e in (parse_day(n.get("结束日期")) for n in data.get("公示") or []) if e]
-            row = row or list_row(record, values)
+            row = row or rows[record.path]
             pending.append((row, [max(ends).isoformat() if ends else ""]))
         if status in INACTIVE:
             continue
@@ -39,19 +38,19 @@ def worklists(records, site) -> list[dict]:
             years = {item.get("年度") for item in data.get("年度核查") or []}
             if decided and decided.year < today.year and today.year not in years:
                 late = "已逾期" if today > review_due else f"还有 {(review_due - today).days} 天"
-                row = row or list_row(record, values)
+                row = row or rows[record.path]
                 review.append((row, [review_due.isoformat(), late]))
             deadline = data.get("帮扶任务完成时限")
             if isinstance(deadline, str) and deadline < month:
-                row = row or list_row(record, values)
+                row = row or rows[record.path]
                 overdue.append((row, [deadline]))
             if not data.get("帮扶台账"):
-                row = row or list_row(record, values)
+                row = row or rows[record.path]
                 never.append((row, [data.get("确定时间", "")]))
         changed, source = site.history.last_changed(record.path)
         if changed and (today - changed).days > STALE_DAYS:
             sources.add(source)
-            row = row or list_row(record, values)
+            row = row or rows[record.path]
             stale.append((row, [changed.isoformat()]))
     stale_note = "按 git 历史中最后一次合并到主分支的日期。" if sources <= {"git"} else \
         "没有 git 历史，按档案文件的修改时间（不可靠：复制或解压会改变它）。"
