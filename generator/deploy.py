@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -11,10 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator.access import HANDBOOK, INDEX, Access, load_access
+from generator.csp import REPORT, Csp, content_security_policy, scan
 from generator.errors import Problem, UsageError
 
 BASIC, SSO = "basic", "sso"
-REPORT = "/_bangfu/csp-report"  # browsers POST policy violations here; the access log shows them
 DENIED = "/.bangfu-denied"  # gate prefix that never exists on disk: try_files then falls through to the refusal
 ERROR_PAGES = (401, 403, 404)
 NONE = "none"  # parts of /h/, /s/, /f/ that URL_AREAS does not name: nobody reads them
@@ -30,12 +28,6 @@ TYPES = {
     "text/plain": "txt", "text/csv": "csv", "application/gzip": "gz", "application/pdf": "pdf",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
-_SCRIPT = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
-_STYLE = re.compile(rb"<style\b[^>]*>(.*?)</style\s*>", re.S | re.I)
-# Both start with literal text so the regex engine skips ahead fast (a province is ~1.4 GB of HTML).
-_STYLE_ATTR = re.compile(rb"""style\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_HANDLER_ATTR = re.compile(rb"""on(?:click|load|error|change|input|submit|mouse[a-z]+|key[a-z]+|focus|blur)\s*=\s*["']""")
-_DATA_TYPE = re.compile(rb"""\btype\s*=\s*["']?(?!text/javascript|module|application/javascript)[a-z]""", re.I)
 
 
 @dataclass
@@ -75,7 +67,7 @@ def deploy_config(options: DeployOptions) -> DeployReport:
     warnings = []
     if access.example:
         warnings.append(f"{access.path} 标有“示例数据: 是”：其中的账号是虚构的演示账号，正式部署前请换成真实账号。")
-    csp = _scan(site, warnings)
+    csp = scan(site, warnings, options.root)
     text = render(options, site, access, csp)
     out = options.out
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -132,53 +124,6 @@ def _under(path: Path, folder: Path) -> bool:
         return True
     except ValueError:
         return False
-
-
-@dataclass
-class _Csp:
-    scripts: list[str]
-    styles: list[str]
-    attributes: list[str]
-
-
-def _scan(site: Path, warnings: list[str]) -> _Csp:
-    """Hashes of every inline script, style element and style attribute in the built HTML (CSP allows only those)."""
-    scripts: set[bytes] = set()
-    styles: set[bytes] = set()
-    attributes: set[bytes] = set()
-    handlers = []
-    for folder, _dirs, files in os.walk(site):
-        for name in files:
-            if not name.endswith(".html"):
-                continue
-            data = Path(folder, name).read_bytes()
-            if b"<script" in data:
-                for match in _SCRIPT.finditer(data):
-                    attrs, body = match.groups()
-                    if b"src=" not in attrs and not _DATA_TYPE.search(attrs):
-                        scripts.add(body)
-            if b"<style" in data:
-                styles.update(_STYLE.findall(data))
-            if b"style" in data:
-                attributes.update(a or b for a, b in _STYLE_ATTR.findall(data))
-            if _HANDLER_ATTR.search(data):
-                handlers.append(Path(folder, name).relative_to(site).as_posix())
-    if handlers:
-        warnings.append(f"{len(handlers)} 个页面有内联事件处理（onclick= 等），内容安全策略会拦截，例如 {handlers[0]}。")
-    return _Csp(_hashes(scripts), _hashes(styles), _hashes(attributes))
-
-
-def _hashes(bodies) -> list[str]:
-    return sorted(f"'sha256-{base64.b64encode(hashlib.sha256(b).digest()).decode()}'" for b in bodies)
-
-
-def content_security_policy(csp: _Csp) -> str:
-    """Self only; inline code only by hash; data: images because the theme draws its icons with them."""
-    script = " ".join(["'self'", *csp.scripts])
-    style = " ".join(["'self'", *csp.styles, *(["'unsafe-hashes'", *csp.attributes] if csp.attributes else [])])
-    return (f"default-src 'self'; script-src {script}; style-src {style}; img-src 'self' data:; font-src 'self'; "
-            "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-            f"frame-ancestors 'none'; report-uri {REPORT}")
 
 
 def locations() -> list[tuple[str, str]]:
@@ -241,7 +186,7 @@ def _entries(grants, who: str) -> list[str]:
     return lines
 
 
-def render(options: DeployOptions, site: Path, access: Access, csp: _Csp) -> str:
+def render(options: DeployOptions, site: Path, access: Access, csp: Csp) -> str:
     """The configuration text (http context: include it from /etc/nginx/conf.d/)."""
     sso = options.auth == SSO
     key = "$bangfu_area:$bangfu_code|$bangfu_user|" + (",$bangfu_groups," if sso else "")
@@ -299,7 +244,7 @@ def render(options: DeployOptions, site: Path, access: Access, csp: _Csp) -> str
     return "\n".join(out) + "\n"
 
 
-def _headers(options: DeployOptions, csp: _Csp) -> list[str]:
+def _headers(options: DeployOptions, csp: Csp) -> list[str]:
     """Server-level headers; no location adds its own, so none of these is ever dropped (nginx does not merge)."""
     extra = []
     if options.tls_cert is not None:
@@ -317,7 +262,7 @@ def _headers(options: DeployOptions, csp: _Csp) -> list[str]:
     ]
 
 
-def _server(options: DeployOptions, site: Path, csp: _Csp) -> list[str]:
+def _server(options: DeployOptions, site: Path, csp: Csp) -> list[str]:
     sso = options.auth == SSO
     tls = options.tls_cert is not None
     ind = "    "

@@ -188,3 +188,18 @@ def test_nginx_accepts_the_generated_configuration(tiny_site, root, tmp_path, mo
     assert checked.returncode == 0, checked.stderr
     assert "syntax is ok" in checked.stderr
     assert "warn" not in checked.stderr
+
+
+def test_a_page_changed_since_the_last_run_is_read_again(tiny_site, root, tmp_path):
+    options = DeployOptions(site=tiny_site, out=tmp_path / "bangfu.conf", root=root, htpasswd=Path("/etc/bangfu/htpasswd"))
+    first = deploy_config(options)
+    assert first.script_hashes == [sha(INLINE)]
+    page = tiny_site / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(INLINE, "var bangfuOther=2;"), encoding="utf-8")
+    (tiny_site / "sub").mkdir()
+    (tiny_site / "sub" / "index.html").write_text("<p style=\"color:red\" onclick=\"x()\">x</p>", encoding="utf-8")
+    second = deploy_config(options)
+    assert second.script_hashes == [sha("var bangfuOther=2;")]
+    text = options.out.read_text(encoding="utf-8")
+    assert f"'unsafe-hashes' {sha('color:red')}" in text
+    assert second.warnings[-1] == "1 个页面有内联事件处理（onclick= 等），内容安全策略会拦截，例如 sub/index.html。"
