@@ -166,3 +166,28 @@ def test_demo_command_replaces_with_force(tmp_path):
 def test_demo_help_is_chinese_with_an_example():
     result = CliRunner().invoke(demo, ["--help"])
     assert "生成虚构的演示档案库" in result.output and "bangfu demo --out" in result.output
+
+
+def test_parallel_writing_gives_the_same_bytes_as_generate(tmp_path, monkeypatch):
+    import generator.demo as demo_module
+
+    monkeypatch.setattr(demo_module, "PARALLEL_FROM", 10)
+    write_demo(tmp_path, 60, 8)
+    expected = _texts(60, 8)
+    written = {p.relative_to(tmp_path).as_posix(): p.read_text(encoding="utf-8")
+               for p in (tmp_path / "records").glob("4*/*.yaml")}
+    assert written == expected
+
+
+def test_an_id_number_drawn_twice_moves_to_a_free_order_code():
+    from generator.demo import _one_person_one_archive
+
+    first = {"身份证号": "442101198001019910", "家庭主要成员": [{"身份证号": "460105201001019920"}]}
+    second = {"身份证号": "442101198001019910"}
+    taken: set[str] = set()
+    _one_person_one_archive(first, taken)
+    _one_person_one_archive(second, taken)
+    moved = second["身份证号"]
+    assert moved != first["身份证号"] and moved[:14] == first["身份证号"][:14]
+    assert moved[14] == "9" and int(moved[16]) % 2 == 1 and ric.is_valid(moved)
+    assert taken == {first["身份证号"], first["家庭主要成员"][0]["身份证号"], moved}

@@ -52,38 +52,44 @@ def pick_stories(rng: random.Random, category: str, forced: set[str]) -> set[str
     return stories
 
 
-def _pick(rng: random.Random, family: Family, wanted) -> Person:
-    people = [p for p in family.people if wanted(p)]
-    return pick(rng, people) if people else family.worker
+HEALTH_TAGS = frozenset({"major_illness", "severe_disability", "disability", "chronic", "major_accident"})
+
+
+def _pick(rng: random.Random, family: Family, wanted) -> Person | None:
+    """Someone the story fits whose health no other story has set yet (None if nobody is left)."""
+    people = [p for p in family.people if wanted(p) and not p.tags & HEALTH_TAGS]
+    if people:
+        return pick(rng, people)
+    return None if family.worker.tags & HEALTH_TAGS else family.worker
 
 
 def shape_people(rng: random.Random, family: Family, stories: set[str], on) -> None:
     """Make the people bear the stories out: the ill person is ill, the student studies."""
     adults = lambda p: p.age(on) >= 18 and p.relation not in ("孙子", "孙女")  # noqa: E731
-    if "major_illness" in stories:
-        person = _pick(rng, family, lambda p: adults(p) or rng.random() < 0.2)
+    person = _pick(rng, family, lambda p: adults(p) or rng.random() < 0.2) if "major_illness" in stories else None
+    if person:
         set_health(rng, person, "重大疾病")
         person.tags.add("major_illness")
-    if "severe_disability" in stories:
-        person = _pick(rng, family, lambda p: "major_illness" not in p.tags and p is not family.worker)
+    person = _pick(rng, family, lambda p: p is not family.worker) if "severe_disability" in stories else None
+    if person:
         set_health(rng, person, "残疾")
         if person is family.worker:
             person.role, person.nominal = "丧失劳动能力", rr(rng, 0, 40000, 1000)
         else:
             person.able = False
         person.tags.add("severe_disability")
-    if "disability" in stories:
-        person = _pick(rng, family, lambda p: not p.tags)
+    person = _pick(rng, family, lambda p: True) if "disability" in stories else None
+    if person:
         set_health(rng, person, "残疾")
         person.tags.add("disability")
-    if "chronic" in stories:
-        person = _pick(rng, family, lambda p: not p.tags and p.age(on) >= 30)
+    person = _pick(rng, family, lambda p: p.age(on) >= 30) if "chronic" in stories else None
+    if person:
         set_health(rng, person, "慢性疾病")
         person.tags.add("chronic")
     if "emergency" in stories:
-        _pick(rng, family, lambda p: not p.tags).tags.add("emergency")
-    if "major_accident" in stories:
-        person = _pick(rng, family, lambda p: adults(p) and not p.tags)
+        pick(rng, family.people).tags.add("emergency")
+    person = _pick(rng, family, adults) if "major_accident" in stories else None
+    if person:
         set_health(rng, person, pick(rng, ("一般疾病", "残疾")))
         person.tags.add("major_accident")
     if "university" in stories:

@@ -6,7 +6,6 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from generator.errors import ERROR
 from generator.regions import Regions
 from generator.rules import assess
 from generator.standards import MINIMUM_WAGE, MULTIPLIER, RURAL, URBAN, Standards
@@ -26,7 +25,7 @@ class Retry(Exception):
 
 @dataclass
 class Province:
-    """What every household of one run shares: the date, the regions, the standards, issued ID numbers."""
+    """What every household of one run shares: the date, the regions, the standards (and the current ID book)."""
 
     today: dt.date
     regions: Regions
@@ -38,12 +37,11 @@ class Province:
 def build(rng: random.Random, prov: Province, county: str, seq: int, scenario: dict) -> dict:
     """A household for `county` numbered `seq` that the rules place in its declared category."""
     for _ in range(200):
-        prov.ids.recent.clear()
+        prov.ids = IdNumbers()
         try:
             return _attempt(rng, prov, county, seq, scenario)
         except Retry:
             prov.retries += 1
-            prov.ids.issued -= prov.ids.recent  # numbers drawn by the failed attempt go back
     raise RuntimeError(f"cannot build a consistent demo household for {county}{seq:04d} {scenario}")
 
 
@@ -170,8 +168,9 @@ def _dibao_card(rng: random.Random, county: str, seq: int, on: dt.date, hukou: s
 def _confirmed(record: dict, prov: Province, county: str, category: str, scenario: dict, per_capita: bool) -> dict:
     """Ask the rules: the declared category must be theirs and nothing may be an error."""
     result = assess(record, county, prov.standards, prov.today)
-    errors = [f for f in result.findings if f.severity == ERROR and f.code not in ("zero-employment", "single-parent")]
-    if result.category != category or result.cancel or errors:
+    # 是否单亲 and 是否为零就业家庭 are filled in from the rules below; an imputed income is deliberate.
+    expected = {"zero-employment", "single-parent", "imputed-income"}
+    if result.category != category or result.cancel or any(f.code not in expected for f in result.findings):
         raise Retry
     if scenario.get("zero_employment") and not result.zero_employment:
         raise Retry

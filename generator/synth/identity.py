@@ -71,36 +71,44 @@ def unique_name(rng: random.Random, taken: set[str], surname: str | None = None)
 
 
 class IdNumbers:
-    """Hands out GB 11643 numbers that are valid, fake (order code 9xx) and unique in the province."""
+    """Hands out GB 11643 numbers that are valid, fake (order code 9xx) and distinct within one household."""
 
     def __init__(self) -> None:
         self.issued: set[str] = set()
-        self.recent: set[str] = set()
-        self._prefixes: dict[tuple[str, int], tuple[str, ...]] = {}
-
-    def prefixes(self, county: str, year: int) -> tuple[str, ...]:
-        """Address codes in force in `year` for the county, nearest first."""
-        key = (county, year)
-        if key not in self._prefixes:
-            candidates = (county, *_HISTORIC.get(county, ()), *_FALLBACK)
-            self._prefixes[key] = tuple(c for c in candidates if _valid_for(c, year)) or (county,)
-        return self._prefixes[key]
 
     def new(self, rng: random.Random, county: str, born: dt.date, sex: str) -> str:
         """A fresh number for someone born on `born` whose household lives in `county`."""
         odd = 1 if sex == "男" else 0
-        for prefix in self.prefixes(county, born.year):
+        for prefix in prefixes(county, born.year):
             body = prefix + born.isoformat().replace("-", "")
             start = rr(rng, 50)
             for step in range(50):
-                order = FAKE_SEQUENCE + 2 * ((start + step) % 50) + odd
-                number = body + str(order)
-                number += ric.calc_check_digit(number + "0")
+                number = _with_check(body + str(FAKE_SEQUENCE + 2 * ((start + step) % 50) + odd))
                 if number not in self.issued:
                     self.issued.add(number)
-                    self.recent.add(number)
                     return number
         raise RuntimeError(f"no free fake ID number for {county} {born}")
+
+
+def next_free(number: str, taken: set[str]) -> str:
+    """The next fake order code of the same place, birthday and sex that is not taken (一人一档 across households)."""
+    order = int(number[14:17])
+    for step in range(1, 50):
+        candidate = _with_check(number[:14] + str(FAKE_SEQUENCE + (order - FAKE_SEQUENCE + 2 * step) % 100))
+        if candidate not in taken:
+            return candidate
+    raise RuntimeError(f"no free fake ID number near {number}")
+
+
+def _with_check(first17: str) -> str:
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+@cache
+def prefixes(county: str, year: int) -> tuple[str, ...]:
+    """Address codes in force in `year` for the county, nearest first."""
+    candidates = (county, *_HISTORIC.get(county, ()), *_FALLBACK)
+    return tuple(c for c in candidates if _valid_for(c, year)) or (county,)
 
 
 @cache
