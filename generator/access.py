@@ -112,3 +112,19 @@ def describe(grant: Grant, table: Regions | None = None) -> str:
     table = table or regions()
     areas = "、".join(AREAS[a] for a in AREAS if a in grant.areas)
     return f"{table.name(grant.scope)}（{grant.scope}）：{'、'.join(grant.roles)}（可读 {areas}）"
+
+
+def describe_access(access: Access, table: Regions | None = None) -> list[str]:
+    """One line per user and group: what each may read, for review before deploying."""
+    lines = []
+    for user in access.users.values():
+        head = f"用户 {user.name}（{user.title}）"
+        if user.disabled:
+            lines.append(f"{head}：已停用，什么也不能读")
+            continue
+        parts = [describe(g, table) for g in user.grants]
+        parts += [f"经组 {name}：" + "；".join(describe(g, table) for g in access.groups[name].grants) for name in user.groups]
+        lines.append(f"{head}：" + "；".join(parts))
+    for group in access.groups.values():
+        lines.append(f"组 {group.name}（{group.title}）：" + "；".join(describe(g, table) for g in group.grants))
+    return lines

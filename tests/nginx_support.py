@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import http.server
+import os
 import shutil
 import socket
 import subprocess
@@ -68,9 +69,9 @@ class Nginx:
         self.process: subprocess.Popen | None = None
         (prefix / "tmp").mkdir(parents=True, exist_ok=True)
         temp = prefix / "tmp"
+        user = "user root root;\n" if os.geteuid() == 0 else ""  # the test's temp folders are private to their owner
         self.conf.write_text(
-            "user root root;\n"  # the test's temp folders are private to root
-            "worker_processes 1;\n"
+            f"{user}worker_processes 1;\n"
             f"error_log {self.error_log} info;\n"
             "events { worker_connections 64; }\n"
             "http {\n"

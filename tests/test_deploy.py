@@ -203,3 +203,14 @@ def test_a_page_changed_since_the_last_run_is_read_again(tiny_site, root, tmp_pa
     text = options.out.read_text(encoding="utf-8")
     assert f"'unsafe-hashes' {sha('color:red')}" in text
     assert second.warnings[-1] == "1 个页面有内联事件处理（onclick= 等），内容安全策略会拦截，例如 sub/index.html。"
+
+
+def test_access_list_says_what_each_user_may_read():
+    result = run(["access-list", "--root", str(REPO)])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "注意：records/_settings/access.yaml 是示例授权（示例数据: 是）。"
+    assert "用户 xy-demo（秀英区经办人示例）：秀英区（460105）：经办人（可读 档案、名单、公示、统计）" in lines
+    assert "用户 tongji-demo（省总工会统计员示例）：海南省（46）：统计员（可读 统计）" in lines
+    assert "用户 tingyong-demo（已停用的示例账号）：已停用，什么也不能读" in lines
+    assert any(line.startswith("用户 jiandu-demo") and "经组 bangfu-dudao-demo：海口市（4601）：审核人" in line for line in lines)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from generator.access import describe_access, load_access
 from generator.deploy import BASIC, SSO, DeployOptions, deploy_config
 
 
@@ -50,4 +51,21 @@ def deploy_config_command(site, out, auth, htpasswd, auth_url, listen, server_na
     click.echo("下一步：nginx -t && systemctl reload nginx")
 
 
-COMMANDS = [deploy_config_command]
+@click.command("access-list")
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True,
+              help="档案库根目录（读 records/_settings/access.yaml 和 roles.yaml）。")
+def access_list_command(root):
+    """列出每个用户和组能读什么（范围、角色、可读区域），供审核授权修改时核对。
+
+    \b
+    例：
+      bangfu access-list
+    """
+    access = load_access(root)
+    if access.example:
+        click.echo(f"注意：{access.path} 是示例授权（示例数据: 是）。")
+    for line in describe_access(access):
+        click.echo(line)
+
+
+COMMANDS = [deploy_config_command, access_list_command]
