@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from generator import cache, dump
 from generator.dump import HEADER, dump_record
 from generator.editing.store import write_all
 from generator.errors import Problem, RecordError
-from generator.load import _relative, parse_bytes, record_paths
-from generator.schema import field_map, pattern_of, split_pointer
+from generator.load import Record, _relative, blob_id, load_tree, parse_bytes, record_paths
+from generator.schema import HOUSEHOLD_SCHEMA, field_map, pattern_of, split_pointer
 from generator.validate import expand
 
 
@@ -26,30 +29,50 @@ class FmtResult:
 def format_records(root: Path, paths: list[Path] | None = None, *, check: bool = False, drop_comments: bool = False) -> FmtResult:
     """Canonical form for every record named (all when none); if any file cannot be read safely, write nothing."""
     files = expand(paths) if paths else record_paths(root)[0]
-    problems: list[Problem] = []
-    out: dict[Path, bytes] = {}
+    key = _writer_key()
+    known: set[str] = cache.read(root, "fmt").get(key, set())
     result = FmtResult()
+    problems: list[Problem] = []
+    pending = []
     for path in files:
-        rel = _relative(path, root)
         try:
-            raw = path.read_bytes()
+            blob = blob_id(path.read_bytes())
         except OSError as exc:
-            problems.append(Problem(rel, None, "", "", "read-error", f"无法读取文件：{exc.strerror or exc}"))
+            problems.append(Problem(_relative(path, root), None, "", "", "read-error", f"无法读取文件：{exc.strerror or exc}"))
             continue
-        text, found = canonical(raw, rel, drop_comments=drop_comments)
+        if blob in known:
+            result.canonical += 1
+        else:
+            pending.append(path)
+    loaded = load_tree(root, pending)  # parsed records come from the blob cache
+    problems += [p for p in loaded.problems if p.is_error]
+    out: dict[Path, bytes] = {}
+    for record in loaded.records:
+        path = root / record.path
+        raw = path.read_bytes()
+        text, found = canonical_record(record, raw, drop_comments=drop_comments)
         problems += found
         if text is None:
             continue
         if text.encode("utf-8") == raw:
             result.canonical += 1
+            known.add(record.blob)
         else:
             out[path] = text.encode("utf-8")
-            result.changed.append(rel)
+            known.add(blob_id(out[path]))
+            result.changed.append(record.path)
     if problems:
         raise RecordError(f"{len(problems)} 个文件无法安全地格式化，未改动任何文件：", problems)
     if not check:
         write_all(out)
+    if pending:
+        cache.write(root, "fmt", {key: known})
     return result
+
+
+def _writer_key() -> str:
+    """What the canonical form depends on: the writer and the schema."""
+    return cache.fingerprint(Path(dump.__file__).read_bytes(), HOUSEHOLD_SCHEMA.read_bytes())
 
 
 def canonical(raw: bytes, rel: str, *, drop_comments: bool = False) -> tuple[str | None, list[Problem]]:
@@ -57,37 +80,46 @@ def canonical(raw: bytes, rel: str, *, drop_comments: bool = False) -> tuple[str
     record, problems = parse_bytes(raw, rel)
     if record is None:
         return None, problems
-    text = raw.decode("utf-8-sig")
-    comment = _first_comment(text)
-    if comment and not drop_comments:
-        return None, [Problem(rel, comment, "", "", "comment",
-                              "文件中有注释，格式化会删去注释：请把要保留的内容写进「备注」，或加 --drop-comments。")]
+    return canonical_record(record, raw, drop_comments=drop_comments)
+
+
+def canonical_record(record: Record, raw: bytes, *, drop_comments: bool = False) -> tuple[str | None, list[Problem]]:
+    """The canonical text of a parsed record whose file holds `raw`."""
     data = _texts_restored(record.data, record.plain)
     out = dump_record(data)
-    again, found = parse_bytes(out.encode("utf-8"), rel)
+    if out.encode("utf-8") == raw:
+        return out, []
+    comment = _first_comment(raw.decode("utf-8-sig"))
+    if comment and not drop_comments:
+        return None, [Problem(record.path, comment, "", "", "comment",
+                              "文件中有注释，格式化会删去注释：请把要保留的内容写进「备注」，或加 --drop-comments。")]
+    again, found = parse_bytes(out.encode("utf-8"), record.path)
     if again is None or again.data != data or _types(again.data) != _types(data):
         # The writer must never change a value; refuse rather than write a changed record.
-        return None, found or [Problem(rel, None, "", "", "fmt-lossy", "格式化后的内容与原档案不一致，未改动此文件（请报告维护人员）。")]
+        return None, found or [Problem(record.path, None, "", "", "fmt-lossy",
+                                       "格式化后的内容与原档案不一致，未改动此文件（请报告维护人员）。")]
     return out, []
 
 
 def _texts_restored(data: dict, plain: dict[str, str]) -> dict:
     """Numbers written where the form wants text get back their exact source text (leading zeros, 0-prefixed octal)."""
-    fields = field_map()
-    for pointer, source in plain.items():
-        info = fields.get(pattern_of(pointer))
-        if info is None or not info.text_number:
-            continue
+    wanted = [(p, source) for p, source in plain.items() if _is_text_number(pattern_of(p))]
+    if not wanted:
+        return data
+    data = copy.deepcopy(data)  # parsed records are shared through the cache
+    for pointer, source in wanted:
         parts = split_pointer(pointer)
         parent = data
         for part in parts[:-1]:
             parent = parent[int(part)] if isinstance(parent, list) else parent[part]
-        last = parts[-1]
-        if isinstance(parent, list):
-            parent[int(last)] = source
-        else:
-            parent[last] = source
+        parent[int(parts[-1]) if isinstance(parent, list) else parts[-1]] = source
     return data
+
+
+@functools.cache
+def _is_text_number(pattern: str) -> bool:
+    info = field_map().get(pattern)
+    return info is not None and info.text_number
 
 
 def _types(value):
