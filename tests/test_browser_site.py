@@ -1,0 +1,145 @@
+"""The built site in real headless Chromium on 127.0.0.1: sections, finder, table, print sizes, no outside request."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+
+import pytest
+import yaml
+from site_support import Browser, built_samples, pdf_pages, serving
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not shutil.which("chromium") and not __import__("os").path.exists("/usr/bin/chromium"),
+                                 reason="Debian chromium is not installed")]
+
+A5_LANDSCAPE = (595.3, 419.5)
+A4 = (595.3, 841.9)
+
+
+@pytest.fixture(scope="module")
+def site():
+    root, out = built_samples()
+    households = []
+    for path in sorted((root / "records").glob("[0-9]*/*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["_county"] = path.parent.name
+        households.append(data)
+    with serving(out) as url:
+        browser = Browser()
+        try:
+            yield url, browser, households
+        finally:
+            browser.close()
+
+
+def near(size, expected, tolerance=3.0) -> bool:
+    return abs(size[0] - expected[0]) <= tolerance and abs(size[1] - expected[1]) <= tolerance
+
+
+def test_household_page_renders_every_section(site):
+    url, browser, households = site
+    data = next(d for d in households if d["状态"] == "帮扶中" and d.get("帮扶台账"))
+    browser.goto(f"{url}h/{data['_county']}/{data['职工编号']}/")
+    headings = browser.eval("[...document.querySelectorAll('section.bf-section')].map(s => [s.id, s.innerText.length])")
+    assert [h[0] for h in headings] == ["form", "trace", "plan", "cards", "ledger", "attachments", "history"]
+    assert all(length > 20 for _, length in headings)
+    visible = browser.eval("document.querySelector('.bf-paper').getBoundingClientRect().height")
+    assert visible > 400
+    assert browser.eval("document.body.innerText").count(data["姓名"]) >= 2
+    assert browser.eval("document.documentElement.lang") == "zh"
+
+
+def test_finder_finds_by_chinese_name_number_and_id(site):
+    url, browser, households = site
+    data = households[len(households) // 2]
+    browser.goto(f"{url}s/46/")
+    for query in (data["姓名"], data["职工编号"], data["身份证号"], data["姓名"][1:]):
+        browser.type("#bf-q", query)
+        links = browser.wait_for(f"""(function(){{var a=[...document.querySelectorAll('.bf-finder-results a')]
+            .map(x=>x.getAttribute('href'));return a.some(h=>h.indexOf('{data['职工编号']}')>=0)?a:null}})()""")
+        assert any(f"h/{data['_county']}/{data['职工编号']}/" in link for link in links), query
+    browser.type("#bf-q", data["身份证号"][:-1] + ("0" if data["身份证号"][-1] != "0" else "1"))
+    browser.wait_for("document.querySelector('.bf-finder-status').textContent.indexOf('没有找到') >= 0")
+
+
+def test_finder_answers_at_once(site):
+    url, browser, households = site
+    browser.goto(f"{url}s/46/")
+    browser.type("#bf-q", "测")
+    browser.wait_for("document.querySelector('.bf-finder-status').textContent.indexOf('找到') >= 0")
+    elapsed = browser.eval("""new Promise(function(done){var i=document.querySelector('#bf-q');var t=performance.now();
+        i.value='示例';i.dispatchEvent(new Event('input'));setTimeout(function(){done(performance.now()-t)},0)})""")
+    assert elapsed < 200
+
+
+def test_household_table_sorts_and_filters(site):
+    url, browser, households = site
+    browser.goto(f"{url}s/46/households/")
+    browser.wait_for(f"document.querySelectorAll('.bf-sortable tbody tr').length === {len(households)}")
+    browser.eval("document.querySelector('th[data-col=\"1\"]').click()")
+    names = browser.eval("[...document.querySelectorAll('.bf-sortable tbody tr td:nth-child(2)')].map(t=>t.textContent)")
+    assert names == sorted(names)
+    browser.eval("var s=document.querySelector('.bf-filter-status');s.value='帮扶中';s.dispatchEvent(new Event('input'))")
+    count = Counter(d["状态"] for d in households)["帮扶中"]
+    browser.wait_for(f"document.querySelectorAll('.bf-sortable tbody tr').length === {count}")
+
+
+def test_contact_card_page_prints_at_card_size(site):
+    url, browser, households = site
+    data = next(d for d in households if d["状态"] == "帮扶中")
+    browser.goto(f"{url}h/{data['_county']}/{data['职工编号']}/card/")
+    pages = pdf_pages(browser.pdf())
+    assert len(pages) == 2
+    assert all(near(size, A5_LANDSCAPE) for size in pages), pages
+
+
+def test_batch_print_puts_each_household_on_its_own_a4_page(site):
+    url, browser, households = site
+    county = Counter(d["_county"] for d in households if d["状态"] == "帮扶中").most_common(1)[0][0]
+    helped = sum(1 for d in households if d["_county"] == county and d["状态"] == "帮扶中")
+    browser.goto(f"{url}s/{county}/print/cards/")
+    pages = pdf_pages(browser.pdf())
+    assert len(pages) == helped and all(near(size, A4) for size in pages), pages
+
+
+def test_notice_list_prints_on_a4_with_masked_names(site):
+    url, browser, households = site
+    browser.goto(f"{url}s/46/notices/")
+    first = browser.eval("(document.querySelector('a[href*=\"notices/20\"]')||{}).href")
+    if not first:
+        county = next(d["_county"] for d in households if d.get("公示"))
+        browser.goto(f"{url}s/{county}/notices/")
+        first = browser.eval("document.querySelector('a[href*=\"notices/20\"]').href")
+    browser.goto(first)
+    text = browser.eval("document.querySelector('.bf-notice').innerText")
+    assert "困难职工建档公示名单" in text and "*" in text
+    assert all(near(size, A4) for size in pdf_pages(browser.pdf()))
+
+
+def test_statistics_page_draws_charts_and_offers_csv(site):
+    url, browser, _ = site
+    browser.goto(f"{url}s/4601/stats/")
+    assert browser.eval("document.querySelectorAll('svg.bf-chart rect').length") > 10
+    csv_text = browser.eval("fetch('category.csv').then(r=>r.text())")
+    assert csv_text.lstrip("\ufeff").startswith("困难类别,户数,人数")
+
+
+def test_handbook_search_finds_chinese(site):
+    url, browser, _ = site
+    browser.goto(f"{url}handbook/site/")
+    browser.eval("document.querySelector('.md-search__input').focus()")
+    browser.type(".md-search__input", "联系卡")
+    results = browser.wait_for("document.querySelectorAll('.md-search-result__item').length", timeout=15)
+    assert results > 0
+
+
+def test_no_request_leaves_loopback(site):
+    url, browser, households = site
+    data = households[0]
+    for page in ("", "regions/", "handbook/fields/", f"h/{data['_county']}/{data['职工编号']}/",
+                 f"h/{data['_county']}/{data['职工编号']}/history/", "s/46/worklists/", "errors/404.html"):
+        browser.goto(url + page)
+    outside = [u for u in browser.requests if not u.startswith((url, "data:", "blob:", "about:"))]
+    assert browser.requests and not outside, json.dumps(outside, ensure_ascii=False)
