@@ -92,20 +92,37 @@ def _ordered_keys(mapping: dict, shape: _Shape) -> list:
 
 
 def _mapping(mapping: dict, shape: _Shape, indent: int, out: list[str]) -> None:
-    pad = " " * indent
     props = shape.props
+    heads = _HEADS.get(indent)
+    if heads is None:
+        heads = _HEADS[indent] = {}
+    append = out.append
     for key in _ordered_keys(mapping, shape):
         value = mapping[key]
-        child = props.get(key, _NO_SHAPE) if key.__class__ is str else _NO_SHAPE
-        head = _KEYS.get(key) or _key(key)
-        if value and isinstance(value, dict):
-            out.append(f"{pad}{head}:\n")
-            _mapping(value, child, indent + 2, out)
+        head = heads.get(key) if key.__class__ is str else None
+        if head is None:
+            head = " " * indent + _key(key) + ":"
+            if key.__class__ is str and len(heads) < _TEXTS_MAX:
+                heads[key] = head
+        kind = value.__class__
+        if kind is str:
+            child = props.get(key)
+            if child is not None and child.text_number:
+                append(f"{head} {_double_quoted(value)}\n")
+            else:
+                text = _TEXTS.get(value)
+                append(f"{head} {text if text is not None else _scalar(value, False, indent + 2)}\n")
+        elif kind is int:
+            append(f"{head} {value}\n")
+        elif value and isinstance(value, dict):
+            append(head + "\n")
+            _mapping(value, props.get(key, _NO_SHAPE), indent + 2, out)
         elif value and isinstance(value, (list, tuple)):
-            out.append(f"{pad}{head}:\n")
-            _sequence(value, child.items or _NO_SHAPE, indent + 2, out)
+            append(head + "\n")
+            _sequence(value, props.get(key, _NO_SHAPE).items or _NO_SHAPE, indent + 2, out)
         else:
-            out.append(f"{pad}{head}: {_scalar(value, child.text_number, indent + 2)}\n")
+            child = props.get(key, _NO_SHAPE) if key.__class__ is str else _NO_SHAPE
+            append(f"{head} {_scalar(value, child.text_number, indent + 2)}\n")
 
 
 def _sequence(items, shape: _Shape, indent: int, out: list[str]) -> None:
@@ -125,6 +142,8 @@ def _sequence(items, shape: _Shape, indent: int, out: list[str]) -> None:
 
 
 _KEYS: dict = {}
+# "  key:" heads by indentation: the same few dozen labels start every line of every record.
+_HEADS: dict[int, dict[str, str]] = {}
 # Rendered single-line texts: records repeat the same vocabulary over and over.
 _TEXTS: dict[str, str] = {}
 _TEXTS_MAX = 200_000

@@ -95,7 +95,7 @@ _values = st.recursive(_scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(_text, inner, max_size=4)), max_leaves=12)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.sampled_from(list(_record_shape().props)) | _text, _values, max_size=8))
 def test_generated_records_round_trip(data):
     text = dump_record(data)
@@ -103,7 +103,7 @@ def test_generated_records_round_trip(data):
     assert yaml.safe_load(text) == data
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(st.lists(_text, min_size=1, max_size=5))
 def test_generated_members_round_trip(names):
     data = {"家庭主要成员": [{"姓名": n, "单位或学校": n, "身份证号": n} for n in names]}
