@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -139,6 +140,16 @@ class Computer:
         return self._cache
 
     def _compute(self, requests: list[Request]) -> list[Details]:
+        # A household's versions share blobs (one change's new file is the next one's old file): keep them
+        # in one chunk so each blob is parsed once.
+        order = sorted(range(len(requests)), key=lambda i: requests[i].after.path or "")
+        results = self._compute_in_order([requests[i] for i in order])
+        out: list = [None] * len(requests)
+        for position, result in zip(order, results, strict=True):
+            out[position] = result
+        return out
+
+    def _compute_in_order(self, requests: list[Request]) -> list[Details]:
         standards = self.read_many([s.standards for r in requests for s in (r.before, r.after) if s.standards])
         chunks = [requests[i:i + CHUNK] for i in range(0, len(requests), CHUNK)]
         if len(requests) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
@@ -146,6 +157,10 @@ class Computer:
         out: list[Details] = []
         workers = min(os.cpu_count() or 1, 4)
         pending: deque = deque()
+        # Forked workers inherit the already parsed records, so chunks carry blob ids, not whole records.
+        _INHERITED.clear()
+        if multiprocessing.get_start_method() == "fork":
+            _INHERITED.update(self._known)
         with ProcessPoolExecutor(max_workers=workers) as pool:
             # Blobs are read chunk by chunk while workers parse, so a province never sits in memory at once.
             for chunk in chunks:
@@ -154,6 +169,7 @@ class Computer:
                     out.extend(pending.popleft().result())
             while pending:
                 out.extend(pending.popleft().result())
+        _INHERITED.clear()
         return out
 
     def _with_blobs(self, chunk: list[Request]) -> list[tuple]:
@@ -161,7 +177,11 @@ class Computer:
         raw = self.read_many([b for r in chunk for b in (r.before.blob, r.after.blob) if b and b not in self._known])
 
         def version(blob: str | None):
-            return None if blob is None else self._known.get(blob, raw.get(blob))
+            if blob is None:
+                return None
+            if blob in _INHERITED:
+                return _Inherited(blob)
+            return self._known.get(blob, raw.get(blob))
 
         return [(r, version(r.before.blob), version(r.after.blob)) for r in chunk]
 
@@ -176,12 +196,13 @@ def _parsed_records(root: Path) -> dict:
 
 
 def _work(items, standards_raw: dict) -> list[Details]:
-    return [_one(request, old, new, standards_raw) for request, old, new in items]
+    parsed: dict = {}
+    return [_one(request, old, new, standards_raw, parsed) for request, old, new in items]
 
 
-def _one(request: Request, old_version, new_version, standards_raw: dict) -> Details:
-    old, old_problem = _parse(old_version, request.before)
-    new, new_problem = _parse(new_version, request.after)
+def _one(request: Request, old_version, new_version, standards_raw: dict, parsed: dict) -> Details:
+    old, old_problem = _parsed(old_version, request.before, parsed)
+    new, new_problem = _parsed(new_version, request.after, parsed)
     # Git pairs a deleted and an added file as a rename by similarity alone; a household that moved
     # keeps its worker's 身份证号, so a pair with two different people is a new file, not a move.
     unrelated = (request.before.path != request.after.path and old is not None and new is not None
@@ -195,6 +216,25 @@ def _one(request: Request, old_version, new_version, standards_raw: dict) -> Det
     fields = tuple(diff_records(old, new)) if old is not None and new is not None else ()
     name = (new or old or {}).get("姓名")
     return Details(fields, before, after, problem, mask_name(name) if isinstance(name, str) else "", unrelated)
+
+
+_INHERITED: dict = {}
+
+
+@dataclass(frozen=True)
+class _Inherited:
+    """A version the worker finds in the records it inherited from its parent process."""
+
+    blob: str
+
+
+def _parsed(version, side: Side, parsed: dict) -> tuple[dict | None, str]:
+    """Parse a version once per chunk (by blob id)."""
+    if isinstance(version, _Inherited):
+        return _INHERITED[version.blob], ""
+    if side.blob not in parsed:
+        parsed[side.blob] = _parse(version, side)
+    return parsed[side.blob]
 
 
 def _parse(raw, side: Side) -> tuple[dict | None, str]:

@@ -194,3 +194,19 @@ def test_blobs_are_read_in_bulk_exactly(archive):
     reader = BlobReader(repo)
     assert len(ids) >= 20
     assert reader.read_many(ids + ids[:3]) == {blob: reader.read(blob) for blob in ids}
+
+
+def test_parallel_workers_give_the_same_details(archive, monkeypatch):
+    from generator import details
+
+    sequential = read_history(archive.root)
+    sequential._computer._cache = {}  # no cache, so both compute
+    sequential.fill()
+    monkeypatch.setattr(details, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(details, "CHUNK", 1)
+    parallel = read_history(archive.root)
+    parallel._computer._cache = {}
+    records = __import__("generator.load", fromlist=["load_tree"]).load_tree(archive.root, cache=False).records
+    parallel.fill(records=records)
+    for path in sequential.paths():
+        assert [c.details for c in parallel.for_path(path)] == [c.details for c in sequential.for_path(path)]
