@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from click.testing import CliRunner
-from history_support import EDITOR, EDITOR2, R4601, R460105, Archive, git, household, path_of
+from history_support import EDITOR, EDITOR2, R4601, R460105, REPO, Archive, git, household, path_of
 
+from generator import details
 from generator.cli import cli
+from generator.gitlog import BlobReader, open_archive
 from generator.history import APPROVED, BASELINE, NOT_A_REPO, UNAPPROVED, check_continuity, read_history
+from generator.load import load_tree
 
 N1, N2 = "4601059001", "4601059002"
 
@@ -128,8 +133,6 @@ def test_gitlab_merge_requests_and_forge_bots_with_trailers(tmp_path):
 
 
 def archive_reviewers() -> str:
-    from history_support import REPO
-
     return (REPO / "records" / "_settings" / "reviewers.yaml").read_text(encoding="utf-8")
 
 
@@ -185,8 +188,6 @@ def test_history_command_prints_the_trail(archive):
 
 
 def test_blobs_are_read_in_bulk_exactly(archive):
-    from generator.gitlog import BlobReader, open_archive
-
     archive.pull_request("many", EDITOR, R4601, 3, {f"46010590{i:02d}": household(f"46010590{i:02d}") for i in range(10, 30)})
     repo = open_archive(archive.root)
     blobs = git(archive.root, "rev-list", "--objects", "--all").split("\n")
@@ -197,8 +198,6 @@ def test_blobs_are_read_in_bulk_exactly(archive):
 
 
 def test_parallel_workers_give_the_same_details(archive, monkeypatch):
-    from generator import details
-
     sequential = read_history(archive.root)
     sequential._computer._cache = {}  # no cache, so both compute
     sequential.fill()
@@ -206,7 +205,26 @@ def test_parallel_workers_give_the_same_details(archive, monkeypatch):
     monkeypatch.setattr(details, "CHUNK", 1)
     parallel = read_history(archive.root)
     parallel._computer._cache = {}
-    records = __import__("generator.load", fromlist=["load_tree"]).load_tree(archive.root, cache=False).records
+    records = load_tree(archive.root, cache=False).records
     parallel.fill(records=records)
     for path in sequential.paths():
         assert [c.details for c in parallel.for_path(path)] == [c.details for c in sequential.for_path(path)]
+
+
+def test_an_archive_below_the_top_of_the_repository(tmp_path):
+    top = tmp_path / "repo"
+    top.mkdir()
+    git(top, "init", "-q", "-b", "main")
+    (top / "README.md").write_text("档案库\n", encoding="utf-8")
+    git(top, "add", "README.md")
+    git(top, "commit", "-q", "-m", "Start")
+    repo = Archive.__new__(Archive)  # the same helpers, on a repository whose top is one level up
+    repo.root = top / "archive"
+    shutil.copytree(REPO / "records" / "_settings", repo.root / "records" / "_settings")
+    repo.commit(EDITOR, "Import settings", {})
+    repo.pull_request("add", EDITOR, R4601, 1, {N1: household(N1)})
+    changed = household(N1, 备注="子目录")
+    repo.pull_request("edit", EDITOR, R4601, 2, {N1: changed})
+    [latest, first] = read_history(repo.root).for_path(path_of(N1))
+    assert latest.lines() == ["备注：（未填） → 子目录", "认定结果不变：低保边缘户"] and first.pr == "#1"
+    assert read_history(top).for_path(path_of(N1)) == []  # from the top, records/ is somewhere else
