@@ -19,6 +19,7 @@ from generator.synth.timeline import STATUS_WEIGHTS, add_years, make_timeline
 
 CATEGORY_WEIGHTS = {"低保户": 33, "低保边缘户": 47, "意外致困户": 20}
 
+
 class Retry(Exception):
     """The random draw does not make a household the rules agree with; draw again."""
 
