@@ -6,6 +6,7 @@ websocket library is needed and nothing listens on a port.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import functools
 import http.server
@@ -42,6 +43,7 @@ def built_samples() -> tuple[Path, Path]:
         from generator.site.build import build_site
 
         base = Path(tempfile.mkdtemp(prefix="bangfu-site-"))
+        atexit.register(shutil.rmtree, base, True)
         root = copy_samples(base / "archive")
         out = base / "out" / "site"
         build_site(root, out)

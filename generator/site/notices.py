@@ -26,9 +26,18 @@ def periods(records) -> dict[tuple[str, str, str, str], list]:
     return out
 
 
-def period_page(county: str, level: str, start: str, end: str) -> str:
-    """s/460105/notices/2024-05-01_2024-05-08_centre/ (dates and a level code: nothing personal)."""
-    return urls.scope(county, f"notices/{start}_{end}_{LEVELS.get(level, 'other')}")
+def year_page(county: str, year: str) -> str:
+    """s/460105/notices/2024/: every notice period of one county that began in one year."""
+    return urls.scope(county, f"notices/{year}")
+
+
+def anchor(level: str, start: str, end: str) -> str:
+    """p-2024-05-01_2024-05-08_centre: one period on its year page (dates and a level code: nothing personal)."""
+    return f"p-{start}_{end}_{LEVELS.get(level, 'other')}"
+
+
+def period_url(county: str, level: str, start: str, end: str) -> str:
+    return f"{year_page(county, start[:4])}#{anchor(level, start, end)}"
 
 
 def render_notices(scope: str, records, site, writer, common: dict) -> None:
@@ -49,33 +58,39 @@ def render_notices(scope: str, records, site, writer, common: dict) -> None:
         return
     years: dict[str, list] = defaultdict(list)
     for key, entries in found.items():
-        years[key[2][:4]].append(_item(key, entries, site))
-        _period(key, entries, site, writer, common)
-    listed = [(year, sorted(items, key=lambda i: (i["start"], i["url"]), reverse=True)) for year, items in sorted(years.items(), reverse=True)]
+        years[key[2][:4]].append((key, entries))
+    listed = []
+    for year, periods_of_year in sorted(years.items(), reverse=True):
+        periods_of_year.sort(key=lambda p: (p[0][2], p[0][3], p[0][1]), reverse=True)
+        listed.append((year, [_item(key, entries, site) for key, entries in periods_of_year]))
+        _year(scope, year, periods_of_year, site, writer, common)
     write_page(writer, site, urls.scope(scope, "notices"), f"{common['name']} 公示名单", "notices.html", **common,
                running=running, counties=[], years=listed)
 
 
 def _item(key, entries, site) -> dict:
     county, level, start, end = key
-    return {"url": period_page(*key), "county": site.regions.name(county), "level": level, "start": start, "end": end,
+    return {"url": period_url(*key), "county": site.regions.name(county), "level": level, "start": start, "end": end,
             "count": len(entries)}
 
 
-def _period(key, entries, site, writer, common: dict) -> None:
-    """One printable notice list; not rendered again while none of its households changed."""
-    county, level, start, end = key
-    path = period_page(*key)
-    stamp = hashlib.sha1("|".join([site.key, *key] + [r.blob for r, _ in entries]).encode()).hexdigest()[:20]
+def _year(county: str, year: str, found: list, site, writer, common: dict) -> None:
+    """One county's notice lists of one year, each period a section printed on its own; re-rendered only on change."""
+    path = year_page(county, year)
+    stamp = hashlib.sha1("|".join([site.key, path] + ["|".join(k) + "".join(r.blob for r, _ in e) for k, e in found])
+                         .encode()).hexdigest()[:20]
     if writer.keep(path + "index.html", stamp):
         return
     values = Values(site.policy, NOTICE)
-    rows = []
-    for record, _ in sorted(entries, key=lambda e: number(e[0])):
-        data = record.data
-        rows.append({"name": values.person("姓名", data.get("姓名")) or "", "sex": data.get("性别", ""),
-                     "employer": data.get("工作单位", ""), "category": data.get("困难类别", ""),
-                     "people": data.get("家庭人口", ""), "causes": "、".join(data.get("致困原因") or [])})
-    places = sorted({n.get("地点") for _, n in entries if n.get("地点")})
-    write_page(writer, site, path, f"{common['name']} 困难职工建档公示名单（{start} 至 {end}）", "notice.html", **common,
-               level=level, start=start, end=end, places=places, rows=rows, key=stamp)
+    lists = []
+    for (_, level, start, end), entries in found:
+        rows = []
+        for record, _ in sorted(entries, key=lambda e: number(e[0])):
+            data = record.data
+            rows.append({"name": values.person("姓名", data.get("姓名")) or "", "sex": data.get("性别", ""),
+                         "employer": data.get("工作单位", ""), "category": data.get("困难类别", ""),
+                         "people": data.get("家庭人口", ""), "causes": "、".join(data.get("致困原因") or [])})
+        places = sorted({n.get("地点") for _, n in entries if n.get("地点")})
+        lists.append({"id": anchor(level, start, end), "level": level, "start": start, "end": end, "places": places, "rows": rows})
+    write_page(writer, site, path, f"{common['name']} {year} 年公示名单", "notice.html", **common, year=year, lists=lists,
+               key=stamp)
