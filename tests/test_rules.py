@@ -202,6 +202,7 @@ CASES = [
     Case("migrant-joined-after-assessment", _migrant(入会日期="2018-06-02"), "低保边缘户", {"migrant-condition"}),
     Case("migrant-contract-ends-on-the-day", _migrant(劳动合同期限止=DAY), "低保边缘户"),
     Case("migrant-contract-ended-the-day-before", _migrant(劳动合同期限止="2018-05-31"), "低保边缘户", {"migrant-condition"}),
+    Case("migrant-surveyed-without-village-meeting-yet", _migrant(村委会集体研究日期=None, 状态="调查中"), "低保边缘户"),
     Case("migrant-without-village-meeting", _migrant(村委会集体研究日期=None), "低保边缘户", {"migrant-condition"},
          texts=("一会：没有村民委员会集体研究的日期",)),
     Case("migrant-centre-visit-before-village-survey", _migrant(帮扶中心入户核实日期="2018-05-19"), "低保边缘户",
@@ -218,7 +219,7 @@ CASES = [
     Case("migrant-review-on-1-november", _migrant(会费缴至="2019-10", 年度核查=_review(2019, "2019-11-01")), "低保边缘户",
          {"migrant-condition"}, today=on("2019-11-02")),
     Case("migrant-review-missing-before-deadline-passes", _migrant(), "低保边缘户", today=on("2019-10-31")),
-    Case("migrant-review-missing-after-deadline", _migrant(), "低保边缘户", {"migrant-condition"},
+    Case("migrant-review-missing-after-deadline", _migrant(), "低保边缘户", {"migrant-review-overdue"},
          texts=("一核查：没有 2019 年度（2019-10-31 前）的全面核查记录",), today=on("2019-11-01")),
     # Assessment date and exited records.
     Case("review-after-survey-sets-the-date", household(年度核查=_review(2019, "2019-03-01")), "低保边缘户",

@@ -181,6 +181,10 @@ def _per_capita(result: Assessment, household: Household, income: Decimal) -> No
     if declared is not None:
         if declared == result.per_capita:
             said = "（与填报一致）"
+        elif result.imputed and declared == per_month(result.household_income, household.size):
+            said = f"（填报为 {cents(declared)} 元，未计入推算收入）"
+            result.flag("/家庭月人均收入", "per-capita-without-imputed",
+                        f"家庭月人均收入填为 {cents(declared)} 元，未计入推算收入；认定按：{computation()}。", WARNING)
         else:
             said = f"（填报为 {cents(declared)} 元，不一致）"
             result.flag("/家庭月人均收入", "per-capita",

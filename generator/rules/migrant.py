@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from generator.errors import ERROR, WARNING
 from generator.rules.facts import Household
 from generator.rules.trace import Assessment
 
 REVIEW_MONTH, REVIEW_DAY = 10, 31
 NOTICE_LEVELS = ("村委会", "用人单位", "帮扶中心")
+IN_PROGRESS = ("调查中", "公示中")
+OVERDUE = "一核查：没有"
 
 
 def check_migrant(result: Assessment, household: Household, today: dt.date | None) -> None:
@@ -20,12 +23,19 @@ def check_migrant(result: Assessment, household: Household, today: dt.date | Non
     missing: list[tuple[str, str]] = []
     missing += _relation(migrant, day)
     missing += _union(migrant, day)
-    missing += _village(migrant)
-    missing += _notices(household)
+    # 一会、两证明、三公示、两入户 are steps of the procedure: required once the household has gone through
+    # them (from 待审批 on); while it is still surveyed or on notice they are work in progress, not errors.
+    if household.status not in IN_PROGRESS:
+        missing += _village(migrant)
+        missing += _notices(household)
     missing += _reviews(household, today)
+    overdue = [item for item in missing if item[1].startswith(OVERDUE)]
     for pointer, text in missing:
         result.migrant_missing.append(text)
-        result.flag(pointer, "migrant-condition", f"农民工建档条件不满足：{text}。")
+        # An overdue annual review is a task for the worklist, not a defect that should block every change.
+        severity = WARNING if (pointer, text) in overdue else ERROR
+        result.flag(pointer, "migrant-review-overdue" if severity == WARNING else "migrant-condition",
+                    f"农民工建档条件不满足：{text}。", severity)
     if missing:
         result.add("migrant", f"农民工条件：{'；'.join(t for _, t in missing)}。")
     else:
