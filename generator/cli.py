@@ -46,7 +46,16 @@ class _Formatter(click.HelpFormatter):
         super().write_usage(prog, args.replace("[OPTIONS]", "[选项]").replace("COMMAND", "命令").replace("[ARGS]...", "[参数]..."), "用法：")
 
     def write_heading(self, heading: str) -> None:
-        super().write_heading({"Options": "选项", "Commands": "命令", "Arguments": "参数"}.get(heading, heading))
+        self.write(f"{'':>{self.current_indent}}{ {'Options': '选项', 'Commands': '命令', 'Arguments': '参数'}.get(heading, heading)}：\n")
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        words = (("[default: ", "[默认："), ("[required]", "[必填]"), ("; required]", "；必填]"), ("default: ", "默认："))
+        translated = []
+        for term, text in rows:
+            for en, zh in words:
+                text = text.replace(en, zh)
+            translated.append((term, text))
+        super().write_dl(translated, col_max, col_spacing)
 
 
 class _Context(click.Context):
