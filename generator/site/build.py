@@ -16,7 +16,7 @@ from generator.regions import regions
 from generator.site.context import Site
 from generator.site.handbook import build_handbook
 from generator.site.history_view import read_history_index
-from generator.site.pages import render_households
+from generator.site.pages import page_key, render_households
 from generator.site.publish import Output
 from generator.site.render import template_fingerprint
 from generator.site.scopes import render_scopes
@@ -78,9 +78,10 @@ def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int 
                 if path.is_file():
                     writer.put_file(path.relative_to(handbook).as_posix(), path)
             clock("手册复制")
-            result.rendered = render_households(records, site, writer, jobs=jobs)
+            keys = {r.path: page_key(r, site) for r in records}
+            result.rendered = render_households(records, site, writer, keys, jobs=jobs)
             clock("档案页")
-            render_scopes(records, site, writer)
+            render_scopes(records, site, writer, keys)
             clock("地区页")
             writer.finish()
         except BaseException:

@@ -10,7 +10,13 @@ from generator.site.common import number, write_page
 from generator.site.render import Values, money, yuan
 
 
-def render_finance(by_scope: dict, site, writer) -> None:
+def scope_key(scope, held, site, keys):
+    from generator.site.scopes import scope_key as key_of
+
+    return key_of(scope, held, site, keys)
+
+
+def render_finance(by_scope: dict, site, writer, keys: dict[str, str]) -> None:
     regions = site.regions
     year = str(site.today.year)
     values = Values(site.policy, FINANCE)
@@ -18,10 +24,13 @@ def render_finance(by_scope: dict, site, writer) -> None:
         name = regions.name(scope)
         crumbs = [(c, regions.name(c)) for c in reversed(regions.ancestors(scope))]
         path = urls.finance(scope)
+        key = scope_key(scope, by_scope.get(scope, []), site, keys)
+        if writer.keep_group(path, key):
+            continue
         if regions.level(scope) != "county":
             links = [(c, regions.name(c)) for c in regions.counties(scope)]
             write_page(writer, site, path, f"{name} 帮扶资金发放名册", "finance.html", scope=scope, name=name, crumbs=crumbs,
-                       year=year, links=links, rows=[], total="0")
+                       year=year, links=links, rows=[], total="0", key=key)
             continue
         rows, total = [], Decimal(0)
         for record in sorted(by_scope.get(scope, []), key=number):
@@ -36,4 +45,4 @@ def render_finance(by_scope: dict, site, writer) -> None:
                          "bank": f"{data.get('开户银行', '')}{data.get('支行名称', '')}",
                          "card": values.person("银行卡号", data.get("银行卡号")) or "", "times": len(paid), "amount": yuan(amount)})
         write_page(writer, site, path, f"{name} 帮扶资金发放名册", "finance.html", scope=scope, name=name, crumbs=crumbs,
-                   year=year, links=[], rows=rows, total=yuan(total))
+                   year=year, links=[], rows=rows, total=yuan(total), key=key)

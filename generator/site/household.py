@@ -80,7 +80,7 @@ def household_view(record, assessment, changes, site) -> dict:
 def _cell(data: dict, name: str, values: Values):
     """(label, required, text) of a top-level field, or None when the area must not show it."""
     info = field_map()["/" + name]
-    text = values.show("/" + name, data.get(name))
+    text = values.field(info, data.get(name))
     return None if text is None else (info.title, info.required, text)
 
 
@@ -113,7 +113,8 @@ def _options(data: dict, name: str, values: Values) -> dict:
 def _table(data: dict, name: str, columns: tuple[str, ...], values: Values) -> dict:
     """An array of objects as a table: header labels from the schema, one row per item, hidden columns dropped."""
     items = data.get(name) or []
-    rows = [[values.show(f"/{name}/{i}/{col}", item.get(col)) for col in columns] for i, item in enumerate(items)]
+    infos = [field_map().get(f"/{name}/*/{col}") for col in columns]
+    rows = [[values.field(info, item.get(col)) for info, col in zip(infos, columns, strict=True)] for item in items]
     keep = [j for j, col in enumerate(columns) if all(r[j] is not None for r in rows)]
     return {"title": label(f"/{name}"), "labels": [label(f"/{name}/*/{columns[j]}") for j in keep],
             "rows": [[r[j] for j in keep] for r in rows]}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 
 from generator.privacy import NOTICE
@@ -75,12 +74,8 @@ def _item(key, entries, site) -> dict:
 
 
 def _year(county: str, year: str, found: list, site, writer, common: dict) -> None:
-    """One county's notice lists of one year, each period a section printed on its own; re-rendered only on change."""
+    """One county's notice lists of one year, each period a section printed on its own."""
     path = year_page(county, year)
-    stamp = hashlib.sha1("|".join([site.key, path] + ["|".join(k) + "".join(r.blob for r, _ in e) for k, e in found])
-                         .encode()).hexdigest()[:20]
-    if writer.keep(path + "index.html", stamp):
-        return
     values = Values(site.policy, NOTICE)
     lists = []
     for (_, level, start, end), entries in found:
@@ -92,5 +87,4 @@ def _year(county: str, year: str, found: list, site, writer, common: dict) -> No
                          "people": data.get("家庭人口", ""), "causes": "、".join(data.get("致困原因") or [])})
         places = sorted({n.get("地点") for _, n in entries if n.get("地点")})
         lists.append({"id": anchor(level, start, end), "level": level, "start": start, "end": end, "places": places, "rows": rows})
-    write_page(writer, site, path, f"{common['name']} {year} 年公示名单", "notice.html", **common, year=year, lists=lists,
-               key=stamp)
+    write_page(writer, site, path, f"{common['name']} {year} 年公示名单", "notice.html", **common, year=year, lists=lists)

@@ -35,13 +35,12 @@ def rels(record) -> list[str]:
     return [urls.household(record.county, number, page) + "index.html" for page in PAGES]
 
 
-def render_households(records, site, writer, *, jobs: int | None = None) -> int:
+def render_households(records, site, writer, keys: dict[str, str], *, jobs: int | None = None) -> int:
     """Bring every household's pages and every county's batch print pages up to date; returns households rendered."""
     counties = []
     stale_total = 0
     for county, group in groupby(sorted(records, key=lambda r: r.path), key=lambda r: r.county):
         group = list(group)
-        keys = {r.path: page_key(r, site) for r in group}
         stale = [r for r in group if not all([writer.keep(rel, keys[r.path]) for rel in rels(r)])]
         batch = [(page, key) for page, key in _batch_keys(county, group, keys, site) if not writer.keep(page + "index.html", key)]
         if stale or batch:

@@ -103,6 +103,8 @@ class Writer:
         self.linked = 0
         self._dirs: set[str] = set()
         self._log: list | None = None
+        self._group_cache: dict[int, dict] = {}
+        self.group_key = ""  # the key put() records when none is given (the scope being rendered)
 
     def track(self) -> None:
         """In a worker process: start recording changes, to be merged by the parent."""
@@ -136,10 +138,35 @@ class Writer:
             return True
         return False
 
+    def keep_group(self, prefix: str, key: str) -> bool:
+        """True (and nothing to render) when every file under `prefix` (one scope's pages) was made from `key`."""
+        for manifest, link in ((self.base, False), (self.live, True)):
+            rels = self._groups(manifest).get(prefix, [])
+            if rels and all(manifest[rel][0] == key for rel in rels):
+                for rel in rels:
+                    if link and not self._link(rel):
+                        return False
+                    self._record(rel, manifest[rel])
+                return True
+        return False
+
+    def _groups(self, manifest: dict) -> dict[str, list[str]]:
+        cache = self._group_cache.get(id(manifest))
+        if cache is None:
+            cache = {}
+            for rel in manifest:
+                parts = rel.split("/", 2)
+                # A county's batch print pages are kept by the household pass, with keys of their own.
+                if len(parts) == 3 and parts[0] in ("s", "f") and not (len(parts[1]) == 6 and parts[2].startswith("print/")):
+                    cache.setdefault(f"{parts[0]}/{parts[1]}/", []).append(rel)
+            self._group_cache[id(manifest)] = cache
+        return cache
+
     def put(self, rel: str, data: bytes | str, key: str = "") -> None:
         """Store one file's content, writing only when it differs from what is there."""
         if isinstance(data, str):
             data = data.encode("utf-8")
+        key = key or self.group_key
         found = digest(data)
         entry = self.base.get(rel)
         if entry is not None and entry[1] == found:

@@ -88,9 +88,16 @@ class Values:
 
     def show(self, pointer: str, value) -> str | None:
         """The text to show for the value at a data pointer; None when this area must not show it at all."""
-        info = info_at(pointer)
+        return self.field(info_at(pointer), value)
+
+    def field(self, info: FieldInfo | None, value) -> str | None:
+        """The same for a field already looked up in the schema."""
         if info is not None and info.personal and info.personal not in self._full:
             return self.policy.show(self.area, info.personal, _plain(info, value))
+        if value is None:
+            return ""
+        if type(value) is str and (info is None or not info.unit and info.kind != "month"):
+            return value
         return _plain(info, value)
 
     def person(self, kind: str, value) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 
@@ -18,16 +19,34 @@ STATUSES = ("调查中", "公示中", "待审批", "帮扶中", EXITED, CANCELLE
 TABLE_COLUMNS = ("职工编号", "姓名", "身份证号", "困难类别", "致困原因", "状态", "帮扶责任人", "帮扶任务完成时限")
 
 
-def render_scopes(records, site, writer) -> None:
-    """Every scope's pages, the finance pages and the error pages."""
+def render_scopes(records, site, writer, keys: dict[str, str]) -> None:
+    """Every scope's pages, the finance pages and the error pages; a scope none of whose households changed is kept."""
     by_scope = members(records, site.regions)
     values = list_values(site)
-    rows = {r.path: list_row(r, values) for r in records}
+    rows: dict = {}
+    stale = []
     for scope in site.regions.scopes():
         held = sorted(by_scope.get(scope, []), key=lambda r: (r.county, number(r)))
-        _scope(scope, held, rows, site, writer)
-    render_finance(by_scope, site, writer)
+        key = scope_key(scope, held, site, keys)
+        if not writer.keep_group(urls.scope(scope), key):
+            stale.append((scope, held, key))
+    for scope, held, key in stale:
+        for record in held:
+            if record.path not in rows:
+                rows[record.path] = list_row(record, values)
+        writer.group_key = key
+        try:
+            _scope(scope, held, rows, site, writer)
+        finally:
+            writer.group_key = ""
+    render_finance(by_scope, site, writer, keys)
     render_errors(site, writer)
+
+
+def scope_key(scope: str, held: list, site, keys: dict[str, str]) -> str:
+    """Names what a scope's pages are made from: its households' page keys, today (worklists) and the shared inputs."""
+    parts = [site.key, scope, site.today.isoformat()] + [keys[r.path] for r in held]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]
 
 
 def _scope(scope: str, held: list, rows: dict, site, writer) -> None:
