@@ -356,3 +356,9 @@ def test_fmt_leaves_every_repository_sample_as_it_is(tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
     assert run(root, "fmt", "--check") == f"需要改写 0 个文件，{len(samples)} 个已是规范格式。\n"
+
+
+def test_a_notice_can_start_today(cycle):
+    """A running notice ends in the future; that is no error (today is 2026-11-01 in the tests)."""
+    run(cycle, "notice", "--region", "460105", "--start", "2026-11-01")
+    assert read(path_of(cycle, "4601050001"))["公示"][0]["结束日期"] == "2026-11-08"

@@ -41,10 +41,12 @@ def _key_column() -> Column:
 
 
 def _cell(sheet, value, column: Column):
+    """A plain value where the default format shows it right; a formatted cell for dates and digit strings."""
     content, fmt = to_cell(value, column.info)
+    if fmt is None or (fmt == "@" and not column.info.text_number):
+        return content  # a styled cell costs openpyxl several times more than a plain value
     cell = WriteOnlyCell(sheet, value=content)
-    if fmt:
-        cell.number_format = fmt
+    cell.number_format = fmt
     return cell
 
 
