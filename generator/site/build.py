@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator import __version__, cache
 from generator.errors import BuildError, Problem
-from generator.load import load_tree
+from generator.load import _relative, record_paths
 from generator.privacy import load_policy
 from generator.regions import regions
 from generator.site.context import Site
@@ -20,7 +20,8 @@ from generator.site.pages import page_key, render_households
 from generator.site.publish import Output
 from generator.site.render import template_fingerprint
 from generator.site.scopes import render_scopes
-from generator.validate import Context, validate
+from generator.site.source import load_households
+from generator.validate import Context, validate_tree
 
 
 @dataclass
@@ -47,10 +48,8 @@ def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int 
     gc.disable()  # many small objects and no cycles worth collecting: the collector only costs time here
     try:
         root = Path(root)
-        loaded = load_tree(root)
-        clock("载入")
         ctx = Context(root)
-        problems = loaded.problems + validate(loaded.records, ctx)
+        _, problems = validate_tree(root, None, ctx)
         clock("校验")
         errors = [p for p in problems if p.is_error]
         result.problems = problems
@@ -58,9 +57,9 @@ def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int 
             raise BuildError(f"档案有 {len(errors)} 个错误，站点未生成（原有站点保持不变）。修正后重试，"
                              f"或用 --allow-invalid 跳过有错误的档案：", sorted(errors, key=lambda p: (p.path, p.line or 0)))
         broken = {p.path for p in errors}
-        records = sorted((r for r in loaded.records if r.path not in broken), key=lambda r: r.path)
-        for record in records:
-            record.lines = {}  # line numbers are for messages only; a province's worth costs memory
+        paths = [p for p in record_paths(root)[0] if _relative(p, root) not in broken]
+        records = sorted(load_households(root, paths), key=lambda r: r.path)
+        clock("载入")
         result.households = len(records)
         policy = load_policy(root)
         standards = ctx.standards
