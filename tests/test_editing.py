@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import REPO, make_archive
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from workflow_support import BASE, household, id_number, read, tree_digest, write
+from workflow_support import BASE, household, id_number, migrant, read, tree_digest, write
 
 from generator.cli import cli
 from generator.commands.workflow import COMMANDS
@@ -139,6 +139,20 @@ def test_the_centre_notice_follows_the_employer_notice(cycle):
     assert levels == ["用人单位", "帮扶中心"]
     assert (cycle / "名单.html").is_file()
     refused(cycle, "notice", "--region", "460105", "--start", "2016-09-01", says="各级公示均已记录，可提交审批")
+
+
+def test_a_migrant_gets_three_notices_village_and_employer_first(archive):
+    data = migrant(1)
+    data.update(状态="调查中")
+    for key in ("公示", "审批", "帮扶台账", "年度核查"):
+        data.pop(key)
+    write(archive, data)
+    run(archive, "notice", "--region", "460105", "--start", "2016-08-15")
+    run(archive, "notice", "--region", "460105", "--start", "2016-08-15")
+    refused(archive, "notice", "--region", "460105", "--start", "2016-08-20", says="村委会、用人单位公示到 2016-08-22 才结束")
+    assert "帮扶中心公示" in run(archive, "notice", "--region", "460105", "--start", "2016-08-23")
+    assert [n["层级"] for n in read(path_of(archive, "4601050001"))["公示"]] == ["村委会", "用人单位", "帮扶中心"]
+    assert "0 个错误" in run(archive, "validate")
 
 
 @pytest.mark.parametrize(("args", "code", "says"), [
