@@ -49,6 +49,24 @@ def check(record: Record, ctx) -> list[Problem]:
     return out
 
 
+def transition(before: dict, record: Record) -> list[Problem]:
+    """Problems of the change from the previous version of a record (for the review of a pull request)."""
+    old, new = before.get("状态"), record.data.get("状态")
+    if old == new or old not in RANK or new not in RANK:
+        return []
+    if old in EXITED and new not in EXITED:
+        left = parse_date((before.get("退出") or {}).get("日期"))
+        surveyed = parse_date((record.data.get("入户调查") or {}).get("调查日期"))
+        if left and not (surveyed and surveyed > left):
+            return [record.problem("/状态", "reentry-needs-survey",
+                                   f"档案从{old}重新纳入（{new}），须在退出（{left.isoformat()}）后重新入户调查。")]
+        return []
+    order = (SURVEY, NOTICE, PENDING, ACTIVE)
+    if old in order and new in order and order.index(new) < order.index(old):
+        return [record.problem("/状态", "status-backwards", f"状态从{old}退回{new}：请在说明中写明原因。", WARNING)]
+    return []
+
+
 def parse_date(value) -> dt.date | None:
     """A YYYY-MM-DD string as a date, or None."""
     try:

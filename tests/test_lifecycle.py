@@ -118,3 +118,26 @@ def test_results_do_not_depend_on_today(status, archive):
     late = [p for p in problems_of(data, archive, "2040-01-01") if p.code != "future-date"]
     ours = {c[2] for c in CASES}
     assert [p for p in early if p.code in ours] == [p for p in late if p.code in ours]
+
+
+def _record(data: dict):
+    record, _ = parse_bytes(dump_record(data).encode("utf-8"), "records/460105/4601050001.yaml")
+    return record
+
+
+def test_a_transition_forward_or_out_is_fine():
+    assert lifecycle.transition(household("公示中"), _record(household("待审批"))) == []
+    assert lifecycle.transition(household("帮扶中"), _record(household("已注销"))) == []
+
+
+def test_a_transition_backwards_is_flagged():
+    (problem,) = lifecycle.transition(household("帮扶中"), _record(household("公示中")))
+    assert (problem.code, problem.severity, problem.line) == ("status-backwards", "warning", 5)
+
+
+def test_reentry_after_exit_needs_a_new_survey():
+    old = household("已注销")
+    (problem,) = lifecycle.transition(old, _record(household("帮扶中")))
+    assert problem.code == "reentry-needs-survey" and problem.is_error
+    resurveyed = household("帮扶中", 入户调查={"调查人": ["甲"], "调查日期": "2018-03-01", "调查小组签字": "已签字"})
+    assert lifecycle.transition(old, _record(resurveyed)) == []

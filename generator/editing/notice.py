@@ -107,7 +107,10 @@ def _reasons(left_out: list[tuple[str, str]]) -> str:
 def notice_list(scope: str, start: dt.date, end: dt.date, place: str | None, listed: list[tuple[str, str, dict]]) -> str:
     """The printable 公示名单: one page per notice level, names masked, no ID numbers."""
     table = regions()
-    union = f"{table.full_name(scope)}总工会"
+    name = table.full_name(scope)
+    if scope != table.province:
+        name = name.removeprefix(table.name(table.province))  # 海口市秀英区总工会, not 海南省海口市秀英区总工会
+    union = f"{name}总工会"
     pages = []
     for level in dict.fromkeys(level for _, level, _ in listed):
         rows = [data for _, lv, data in listed if lv == level]
