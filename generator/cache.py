@@ -79,13 +79,17 @@ def load_many(root: Path, paths: list[Path], *, use_cache: bool = True):
         hit = cached.get(key)
         if hit is not None:
             fresh[key] = hit
-            results[index] = hit
+            data, found = hit
+            record = Record(rel, data, None, key[1], None, str(path)) if data is not None else None
+            results[index] = (record, found)
         else:
             misses.append((index, rel, raw))
     for (index, rel, raw), outcome in zip(misses, _parse_all([(rel, raw) for _, rel, raw in misses])):
+        record, found = outcome
+        if record is not None:
+            record.source = str(paths[index])
         results[index] = outcome
-        record = outcome[0]
-        fresh[(rel, record.blob if record else blob_id(raw))] = outcome
+        fresh[(rel, record.blob if record else blob_id(raw))] = (record.data if record else None, found)
     for record, found in results:
         if record is not None:
             records.append(record)

@@ -7,7 +7,8 @@ import hashlib
 import math
 import os
 import re
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -37,13 +38,43 @@ _CONSTRUCT = yaml.constructor.SafeConstructor()
 
 @dataclass
 class Record:
-    """One household as read from one file."""
+    """One household as read from one file.
+
+    A record restored from the cache carries no line map: it is rebuilt from the file on first use,
+    which only happens when there is something to report about that record.
+    """
 
     path: str
     data: dict
-    lines: dict[str, int]
+    _lines: dict[str, int] | None
     blob: str
-    plain: dict[str, str] = field(default_factory=dict)  # pointer → source text of unquoted non-strings
+    _plain: dict[str, str] | None = None  # pointer → source text of unquoted non-strings
+    source: str | None = None  # absolute file path, for the lazy line map
+
+    @property
+    def lines(self) -> dict[str, int]:
+        if self._lines is None:
+            self._reparse()
+        return self._lines
+
+    @property
+    def plain(self) -> dict[str, str]:
+        if self._plain is None:
+            self._reparse()
+        return self._plain
+
+    def _reparse(self) -> None:
+        try:
+            raw = Path(self.source).read_bytes() if self.source else b""
+            if blob_id(raw) != self.blob:
+                raise OSError("changed")
+            _, self._lines, self._plain = parse_yaml(raw)
+        except (OSError, _Rejected):  # the file changed or vanished since: report without lines
+            self._lines, self._plain = {}, {}
+
+    def compact(self) -> tuple:
+        """What the cache keeps of a record: its data and blob, not its line map."""
+        return (self.path, self.data, self.blob)
 
     @property
     def county(self) -> str:
@@ -214,7 +245,7 @@ def _build(node, pointer: str, lines: dict, plain: dict, seen: set, depth: int):
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 raise _Rejected(key_node.start_mark.line + 1, pointer, "bad-key", "字段名必须是简单的文字（不支持合并键 << 或复杂键）。")
-            key = key_node.value
+            key = sys.intern(key_node.value)
             key_line = key_node.start_mark.line + 1
             child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
             if key in out:
@@ -234,7 +265,7 @@ def _build(node, pointer: str, lines: dict, plain: dict, seen: set, depth: int):
 def _scalar(node, pointer: str, line: int, plain: dict):
     tag, value = node.tag, node.value
     if tag == _STR:
-        return value
+        return sys.intern(value) if len(value) <= 12 else value
     if not node.style:
         plain[pointer] = value
     if tag == _NULL:

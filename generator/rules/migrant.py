@@ -28,7 +28,7 @@ def check_migrant(result: Assessment, household: Household, today: dt.date | Non
     if household.status not in IN_PROGRESS:
         missing += _village(migrant)
         missing += _notices(household)
-    missing += _reviews(household, today)
+    missing += _reviews(household, today if household.status not in IN_PROGRESS else None)
     overdue = [item for item in missing if item[1].startswith(OVERDUE)]
     for pointer, text in missing:
         result.migrant_missing.append(text)
