@@ -10,6 +10,7 @@ from markupsafe import Markup
 from generator.privacy import ARCHIVE, mask_name
 from generator.schema import field_map, fields
 from generator.site import urls
+from generator.site.paper import cards_html, form_html
 from generator.site.render import Values, label, money, render, yuan
 
 # The paper form 附件1, row by row: which fields stand side by side (labels come from the schema).
@@ -50,7 +51,7 @@ def household_pages(record, assessment, changes, site) -> tuple[dict[str, str], 
 
 def fragments(view: dict) -> dict[str, Markup]:
     """The paper form and the two contact cards as HTML, shared by the household's pages and batch printing."""
-    return {"form_html": Markup(render("fragment_form.html", h=view)), "cards_html": Markup(render("fragment_cards.html", c=view["cards"]))}
+    return {"form_html": form_html(view), "cards_html": cards_html(view["cards"])}
 
 
 def household_view(record, assessment, changes, site) -> dict:

@@ -48,7 +48,10 @@ class Output:
         live = self._manifest(live_token) if live_token else {}
         spare_token = _token(self.spare)
         base = self._manifest(spare_token) if spare_token else None
-        if base is None:
+        if base is not None:
+            # From here on the spare changes; if this process dies before saving, the next build must not trust it.
+            _unlink(self.spare / MARKER)
+        else:
             if self.spare.exists():
                 self.spare.rename(self.state / f"trash-{secrets.token_hex(4)}")
                 _clear_trash(self.state)
