@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
+import fcntl
 import os
 import subprocess
-import tarfile
-import tempfile
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from generator.errors import HistoryError
 
 RECORDS = "records/"
 ZERO = "0" * 40
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 RENAME_SIMILARITY = "90%"  # two different households share most of their YAML; a move changes only a few lines
 _FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%B%x1f"
 
@@ -251,35 +250,29 @@ class BlobReader:
 
 @contextmanager
 def checked_out(archive: Archive, rev: str, cache_root: Path):
-    """A temporary archive root holding rev's records/, sharing cache_root's caches; removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="bangfu-") as tmp:
-        target = Path(tmp)
-        export_tree(archive, rev, target)
-        shared = Path(cache_root) / CACHE_DIR
+    """An archive root holding rev's records/, sharing cache_root's caches.
+
+    The files stay under cache_root between runs (with their own git index), so a push or a review
+    writes only the files that changed since the last one; a lock keeps concurrent pushes apart.
+    """
+    base = Path(cache_root) / CACHE_DIR
+    records = base / "tree" / "records"
+    records.mkdir(parents=True, exist_ok=True)
+    with open(base / "tree.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        env = {**os.environ, "GIT_INDEX_FILE": str(base / "tree.index")}
         try:
-            shared.mkdir(parents=True, exist_ok=True)
-            (target / CACHE_DIR).symlink_to(shared, target_is_directory=True)
-        except OSError:
-            pass  # without a shared cache the check is only slower
-        yield target
-
-
-def export_tree(archive: Archive, rev: str, target: Path) -> None:
-    """Write rev's records/ directory under target (a fresh directory), as the archive root would hold it."""
-    try:
-        data = archive.repo.git.archive("--format=tar", rev, "--", f"{archive.prefix}{RECORDS}", stdout_as_string=False)
-    except git.GitCommandError as exc:
-        raise HistoryError(f"无法取出 {rev} 的档案：{_stderr(exc)}") from None
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        for member in tar:
-            name = member.name[len(archive.prefix):] if member.name.startswith(archive.prefix) else None
-            if not name or not member.isfile() or ".." in name.split("/"):
-                continue
-            dest = target / name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with tar.extractfile(member) as src, open(dest, "wb") as out:
-                out.write(src.read())
-    (target / "records").mkdir(parents=True, exist_ok=True)
+            subtree = archive.repo.git.rev_parse("--verify", "--quiet", f"{rev}:{archive.prefix}{RECORDS.rstrip('/')}")
+        except git.GitCommandError:
+            subtree = EMPTY_TREE
+        done = subprocess.run(["git", f"--git-dir={archive.repo.git_dir}", f"--work-tree={records}",
+                               "read-tree", "--reset", "-u", subtree], env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise HistoryError(f"无法取出 {rev} 的档案：{done.stderr.strip()}")
+        link = records.parent / CACHE_DIR
+        if not link.exists():
+            link.symlink_to(base, target_is_directory=True)
+        yield records.parent
 
 
 def _stderr(exc: git.GitCommandError) -> str:

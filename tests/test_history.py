@@ -10,7 +10,7 @@ from history_support import EDITOR, EDITOR2, R4601, R460105, REPO, Archive, git,
 
 from generator import details
 from generator.cli import cli
-from generator.gitlog import BlobReader, open_archive
+from generator.gitlog import BlobReader, checked_out, open_archive
 from generator.history import APPROVED, BASELINE, NOT_A_REPO, UNAPPROVED, check_continuity, read_history
 from generator.load import load_tree
 
@@ -228,3 +228,15 @@ def test_an_archive_below_the_top_of_the_repository(tmp_path):
     [latest, first] = read_history(repo.root).for_path(path_of(N1))
     assert latest.lines() == ["备注：（未填） → 子目录", "认定结果不变：低保边缘户"] and first.pr == "#1"
     assert read_history(top).for_path(path_of(N1)) == []  # from the top, records/ is somewhere else
+
+
+def test_a_checked_out_revision_holds_exactly_its_records(archive, tmp_path):
+    before = archive.head("main")
+    archive.pull_request("delete", EDITOR, R4601, 3, {N2: None})
+    repo = open_archive(archive.root)
+    with checked_out(repo, before, tmp_path) as tree:
+        assert sorted(p.name for p in (tree / "records" / "460105").iterdir()) == [f"{N1}.yaml", f"{N2}.yaml"]
+    with checked_out(repo, "main", tmp_path) as tree:
+        assert sorted(p.name for p in (tree / "records" / "460105").iterdir()) == [f"{N1}.yaml"]
+        assert (tree / "records" / "_settings" / "reviewers.yaml").is_file()
+        assert (tree / ".bangfu-cache").resolve() == (tmp_path / ".bangfu-cache").resolve()
