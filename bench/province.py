@@ -72,17 +72,24 @@ def make_province_repo(root: Path, households: int, commits: int, seed: int = 1)
         number += 1
         stamp += seconds_per_pr
         editor = f"编辑{county}".encode()
+        blobs = []
+        for rel, text in files.items():
+            mark += 1
+            out.append(b"blob\nmark :%d\n" % mark + _data(text))
+            blobs.append((rel, mark))
+        # fast-import does not merge trees: the merge commit names the same blobs as the branch commit.
+        changes = b"".join(b"M 100644 :%d %s\n" % (blob, rel.encode()) for rel, blob in blobs)
         mark += 1
         out.append(b"commit refs/heads/pr\nmark :%d\nauthor %s <editor-%s@example.invalid> %d +0800\n"
                    % (mark, editor, county.encode(), stamp - 600))
         out.append(b"committer %s <editor-%s@example.invalid> %d +0800\n" % (editor, county.encode(), stamp - 600))
-        out.append(_data(title) + b"from :%d\n" % main_mark)
-        out.extend(b"M 100644 inline %s\n" % rel.encode() + _data(text) for rel, text in files.items())
+        out.append(_data(title) + b"from :%d\n" % main_mark + changes)
         name, email = _reviewer_for(county, reviewers)
         mark += 1
         out.append(b"commit refs/heads/main\nmark :%d\nauthor %s <%s> %d +0800\ncommitter %s <%s> %d +0800\n"
                    % (mark, name.encode(), email.encode(), stamp, name.encode(), email.encode(), stamp))
-        out.append(_data(f"Merge pull request #{number} from editor-{county}/pr-{number}\n\n{title}") + b"from :%d\nmerge :%d\n" % (main_mark, mark - 1))
+        out.append(_data(f"Merge pull request #{number} from editor-{county}/pr-{number}\n\n{title}")
+                   + b"from :%d\nmerge :%d\n" % (main_mark, mark - 1) + changes)
         main_mark = mark
 
     edits_every = max(1, len(batches) // max(1, edit_prs))

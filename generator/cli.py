@@ -11,8 +11,29 @@ import click
 from generator import __version__
 from generator.errors import BangfuError
 
-# Each module defines click commands and lists them in COMMANDS.
-COMMAND_MODULES = ("validate", "rules", "demo", "site", "history", "access", "workflow")
+# Each module under generator/commands/ defines click commands and lists them in COMMANDS. A module is
+# imported only when one of its commands runs: `bangfu validate` must not pay for openpyxl, mkdocs or git.
+COMMAND_MODULES = {
+    "validate": "validate",
+    "explain": "rules",
+    "demo": "demo",
+    "build": "site",
+    "serve": "site",
+    "history": "history",
+    "review": "history",
+    "audit": "history",
+    "hook": "history",
+    "codeowners": "history",
+    "deploy-config": "access",
+    "access-list": "access",
+    "new": "workflow",
+    "notice": "workflow",
+    "verify": "workflow",
+    "sample": "workflow",
+    "fmt": "workflow",
+    "import-xlsx": "workflow",
+    "export-xlsx": "workflow",
+}
 
 _CLICK_WORDS = {
     "No such option": "没有这个选项",
@@ -77,6 +98,14 @@ class BangfuCommand(click.Command):
 class BangfuGroup(BangfuCommand, click.Group):
     command_class = BangfuCommand
 
+    def list_commands(self, ctx) -> list[str]:
+        return sorted({*COMMAND_MODULES, *self.commands})
+
+    def get_command(self, ctx, name: str):
+        if name not in self.commands and name in COMMAND_MODULES:
+            _register(COMMAND_MODULES[name])
+        return self.commands.get(name)
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """Run with Chinese messages and exit codes 0 / 1 / 2, never a traceback."""
         try:
@@ -124,18 +153,14 @@ def cli() -> None:
     """
 
 
-def _register() -> None:
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"generator.commands.{name}")
-        for command in module.COMMANDS:
-            if type(command) is click.Command:
-                command.__class__ = BangfuCommand
-            elif type(command) is click.Group:
-                command.__class__ = BangfuGroup
-            cli.add_command(command)
-
-
-_register()
+def _register(module_name: str) -> None:
+    module = importlib.import_module(f"generator.commands.{module_name}")
+    for command in module.COMMANDS:
+        if type(command) is click.Command:
+            command.__class__ = BangfuCommand
+        elif type(command) is click.Group:
+            command.__class__ = BangfuGroup
+        cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

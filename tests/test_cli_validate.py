@@ -104,3 +104,29 @@ def test_cache_gives_the_same_answer(archive, base_record_text):
     again = _invoke(archive)
     assert (first.exit_code, first.output) == (again.exit_code, again.output)
     assert (archive / ".bangfu-cache").is_dir()
+
+
+def test_every_command_is_mapped_to_its_module():
+    import importlib
+
+    from generator.cli import COMMAND_MODULES
+
+    found = {}
+    for module in set(COMMAND_MODULES.values()):
+        for command in importlib.import_module(f"generator.commands.{module}").COMMANDS:
+            found[command.name] = module
+    assert found == COMMAND_MODULES
+
+
+def test_every_command_has_chinese_help_with_an_example():
+    from generator.cli import COMMAND_MODULES
+
+    import click
+
+    for name in COMMAND_MODULES:
+        command = cli.get_command(None, name)
+        leaves = [[name, sub] for sub in command.commands] if isinstance(command, click.Group) else [[name]]
+        for words in leaves:
+            result = CliRunner().invoke(cli, [*words, "--help"])
+            assert result.exit_code == 0, words
+            assert "用法：" in result.output and "例" in result.output, words
