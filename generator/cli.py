@@ -140,6 +140,10 @@ class BangfuGroup(BangfuCommand, click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+class _SubGroup(BangfuCommand, click.Group):
+    command_class = BangfuCommand
+
+
 @click.group(cls=BangfuGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", message="bangfu %(version)s", help="显示版本并退出。")
 def cli() -> None:
@@ -156,11 +160,18 @@ def cli() -> None:
 def _register(module_name: str) -> None:
     module = importlib.import_module(f"generator.commands.{module_name}")
     for command in module.COMMANDS:
-        if type(command) is click.Command:
-            command.__class__ = BangfuCommand
-        elif type(command) is click.Group:
-            command.__class__ = BangfuGroup
+        _chinese(command)
         cli.add_command(command)
+
+
+def _chinese(command: click.Command) -> None:
+    """Give a command (and a group's subcommands) the Chinese help and errors."""
+    if type(command) is click.Command:
+        command.__class__ = BangfuCommand
+    elif type(command) is click.Group:
+        command.__class__ = _SubGroup
+    for sub in getattr(command, "commands", {}).values():
+        _chinese(sub)
 
 
 def main(argv: list[str] | None = None) -> None:
