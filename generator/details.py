@@ -189,9 +189,10 @@ class Computer:
 def _parsed_records(root: Path) -> dict:
     """Blob id → data of the records the last load parsed (generator.cache's "records"), when there is one."""
     out = {}
-    for (_, blob), (record, _) in cache.read(root, "records").items():
-        if record is not None:
-            out[blob] = record.data
+    for key, entry in cache.read(root, "records").items():
+        data = getattr(entry[0], "data", entry[0]) if isinstance(entry, tuple) and entry else None
+        if isinstance(key, tuple) and len(key) == 2 and isinstance(data, dict):
+            out[key[1]] = data
     return out
 
 
