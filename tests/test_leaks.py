@@ -290,9 +290,6 @@ def _same_mask_other_number(number: str) -> str:
     raise AssertionError("no other number with this mask")
 
 
-@pytest.mark.xfail(strict=True, reason="finder.json carries a 16-bit hash of the whole ID number (generator/site/finder.py "
-                   "id_hash): with the masked digits, the check digit and the county's codes it narrows the hidden birth "
-                   "date to 1-6 candidates, so list readers can unmask ID numbers. Fix: drop the hash from finder rows.")
 def test_list_data_depends_on_an_id_number_only_through_its_masked_form(built):
     """Lists show 4601**********123X; nothing else a list reader gets may depend on the hidden digits."""
     from generator.site.finder import finder_data

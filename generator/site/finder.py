@@ -1,8 +1,9 @@
-"""The compact household finder of a scope: name, 职工编号, ID (hashed), address words, region, category.
+"""The compact household finder of a scope: name, 职工编号, masked ID, address words, region, category.
 
 Rows are arrays with indexes into small tables, so a province (26,700 households) stays well under 3 MB
-gzipped. ID numbers are never stored in clear: the masked form for display (first and last four digits)
-and a 16-bit hash of the whole number, enough to confirm a typed number but too short to recover one.
+gzipped. ID numbers are never stored in clear, nor anything derived from the hidden digits (even a short
+hash, with the check digit and the county's codes, narrows a birth date to a handful and unmasks the number):
+only the first and last four digits, which is also what a typed full number is matched on.
 """
 
 from __future__ import annotations
@@ -13,15 +14,7 @@ from generator.privacy import HIDDEN, LIST
 from generator.site.common import number
 from generator.site.render import Values
 
-FORMAT = 1
-
-
-def id_hash(id_number: str) -> str:
-    """FNV-1a (32 bit) of the number, folded to 16 bits; finder.js computes the same."""
-    value = 0x811C9DC5
-    for byte in id_number.encode("ascii", "ignore"):
-        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return format((value >> 16) ^ (value & 0xFFFF), "04x")
+FORMAT = 2
 
 
 def finder_data(records, site) -> str:
@@ -39,8 +32,7 @@ def finder_data(records, site) -> str:
         ident_parts = f"{ident[:4]}{ident[-4:]}" if isinstance(ident, str) and len(ident) == 18 else ""
         address = values.person("住址", data.get("家庭住址")) or ""
         rows.append([number(record), values.person("姓名", data.get("姓名")) or "", ident_parts,
-                     id_hash(ident) if ident_parts else "", county, category, _words(address, site, record.county),
-                     data.get("状态", "")])
+                     county, category, _words(address, site, record.county), data.get("状态", "")])
     region_names = [site.regions.name(code) for code in counties]
     return json.dumps({"v": FORMAT, "regions": list(counties), "regionNames": region_names,
                        "categories": list(categories), "rows": rows}, ensure_ascii=False, separators=(",", ":"))

@@ -11,16 +11,6 @@
   var LIMIT = 50;
   var data = null, loading = null, hay = null;
 
-  function fnv16(text) {
-    var h = 0x811c9dc5;
-    for (var i = 0; i < text.length; i++) {
-      h ^= text.charCodeAt(i) & 0xff;
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-    var folded = ((h >>> 16) ^ (h & 0xffff)) >>> 0;
-    return ("0000" + folded.toString(16)).slice(-4);
-  }
-
   function load() {
     if (!loading) {
       status.textContent = "正在载入……";
@@ -31,7 +21,7 @@
       }).then(function (json) {
         data = json;
         hay = json.rows.map(function (row) {
-          return (row[0] + " " + row[1] + " " + row[6] + " " + json.regionNames[row[4]] + " " + json.categories[row[5]] + " " + row[7]).toLowerCase();
+          return (row[0] + " " + row[1] + " " + row[5] + " " + json.regionNames[row[3]] + " " + json.categories[row[4]] + " " + row[6]).toLowerCase();
         });
         status.textContent = "共 " + json.rows.length + " 户，可以查找。";
         return json;
@@ -50,7 +40,8 @@
       var term = terms[t];
       if (/^\d{17}[\dx]$/i.test(term)) {
         var id = term.toUpperCase();
-        if (!row[2] || row[2] !== id.slice(0, 4) + id.slice(-4) || row[3] !== fnv16(id)) return false;
+        // Only the first and last four digits are in the list data; the name tells rare namesakes apart.
+        if (!row[2] || row[2] !== id.slice(0, 4) + id.slice(-4)) return false;
       } else if (hay[index].indexOf(term) < 0) {
         return false;
       }
@@ -69,11 +60,11 @@
       var row = data.rows[i];
       var li = document.createElement("li");
       var a = document.createElement("a");
-      a.href = base + "h/" + data.regions[row[4]] + "/" + row[0] + "/";
+      a.href = base + "h/" + data.regions[row[3]] + "/" + row[0] + "/";
       a.textContent = row[0] + " " + row[1];
       li.appendChild(a);
       var masked = row[2] ? row[2].slice(0, 4) + "**********" + row[2].slice(4) : "";
-      li.appendChild(document.createTextNode("　" + [masked, data.regionNames[row[4]], data.categories[row[5]], row[7], row[6]].filter(Boolean).join("　")));
+      li.appendChild(document.createTextNode("　" + [masked, data.regionNames[row[3]], data.categories[row[4]], row[6], row[5]].filter(Boolean).join("　")));
       list.appendChild(li);
     }
     status.textContent = found ? "找到 " + found + " 户" + (found > LIMIT ? "，只显示前 " + LIMIT + " 户，请输入更多字缩小范围" : "") + "。" : "没有找到。";
