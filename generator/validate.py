@@ -122,6 +122,7 @@ def validate_tree(root: Path, paths: list[Path] | None = None, ctx: Context | No
     stray: list[Problem] = []
     if paths is None:
         paths, stray = record_paths(root)
+        stray += check_settings(root, ctx)
     key = _check_key(ctx)
     cached = cache.read(root, "checks") if use_cache else {}
     fresh: dict = {}
@@ -266,3 +267,25 @@ def validate_paths(root: Path, paths: list[Path], *, use_cache: bool = True) -> 
         wanted = {_relative(f, root) for f in files}
         return len(files), [p for p in problems if p.path in wanted]
     return validate_tree(root, files, use_cache=use_cache)
+
+
+def check_settings(root: Path, ctx: Context) -> list[Problem]:
+    """Every settings file under records/_settings/, each against its own schema and rules."""
+    from generator import reviewers
+    from generator.access import load_access
+    from generator.errors import RecordError
+    from generator.privacy import load_policy
+
+    problems: list[Problem] = []
+    settings = root / "records" / "_settings"
+    loaders = [("standards.yaml", lambda: ctx.standards), ("roles.yaml", lambda: load_policy(root)),
+               ("access.yaml", lambda: load_access(root))]
+    for name, loader in loaders:
+        if (settings / name).is_file():
+            try:
+                loader()
+            except RecordError as exc:
+                problems.extend(exc.problems or [Problem(f"records/_settings/{name}", None, "", "", "settings", exc.message)])
+    if (settings / "reviewers.yaml").is_file():
+        problems.extend(reviewers.check(root))
+    return problems

@@ -31,6 +31,9 @@ def build(root: Path, out: Path, allow_invalid: bool, jobs: int | None) -> None:
       bangfu build --out /srv/bangfu/site
     """
     result = build_site(root, out, allow_invalid=allow_invalid, jobs=jobs)
+    for alarm in result.alarms:
+        bar = "!" * 72
+        click.secho(f"{bar}\n{alarm}\n{bar}", err=True, fg="red", bold=True)
     for warning in result.warnings:
         click.echo(f"警告：{warning}", err=True)
     skipped = sum(1 for p in result.problems if p.is_error)

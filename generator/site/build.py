@@ -37,6 +37,7 @@ class BuildResult:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    alarms: list[str] = field(default_factory=list)  # said loudly: e.g. main's history was rewritten
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -65,6 +66,10 @@ def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int 
         standards = ctx.standards
         history = read_history_index(root)
         result.warnings += history.warnings
+        head_file = Path(out).with_name(Path(out).name + ".bangfu") / "history-head"
+        rewritten = history.continuity(head_file.read_text().strip() if head_file.is_file() else None)
+        if rewritten:
+            result.alarms.append(rewritten)
         clock("历史")
         output = Output(Path(out))
         handbook, shell, notes = build_handbook(root, output.state)
@@ -87,6 +92,9 @@ def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int 
             writer.abort()
             raise
         output.swap()
+        if history.head:
+            head_file.parent.mkdir(parents=True, exist_ok=True)
+            head_file.write_text(history.head + "\n")
         clock("发布")
         result.written, result.linked, result.files = writer.written, writer.linked, len(writer.base)
     except OSError as exc:

@@ -31,10 +31,25 @@ class HistoryIndex:
         parts = [f"{c.commit.sha}:{c.commit.status}" for c in self.changes(path)]
         return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16] if parts else ""
 
-    def prepare(self, paths: list[str]) -> None:
-        """Compute field diffs for the pages about to be rendered, in one bulk pass."""
+    def prepare(self, paths: list[str], records: list | None = None) -> None:
+        """Compute field diffs for the pages about to be rendered, in one bulk pass.
+
+        records: the build's loaded households; their current blobs then need no parsing again.
+        """
         if self.source is not None and paths:
-            self.source.fill(paths)
+            self.source.fill(paths, records=records)
+
+    @property
+    def head(self) -> str | None:
+        return getattr(self.source, "head", None) if self.source is not None else None
+
+    def continuity(self, previous_head: str | None) -> str | None:
+        """A loud message when the history last built from is no longer contained in main (a rewrite)."""
+        if self.source is None or not previous_head:
+            return None
+        from generator.history import check_continuity
+
+        return check_continuity(self.root, previous_head)
 
     def last_changed(self, path: str) -> tuple[dt.date | None, str]:
         """The date the record last changed on main and where that date comes from ('git' or 'mtime')."""

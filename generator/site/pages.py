@@ -46,7 +46,8 @@ def render_households(records, site, writer, keys: dict[str, str], *, jobs: int 
         if stale or batch:
             counties.append((county, group, keys, stale, batch))
             stale_total += len(stale)
-    site.history.prepare([r.path for c in counties for r in c[3]])
+    stale_records = [r for c in counties for r in c[3]]
+    site.history.prepare([r.path for r in stale_records], records=stale_records)
     jobs = jobs or min(2, os.cpu_count() or 1)
     if jobs < 2 or stale_total < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         for job in counties:
