@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import re
 import shutil
 import subprocess
@@ -221,11 +223,20 @@ def test_the_access_log_names_the_reader_of_every_page(server):
     port, site, log = server
     number = first_household(site, "460203")
     marker = f"/h/460203/{number}/history/"
+
+    def logged():
+        return [line for line in log.read_text(encoding="utf-8").splitlines() if f"GET {marker} " in line]
+
+    before = len(logged())
     assert fetch(port, marker, "dd")[0] == 200
     assert fetch(port, marker, "jb-460105")[0] == 403
     assert fetch(port, marker)[0] == 401
-    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if f"GET {marker} " in line]
-    assert [(line.split(" ")[2], line.split('" ')[1].split(" ")[0]) for line in lines][-3:] == [
+    # nginx writes the log line after it has answered: wait (bounded) until all three are there.
+    deadline = time.monotonic() + 5
+    while len(logged()) < before + 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lines = logged()[before:]
+    assert [(line.split(" ")[2], line.split('" ')[1].split(" ")[0]) for line in lines] == [
         ("dd", "200"), ("jb-460105", "403"), ("-", "401")]
 
 
