@@ -128,19 +128,12 @@ def _schema_problems(record: Record) -> list[Problem]:
 
 
 def _say(error) -> str:
-    """A jsonschema error about the standards file in the user's words."""
+    """A jsonschema error about the standards file in the user's words (the shared wording, plus its own cases)."""
+    from generator.settings import say
+
     kind, expected = error.validator, error.validator_value
-    if kind == "required":
-        missing = [k for k in expected if k not in error.instance]
-        return f"缺少必填项：{'、'.join(missing)}。"
-    if kind == "additionalProperties":
-        extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
-        return f"不认识的项目：{'、'.join(extra)}（可用的项目见 schema/standards.schema.json）。"
     if kind == "anyOf":
         return f"每条标准至少要设置 {'、'.join(FIELDS)} 中的一项。"
-    if kind == "type":
-        wanted = {"string": "加引号的文字", "number": "数字", "array": "列表（每项以“- ”开头）", "object": "“项目: 值”的映射"}
-        return f"应为{wanted.get(expected, expected)}，而不是 {error.instance!r}。"
     if kind == "pattern":
         return f"“{error.instance}”不是 2、4 或 6 位行政区划代码。"
     if kind == "format":
@@ -149,13 +142,9 @@ def _say(error) -> str:
         return f"{error.instance} 太小，应大于{'' if kind == 'exclusiveMinimum' else '等于'} {expected}。"
     if kind == "maximum":
         return f"{error.instance} 太大，不应超过 {expected}。"
-    if kind == "enum":
-        return f"只能填 {'、'.join(map(str, expected))}，而不是“{error.instance}”。"
     if kind == "minItems":
         return "至少要有一条标准。"
-    if kind in ("minLength", "maxLength"):
-        return "不能为空。" if kind == "minLength" else f"太长（不超过 {expected} 个字）。"
-    return f"不符合认定标准文件的格式（{kind}）。"
+    return say(error, "standards.schema.json")
 
 
 def _semantic_problems(record: Record, table: Regions) -> list[Problem]:
