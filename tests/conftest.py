@@ -22,6 +22,16 @@ os.environ.setdefault("GIT_COMMITTER_NAME", "测试作者")
 os.environ.setdefault("GIT_COMMITTER_EMAIL", "author@example.invalid")
 
 
+def apply_changes(data: dict, changes: dict) -> dict:
+    """Replace top-level fields of a record dict in place; a value of None removes the field."""
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
 def make_archive(root: Path) -> Path:
     """An empty archive root: records/ with the repository's settings files, and the schema."""
     (root / "records").mkdir(parents=True, exist_ok=True)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import copy
 import os
+import re
 import shutil
 import subprocess
 from functools import lru_cache
@@ -15,6 +14,7 @@ import yaml
 from stdnum.cn import ric
 
 from generator.dump import dump_record
+from conftest import apply_changes
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = REPO / "tests" / "cases" / "base.yaml"
@@ -61,12 +61,7 @@ def household(number: str, **changes) -> dict:
     for i, member in enumerate(data["家庭主要成员"]):
         if member.get("身份证号"):
             member["身份证号"] = _id(county, member["出生日期"], seq + 50 + i, member["性别"])
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+    return apply_changes(data, changes)
 
 
 def path_of(number: str) -> str:

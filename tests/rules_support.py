@@ -10,6 +10,7 @@ import yaml
 from stdnum.cn import ric
 
 from generator.standards import Standards, parse_standards
+from conftest import apply_changes
 
 # Test standards (not the shipped examples), so the boundaries below are stable:
 # 海口 urban 600 → 1.5 × 600 = 900 until 2018-12-31, 700 → 1,050 from 2019-01-01; min wage 1,000 then 1,500.
@@ -108,12 +109,7 @@ BASE = {
 def household(**changes) -> dict:
     """BASE with top-level fields replaced; a value of None removes the field."""
     data = copy.deepcopy(BASE)
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return data
+    return apply_changes(data, changes)
 
 
 def with_income(monthly: str, size: int = 4, **changes) -> dict:
