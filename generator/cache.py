@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -14,6 +17,26 @@ from generator.errors import Problem
 
 CACHE_DIR = ".bangfu-cache"
 PARALLEL_FROM = 1500  # below this, starting worker processes costs more than it saves
+STAT_CACHE = "stat"
+# A file changed this recently may change again within the same clock tick without its size, times or
+# inode changing (git's "racy" case): its identity is not remembered, so it is read again next time.
+SETTLE_NS = 2_000_000_000
+
+
+@contextlib.contextmanager
+def no_gc():
+    """Run a batch step with the cyclic garbage collector off (restored after).
+
+    Loading, checking and indexing a province allocates millions of small objects and no cycles
+    worth collecting; the collector's passes over them cost up to three times the work itself.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _cache_file(root: Path, name: str) -> Path:
@@ -23,7 +46,7 @@ def _cache_file(root: Path, name: str) -> Path:
 def read(root: Path, name: str) -> dict:
     """A cache mapping, or an empty one when missing or unreadable (a cache is never trusted blindly)."""
     try:
-        with open(_cache_file(root, name), "rb") as fh:
+        with no_gc(), open(_cache_file(root, name), "rb") as fh:
             value = pickle.load(fh)
         return value if isinstance(value, dict) else {}
     except Exception:  # noqa: BLE001 - any broken cache is simply rebuilt
@@ -52,10 +75,89 @@ def fingerprint(*parts: bytes | str) -> str:
     return digest.hexdigest()[:16]
 
 
+class StatCache:
+    """Blob ids of files by their size, times and inode, as git's index keeps them.
+
+    A file whose signature is the one recorded when it was last read has the same content, so its
+    blob id is known without reading it. A file changed in the last seconds before it was read could
+    change again within the same clock tick without a new signature (git's "racy" case): it is not
+    remembered, and is read again next time.
+    """
+
+    def __init__(self, root: Path, *, use_cache: bool = True):
+        self.root, self.use_cache = root, use_cache
+        self.known: dict = read(root, STAT_CACHE) if use_cache else {}
+        self.fresh: dict = {}
+        self.now = time.time_ns()
+        self.changed = False
+
+    def blob(self, rel: str, sig: tuple) -> str | None:
+        """The blob id of rel if its signature is unchanged since it was read, else None."""
+        hit = self.known.get(rel)
+        if hit is not None and hit[0] == sig:
+            self.fresh[rel] = hit
+            return hit[1]
+        return None
+
+    def remember(self, rel: str, sig: tuple, blob: str) -> None:
+        self.changed = True
+        if self.now - max(sig[1], sig[2]) > SETTLE_NS:
+            self.fresh[rel] = (sig, blob)
+
+    def save(self) -> None:
+        if self.use_cache and (self.changed or len(self.fresh) != len(self.known)):
+            write(self.root, STAT_CACHE, self.fresh)
+
+
+def signature(st: os.stat_result) -> tuple:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def read_file(path: str) -> tuple[bytes, tuple]:
+    """The bytes of a file and the signature it had once they were read."""
+    with open(path, "rb") as fh:
+        raw = fh.read()
+        sig = signature(os.fstat(fh.fileno()))
+    if len(raw) != sig[0]:  # written to while read: a signature that is never trusted
+        sig = (sig[0], time.time_ns(), time.time_ns(), sig[3])
+    return raw, sig
+
+
+def identify(root: Path, files: list[tuple[str, str]], *, use_cache: bool = True) -> list[tuple]:
+    """(rel, path, blob id, bytes or None, OSError or None) for each (rel, path) of `files`.
+
+    A file the stat cache recognises keeps its blob id without being read; any other file is read
+    and hashed, and its bytes returned.
+    """
+    from generator.load import blob_id
+
+    stats = StatCache(root, use_cache=use_cache)
+    out: list[tuple] = []
+    for rel, path in files:
+        try:
+            blob = stats.blob(rel, signature(os.stat(path)))
+            if blob is not None:
+                out.append((rel, path, blob, None, None))
+                continue
+            raw, sig = read_file(path)
+        except OSError as exc:
+            out.append((rel, path, None, None, exc))
+            continue
+        blob = blob_id(raw)
+        stats.remember(rel, sig, blob)
+        out.append((rel, path, blob, raw, None))
+    stats.save()
+    return out
+
+
 def _parse_chunk(items: list[tuple[str, bytes]]):
     from generator.load import parse_bytes
 
-    return [parse_bytes(raw, rel) for rel, raw in items]
+    out = [parse_bytes(raw, rel) for rel, raw in items]
+    for record, _ in out:
+        if record is not None:
+            record._raw = None  # the caller names the file, which gives the lines when needed
+    return out
 
 
 def load_many(root: Path, paths: list[Path], *, use_cache: bool = True):
@@ -84,7 +186,7 @@ def load_many(root: Path, paths: list[Path], *, use_cache: bool = True):
             results[index] = (record, found)
         else:
             misses.append((index, rel, raw))
-    for (index, rel, raw), outcome in zip(misses, _parse_all([(rel, raw) for _, rel, raw in misses])):
+    for (index, rel, raw), outcome in zip(misses, _parse_all([(rel, raw) for _, rel, raw in misses]), strict=True):
         record, found = outcome
         if record is not None:
             record.source = str(paths[index])
@@ -103,7 +205,7 @@ def _parse_all(items: list[tuple[str, bytes]]) -> list:
     workers = min(os.cpu_count() or 1, 4)
     if len(items) < PARALLEL_FROM or workers < 2:
         return _parse_chunk(items)
-    size = max(200, len(items) // (workers * 4))
+    size = max(100, len(items) // (workers * 20))  # small chunks: workers finish together
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return [outcome for chunk in pool.map(_parse_chunk, chunks) for outcome in chunk]

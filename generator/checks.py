@@ -44,32 +44,43 @@ def known_region(prefix: str) -> bool:
 
 def _id_numbers(record: Record, data: dict) -> list[Problem]:
     out = []
-    people = [("", data)] + [(f"/家庭主要成员/{i}", m) for i, m in enumerate(data.get("家庭主要成员") or []) if isinstance(m, dict)]
+    members = data.get("家庭主要成员") or []
+    people = [("", data)] + [(i, m) for i, m in enumerate(members) if isinstance(m, dict)]
     for base, person in people:
         number = person.get("身份证号")
         if not isinstance(number, str) or len(number) != 18:
             continue
-        pointer = f"{base}/身份证号"
+        if base != "":
+            base = f"/家庭主要成员/{base}"
         expected = ric.calc_check_digit(number)
         if number[-1] != expected:
-            out.append(record.problem(pointer, "id-checksum", f"身份证号校验位错误（最后一位应为 {expected}），请核对号码。"))
+            out.append(record.problem(f"{base}/身份证号", "id-checksum", f"身份证号校验位错误（最后一位应为 {expected}），请核对号码。"))
             continue
-        try:
-            born = ric.get_birth_date(number)
-        except Exception:  # noqa: BLE001 - stdnum raises InvalidComponent for an impossible date
-            out.append(record.problem(pointer, "id-birth", "身份证号第 7–14 位不是有效的出生日期。"))
+        born = _birth_date(number)
+        if born is None:
+            out.append(record.problem(f"{base}/身份证号", "id-birth", "身份证号第 7–14 位不是有效的出生日期。"))
             continue
         if not known_region(number[:6]):
-            out.append(record.problem(pointer, "id-region", f"身份证号前 6 位 {number[:6]} 不是已知的行政区划代码。"))
-        stated = parse_date(person.get("出生日期"))
-        if stated and stated != born:
-            out.append(record.problem(f"{base}/出生日期", "id-birth-mismatch",
-                                      f"出生日期 {stated.isoformat()} 与身份证号中的 {born.isoformat()} 不一致。"))
+            out.append(record.problem(f"{base}/身份证号", "id-region", f"身份证号前 6 位 {number[:6]} 不是已知的行政区划代码。"))
+        stated = person.get("出生日期")
+        if stated != born and isinstance(stated, str):
+            stated_day = parse_date(stated)
+            if stated_day and stated_day.isoformat() != born:
+                out.append(record.problem(f"{base}/出生日期", "id-birth-mismatch", f"出生日期 {stated_day.isoformat()} 与身份证号中的 {born} 不一致。"))
         sex = "男" if int(number[16]) % 2 else "女"
         if person.get("性别") in ("男", "女") and person["性别"] != sex:
             out.append(record.problem(f"{base}/性别", "id-sex-mismatch",
                                       f"性别“{person['性别']}”与身份证号不一致（第 17 位为{'奇' if sex == '男' else '偶'}数，应为{sex}）。"))
     return out
+
+
+def _birth_date(number: str) -> str | None:
+    """Digits 7–14 of an 18-digit ID number as an ISO date, or None when they are no real date
+    (the check digit, computed by stdnum, has already been verified, so the number is all digits)."""
+    try:
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14])).isoformat()
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=1)
@@ -88,16 +99,18 @@ def _date_fields() -> tuple[tuple[str, str | None, bool], ...]:
 
 def _dates(record: Record, data: dict, today: dt.date) -> list[Problem]:
     out = []
+    latest = today.isoformat()  # ISO dates compare as text: only later ones need a closer look
     for top, child, future_ok in _date_fields():
         value = data.get(top)
         if value is None or future_ok:
             continue
         if child is None:
-            places = [(f"/{top}", value)]
+            places = [(f"/{top}", value)] if _later(value, latest) else ()
         elif isinstance(value, list):
-            places = [(f"/{top}/{i}/{child}", item.get(child)) for i, item in enumerate(value) if isinstance(item, dict)]
+            places = [(f"/{top}/{i}/{child}", item.get(child)) for i, item in enumerate(value)
+                      if isinstance(item, dict) and _later(item.get(child), latest)]
         elif isinstance(value, dict):
-            places = [(f"/{top}/{child}", value.get(child))]
+            places = [(f"/{top}/{child}", value.get(child))] if _later(value.get(child), latest) else ()
         else:
             continue
         for pointer, text in places:
@@ -106,6 +119,10 @@ def _dates(record: Record, data: dict, today: dt.date) -> list[Problem]:
                 out.append(record.problem(pointer, "future-date", f"日期 {text} 在将来（今天是 {today.isoformat()}）。"))
     out += _date_order(record, data)
     return out
+
+
+def _later(text, latest: str) -> bool:
+    return isinstance(text, str) and text > latest
 
 
 def _date_order(record: Record, data: dict) -> list[Problem]:

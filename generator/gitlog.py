@@ -213,19 +213,21 @@ class BlobReader:
     """Blobs by id through `git cat-file --batch`, never one process per blob."""
 
     def __init__(self, archive: Archive):
-        self._git = archive.repo.git
         self._git_dir = archive.repo.git_dir
 
     def read(self, blob: str) -> bytes:
-        """One blob, through gitpython's persistent cat-file process."""
-        _, _, _, data = self._git.get_object_data(blob)
-        return data
+        """One blob."""
+        return self.read_many([blob])[blob]
 
     def read_many(self, blobs: list[str]) -> dict[str, bytes]:
-        """Many blobs in one streamed `git cat-file --batch` run (ids written by a thread, so pipes never block)."""
+        """Blobs in one streamed `git cat-file --batch` run (ids written by a thread, so pipes never block).
+
+        Not gitpython's persistent cat-file process: its pipes stay open until the repository object
+        is garbage-collected, which a build (run with the collector off) postpones indefinitely.
+        """
         wanted = list(dict.fromkeys(blobs))
-        if len(wanted) < 20:
-            return {blob: self.read(blob) for blob in wanted}
+        if not wanted:
+            return {}
         proc = subprocess.Popen(["git", f"--git-dir={self._git_dir}", "cat-file", "--batch"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 

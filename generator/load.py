@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import math
 import os
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from generator import canonical
 from generator.errors import ERROR, Problem, RecordError
 from generator.schema import label_path
 
@@ -21,6 +21,7 @@ MAX_DEPTH = 20
 RECORD_DIR = "records"
 SETTINGS_DIR = "_settings"
 _PATH_RE = re.compile(r"^[1-9][0-9]{5}$")
+_CONTENT = re.compile(r"^\s*[^\s#]", re.M)  # a line with something other than a comment
 
 if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - packaging guard
     raise ImportError("PyYAML 未带 libyaml（C 加速）：请安装带 libyaml 的 PyYAML（见 README）。")
@@ -50,6 +51,7 @@ class Record:
     blob: str
     _plain: dict[str, str] | None = None  # pointer → source text of unquoted non-strings
     source: str | None = None  # absolute file path, for the lazy line map
+    _raw: bytes | None = None  # the bytes, when read by the fast reader from no file
 
     @property
     def lines(self) -> dict[str, int]:
@@ -65,11 +67,14 @@ class Record:
 
     def _reparse(self) -> None:
         try:
-            raw = Path(self.source).read_bytes() if self.source else b""
-            if blob_id(raw) != self.blob:
-                raise OSError("changed")
-            _, self._lines, self._plain = parse_yaml(raw)
-        except (OSError, _Rejected):  # the file changed or vanished since: report without lines
+            raw = self._raw
+            if raw is None:
+                raw = Path(self.source).read_bytes() if self.source else b""
+                if blob_id(raw) != self.blob:
+                    raise OSError("changed")
+            _, self._lines, self._plain = parse_yaml(raw, lines=True)
+            self._raw = None
+        except (OSError, RecordRejected):  # the file changed or vanished since: report without lines
             self._lines, self._plain = {}, {}
 
     def compact(self) -> tuple:
@@ -104,7 +109,7 @@ class LoadResult:
     problems: list[Problem]
 
 
-class _Rejected(Exception):
+class RecordRejected(Exception):
     """A construct that records do not allow; carries line, pointer and message."""
 
     def __init__(self, line: int | None, pointer: str, code: str, message: str):
@@ -127,34 +132,44 @@ def load_file(path: Path, root: Path) -> tuple[Record | None, list[Problem]]:
     return parse_bytes(raw, rel)
 
 
-def parse_bytes(raw: bytes, rel: str) -> tuple[Record | None, list[Problem]]:
-    """Parse the bytes of one record file named `rel`."""
+def parse_bytes(raw: bytes, rel: str, *, blob: str | None = None) -> tuple[Record | None, list[Problem]]:
+    """Parse the bytes of one record file named `rel` (whose blob id may already be known)."""
     try:
         data, lines, plain = parse_yaml(raw)
-    except _Rejected as exc:
+    except RecordRejected as exc:
         return None, [Problem(rel, exc.line, exc.pointer, label_path(exc.pointer), exc.code, exc.message)]
     if not isinstance(data, dict):
         return None, [Problem(rel, 1, "", "", "not-a-mapping", "档案应是“字段: 值”的映射，而不是列表或单个值。")]
-    return Record(rel, data, lines, blob_id(raw), plain), []
+    return Record(rel, data, lines, blob or blob_id(raw), plain, _raw=raw if lines is None else None), []
 
 
-def parse_yaml(raw: bytes) -> tuple[object, dict[str, int], dict[str, str]]:
-    """Decode and parse YAML bytes into plain data, a pointer→line map and unquoted source texts."""
+def parse_yaml(raw: bytes, *, lines: bool = False) -> tuple[object, dict[str, int] | None, dict[str, str] | None]:
+    """Decode and parse YAML bytes into plain data, a pointer→line map and unquoted source texts.
+
+    Text in the plain subset of YAML is read by the fast reader, which gives neither line map nor
+    source texts (None): they are only needed to report a problem, and the strict loader finds them
+    then (lines=True).
+    """
     if len(raw) > MAX_BYTES:
-        raise _Rejected(None, "", "too-large", f"文件太大（{len(raw):,} 字节，上限 1 MB），一户一个文件不应这么大。")
+        raise RecordRejected(None, "", "too-large", f"文件太大（{len(raw):,} 字节，上限 1 MB），一户一个文件不应这么大。")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise _Rejected(line, "", "bad-encoding", "文件不是 UTF-8 编码（可能用 GBK 保存了），请用 UTF-8 重新保存。") from None
-    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        raise _Rejected(1, "", "empty", "文件为空，没有任何字段。")
+        raise RecordRejected(line, "", "bad-encoding", "文件不是 UTF-8 编码（可能用 GBK 保存了），请用 UTF-8 重新保存。") from None
+    if _CONTENT.search(text) is None:
+        raise RecordRejected(1, "", "empty", "文件为空，没有任何字段。")
+    if not lines:
+        try:
+            return canonical.read(text), None, None
+        except canonical.NotCanonical:
+            pass
     for number, line in enumerate(text.splitlines(), 1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
-            raise _Rejected(number, "", "tab", "该行用 Tab 缩进，YAML 只允许空格缩进，请把 Tab 换成空格。")
+            raise RecordRejected(number, "", "tab", "该行用 Tab 缩进，YAML 只允许空格缩进，请把 Tab 换成空格。")
     if "&" in text or "*" in text or "!" in text or "<<" in text:
         _reject_anchors_and_tags(text)
     loader = yaml.CSafeLoader(text)
@@ -164,19 +179,28 @@ def parse_yaml(raw: bytes) -> tuple[object, dict[str, int], dict[str, str]]:
         raise _syntax_error(exc) from None
     except yaml.reader.ReaderError as exc:
         line = _line_at(text, exc.position)
-        raise _Rejected(line, "", "control-char", "文件中有不可见的控制字符，请删除（可用编辑器的“显示不可见字符”找到它）。") from None
+        raise RecordRejected(line, "", "control-char", "文件中有不可见的控制字符，请删除（可用编辑器的“显示不可见字符”找到它）。") from None
     except yaml.YAMLError as exc:
-        raise _Rejected(None, "", "yaml-syntax", f"YAML 格式错误：{exc}") from None
+        raise RecordRejected(None, "", "yaml-syntax", f"YAML 格式错误：{exc}") from None
     except RecursionError:
-        raise _Rejected(None, "", "too-deep", "嵌套层次太深，档案不应这样写。") from None
+        raise RecordRejected(None, "", "too-deep", "嵌套层次太深，档案不应这样写。") from None
     finally:
         loader.dispose()
     if node is None:
-        raise _Rejected(1, "", "empty", "文件为空，没有任何字段。")
-    lines: dict[str, int] = {}
+        raise RecordRejected(1, "", "empty", "文件为空，没有任何字段。")
+    where: dict[str, int] = {}
     plain: dict[str, str] = {}
-    data = _build(node, "", lines, plain, set(), 0)
-    return data, lines, plain
+    data = _build(node, "", where, plain, set(), 0)
+    return data, where, plain
+
+
+def line_in_file(root: Path, rel: str, pointer: str) -> int | None:
+    """The line of a value in a record file on disk (for problems found after loading)."""
+    try:
+        _, where, _ = parse_yaml((root / rel).read_bytes(), lines=True)
+    except (OSError, RecordRejected):
+        return None
+    return where.get(pointer)
 
 
 def _reject_anchors_and_tags(text: str) -> None:
@@ -184,14 +208,14 @@ def _reject_anchors_and_tags(text: str) -> None:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
             line = event.start_mark.line + 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise _Rejected(line, "", "anchor", "档案中不允许使用锚点和别名（& 和 *）：请把内容直接写出来；若是文字，请加引号。")
+                raise RecordRejected(line, "", "anchor", "档案中不允许使用锚点和别名（& 和 *）：请把内容直接写出来；若是文字，请加引号。")
             if getattr(event, "tag", None) is not None:
-                raise _Rejected(line, "", "tag", f"档案中不允许使用 YAML 标签（{event.tag}）；若是文字，请加引号。")
+                raise RecordRejected(line, "", "tag", f"档案中不允许使用 YAML 标签（{event.tag}）；若是文字，请加引号。")
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc) from None
     except yaml.reader.ReaderError as exc:
         line = _line_at(text, exc.position)
-        raise _Rejected(line, "", "control-char", "文件中有不可见的控制字符，请删除。") from None
+        raise RecordRejected(line, "", "control-char", "文件中有不可见的控制字符，请删除。") from None
 
 
 _YAML_PROBLEMS = {
@@ -216,7 +240,7 @@ def _line_at(text: str, position: int) -> int:
     return text.encode("utf-8")[:position].count(b"\n") + 1
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError) -> _Rejected:
+def _syntax_error(exc: yaml.MarkedYAMLError) -> RecordRejected:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else None
     problem = exc.problem or ""
@@ -226,30 +250,30 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> _Rejected:
     if said is None and "while scanning a quoted scalar" in (exc.context or ""):
         said = "引号没有闭合（文件可能被截断）"
     message = f"YAML 格式错误：{said}。" if said else f"YAML 格式错误（{problem or exc.context}）。"
-    return _Rejected(line, "", "yaml-syntax", message)
+    return RecordRejected(line, "", "yaml-syntax", message)
 
 
 def _build(node, pointer: str, lines: dict, plain: dict, seen: set, depth: int):
     line = node.start_mark.line + 1
     lines.setdefault(pointer, line)
     if id(node) in seen:
-        raise _Rejected(line, pointer, "anchor", "档案中不允许使用别名（*）。")
+        raise RecordRejected(line, pointer, "anchor", "档案中不允许使用别名（*）。")
     seen.add(id(node))
     if depth > MAX_DEPTH:
-        raise _Rejected(line, pointer, "too-deep", "嵌套层次太深，档案不应这样写。")
+        raise RecordRejected(line, pointer, "too-deep", "嵌套层次太深，档案不应这样写。")
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP:
-            raise _Rejected(line, pointer, "tag", "不支持的 YAML 写法（标签或合并键 <<）。")
+            raise RecordRejected(line, pointer, "tag", "不支持的 YAML 写法（标签或合并键 <<）。")
         out: dict = {}
         first_line: dict = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Rejected(key_node.start_mark.line + 1, pointer, "bad-key", "字段名必须是简单的文字（不支持合并键 << 或复杂键）。")
+                raise RecordRejected(key_node.start_mark.line + 1, pointer, "bad-key", "字段名必须是简单的文字（不支持合并键 << 或复杂键）。")
             key = sys.intern(key_node.value)
             key_line = key_node.start_mark.line + 1
             child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
             if key in out:
-                raise _Rejected(key_line, child, "duplicate-key",
+                raise RecordRejected(key_line, child, "duplicate-key",
                                 f"字段「{key}」重复（第 {first_line[key]} 行和第 {key_line} 行），YAML 只会保留后一个，请删去多余的一个。")
             first_line[key] = key_line
             lines[child] = key_line
@@ -257,7 +281,7 @@ def _build(node, pointer: str, lines: dict, plain: dict, seen: set, depth: int):
         return out
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
-            raise _Rejected(line, pointer, "tag", "不支持的 YAML 写法（标签）。")
+            raise RecordRejected(line, pointer, "tag", "不支持的 YAML 写法（标签）。")
         return [_build(item, f"{pointer}/{i}", lines, plain, seen, depth + 1) for i, item in enumerate(node.value)]
     return _scalar(node, pointer, line, plain)
 
@@ -277,7 +301,7 @@ def _scalar(node, pointer: str, line: int, plain: dict):
     if tag == _FLOAT:
         number = _CONSTRUCT.construct_yaml_float(node)
         if math.isnan(number) or math.isinf(number):
-            raise _Rejected(line, pointer, "bad-number", f"“{value}”不是有效的数字。")
+            raise RecordRejected(line, pointer, "bad-number", f"“{value}”不是有效的数字。")
         return number
     if tag == _TIMESTAMP:
         try:
@@ -285,7 +309,7 @@ def _scalar(node, pointer: str, line: int, plain: dict):
         except ValueError:  # 2016-02-30 or 0000-00-00: keep the text so validation can say why
             return value
         return stamp.isoformat()
-    raise _Rejected(line, pointer, "tag", f"不支持的 YAML 写法（{tag}）；若是文字，请加引号。")
+    raise RecordRejected(line, pointer, "tag", f"不支持的 YAML 写法（{tag}）；若是文字，请加引号。")
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -304,10 +328,16 @@ def _relative(path: Path, root: Path) -> str:
 
 def record_paths(root: Path) -> tuple[list[Path], list[Problem]]:
     """Every household file under root/records, and problems for files that sit in the wrong place."""
+    files, problems = record_files(root)
+    return [Path(path) for _, path in files], problems
+
+
+def record_files(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """(path relative to root, path to open) of every household file, as plain strings (a province has 26,700)."""
     base = root / RECORD_DIR
     if not base.is_dir():
         raise RecordError(f"找不到档案目录 {base}（应在档案库根目录下有 records/）。")
-    found: list[Path] = []
+    found: list[tuple[str, str]] = []
     problems: list[Problem] = []
     with os.scandir(base) as top:
         for entry in sorted(top, key=lambda e: e.name):
@@ -318,7 +348,7 @@ def record_paths(root: Path) -> tuple[list[Path], list[Problem]]:
                 with os.scandir(entry.path) as inner:
                     for item in sorted(inner, key=lambda e: e.name):
                         if item.name.endswith(".yaml") and item.is_file():
-                            found.append(Path(item.path))
+                            found.append((f"{rel}/{item.name}", item.path))
                         elif not item.name.startswith("."):
                             problems.append(Problem(f"{rel}/{item.name}", None, "", "", "stray-file",
                                                     "档案文件应命名为 <职工编号>.yaml，此文件不会被读取。", "warning"))

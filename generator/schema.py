@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from functools import cache
 
 from generator import PACKAGE_DIR
 
@@ -14,7 +13,7 @@ HOUSEHOLD_SCHEMA = SCHEMA_DIR / "household.schema.json"
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/household.schema.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str = "household.schema.json") -> dict:
     """Load a schema from schema/ (cached)."""
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
@@ -116,7 +115,7 @@ def _info(pointer: str, node: dict, required: bool, root: dict) -> FieldInfo:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def fields() -> tuple[FieldInfo, ...]:
     """Top-level fields of the household form in schema order, with their children."""
     root = load_schema()
@@ -131,7 +130,7 @@ def walk_fields(infos=None):
         yield from walk_fields(info.children)
 
 
-@lru_cache(maxsize=None)
+@cache
 def field_map() -> dict[str, FieldInfo]:
     """Pattern pointer (with * for items) → FieldInfo."""
     return {f.pointer: f for f in walk_fields()}

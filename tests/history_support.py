@@ -11,10 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from conftest import apply_changes
 from stdnum.cn import ric
 
 from generator.dump import dump_record
-from conftest import apply_changes
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = REPO / "tests" / "cases" / "base.yaml"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest

@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import CASES, make_archive
+
 from generator.validate import Context, validate_tree
 
 VALID = sorted((CASES / "valid").glob("*.yaml"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-
 from conftest import CASES
+
 from generator.cli import cli
 
 TARGET = "records/460105/4601059001.yaml"
@@ -119,9 +119,9 @@ def test_every_command_is_mapped_to_its_module():
 
 
 def test_every_command_has_chinese_help_with_an_example():
-    from generator.cli import COMMAND_MODULES
-
     import click
+
+    from generator.cli import COMMAND_MODULES
 
     for name in COMMAND_MODULES:
         command = cli.get_command(None, name)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import shutil
 
+from conftest import CASES, make_archive
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CASES, make_archive
 from generator.load import MAX_BYTES, parse_bytes
 from generator.validate import Context, validate_tree
 
@@ -76,7 +76,7 @@ def test_file_over_one_megabyte_is_refused():
 
 def test_billion_laughs_is_refused_quickly():
     rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for prev, name in zip("abcdefgh", "bcdefghi"):
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         rows.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     record, problems = parse_bytes("\n".join(rows).encode(), TARGET)
     assert record is None and problems[0].code == "anchor" and problems[0].line == 1

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO, make_archive
+
 from generator.cli import cli
 
 pytestmark = pytest.mark.xdist_group("site-rewrite")

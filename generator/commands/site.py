@@ -19,7 +19,8 @@ OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), de
 @OUT
 @click.option("--allow-invalid", is_flag=True, help="有错误的档案跳过不生成，其余照常生成（默认有错误就不生成）。")
 @click.option("--jobs", type=click.IntRange(1, 16), default=None, help="生成页面的进程数（默认按 CPU 数，最多 2）。")
-def build(root: Path, out: Path, allow_invalid: bool, jobs: int | None) -> None:
+@click.option("--timings", is_flag=True, help="最后列出各步骤（校验、载入、历史、手册、档案页、地区页、发布）的用时。")
+def build(root: Path, out: Path, allow_invalid: bool, jobs: int | None, timings: bool) -> None:
     """生成内网站点：手册、每户档案页、各地区名单、统计、工作清单、公示名单和批量打印。
 
     先校验全部档案，有错误时列出错误并停止，原有站点保持不变。只重写内容有变化的页面，
@@ -41,6 +42,8 @@ def build(root: Path, out: Path, allow_invalid: bool, jobs: int | None) -> None:
         click.echo(f"警告：有 {skipped} 个错误，出错的档案未生成页面（--allow-invalid）。", err=True)
     click.echo(f"已生成站点 {result.out}：{result.households} 户，重新生成 {result.rendered} 户的页面，"
                f"写入 {result.written} 个文件、沿用 {result.linked} 个，共 {result.files} 个文件，用时 {result.seconds:.1f} 秒。")
+    if timings:
+        click.echo("各步骤用时：" + "，".join(f"{step} {seconds:.1f} 秒" for step, seconds in result.timings.items()))
 
 
 @click.command("serve")

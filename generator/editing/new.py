@@ -136,6 +136,6 @@ def _problems_of_given(archive: Archive, path: str, data: dict, blanks: set[str]
     found = [p for p in schema_check.check(record) if given(p)]
     found += [p for p in checks.check(record, archive.ctx) if given(p)]
     summaries = [summarise(r) for r in archive.records] + [summarise(record)]
-    found += [p for p in cross_record(summaries, archive.ctx) if p.path == path and given(p)]
+    found += [p for p in cross_record(summaries, archive.ctx, {path: record}) if p.path == path and given(p)]
     return found
 

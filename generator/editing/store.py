@@ -89,7 +89,7 @@ class Archive:
             fresh[path] = record
             problems += [p for p in check_record(record, self.ctx) if not (skip and skip(p))]
         summaries = [summarise(r) for r in self.records if r.path not in fresh] + [summarise(r) for r in fresh.values()]
-        problems += [p for p in cross_record(summaries, self.ctx) if p.path in fresh and not (skip and skip(p))]
+        problems += [p for p in cross_record(summaries, self.ctx, fresh) if p.path in fresh and not (skip and skip(p))]
         return problems
 
     def save(self, *, skip=None) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator import __version__, cache
 from generator.errors import BuildError, Problem
-from generator.load import _relative, record_paths
+from generator.load import record_files
 from generator.privacy import load_policy
 from generator.regions import regions
 from generator.site.context import Site
@@ -58,8 +58,8 @@ def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int 
             raise BuildError(f"档案有 {len(errors)} 个错误，站点未生成（原有站点保持不变）。修正后重试，"
                              f"或用 --allow-invalid 跳过有错误的档案：", sorted(errors, key=lambda p: (p.path, p.line or 0)))
         broken = {p.path for p in errors}
-        paths = [p for p in record_paths(root)[0] if _relative(p, root) not in broken]
-        records = sorted(load_households(root, paths), key=lambda r: r.path)
+        files = [(rel, path) for rel, path in record_files(root)[0] if rel not in broken]
+        records = sorted(load_households(root, files), key=lambda r: r.path)
         clock("载入")
         result.households = len(records)
         policy = load_policy(root)

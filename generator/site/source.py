@@ -9,17 +9,14 @@ validated first (generator.validate, with its own cache); only files without err
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from generator import cache
-from generator.load import _relative, blob_id
+from generator.load import RecordRejected, parse_yaml
 
 CACHE_NAME = "site-data"
 _SHARED_UP_TO = 12  # characters: enum values, dates and other strings that repeat across households
@@ -42,21 +39,24 @@ class Household:
         return self.path.rsplit("/", 1)[-1].removesuffix(".yaml")
 
 
-def load_households(root: Path, paths: list[Path]) -> list[Household]:
-    """Every readable, parseable household among `paths` (the validator has already reported the others)."""
+def load_households(root: Path, files: list[tuple[str, str]]) -> list[Household]:
+    """Every readable, parseable household among `files` ((rel, path) pairs; the validator has reported the others)."""
     cached = cache.read(root, CACHE_NAME)
     fresh: dict = {}
     found: list = []
     misses: list = []
-    for path in paths:
-        rel = _relative(path, root)
-        try:
-            raw = path.read_bytes()
-        except OSError:
+    for rel, path, blob, raw, failed in cache.identify(root, files):
+        if failed is not None:
             continue
-        key = (rel, blob_id(raw))
+        key = (rel, blob)
         data = cached.get(key)
         if data is None:
+            if raw is None:
+                try:
+                    with open(path, "rb") as fh:
+                        raw = fh.read()
+                except OSError:
+                    continue
             misses.append((len(found), raw))
         found.append([key, data])
     for (index, _), data in zip(misses, _parse_all([raw for _, raw in misses]), strict=True):
@@ -76,31 +76,23 @@ def _parse_all(raws: list[bytes]) -> list:
     jobs = min(os.cpu_count() or 1, 2)
     if len(raws) < cache.PARALLEL_FROM or jobs < 2:
         return _parse_chunk(raws)
-    size = max(200, len(raws) // (jobs * 4))
+    size = max(100, len(raws) // (jobs * 20))  # small chunks: workers finish together
     chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return [data for part in pool.map(_parse_chunk, chunks) for data in part]
 
 
 def _parse_chunk(raws: list[bytes]) -> list:
-    """The validator has vetted these files; the C loader with dates as ISO text gives the same data it checked."""
+    """The validator has vetted these files; the loader gives the same data it checked (dates as ISO text)."""
     out = []
-    for raw in raws:
+    for raw in raws:  # (the build runs with the garbage collector off)
         try:
-            out.append(share(_dates_as_text(yaml.load(raw, Loader=yaml.CSafeLoader))))
-        except yaml.YAMLError:
+            data, _, _ = parse_yaml(raw)
+        except RecordRejected:
             out.append(None)
+            continue
+        out.append(share(data))
     return out
-
-
-def _dates_as_text(value):
-    if isinstance(value, dict):
-        return {k: _dates_as_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dates_as_text(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
 
 
 def share(value):
