@@ -89,13 +89,16 @@ def measure(name: str, runs: int, prepare, command, cwd: Path, rows: list, peaks
     if name.split(",")[0].split(" ")[0] in SKIP or any(name.startswith(s) for s in SKIP):
         return
     times = []
+    step_peak = 0
     for _ in range(runs):
         prepare()
         seconds, code, peak = timed(command, cwd)
         times.append(seconds)
         peaks.append((name, peak))
-    rows.append((name, statistics.median(times), min(times), max(times), code))
-    print(f"  {name}: {statistics.median(times):.2f} s", flush=True)
+        step_peak = max(step_peak, peak)
+    rows.append((name, statistics.median(times), min(times), max(times), code, step_peak, times))
+    print(f"  {name}: {statistics.median(times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)}; "
+          f"peak {step_peak / 1024:.0f} MiB)", flush=True)
 
 
 def main() -> None:
@@ -148,10 +151,10 @@ def main() -> None:
     finder = site / "s" / "46" / "finder.json"
     raw = finder.read_bytes() if finder.exists() else b""
     print()
-    print(f"| Measure ({opts.households:,} households, {os.cpu_count()} cores) | median | min–max |")
-    print("|---|---|---|")
-    for name, median, low, high, _ in rows:
-        print(f"| {name} | {median:.2f} s | {low:.2f}–{high:.2f} s |")
+    print(f"| Measure ({opts.households:,} households, {os.cpu_count()} cores) | median | min–max | peak memory (PSS) |")
+    print("|---|---|---|---|")
+    for name, median, low, high, _, step_peak, _ in rows:
+        print(f"| {name} | {median:.2f} s | {low:.2f}–{high:.2f} s | {step_peak / 1024:.0f} MiB |")
     peak_name, peak_kb = max(peaks, key=lambda p: p[1])
     print(f"| peak memory (process tree, PSS) | {peak_kb / 1024:.0f} MiB | in: {peak_name} |")
     print(f"| finder data, province scope | {len(raw) / 1e6:.2f} MB raw, {len(gzip.compress(raw, 9)) / 1e6:.2f} MB gzipped | |")

@@ -262,12 +262,20 @@ def test_a_failed_build_leaves_the_previous_site_untouched(tmp_path):
     assert after == before
 
 
+def _snapshot(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file() and p.name != ".bangfu-generation"}
+
+
 def test_a_rebuild_after_one_change_writes_only_what_changed(tmp_path):
     root = copy_samples(tmp_path / "archive", git=False)
     out = tmp_path / "site"
+    spare = tmp_path / "site.bangfu" / "spare"
     build_site(root, out)
-    same = build_site(root, out)
+    first = _snapshot(out)
+    same = build_site(root, out)  # the spare starts as a hard-linked copy of the live site
     assert (same.rendered, same.written) == (0, 0)
+    assert _snapshot(out) == first and _snapshot(spare) == first
     record = root / "records" / "460105" / "4601050001.yaml"
     text = record.read_text(encoding="utf-8")
     record.write_text(text.replace("家庭住址: ", "家庭住址: 改过的", 1), encoding="utf-8")
@@ -275,8 +283,11 @@ def test_a_rebuild_after_one_change_writes_only_what_changed(tmp_path):
     assert changed.rendered == 1
     assert 0 < changed.written < 40
     assert "改过的" in read(out / "h" / "460105" / "4601050001" / "index.html")
+    # Pages are replaced, never written through a hard link: the previous generation is intact.
+    assert _snapshot(spare) == first
     again = build_site(root, out)
     assert again.written < 40 and "改过的" in read(out / "h" / "460105" / "4601050001" / "index.html")
+    assert _snapshot(spare) == _snapshot(out)
 
 
 def test_history_page_lists_the_commit(site, households):

@@ -15,6 +15,7 @@ import os
 import pickle
 import secrets
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -55,9 +56,22 @@ class Output:
             if self.spare.exists():
                 self.spare.rename(self.state / f"trash-{secrets.token_hex(4)}")
                 _clear_trash(self.state)
-            self.spare.mkdir(parents=True)
-            base = {}
+            base = self._linked_copy_of_live(live)
         return Writer(self, base, live, spare_token)
+
+    def _linked_copy_of_live(self, live: dict) -> dict:
+        """A new spare: the live output hard-linked in one `cp -al` (a province is 81,000 files; linking
+        them one by one from Python takes 14 s, cp 1–2 s), so the build then changes only what changed."""
+        if live and self.out.is_dir():
+            done = subprocess.run(["cp", "-al", "--", str(self.out), str(self.spare)], capture_output=True)
+            if done.returncode == 0:
+                _unlink(self.spare / MARKER)
+                return dict(live)
+            if self.spare.exists():
+                self.spare.rename(self.state / f"trash-{secrets.token_hex(4)}")
+                _clear_trash(self.state)
+        self.spare.mkdir(parents=True)
+        return {}
 
     def _manifest(self, token: str) -> dict | None:
         try:

@@ -40,14 +40,22 @@ class Household:
 
 
 def load_households(root: Path, files: list[tuple[str, str]]) -> list[Household]:
-    """Every readable, parseable household among `files` ((rel, path) pairs; the validator has reported the others)."""
-    cached = cache.read(root, CACHE_NAME)
-    fresh: dict = {}
+    """Every readable, parseable household among `files` ((rel, path) pairs; the validator has reported the others).
+
+    The cache is kept per county, so a change rewrites one county's file (about 3 MB), not the province's.
+    """
+    shards: dict[str, dict] = {}
+    fresh: dict[str, dict] = {}
     found: list = []
     misses: list = []
     for rel, path, blob, raw, failed in cache.identify(root, files):
         if failed is not None:
             continue
+        county = rel.rsplit("/", 2)[-2]
+        cached = shards.get(county)
+        if cached is None:
+            cached = shards[county] = cache.read(root, f"{CACHE_NAME}-{county}")
+            fresh[county] = {}
         key = (rel, blob)
         data = cached.get(key)
         if data is None:
@@ -58,16 +66,17 @@ def load_households(root: Path, files: list[tuple[str, str]]) -> list[Household]
                 except OSError:
                     continue
             misses.append((len(found), raw))
-        found.append([key, data])
+        found.append([county, key, data])
     for (index, _), data in zip(misses, _parse_all([raw for _, raw in misses]), strict=True):
-        found[index][1] = data
+        found[index][2] = data
     out = []
-    for key, data in found:
+    for county, key, data in found:
         if isinstance(data, dict):
-            fresh[key] = data
+            fresh[county][key] = data
             out.append(Household(sys.intern(key[0]), key[1], data))
-    if fresh.keys() != cached.keys():
-        cache.write(root, CACHE_NAME, fresh)
+    for county, mapping in fresh.items():
+        if mapping.keys() != shards[county].keys():
+            cache.write(root, f"{CACHE_NAME}-{county}", mapping)
     return out
 
 
