@@ -75,6 +75,53 @@ def fingerprint(*parts: bytes | str) -> str:
     return digest.hexdigest()[:16]
 
 
+class Shards:
+    """A cache kept as one file per shard (a county), so one change rewrites its county's file only.
+
+    Entries not looked up or stored in a run are dropped from the shards the run touched.
+    """
+
+    def __init__(self, root: Path, name: str, *, use_cache: bool = True):
+        self.root, self.name, self.use_cache = root, name, use_cache
+        self.old: dict[str, dict] = {}
+        self.new: dict[str, dict] = {}
+        self.dirty: set[str] = set()
+
+    def shard(self, shard: str) -> dict:
+        found = self.old.get(shard)
+        if found is None:
+            found = self.old[shard] = read(self.root, f"{self.name}-{shard}") if self.use_cache else {}
+            self.new[shard] = {}
+        return found
+
+    def get(self, shard: str, key):
+        value = self.shard(shard).get(key)
+        if value is not None:
+            self.new[shard][key] = value
+        return value
+
+    def put(self, shard: str, key, value) -> None:
+        self.shard(shard)
+        self.new[shard][key] = value
+        self.dirty.add(shard)
+
+    def save(self, *, whole: bool = True) -> None:
+        """Write the shards that changed; whole=False (a run over some files only) keeps the others' entries."""
+        if not self.use_cache:
+            return
+        for shard, mapping in self.new.items():
+            if not whole:
+                mapping = {**self.old[shard], **mapping}
+            if shard in self.dirty or mapping.keys() != self.old[shard].keys():
+                write(self.root, f"{self.name}-{shard}", mapping)
+
+
+def shard_of(rel: str) -> str:
+    """The shard of a record path: its county folder (records/460105/x.yaml → 460105)."""
+    parts = rel.rsplit("/", 2)
+    return parts[-2] if len(parts) == 3 else "_"
+
+
 class StatCache:
     """Blob ids of files by their size, times and inode, as git's index keeps them.
 
@@ -104,9 +151,11 @@ class StatCache:
         if self.now - max(sig[1], sig[2]) > SETTLE_NS:
             self.fresh[rel] = (sig, blob)
 
-    def save(self) -> None:
-        if self.use_cache and (self.changed or len(self.fresh) != len(self.known)):
-            write(self.root, STAT_CACHE, self.fresh)
+    def save(self, *, whole: bool = True) -> None:
+        """Write what changed; whole=False (a run over some files only) keeps the other files' entries."""
+        fresh = self.fresh if whole else {**self.known, **self.fresh}
+        if self.use_cache and (self.changed or len(fresh) != len(self.known)):
+            write(self.root, STAT_CACHE, fresh)
 
 
 def signature(st: os.stat_result) -> tuple:

@@ -17,6 +17,7 @@ from generator.regions import Regions, regions
 from generator.schema import HOUSEHOLD_SCHEMA, label_path
 
 INACTIVE = ("已解困脱困", "已注销")
+CHECKS_CACHE = "checks"
 
 
 @dataclass
@@ -154,9 +155,9 @@ def _validate_tree(root: Path, paths: list[Path] | None, ctx: Context | None, us
     else:
         files = [(_relative(path, root), str(path)) for path in paths]
     key = _check_key(ctx)
-    cached = cache.read(root, "checks") if use_cache else {}
+    keys = (key, f"{key}@{ctx.today.isoformat()}")
+    cached = cache.Shards(root, CHECKS_CACHE, use_cache=use_cache)
     stats = cache.StatCache(root, use_cache=use_cache)
-    fresh: dict = {}
     results: list = [None] * len(files)
     misses = []
     for index, (rel, path) in enumerate(files):
@@ -164,14 +165,17 @@ def _validate_tree(root: Path, paths: list[Path] | None, ctx: Context | None, us
             blob = stats.blob(rel, cache.signature(os.stat(path)))
         except OSError:
             blob = None
-        hit = cached.get((rel, blob)) if blob is not None else None
-        if _fresh(hit, key, ctx):
-            fresh[(rel, blob)] = hit
+        hit = cached.get(cache.shard_of(rel), (rel, blob)) if blob is not None else None
+        if hit is not None and hit[0] in keys:
             results[index] = hit
         else:
             misses.append((index, rel, path))
     if misses:
-        before = {rel: blob for rel, blob in cached if _fresh(cached[(rel, blob)], key, ctx)}
+        before = {}  # rel → the blob whose result the cache holds, for files touched but unchanged
+        for shard in {cache.shard_of(rel) for _, rel, _ in misses}:
+            for (old_rel, blob), entry in cached.shard(shard).items():
+                if entry[0] in keys:
+                    before[old_rel] = blob
         work = [(rel, path, before.get(rel)) for _, rel, path in misses]
         for (index, rel, _), (blob, sig, outcome) in zip(misses, _run(_scan_chunk, work, ctx), strict=True):
             if sig is None:  # unreadable
@@ -179,15 +183,14 @@ def _validate_tree(root: Path, paths: list[Path] | None, ctx: Context | None, us
                 continue
             stats.remember(rel, sig, blob)
             if outcome is None:  # touched but unchanged
-                results[index] = fresh[(rel, blob)] = cached[(rel, blob)]
+                entry = cached.shard(cache.shard_of(rel))[(rel, blob)]
             else:
                 problems, summary = outcome
-                results[index] = fresh[(rel, blob)] = (_entry_key(key, problems, ctx), problems,
-                                                       tuple(summary) if summary is not None else None)
-    if use_cache:
-        stats.save()
-        if misses or len(fresh) != len(cached):
-            cache.write(root, "checks", fresh)
+                entry = (_entry_key(key, problems, ctx), problems, tuple(summary) if summary is not None else None)
+            results[index] = entry
+            cached.put(cache.shard_of(rel), (rel, blob), entry)
+    stats.save(whole=paths is None)
+    cached.save(whole=paths is None)
     problems = list(stray)
     summaries = []
     for _, found, summary in results:
@@ -212,20 +215,19 @@ def _fresh(hit, key: str, ctx: Context) -> bool:
 def validate(records: list[Record], ctx: Context, *, use_cache: bool = True) -> list[Problem]:
     """Validate already loaded records (the site build path), sharing the per-record cache."""
     key = _check_key(ctx)
-    cached = cache.read(ctx.root, "checks") if use_cache else {}
-    fresh: dict = {}
+    cached = cache.Shards(ctx.root, CHECKS_CACHE, use_cache=use_cache)
     problems: list[Problem] = []
     summaries = []
     for record in records:
-        hit = cached.get((record.path, record.blob))
+        shard = cache.shard_of(record.path)
+        hit = cached.get(shard, (record.path, record.blob))
         if not _fresh(hit, key, ctx):
             found = check_record(record, ctx)
             hit = (_entry_key(key, found, ctx), found, tuple(summarise(record)))
-        fresh[(record.path, record.blob)] = hit
+            cached.put(shard, (record.path, record.blob), hit)
         problems.extend(hit[1])
         summaries.append(Summary._make(hit[2]))
-    if use_cache and fresh.keys() != cached.keys():
-        cache.write(ctx.root, "checks", {**cached, **fresh})
+    cached.save(whole=False)  # perhaps a subset of the archive: keep what the other records have cached
     problems.extend(cross_record(summaries, ctx, {r.path: r for r in records}))
     return problems
 
@@ -234,10 +236,21 @@ def _run(worker, items, ctx):
     jobs = min(os.cpu_count() or 1, 4)
     if len(items) < cache.PARALLEL_FROM or jobs < 2:
         return worker(items, ctx)
+    _warm_up(ctx)
     size = max(100, len(items) // (jobs * 20))  # small chunks: workers finish together
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return [item for part in pool.map(worker, chunks, [ctx] * len(chunks)) for item in part]
+
+
+def _warm_up(ctx: Context) -> None:
+    """Import and build in the parent what every check needs, so forked workers share it instead of
+    each building its own (schema validators, rule and lifecycle modules, standards, region tables)."""
+    from generator import lifecycle, rules  # noqa: F401
+
+    schema_check._validators()
+    checks.known_region("460105")
+    _ = ctx.standards
 
 
 def cross_record(summaries: list[Summary], ctx: Context, loaded: dict[str, Record] | None = None) -> list[Problem]:

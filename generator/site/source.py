@@ -44,20 +44,14 @@ def load_households(root: Path, files: list[tuple[str, str]]) -> list[Household]
 
     The cache is kept per county, so a change rewrites one county's file (about 3 MB), not the province's.
     """
-    shards: dict[str, dict] = {}
-    fresh: dict[str, dict] = {}
+    cached = cache.Shards(root, CACHE_NAME)
     found: list = []
     misses: list = []
     for rel, path, blob, raw, failed in cache.identify(root, files):
         if failed is not None:
             continue
-        county = rel.rsplit("/", 2)[-2]
-        cached = shards.get(county)
-        if cached is None:
-            cached = shards[county] = cache.read(root, f"{CACHE_NAME}-{county}")
-            fresh[county] = {}
-        key = (rel, blob)
-        data = cached.get(key)
+        shard, key = cache.shard_of(rel), (rel, blob)
+        data = cached.get(shard, key)
         if data is None:
             if raw is None:
                 try:
@@ -66,18 +60,13 @@ def load_households(root: Path, files: list[tuple[str, str]]) -> list[Household]
                 except OSError:
                     continue
             misses.append((len(found), raw))
-        found.append([county, key, data])
+        found.append([shard, key, data])
     for (index, _), data in zip(misses, _parse_all([raw for _, raw in misses]), strict=True):
         found[index][2] = data
-    out = []
-    for county, key, data in found:
         if isinstance(data, dict):
-            fresh[county][key] = data
-            out.append(Household(sys.intern(key[0]), key[1], data))
-    for county, mapping in fresh.items():
-        if mapping.keys() != shards[county].keys():
-            cache.write(root, f"{CACHE_NAME}-{county}", mapping)
-    return out
+            cached.put(found[index][0], found[index][1], data)
+    cached.save()
+    return [Household(sys.intern(key[0]), key[1], data) for _, key, data in found if isinstance(data, dict)]
 
 
 def _parse_all(raws: list[bytes]) -> list:
