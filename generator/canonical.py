@@ -19,8 +19,9 @@ import re
 
 import yaml
 
-# Only these characters may appear at all (printable, no tab, no YAML line break but "\n").
-_ALLOWED = re.compile(r"[\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*")
+# Only these characters may appear at all (printable, no tab, no YAML line break but "\n": libyaml
+# also breaks lines at U+0085, U+2028 and U+2029).
+_ALLOWED = re.compile(r"[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*")
 # One line: indentation, "- " (not before "-", "#" or nothing), a key (a plain word with no space,
 # colon or hash, not starting with an indicator) with its colon, and the rest without end spaces.
 _HEAD = r"^( *)(- +(?=[^\s\-#]))?(?:([^\s\-?:,\[\]{}#&*!|>'\"%@`<=~][^\s:#]*):(?: +|$))?"

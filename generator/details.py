@@ -20,6 +20,7 @@ from generator.schema import HOUSEHOLD_SCHEMA
 
 CACHE_NAME = "history"
 CHUNK = 400
+WAVE = 12  # chunks per set of worker processes
 PARALLEL_FROM = 1500  # below this, starting worker processes costs more than it saves
 USE_RECORDS_CACHE_FROM = 3000  # reading the build's parse cache of a province costs seconds; worth it for many blobs
 NOT_ASSESSED = "无法认定"
@@ -161,14 +162,17 @@ class Computer:
         _INHERITED.clear()
         if multiprocessing.get_start_method() == "fork":
             _INHERITED.update(self._known)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            # Blobs are read chunk by chunk while workers parse, so a province never sits in memory at once.
-            for chunk in chunks:
-                pending.append(pool.submit(_work, self._with_blobs(chunk), standards))
-                if len(pending) > 2 * workers:
+        # A forked worker copies each page of the inherited records it touches (reference counts); new
+        # workers for every wave of chunks keep those copies from adding up to a second province in memory.
+        for wave in range(0, len(chunks), WAVE):
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                # Blobs are read chunk by chunk while workers parse, so a province never sits in memory at once.
+                for chunk in chunks[wave : wave + WAVE]:
+                    pending.append(pool.submit(_work, self._with_blobs(chunk), standards))
+                    if len(pending) > 2 * workers:
+                        out.extend(pending.popleft().result())
+                while pending:
                     out.extend(pending.popleft().result())
-            while pending:
-                out.extend(pending.popleft().result())
         _INHERITED.clear()
         return out
 

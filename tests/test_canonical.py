@@ -86,6 +86,9 @@ ASIDE = {
     "document marker": "---\na: 1\n",
     "lone carriage return": "a: 1\rb: 2\n",
     "control character": "a: x\x07y\n",
+    "unicode line separator": "a: x\u2028y\n",
+    "unicode paragraph separator": "a: x\u2029y\n",
+    "next line": "a: x\x85y\n",
     "quoted key": "\"a\": 1\n",
     "nested sequence": "a:\n  - - 1\n",
     "bare dash": "a:\n  -\n  - 1\n",
@@ -120,6 +123,7 @@ def test_a_problem_in_a_fast_read_record_still_has_its_line():
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-10**6, 10**12), st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20), st.dates().map(str),
+    st.text(st.sampled_from("a中\u2028\u2029\x85\u3000\ufeff \t"), max_size=6),
     st.sampled_from(["yes", "no", "~", "null", "0123", "1:20", "a: b", "# x", "- x", "x #y", "'", "\"", "中文", ""]),
 )
 WORDS = st.text(st.sampled_from("ab中文:#-_ 1.'\"~/yn"), min_size=1, max_size=6)

