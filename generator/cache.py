@@ -172,11 +172,11 @@ def read_file(path: str) -> tuple[bytes, tuple]:
     return raw, sig
 
 
-def identify(root: Path, files: list[tuple[str, str]], *, use_cache: bool = True) -> list[tuple]:
+def identify(root: Path, files: list[tuple[str, str]], *, use_cache: bool = True, whole: bool = True) -> list[tuple]:
     """(rel, path, blob id, bytes or None, OSError or None) for each (rel, path) of `files`.
 
     A file the stat cache recognises keeps its blob id without being read; any other file is read
-    and hashed, and its bytes returned.
+    and hashed, and its bytes returned. whole=False: `files` are some of the archive's files only.
     """
     from generator.load import blob_id
 
@@ -195,7 +195,7 @@ def identify(root: Path, files: list[tuple[str, str]], *, use_cache: bool = True
         blob = blob_id(raw)
         stats.remember(rel, sig, blob)
         out.append((rel, path, blob, raw, None))
-    stats.save()
+    stats.save(whole=whole)
     return out
 
 
@@ -219,19 +219,22 @@ def load_many(root: Path, paths: list[Path], *, use_cache: bool = True):
     problems: list[Problem] = []
     misses: list[tuple[int, str, bytes]] = []
     results: list = [None] * len(paths)
-    for index, path in enumerate(paths):
-        rel = _relative(path, root)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            results[index] = (None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{exc.strerror or exc}")])
+    files = [(_relative(path, root), str(path)) for path in paths]
+    for index, (rel, path, blob, raw, failed) in enumerate(identify(root, files, use_cache=use_cache, whole=False)):
+        if raw is None and failed is None and (rel, blob) not in cached:
+            try:
+                raw, _ = read_file(path)  # known by its signature but not parsed yet
+            except OSError as exc:
+                failed = exc
+        if failed is not None:
+            results[index] = (None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{failed.strerror or failed}")])
             continue
-        key = (rel, blob_id(raw))
+        key = (rel, blob)
         hit = cached.get(key)
         if hit is not None:
             fresh[key] = hit
             data, found = hit
-            record = Record(rel, data, None, key[1], None, str(path)) if data is not None else None
+            record = Record(rel, data, None, blob, None, path) if data is not None else None
             results[index] = (record, found)
         else:
             misses.append((index, rel, raw))

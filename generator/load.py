@@ -164,7 +164,7 @@ def parse_yaml(raw: bytes, *, lines: bool = False) -> tuple[object, dict[str, in
     if not lines:
         try:
             return canonical.read(text), None, None
-        except canonical.NotCanonical:
+        except Exception:  # noqa: BLE001 - NotCanonical, or any surprise of the fast path: the strict loader decides
             pass
     for number, line in enumerate(text.splitlines(), 1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]

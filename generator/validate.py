@@ -155,7 +155,7 @@ def _validate_tree(root: Path, paths: list[Path] | None, ctx: Context | None, us
     else:
         files = [(_relative(path, root), str(path)) for path in paths]
     key = _check_key(ctx)
-    keys = (key, f"{key}@{ctx.today.isoformat()}")
+    keys = _current(key, ctx)
     cached = cache.Shards(root, CHECKS_CACHE, use_cache=use_cache)
     stats = cache.StatCache(root, use_cache=use_cache)
     results: list = [None] * len(files)
@@ -208,8 +208,13 @@ def _entry_key(key: str, problems: list[Problem], ctx: Context) -> str:
     return key
 
 
+def _current(key: str, ctx: Context) -> tuple[str, str]:
+    """The entry keys of cached results that still hold: any day's, or today's for those naming a future date."""
+    return key, f"{key}@{ctx.today.isoformat()}"
+
+
 def _fresh(hit, key: str, ctx: Context) -> bool:
-    return hit is not None and hit[0] in (key, f"{key}@{ctx.today.isoformat()}")
+    return hit is not None and hit[0] in _current(key, ctx)
 
 
 def validate(records: list[Record], ctx: Context, *, use_cache: bool = True) -> list[Problem]:
