@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import subprocess
 import threading
 from contextlib import contextmanager
@@ -21,6 +22,13 @@ ZERO = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 RENAME_SIMILARITY = "90%"  # two different households share most of their YAML; a move changes only a few lines
 _FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%B%x1f"
+# git's own order for a short ref name (git help revisions); a name two of these hold is ambiguous.
+_DWIM = ("refs/{}", "refs/tags/{}", "refs/heads/{}", "refs/remotes/{}", "refs/remotes/{}/HEAD")
+_REV_SUFFIX = re.compile(r"[\^~:]|@\{")
+_HEX = re.compile(r"[0-9a-f]{4,40}")
+# Only regular files are records, settings or schema; git stores these modes for anything else.
+NOT_REGULAR = {"120000": "符号链接", "160000": "子模块（gitlink）"}
+CHECKED_DIRS = ("records", "schema")
 
 
 @dataclass(frozen=True)
@@ -74,11 +82,35 @@ class Archive:
     prefix: str  # "" or "sub/dir/" when the archive root is below the top of the repository
 
     def resolve(self, rev: str) -> str:
-        """The full commit id of a revision, or a Chinese HistoryError."""
+        """The full commit id of a revision, or a Chinese HistoryError.
+
+        A short name must name one ref: with a tag and a branch both called `main`, git would silently
+        read the tag (anyone who can push a tag could choose what `main` means).
+        """
+        if not rev or rev.startswith("-"):
+            raise HistoryError(f"“{rev}”不是提交或分支的名字。")
+        cut = _REV_SUFFIX.search(rev)
+        name, rest = (rev[:cut.start()], rev[cut.start():]) if cut else (rev, "")
+        if name and not name.startswith("refs/") and name != "@":
+            name = self.full_name(name)
         try:
-            return self.repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")
+            return self.repo.git.rev_parse("--verify", "--quiet", f"{name}{rest}^{{commit}}")
         except git.GitCommandError:
             raise HistoryError(f"找不到提交或分支“{rev}”。") from None
+
+    def full_name(self, name: str) -> str:
+        """The one ref a short name stands for (refs/heads/main for main), the name itself when no ref
+        has it (a commit id), or a Chinese HistoryError when it could mean more than one thing."""
+        candidates = [pattern.format(name) for pattern in _DWIM]
+        existing = set(self.repo.git.for_each_ref("--format=%(refname)", *candidates).splitlines())
+        found = [ref for ref in candidates if ref in existing]
+        if re.fullmatch(r"[A-Z_]*HEAD", name) and (name == "HEAD" or os.path.exists(os.path.join(self.repo.git_dir, name))):
+            found.insert(0, name)  # HEAD, FETCH_HEAD, ORIG_HEAD: git reads these before any ref
+        if found and _HEX.fullmatch(name) and self.repo.git.rev_parse(f"--disambiguate={name}", with_exceptions=False):
+            found.append(f"以 {name} 开头的提交")
+        if len(found) > 1:
+            raise HistoryError(f"“{name}”有歧义：{'、'.join(found)} 都可以叫这个名字。请写全名，例如 {found[0]}。")
+        return found[0] if found else name
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:
@@ -101,6 +133,7 @@ def open_archive(root: Path) -> Archive | None:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
+    repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1")  # also set at import (generator/__init__.py)
     if repo.bare:
         return Archive(repo, "")
     top = Path(repo.working_tree_dir).resolve()
@@ -228,7 +261,7 @@ class BlobReader:
         wanted = list(dict.fromkeys(blobs))
         if not wanted:
             return {}
-        proc = subprocess.Popen(["git", f"--git-dir={self._git_dir}", "cat-file", "--batch"],
+        proc = subprocess.Popen(["git", "--no-replace-objects", f"--git-dir={self._git_dir}", "cat-file", "--batch"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
         def feed() -> None:
@@ -250,31 +283,69 @@ class BlobReader:
         return out
 
 
+def non_regular(archive: Archive, rev: str, dirs: tuple[str, ...] = CHECKED_DIRS) -> list[tuple[str, str]]:
+    """(path, what it is) of every symlink or submodule under records/ and schema/ at rev.
+
+    Read from the tree itself, so nothing is ever followed: a record that is a link to /etc/passwd or
+    to docs/ must be refused, never read.
+    """
+    listing = archive.repo.git.ls_tree("-r", "-z", rev, "--", *[f"{archive.prefix}{d}" for d in dirs])
+    out = []
+    for entry in filter(None, listing.split("\0")):
+        meta, path = entry.split("\t", 1)
+        mode = meta.split()[0]
+        if not mode.startswith("100"):
+            out.append((path[len(archive.prefix):], NOT_REGULAR.get(mode, f"git 模式 {mode}")))
+    return out
+
+
+def non_regular_message(path: str, what: str) -> str:
+    return f"{path}：是{what}，不是普通文件。records/ 和 schema/ 下只能放普通文件，链接指向的内容不会被读取。"
+
+
 @contextmanager
 def checked_out(archive: Archive, rev: str, cache_root: Path):
     """An archive root holding rev's records/, sharing cache_root's caches.
 
     The files stay under cache_root between runs (with their own git index), so a push or a review
     writes only the files that changed since the last one; a lock keeps concurrent pushes apart.
+    A tree holding anything but regular files under records/ is refused before anything is written.
     """
+    wrong = non_regular(archive, rev, ("records",))
+    if wrong:
+        raise HistoryError("档案中有非普通文件，不能取出校验：\n" + "\n".join(non_regular_message(*w) for w in wrong))
     base = Path(cache_root) / CACHE_DIR
     records = base / "tree" / "records"
     records.mkdir(parents=True, exist_ok=True)
     with open(base / "tree.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        env = {**os.environ, "GIT_INDEX_FILE": str(base / "tree.index")}
+        env = {**os.environ, "GIT_INDEX_FILE": str(base / "tree.index"), "GIT_NO_REPLACE_OBJECTS": "1"}
         try:
             subtree = archive.repo.git.rev_parse("--verify", "--quiet", f"{rev}:{archive.prefix}{RECORDS.rstrip('/')}")
         except git.GitCommandError:
             subtree = EMPTY_TREE
-        done = subprocess.run(["git", f"--git-dir={archive.repo.git_dir}", f"--work-tree={records}",
-                               "read-tree", "--reset", "-u", subtree], env=env, capture_output=True, text=True)
+        # core.symlinks=false: should a link ever get this far, it is written as a file holding its target's name.
+        done = subprocess.run(["git", "--no-replace-objects", "-c", "core.symlinks=false", f"--git-dir={archive.repo.git_dir}",
+                               f"--work-tree={records}", "read-tree", "--reset", "-u", subtree],
+                              env=env, capture_output=True, text=True)
         if done.returncode:
             raise HistoryError(f"无法取出 {rev} 的档案：{done.stderr.strip()}")
-        link = records.parent / CACHE_DIR
-        if not link.exists():
-            link.symlink_to(base, target_is_directory=True)
+        _link_cache(records.parent / CACHE_DIR)
         yield records.parent
+
+
+def _link_cache(link: Path) -> None:
+    """tree/.bangfu-cache → .. (the cache folder holding the tree), so the tree's runs share its caches.
+
+    Relative to the link itself: a target built from a relative cache_root (`--root .`) pointed at itself.
+    """
+    if link.is_symlink():
+        if os.readlink(link) == "..":
+            return
+        link.unlink()
+    elif link.exists():
+        return  # a real folder: the tree keeps caches of its own
+    link.symlink_to("..", target_is_directory=True)
 
 
 def _stderr(exc: git.GitCommandError) -> str:
