@@ -76,5 +76,5 @@ def _main(root: Path) -> str:
 
     archive = open_archive(root)
     if archive is not None and "main" in (h.name for h in archive.repo.heads):
-        return "main"
+        return "refs/heads/main"  # never a tag that happens to be called main
     return "HEAD"

@@ -6,6 +6,7 @@ import hashlib
 import math
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -333,8 +334,13 @@ def record_paths(root: Path) -> tuple[list[Path], list[Problem]]:
 
 
 def record_files(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
-    """(path relative to root, path to open) of every household file, as plain strings (a province has 26,700)."""
+    """(path relative to root, path to open) of every household file, as plain strings (a province has 26,700).
+
+    Only regular files are records: a symlink (or anything else) under records/ is an error and is never followed.
+    """
     base = root / RECORD_DIR
+    if base.is_symlink():
+        raise RecordError(f"{base} 是符号链接：档案目录 records/ 必须是普通目录，不能链接到别处。")
     if not base.is_dir():
         raise RecordError(f"找不到档案目录 {base}（应在档案库根目录下有 records/）。")
     found: list[tuple[str, str]] = []
@@ -342,12 +348,18 @@ def record_files(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
     with os.scandir(base) as top:
         for entry in sorted(top, key=lambda e: e.name):
             rel = f"{RECORD_DIR}/{entry.name}"
-            if entry.name == SETTINGS_DIR or entry.name.startswith("."):
+            if entry.name == SETTINGS_DIR:
+                continue  # special_files() looks at the settings
+            if not entry.is_dir(follow_symlinks=False) and not entry.is_file(follow_symlinks=False):
+                problems.append(not_regular_problem(rel, entry.path))
+            elif entry.name.startswith("."):
                 continue
-            if entry.is_dir() and _PATH_RE.match(entry.name):
+            elif entry.is_dir(follow_symlinks=False) and _PATH_RE.match(entry.name):
                 with os.scandir(entry.path) as inner:
                     for item in sorted(inner, key=lambda e: e.name):
-                        if item.name.endswith(".yaml") and item.is_file():
+                        if not item.is_file(follow_symlinks=False) and not item.is_dir(follow_symlinks=False):
+                            problems.append(not_regular_problem(f"{rel}/{item.name}", item.path))
+                        elif item.name.endswith(".yaml") and item.is_file(follow_symlinks=False):
                             found.append((f"{rel}/{item.name}", item.path))
                         elif not item.name.startswith("."):
                             problems.append(Problem(f"{rel}/{item.name}", None, "", "", "stray-file",
@@ -356,6 +368,53 @@ def record_files(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
                 problems.append(Problem(rel, None, "", "", "stray-file",
                                         "records/ 下应只有以 6 位县级行政区划代码命名的目录，此项不会被读取。", "warning"))
     return found, problems
+
+
+NOT_REGULAR = "not-regular"
+
+
+def not_regular_problem(rel: str, path: str) -> Problem:
+    """The error for a path under records/, the settings or schema/ that is not a regular file (or folder)."""
+    try:
+        what = "符号链接" if os.path.islink(path) else "特殊文件（不是普通文件）"
+    except OSError:
+        what = "特殊文件（不是普通文件）"
+    return Problem(rel, None, "", "", NOT_REGULAR,
+                   f"是{what}：records/、设置文件和 schema/ 下只能放普通文件，它不会被读取，链接指向的内容也不会。")
+
+
+def is_regular(path: str | os.PathLike) -> bool:
+    """A regular file itself, not a link to one."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def special_files(root: Path) -> list[Problem]:
+    """Errors for every symlink or other non-regular file among the settings (records/_settings/) and schema/."""
+    out: list[Problem] = []
+    for rel in (f"{RECORD_DIR}/{SETTINGS_DIR}", "schema"):
+        out += _special_under(str(root), rel)
+    return out
+
+
+def _special_under(root: str, rel: str) -> list[Problem]:
+    path = os.path.join(root, rel)
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return []
+    except OSError:
+        return [not_regular_problem(rel, path)]
+    if stat.S_ISREG(mode):
+        return []
+    if not stat.S_ISDIR(mode):
+        return [not_regular_problem(rel, path)]
+    out: list[Problem] = []
+    for name in sorted(os.listdir(path)):
+        out += _special_under(root, f"{rel}/{name}")
+    return out
 
 
 def load_tree(root: Path, paths: list[Path] | None = None, *, cache: bool = True) -> LoadResult:

@@ -12,7 +12,17 @@ from typing import NamedTuple
 
 from generator import __version__, cache, checks, schema_check
 from generator.errors import ERROR, WARNING, Problem
-from generator.load import Record, _relative, blob_id, line_in_file, parse_bytes, record_files
+from generator.load import (
+    Record,
+    _relative,
+    blob_id,
+    is_regular,
+    line_in_file,
+    not_regular_problem,
+    parse_bytes,
+    record_files,
+    special_files,
+)
 from generator.regions import Regions, regions
 from generator.schema import HOUSEHOLD_SCHEMA, label_path
 
@@ -151,9 +161,19 @@ def _validate_tree(root: Path, paths: list[Path] | None, ctx: Context | None, us
     stray: list[Problem] = []
     if paths is None:
         files, stray = record_files(root)
-        stray += check_settings(root, ctx)
     else:
-        files = [(_relative(path, root), str(path)) for path in paths]
+        files = []
+        for path in paths:
+            rel = _relative(path, root)
+            if is_regular(path) or not os.path.lexists(path):
+                files.append((rel, str(path)))
+            else:
+                stray.append(not_regular_problem(rel, str(path)))
+    linked = special_files(root)
+    if linked:  # every check reads the settings and the schema: nothing is read through a link
+        return 0, stray + linked
+    if paths is None:
+        stray += check_settings(root, ctx)
     key = _check_key(ctx)
     keys = _current(key, ctx)
     cached = cache.Shards(root, CHECKS_CACHE, use_cache=use_cache)
@@ -327,8 +347,8 @@ def validate_paths(root: Path, paths: list[Path], *, use_cache: bool = True) -> 
     if not paths:
         return validate_tree(root, None, use_cache=use_cache)
     files = expand(paths)
-    base = (root / "records").resolve()
-    if base.is_dir() and all(base in f.resolve().parents for f in files):
+    base = Path(os.path.abspath(root / "records"))  # not resolve(): a link must be judged where it sits
+    if base.is_dir() and all(base in Path(os.path.abspath(f)).parents for f in files):
         _, problems = validate_tree(root, None, use_cache=use_cache)
         wanted = {_relative(f, root) for f in files}
         return len(files), [p for p in problems if p.path in wanted]

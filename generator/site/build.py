@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator import __version__, cache
 from generator.errors import BuildError, Problem
-from generator.load import record_files
+from generator.load import NOT_REGULAR, record_files
 from generator.privacy import load_policy
 from generator.regions import regions
 from generator.site.context import Site
@@ -54,7 +54,7 @@ def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int 
         clock("校验")
         errors = [p for p in problems if p.is_error]
         result.problems = problems
-        if errors and not allow_invalid:
+        if errors and (not allow_invalid or any(p.code == NOT_REGULAR for p in errors)):  # a link is never skipped
             raise BuildError(f"档案有 {len(errors)} 个错误，站点未生成（原有站点保持不变）。修正后重试，"
                              f"或用 --allow-invalid 跳过有错误的档案：", sorted(errors, key=lambda p: (p.path, p.line or 0)))
         broken = {p.path for p in errors}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import cache
-from generator.load import RecordRejected, parse_yaml
+from generator.load import RecordRejected, is_regular, parse_yaml
 
 CACHE_NAME = "site-data"
 _SHARED_UP_TO = 12  # characters: enum values, dates and other strings that repeat across households
@@ -47,6 +47,7 @@ def load_households(root: Path, files: list[tuple[str, str]]) -> list[Household]
     cached = cache.Shards(root, CACHE_NAME)
     found: list = []
     misses: list = []
+    files = [(rel, path) for rel, path in files if is_regular(path)]  # a file turned into a link since validation
     for rel, path, blob, raw, failed in cache.identify(root, files):
         if failed is not None:
             continue
