@@ -6,12 +6,17 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 from history_support import EDITOR, R4601, Archive, git, household
-from test_hook import N1, N2, push, server, server_main  # noqa: F401 - server is a fixture
+from hook_support import N1, N2, make_server, push, server_main
 
 from generator.audit import audit
 from generator.cli import cli
 from generator.errors import HistoryError
 from generator.review import review
+
+
+@pytest.fixture
+def server(tmp_path):
+    return make_server(tmp_path)
 
 
 def _cover(work: Archive) -> tuple[str, str]:
