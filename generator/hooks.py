@@ -48,6 +48,7 @@ def install_hook(bare: Path, branch: str = "main", *, force: bool = False) -> Pa
     _check_hooks_path(repo, target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
     repo.git.config("receive.fsckObjects", "true")  # malformed objects (bad modes, paths like .git/) are refused
+    repo.git.config("core.logAllRefUpdates", "always")  # the server's reflog: which account moved which ref, when
     code = "import sys; from generator.hooks import main; sys.exit(main(sys.argv[1:]))"
     # Absolute paths: git runs hooks with a bare environment, where neither the venv nor bangfu is on PATH.
     target.write_text("#!/bin/sh\n"

@@ -84,4 +84,5 @@ def test_hook_install_checks_the_server_and_says_who_may_push(tmp_path):
     assert result.exit_code == 0
     assert "git-shell" in result.output and "服务器上谁能推送、怎样推送" in result.output
     assert git(bare, "config", "receive.fsckObjects") == "true"
+    assert git(bare, "config", "core.logAllRefUpdates") == "always"
     assert "GIT_NO_REPLACE_OBJECTS=1" in (bare / "hooks" / "pre-receive").read_text(encoding="utf-8")

@@ -105,7 +105,7 @@ def hook_install(bare: Path, branch: str, force: bool) -> None:
       bangfu hook install --bare /srv/git/bangfu.git
     """
     target = install_hook(bare, branch, force=force)
-    click.echo(f"已安装：{target}（保护分支 {branch}；已设置 receive.fsckObjects=true）")
+    click.echo(f"已安装：{target}（保护分支 {branch}；已设置 receive.fsckObjects=true、core.logAllRefUpdates=always）")
     click.echo("注意：能登录服务器 shell 的人可以跳过钩子推送。推送的人只能经代码托管平台，或经登录 shell 为 git-shell 的 ssh 账号"
                "（见 docs/history.md“服务器上谁能推送、怎样推送”）。")
 
