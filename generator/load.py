@@ -424,5 +424,8 @@ def load_tree(root: Path, paths: list[Path] | None = None, *, cache: bool = True
     problems: list[Problem] = []
     if paths is None:
         paths, problems = record_paths(root)
+    else:  # a named file that is a link is reported, never read through
+        problems = [not_regular_problem(_relative(p, root), str(p)) for p in paths if os.path.lexists(p) and not is_regular(p)]
+        paths = [p for p in paths if is_regular(p) or not os.path.lexists(p)]
     records, parse_problems = record_cache.load_many(root, paths, use_cache=cache)
     return LoadResult(records, problems + parse_problems)

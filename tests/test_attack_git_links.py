@@ -128,3 +128,16 @@ def test_review_runs_twice_in_the_same_checkout(tmp_path, monkeypatch):
         result = CliRunner().invoke(cli, ["review", "main..edit"])
         assert result.exit_code == 0, result.output
         assert result.output.startswith("## 档案修改审阅") and path_of(N1) in result.output
+
+
+def test_fmt_of_a_linked_record_reads_and_writes_nothing(tmp_path):
+    messy = dump_record(household(N2)).replace("职工编号: '4601059002'", "职工编号: \"4601059002\"  ")
+    root = _linked_checkout(tmp_path, messy)
+    target = root / "docs" / "n2.yaml"
+    before = target.read_bytes()
+    for args in ([str(root / path_of(N2))], [str(root / "records" / "460105")]):
+        result = CliRunner().invoke(cli, ["fmt", "--root", str(root), *args])
+        assert result.exit_code == 1 and f"{path_of(N2)}: 是符号链接" in result.output, result.output
+    whole = CliRunner().invoke(cli, ["fmt", "--root", str(root)])
+    assert whole.exit_code == 0 and "1 个已是规范格式" in whole.output  # the regular household only
+    assert (root / path_of(N2)).is_symlink() and target.read_bytes() == before
