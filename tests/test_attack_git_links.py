@@ -90,9 +90,12 @@ def test_validate_never_prints_what_a_link_points_at(tmp_path):
     root = _linked_checkout(tmp_path, SECRET)
     os.replace(root / "records" / "_settings" / "access.yaml", root / "docs" / "access.yaml")
     os.symlink(str(root / "docs" / "access.yaml"), root / "records" / "_settings" / "access.yaml")
+    (root / "schema").mkdir()
+    os.symlink("../docs/n2.yaml", root / "schema" / "household.schema.json")
     result = CliRunner().invoke(cli, ["validate", "--root", str(root)], catch_exceptions=False)
     assert result.exit_code == 1
-    assert "records/_settings/access.yaml: 是符号链接" in result.output and f"{path_of(N2)}: 是符号链接" in result.output
+    for rel in ("records/_settings/access.yaml", "schema/household.schema.json", path_of(N2)):
+        assert f"{rel}: 是符号链接" in result.output
     assert "服务器口令" not in result.output and "s3cret" not in result.output
 
 
