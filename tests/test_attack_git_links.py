@@ -8,7 +8,7 @@ import os
 import pytest
 from click.testing import CliRunner
 from conftest import make_archive
-from history_support import EDITOR, R4601, Archive, git, household, path_of
+from history_support import EDITOR, R46, R4601, Archive, git, household, path_of
 from hook_support import N1, N2, make_server, push, server_main
 
 from generator.cli import cli
@@ -63,6 +63,28 @@ def test_a_record_linked_to_a_server_file_is_refused_without_reading_it(server, 
         assert word not in done.stderr
     assert server_main(bare) == before
     assert not list(bare.rglob("4601059002.yaml"))  # the tree was never written out
+
+
+def test_a_linked_setting_a_linked_schema_and_a_submodule_record_are_refused(server):
+    bare, work = server
+    before = server_main(bare)
+    work.branch("links")
+    settings = work.root / "records" / "_settings" / "access.yaml"
+    (work.root / "docs").mkdir()
+    os.replace(settings, work.root / "docs" / "access.yaml")
+    os.symlink("../../docs/access.yaml", settings)
+    (work.root / "schema").mkdir()
+    os.symlink("/etc/hostname", work.root / "schema" / "household.schema.json")
+    git(work.root, "add", "-A")
+    git(work.root, "update-index", "--add", "--cacheinfo", f"160000,{before},{path_of(N2)}")
+    git(work.root, "commit", "-q", "-m", "Links", who=EDITOR)
+    work.merge("links", R46, 9)
+    done = push(work, "main")
+    assert done.returncode != 0
+    assert "records/_settings/access.yaml：是符号链接" in done.stderr
+    assert "schema/household.schema.json：是符号链接" in done.stderr
+    assert f"{path_of(N2)}：是子模块（gitlink）" in done.stderr
+    assert server_main(bare) == before
 
 
 def _linked_checkout(tmp_path, target_text: str, rel_target: bool = True):
