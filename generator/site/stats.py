@@ -12,6 +12,7 @@ from generator.schema import field_map
 from generator.site import urls
 from generator.site.common import INACTIVE, parse_day, write_page
 from generator.site.render import money, yuan
+from generator.spreadsheet import csv_value
 
 # (file name, title, field, how many choices): the tables of 在档 households by one field of the form.
 BY_FIELD = (
@@ -120,11 +121,11 @@ def _ledger(records) -> dict:
 
 
 def to_csv(table: dict) -> bytes:
-    """The table as CSV with a byte-order mark, so spreadsheet programs read the Chinese correctly."""
+    """The table as CSV with a byte-order mark, so spreadsheet programs read the Chinese correctly; no cell is a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table["labels"])
-    writer.writerows(table["rows"])
+    for row in [table["labels"], *table["rows"]]:
+        writer.writerow([csv_value(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
