@@ -14,6 +14,7 @@ from workflow_support import household, read, write
 
 from generator.cli import cli
 from generator.site.stats import to_csv
+from generator.site.suppress import suppress, suppress_counts
 from generator.spreadsheet import FORMULA_START
 
 HOSTILE = {
@@ -97,3 +98,36 @@ def test_statistics_csv_neutralises_text_and_keeps_numbers():
     assert rows[2] == ["'@cmd", "-2", "1200"]
     assert rows[3] == ["'\t=1", "0", "+1"]
     assert rows[4] == ["'-1+cmd|' /C calc'!A0", "1", "'-3-4"]
+
+
+# --- small-cell suppression of statistics (what a statistics-only reader is served) ------------------------------
+
+def _table(rows, total=True, base=(100,), units=((1, [2]),)):
+    return {"note": "", "rows": rows, "total": total, "base": base, "units": list(units)}
+
+
+def test_a_small_cell_and_what_is_computed_from_it_are_hidden_with_a_partner():
+    rows = [["甲", 40, 120], ["乙", 3, 3800], ["丙", 7, 20], ["丁", 0, 0], ["合计", 50, 3940]]
+    shown = suppress(_table(rows))["rows"]
+    assert shown == [["甲", 40, 120], ["乙", "*", "*"], ["丙", "*", "*"], ["丁", 0, 0], ["合计", 50, 3940]]
+
+
+def test_a_lone_hidden_cell_among_zeros_hides_a_zero_too():
+    shown = suppress(_table([["甲", 0, 0], ["乙", 2, 5], ["丙", 0, 0]], base=(30,)))["rows"]
+    assert [row[1] for row in shown].count("*") == 2
+
+
+def test_rows_that_add_up_to_nothing_published_hide_only_small_cells():
+    shown = suppress(_table([["甲", 40, 1], ["乙", 3, 2], ["丙", 7, 3]], total=False))["rows"]
+    assert shown == [["甲", 40, 1], ["乙", "*", "*"], ["丙", 7, 3]]
+
+
+def test_a_table_about_fewer_than_five_households_shows_no_figure_not_even_zero():
+    shown = suppress(_table([["帮扶中", 0, 0], ["已注销", 1, 6]], base=(1,)))
+    assert shown["rows"] == [["帮扶中", "*", "*"], ["已注销", "*", "*"]] and "不公开" in shown["note"]
+
+
+def test_counts_of_one_total_hide_small_ones_in_pairs():
+    assert suppress_counts([0, 3, 0, 40, 9, 0]) == [0, "*", 0, 40, "*", 0]
+    assert suppress_counts([0, 0, 4]) == ["*", "*", "*"]
+    assert suppress_counts([0, 0, 0]) == [0, 0, 0]

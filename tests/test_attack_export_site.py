@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
+import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from nginx_support import PASSWORD, Nginx, free_port, write_access, write_htpasswd
+import yaml
+from nginx_support import PASSWORD, Nginx, fetch, free_port, write_access, write_htpasswd
 from site_support import Browser
 
 from generator.demo import write_demo
@@ -34,7 +39,7 @@ document.addEventListener('securitypolicyviolation', function (e) {
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """A small demo province built and served by nginx with basic authentication; yields (port, site)."""
+    """A small demo province built and served by nginx with basic authentication; yields (port, site, root)."""
     base = tmp_path_factory.mktemp("attack-site")
     root = base / "archive"
     write_demo(root, 60, 11)
@@ -47,7 +52,7 @@ def served(tmp_path_factory):
     deploy_config(options)
     nginx = Nginx(base / "prefix", options.out, port).start()
     try:
-        yield port, site
+        yield port, site, root
     finally:
         nginx.stop()
 
@@ -72,7 +77,7 @@ def _click(browser: Browser, index: int) -> None:
 
 @pytest.mark.browser
 def test_every_print_link_prints_under_the_sites_content_security_policy(served):
-    port, site = served
+    port, site, _ = served
     browser = Browser()
     try:
         token = base64.b64encode(f"jb-46:{PASSWORD}".encode()).decode()
@@ -101,6 +106,84 @@ def test_every_print_link_prints_under_the_sites_content_security_policy(served)
 
 def test_no_page_holds_a_javascript_link(served):
     """javascript: URLs are what the policy blocks: none may be left anywhere in the site."""
-    _, site = served
+    _, site, _ = served
     pages = [p for p in site.rglob("*.html") if "javascript:" in p.read_text(encoding="utf-8")]
     assert not pages, pages[:3]
+
+
+# --- small cells: a statistics-only reader must not single out a family -----------------------------------------
+
+COUNTS = ("户数", "在档户数", "建档户数", "退出户数", "帮扶户数")
+LINKED = ("region", "category", "status", "year")  # tables whose rows add up to a published total
+
+
+def _csv(body: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def _counties(root: Path) -> Counter:
+    return Counter(path.parent.name for path in (root / "records").glob("[0-9]*/*.yaml"))
+
+
+def _lone_family_being_helped(root: Path) -> tuple[str, dict]:
+    """A county's only household, being helped and paid (so its causes and money would be in the statistics)."""
+    for county, count in sorted(_counties(root).items()):
+        if count == 1:
+            data = yaml.safe_load(next((root / "records" / county).glob("*.yaml")).read_text(encoding="utf-8"))
+            if data["状态"] == "帮扶中" and data.get("帮扶台账"):
+                return county, data
+    raise AssertionError("the demo province has no lone family being helped")
+
+
+def test_a_statistics_reader_cannot_read_a_lone_familys_causes_or_money(served):
+    port, _, root = served
+    county, lone = _lone_family_being_helped(root)
+    money = {str(entry["金额"]) for entry in lone["帮扶台账"] if entry.get("金额")}
+    assert money and lone["致困原因"]
+    for table in ("causes", "region", "status", "ledger", "category", "groups", "measures", "plans", "year"):
+        status, _, body = fetch(port, f"/s/{county}/stats/{table}.csv", "tj-46")
+        assert status == 200, table
+        rows = _csv(body)
+        figures = [cell for row in rows[1:] for cell in row[1:]]
+        assert figures and set(figures) == {"*"}, (table, rows)
+        assert not any(m in body.decode("utf-8-sig").replace(",", "") for m in money), table
+    status, _, body = fetch(port, f"/s/{county}/stats/", "tj-46")
+    page = body.decode()
+    assert status == 200 and '<td class="bf-num">1</td>' not in page
+    assert not any(f"{int(float(m)):,}" in page for m in money)
+    status, _, body = fetch(port, f"/s/{county}/", "tj-46")
+    assert status == 200 and "共 <b>*</b> 户" in body.decode()
+    assert fetch(port, f"/s/{county}/stats/exact/causes.csv", "tj-46")[0] == 403
+    assert fetch(port, f"/s/{county}/stats/exact/", "tj-46")[0] == 403
+
+
+def test_archive_readers_see_exact_figures(served):
+    port, _, root = served
+    county = next(code for code, n in sorted(_counties(root).items()) if n == 1)
+    status, _, body = fetch(port, f"/s/{county}/stats/exact/region.csv", "jb-46")
+    assert status == 200 and _csv(body)[-1][:2] == ["合计", "1"]
+    status, _, body = fetch(port, "/s/46/stats/exact/status.csv", "jb-46")
+    assert status == 200 and sum(int(row[1]) for row in _csv(body)[1:]) == sum(_counties(root).values())
+
+
+def test_no_small_count_and_no_lone_hidden_cell_in_any_scope(served):
+    """Every scope's public tables: no count of 1–4, and no column where one hidden cell is total minus the rest."""
+    port, site, _ = served
+    for scope in sorted(p.name for p in (site / "s").iterdir()):
+        for path in sorted((site / "s" / scope / "stats").glob("*.csv")):
+            status, _, body = fetch(port, f"/s/{scope}/stats/{path.name}", "tj-46")
+            assert status == 200
+            rows = _csv(body)
+            body_rows = [row for row in rows[1:] if row[0] != "合计"]
+            for column, label in enumerate(rows[0]):
+                if label not in COUNTS:
+                    continue
+                cells = [row[column] for row in body_rows]
+                assert not [c for c in cells if c != "*" and 0 < int(c) < 5], (scope, path.name, label, cells)
+                if path.stem in LINKED and "*" in cells and set(cells) != {"*"}:
+                    assert cells.count("*") >= 2, (scope, path.name, label, cells)
+            if path.stem == "ledger":
+                assert all(row[3] == "*" for row in rows[1:] if row[2] == "*"), (scope, rows)
+        index = fetch(port, f"/s/{scope}/", "tj-46")[2].decode()
+        shown = re.findall(r'<td class="bf-num">([^<]*)</td>', index) + re.findall(r"：(\S+) 户</li>", index)
+        assert not [n for n in shown if n != "*" and 0 < int(n) < 5], (scope, shown)
