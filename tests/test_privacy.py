@@ -182,8 +182,9 @@ def test_a_masked_address_is_a_short_prefix_of_region_words(address):
 def test_a_masked_name_hides_at_least_one_character_and_never_all_but_one(name):
     masked = mask_name(name)
     plain = name.strip()
-    assert len(masked) == len(plain) and masked != plain or set(plain) == {"*"}
-    shown = sum(1 for a, b in zip(masked, plain) if a == b and a != "*")
+    assert len(masked) == len(plain)
+    assert masked != plain or set(plain) == {"*"}
+    shown = sum(1 for a, b in zip(masked, plain, strict=True) if a == b and a != "*")
     assert shown <= min(2, len(plain) - 1)
 
 
