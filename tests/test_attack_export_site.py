@@ -90,7 +90,7 @@ def test_every_print_link_prints_under_the_sites_content_security_policy(served)
             browser.goto(f"http://127.0.0.1:{port}{path}")
             assert browser.eval("document.title") and "403" not in browser.eval("document.title"), path
             count = browser.eval("window.__links().length")
-            assert count >= 1, path
+            assert count >= 1 and count == browser.eval("document.querySelectorAll('[data-bangfu-print]').length"), path
             for index in range(count):
                 _click(browser, index)
                 browser.wait_for(f"window.__printed.length === {index + 1}", timeout=5)
