@@ -178,13 +178,12 @@ def test_a_masked_address_is_a_short_prefix_of_region_words(address):
     assert kept == "" or kept.endswith(("省", "自治区", "特别行政区", "市", "州", "地区", "盟", "区", "县", "旗", "镇", "乡", "街道", "苏木"))
 
 
-@given(st.text(min_size=1, max_size=30).filter(lambda s: s.strip()))
+@given(st.text(st.characters(blacklist_characters="*"), min_size=1, max_size=30).filter(lambda s: s.strip()))
 def test_a_masked_name_hides_at_least_one_character_and_never_all_but_one(name):
     masked = mask_name(name)
     plain = name.strip()
-    assert len(masked) == len(plain)
-    assert masked != plain or set(plain) == {"*"}
-    shown = sum(1 for a, b in zip(masked, plain, strict=True) if a == b and a != "*")
+    assert len(masked) == len(plain) and "*" in masked
+    shown = sum(1 for a, b in zip(masked, plain, strict=True) if a == b)
     assert shown <= min(2, len(plain) - 1)
 
 
