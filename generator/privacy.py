@@ -20,24 +20,45 @@ AREA_IDS = {zh: en for en, zh in AREAS.items()}
 KINDS = ("姓名", "身份证号", "电话", "银行卡号", "健康", "住址")
 FULL, MASKED, HIDDEN = "完整", "遮蔽", "不显示"
 
-_REGION_WORD = re.compile(r"[^省市区县镇乡村路街道号栋幢室\d]{1,12}?(?:特别行政区|自治区|自治州|自治县|街道|省|市|区|县|镇|乡)")
+# Address masking keeps the administrative levels above the village, in order and each at most once, and nothing
+# after them: 省级 (省, 自治区, 特别行政区, 直辖市), 地级 (市, 自治州, 地区, 盟), 县级 (区, 县, 市, 旗), 乡级 (镇, 乡, 街道,
+# 苏木). A word's name holds none of the characters that mark a place below those levels (村, 路, 号, 楼 …) or a digit.
+_INSIDE = r"[^省市区县旗盟镇乡村街道路巷弄里号栋幢楼层室\s\d０-９()（）#＃,，;；、/\\-]"
+_LEVELS = (
+    re.compile(rf"(?:北京|天津|上海|重庆)市|{_INSIDE}{{2,8}}?(?:特别行政区|自治区|省)"),
+    re.compile(rf"{_INSIDE}{{2,10}}?(?:自治州|地区|盟|市)"),
+    re.compile(rf"{_INSIDE}{{1,9}}?(?:自治县|自治旗|县|旗|区|市)"),
+    re.compile(rf"{_INSIDE}{{1,9}}?(?:街道|镇|乡|苏木)"),
+)
+# A 区 or 市 that names a compound, a market or a campus, not a district or a city (小区, 社区, 家属区, 超市 …).
+_NOT_REGION = re.compile(r"(?:[社小园校厂景属活宅舍片营业发税场]区|[超菜夜集门街]市)$")
+# Districts and county-level cities have short names (秀英区, 浦东新区, 五指山市); longer ones are places inside them.
+_SHORT_NAME = {"区": 3, "市": 4}
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _LANDLINE = re.compile(r"^(0[0-9]{2,3})(-?)([0-9]{7,8})((?:-[0-9]{1,6})?)$")
 
 
+ID_LENGTHS = (18, 15)  # today's ID numbers and the old 15-digit ones
+HIDDEN_ID = "*" * 18
+
+
 def mask_id(number: str) -> str:
-    """460105199001011234 → 4601**********1234: region of issue and check digits stay, birth date goes."""
+    """460105199001011234 → 4601**********1234: region of issue and check digits stay, birth date goes.
+
+    Only an ID number of a standard length shows its first and last four characters; anything else (a typo, a
+    fragment, a foreign document number) shows 18 stars, so neither its content nor its length is revealed.
+    """
     number = str(number).strip()
-    if len(number) <= 8:
-        return "*" * len(number)
+    if len(number) not in ID_LENGTHS:
+        return HIDDEN_ID
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
 def mask_name(name: str) -> str:
-    """张三明 → 张*明, 张三 → 张*, 张 → 张; longer names keep first and last character."""
+    """张三明 → 张*明, 张三 → 张*, 张 → *; longer names keep first and last character."""
     name = str(name).strip()
     if len(name) <= 1:
-        return name
+        return "*" * len(name)
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
@@ -71,12 +92,26 @@ def mask_card(card: str) -> str:
 
 
 def mask_address(address: str) -> str:
-    """海南省海口市秀英区长流镇示例路12号 → 海南省海口市秀英区长流镇**: region words stay, street and house number go."""
+    """海南省海口市龙华区金贸街道滨涯社区椰海花园小区3栋 → 海南省海口市龙华区金贸街道**.
+
+    Province, city, county and township (镇、乡、街道) stay; everything below them goes: 社区, 村, 小区, 家属区,
+    roads, buildings and house numbers. A word that is not clearly an administrative level ends what is kept.
+    """
     address = str(address).strip()
     end = 0
-    while match := _REGION_WORD.match(address, end):
-        end = match.end()
-    return address[:end] + "**" if end else "**"
+    for level, pattern in enumerate(_LEVELS):
+        match = pattern.match(address, end)
+        if match and _is_region(match.group(), level):
+            end = match.end()
+    return address[:end] + "**"
+
+
+def _is_region(word: str, level: int) -> bool:
+    """Whether a word matched at a level (0 province … 3 township) names a region rather than a place inside one."""
+    if level in (1, 2) and _NOT_REGION.search(word):
+        return False
+    limit = _SHORT_NAME.get(word[-1]) if level == 2 else None
+    return limit is None or len(word) - 1 <= limit
 
 
 MASKS = {"姓名": mask_name, "身份证号": mask_id, "电话": mask_phone, "银行卡号": mask_card, "住址": mask_address}

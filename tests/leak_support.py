@@ -139,6 +139,8 @@ def area_of(path: str) -> tuple[str, str]:
         rest = parts[2:]
         if rest in ([], [""], ["index.html"]):
             return "index", parts[1]
+        if rest[:2] == ["stats", "exact"]:
+            return "archive", parts[1]  # exact statistics, small cells unhidden
         return _S_AREAS.get(rest[0], "nobody"), parts[1]
     return "handbook", ""
 

@@ -149,11 +149,11 @@ def test_finder_and_statistics_of_a_scope_count_only_that_scope(built, scope):
         assert row[2] in ("", data["身份证号"][:4] + data["身份证号"][-4:])
     listed = json.loads((site / "s" / scope / "households.json").read_text(encoding="utf-8"))
     assert sorted(row[0] for row in listed["rows"]) == sorted(by_number)
-    region = _csv(site / "s" / scope / "stats" / "region.csv")
+    region = _csv(site / "s" / scope / "stats" / "exact" / "region.csv")
     total = next(row for row in region if row[0] == "合计")
     assert int(total[1]) == len(inside)
     assert int(total[2]) == sum(int(r.data["家庭人口"]) for r in inside)
-    status = _csv(site / "s" / scope / "stats" / "status.csv")
+    status = _csv(site / "s" / scope / "stats" / "exact" / "status.csv")
     assert sum(int(row[1]) for row in status[1:]) == len(inside)
     sitemap = (site / "s" / scope / "sitemap.xml").read_text(encoding="utf-8")
     for url in re.findall(r"<loc>([^<]*)</loc>", sitemap):

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.errors import RecordError
 from generator.privacy import (
@@ -26,10 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 MASK_CASES = [
     (mask_id, "46010519900101123X", "4601**********123X"),
     (mask_id, "469005198512120018", "4690**********0018"),
-    (mask_id, "1234", "****"),
+    (mask_id, "460105199001011", "4601*******1011"),
+    (mask_id, "1234", "*" * 18),
+    (mask_id, "46010519900101123", "*" * 18),
     (mask_name, "张三明", "张*明"),
     (mask_name, "张三", "张*"),
-    (mask_name, "张", "张"),
+    (mask_name, "张", "*"),
     (mask_name, "欧阳明明", "欧**明"),
     (mask_name, "测试甲", "测*甲"),
     (mask_phone, "13812345678", "138****5678"),
@@ -43,6 +47,13 @@ MASK_CASES = [
     (mask_address, "海口市龙华区金贸街道示例大厦1801（虚构）", "海口市龙华区金贸街道**"),
     (mask_address, "文昌市文城镇示例村委会3号", "文昌市文城镇**"),
     (mask_address, "示例村3号", "**"),
+    (mask_address, "海南省海口市龙华区金贸街道滨涯社区椰海花园小区3栋502", "海南省海口市龙华区金贸街道**"),
+    (mask_address, "海南省海口市龙华区滨涯社区椰海花园小区", "海南省海口市龙华区**"),
+    (mask_address, "海口市人民医院家属区2栋", "海口市**"),
+    (mask_address, "海口市美兰区人民医院家属区", "海口市美兰区**"),
+    (mask_address, "海口市某某超市旁", "海口市**"),
+    (mask_address, "海南省白沙黎族自治县牙叉镇示例村", "海南省白沙黎族自治县牙叉镇**"),
+    (mask_address, "广西壮族自治区南宁市青秀区示例路1号", "广西壮族自治区南宁市青秀区**"),
 ]
 
 
@@ -135,3 +146,52 @@ def test_bad_roles_file_is_reported_in_chinese_with_a_line(text, expected):
     assert message.startswith("角色和遮蔽规则文件有误。")
     for part in expected:
         assert part in message
+
+
+# --- invariants of the masks, over any input ----------------------------------------------------------------------
+
+REGION_PREFIXES = ["", "海南省", "海南省海口市", "海口市龙华区", "海南省海口市龙华区金贸街道", "海南省儋州市那大镇", "文昌市文城镇",
+                   "海南省保亭黎族苗族自治县", "上海市浦东新区", "广西壮族自治区南宁市青秀区"]
+# What identifies a family below the township: none of it may survive masking, whatever follows it. (Each piece
+# holds a mark of a place below the township — 区 of 社区, 村, 路, a digit — or "东湖花园" + "镇" would be a town.)
+BELOW_TOWNSHIP = ["滨涯社区", "椰海花园小区", "人民医院家属区", "示例村", "样例村委会", "第三村民小组", "示例路", "示例大厦1801",
+                  "3栋", "12号", "1801室", "海秀路", "农垦家属区", "东湖花园2期", "城西社区居委会", "椰林超市"]
+STOP = ("村", "社区", "小区", "家属区", "路", "号", "栋", "楼", "室")
+
+
+@settings(max_examples=500)
+@given(st.sampled_from(REGION_PREFIXES), st.lists(st.sampled_from(BELOW_TOWNSHIP), min_size=1, max_size=4), st.text(max_size=8))
+def test_an_address_keeps_only_its_administrative_levels(prefix, places, rest):
+    address = prefix + "".join(places) + rest
+    assert mask_address(address) == prefix + "**"
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from("海南省口市龙华区金贸街道镇乡村社小家属路号栋楼室超自治县州旗盟苏木1 （）") | st.characters(),
+               max_size=60))
+def test_a_masked_address_is_a_short_prefix_of_region_words(address):
+    masked = mask_address(address)
+    kept = masked[:-2]
+    assert masked.endswith("**") and address.strip().startswith(kept)
+    assert not any(char.isdigit() for char in kept)
+    assert not any(word in kept for word in STOP)
+    assert kept == "" or kept.endswith(("省", "自治区", "特别行政区", "市", "州", "地区", "盟", "区", "县", "旗", "镇", "乡", "街道", "苏木"))
+
+
+@given(st.text(st.characters(blacklist_characters="*"), min_size=1, max_size=30).filter(lambda s: s.strip()))
+def test_a_masked_name_hides_at_least_one_character_and_never_all_but_one(name):
+    masked = mask_name(name)
+    plain = name.strip()
+    assert len(masked) == len(plain) and "*" in masked
+    shown = sum(1 for a, b in zip(masked, plain, strict=True) if a == b)
+    assert shown <= min(2, len(plain) - 1)
+
+
+@given(st.text(max_size=40))
+def test_a_masked_id_shows_at_most_its_first_and_last_four(number):
+    masked = mask_id(number)
+    plain = number.strip()
+    if len(plain) in (15, 18):
+        assert masked == plain[:4] + "*" * (len(plain) - 8) + plain[-4:]
+    else:
+        assert masked == "*" * 18  # nothing of it, not even its length

@@ -156,7 +156,7 @@ def test_statistics_equal_counts_from_the_yaml(site, households, scope):
     _, out = site
     mine = [d for d in households if inside(scope, d["_county"])]
     live = [d for d in mine if d["状态"] not in INACTIVE]
-    stats = out / "s" / scope / "stats"
+    stats = out / "s" / scope / "stats" / "exact"
     status = {row[0]: (int(row[1]), int(row[2])) for row in _csv(stats / "status.csv")[1:]}
     for name, (count, people) in status.items():
         chosen = [d for d in mine if d["状态"] == name]
@@ -170,7 +170,7 @@ def test_statistics_equal_counts_from_the_yaml(site, households, scope):
     assert region[-1][:3] == ["合计", str(len(mine)), str(sum(d["家庭人口"] for d in mine))]
     html = read(stats / "index.html")
     assert html.count("<svg") >= 9 and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert f"共 <b>{len(mine)}</b> 户" in read(out / "s" / scope / "index.html")
+    assert f"共 <b>{len(mine) if len(mine) >= 5 else '*'}</b> 户" in read(out / "s" / scope / "index.html")
 
 
 def test_worklists_follow_today_and_the_records(site, households):

@@ -15,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from generator.errors import Problem, RecordError
 from generator.schema import FieldInfo, field_map
-from generator.xlsx.columns import KEY, cell_problem, from_cell
+from generator.xlsx.columns import KEY, cell_problem, from_cell, safe_cell
 
 NOTES_SHEET = "说明"
 _HEAD = PatternFill("solid", fgColor="DDEBF7")
@@ -47,7 +47,7 @@ def worksheet_bytes(title: str, headers: list[str], rows: list[list], blanks: li
     for cell in sheet[1]:
         cell.font, cell.fill = Font(bold=True), _HEAD
     for row in rows:
-        sheet.append(row)
+        sheet.append([safe_cell(sheet, value) for value in row])
     last = max(len(rows) + 1, 2)
     for offset, blank in enumerate(blanks, len(headers) + 1):
         letter = get_column_letter(offset)
@@ -63,7 +63,7 @@ def worksheet_bytes(title: str, headers: list[str], rows: list[list], blanks: li
     sheet.freeze_panes = "B2"
     info = book.create_sheet(NOTES_SHEET)
     for label, value in notes:
-        info.append([label, value])
+        info.append([safe_cell(info, label), safe_cell(info, value)])
     info.column_dimensions["A"].width = 16
     info.column_dimensions["B"].width = 60
     buffer = io.BytesIO()

@@ -13,6 +13,7 @@ from generator.site.finance import render_finance
 from generator.site.finder import finder_data
 from generator.site.notices import render_notices
 from generator.site.stats import render_stats
+from generator.site.suppress import NOTE, shown, suppress_counts
 from generator.site.worklists import render_worklists, worklists
 
 STATUSES = ("调查中", "公示中", "待审批", "帮扶中", EXITED, CANCELLED)
@@ -57,10 +58,13 @@ def _scope(scope: str, held: list, rows: dict, site, writer) -> None:
     status = Counter(r.data.get("状态", "") for r in held)
     common = {"scope": scope, "name": name, "crumbs": crumbs}
     counties = [c for c in regions.counties(scope)] if regions.level(scope) != "county" else []
+    # Every role holding the scope reads this page (统计员 and 公示员 too): its counts hide small cells.
+    people = sum(int(r.data.get("家庭人口") or 0) for r in held)
     write_page(writer, site, urls.scope(scope), f"{name} 困难职工档案", "scope_index.html", **common,
-               total=len(held), people=sum(int(r.data.get("家庭人口") or 0) for r in held),
-               status=[(s, status.get(s, 0)) for s in STATUSES], children=[(c, regions.name(c)) for c in regions.children(scope)],
-               worklists=[(w["id"], w["title"], len(w["rows"])) for w in lists], county=not counties)
+               total=shown(len(held)), people=shown(len(held), people),
+               status=list(zip(STATUSES, suppress_counts([status.get(s, 0) for s in STATUSES]), strict=True)),
+               children=[(c, regions.name(c)) for c in regions.children(scope)], hidden_note=NOTE,
+               worklists=[(w["id"], w["title"], shown(len(w["rows"]), base=len(held))) for w in lists], county=not counties)
     table = [rows[r.path] for r in held]
     writer.put(urls.scope(scope, "households.json"), _households_json(table))
     write_page(writer, site, urls.scope(scope, "households"), f"{name} 档案名单", "households.html", **common,
@@ -95,7 +99,7 @@ def _print(scope: str, counties: list, site, writer, common: dict) -> None:
 
 def _sitemap(scope: str, held: list) -> str:
     """This scope's URLs only (root-relative: the intranet host name is the deployment's)."""
-    pages = ["", "households", "stats", "worklists", "notices", "exited", "cancelled", "print/cards", "print/forms"]
+    pages = ["", "households", "stats", "stats/exact", "worklists", "notices", "exited", "cancelled", "print/cards", "print/forms"]
     locs = ["/" + urls.scope(scope, p) for p in pages] + ["/" + link(r) for r in held]
     body = "".join(f"<url><loc>{loc}</loc></url>" for loc in locs)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>\n'

@@ -12,6 +12,8 @@ from generator.schema import field_map
 from generator.site import urls
 from generator.site.common import INACTIVE, parse_day, write_page
 from generator.site.render import money, yuan
+from generator.site.suppress import HIDDEN, SMALL_CELL, suppress
+from generator.spreadsheet import csv_value
 
 # (file name, title, field, how many choices): the tables of 在档 households by one field of the form.
 BY_FIELD = (
@@ -21,6 +23,7 @@ BY_FIELD = (
     ("measures", "四个一批措施", "multi"),
     ("plans", "七个行动计划", "multi"),
 )
+PUBLIC, EXACT = "stats", "stats/exact"  # see URL_AREAS: exact figures are in the archive area
 ACTIVE_NOTE = "口径：在档户（状态不是已解困脱困、已注销）。"
 MULTI_NOTE = "可多选，各项之和可能大于户数。"
 
@@ -30,7 +33,7 @@ def statistics(scope: str, records, regions) -> list[dict]:
     active = [r for r in records if r.data.get("状态") not in INACTIVE]
     tables = [_regions(scope, records, regions)]
     for name, field, kind in BY_FIELD:
-        tables.append(_by_field(name, field, kind, active))
+        tables.append(_by_field(name, field, kind, active, len(records)))
     tables.append(_status(records))
     tables.append(_years(records))
     tables.append(_ledger(records))
@@ -55,7 +58,8 @@ def _regions(scope: str, records, regions) -> dict:
         rows.append([regions.name(child), len(inside), sum(map(_people, inside)), len(live), sum(map(_people, live))])
     rows.append(["合计", len(records), sum(map(_people, records)), *_totals(records)])
     return {"id": "region", "title": "按地区", "note": "全部档案与其中的在档户。",
-            "labels": ["地区", "户数", "人数", "在档户数", "在档人数"], "rows": rows, "chart": 3, "total": True}
+            "labels": ["地区", "户数", "人数", "在档户数", "在档人数"], "rows": rows, "chart": 3, "total": True,
+            "units": [(1, [2, 3, 4]), (3, [4])], "base": (len(records),)}
 
 
 def _totals(records) -> list[int]:
@@ -63,7 +67,7 @@ def _totals(records) -> list[int]:
     return [len(live), sum(map(_people, live))]
 
 
-def _by_field(name: str, field: str, kind: str, active) -> dict:
+def _by_field(name: str, field: str, kind: str, active, everyone: int) -> dict:
     info = field_map()["/" + field]
     households, people = Counter(), Counter()
     for record in active:
@@ -75,7 +79,7 @@ def _by_field(name: str, field: str, kind: str, active) -> dict:
     rows = [[option, households.get(option, 0), people.get(option, 0)] for option in info.enum]
     note = ACTIVE_NOTE + (MULTI_NOTE if kind == "multi" else "")
     return {"id": name, "title": info.title, "note": note, "labels": [info.title, "户数", "人数"], "rows": rows, "chart": 1,
-            "total": kind == "single"}
+            "total": kind == "single", "units": [(1, [2])], "base": (everyone, len(active))}
 
 
 def _status(records) -> dict:
@@ -86,7 +90,7 @@ def _status(records) -> dict:
         people[record.data.get("状态")] += _people(record)
     rows = [[s, counts.get(s, 0), people.get(s, 0)] for s in info.enum]
     return {"id": "status", "title": "状态", "note": "全部档案。", "labels": ["状态", "户数", "人数"], "rows": rows,
-            "chart": 1, "total": True}
+            "chart": 1, "total": True, "units": [(1, [2])], "base": (len(records),)}
 
 
 def _years(records) -> dict:
@@ -101,7 +105,8 @@ def _years(records) -> dict:
     years = sorted(set(decided) | set(left))
     rows = [[str(y), decided.get(y, 0), left.get(y, 0)] for y in years]
     return {"id": "year", "title": "按年度", "note": "建档年度按“确定时间”，退出年度按“退出.日期”。",
-            "labels": ["年度", "建档户数", "退出户数"], "rows": rows, "chart": 1, "total": True}
+            "labels": ["年度", "建档户数", "退出户数"], "rows": rows, "chart": 1, "total": True, "units": [(1, []), (2, [])],
+            "base": (len(records),)}
 
 
 def _ledger(records) -> dict:
@@ -116,15 +121,16 @@ def _ledger(records) -> dict:
             amount[day.year] = amount.get(day.year, Decimal(0)) + money(entry.get("金额"))
     rows = [[str(y), times[y], len(homes[y]), yuan(amount[y])] for y in sorted(times)]
     return {"id": "ledger", "title": "帮扶台账（按年度）", "note": "按帮扶台账的日期所在年度；金额为元。",
-            "labels": ["年度", "帮扶次数", "帮扶户数", "金额（元）"], "rows": rows, "chart": 1, "total": False}
+            "labels": ["年度", "帮扶次数", "帮扶户数", "金额（元）"], "rows": rows, "chart": 1, "total": False,
+            "units": [(2, [1, 3])], "base": (len(records),)}
 
 
 def to_csv(table: dict) -> bytes:
-    """The table as CSV with a byte-order mark, so spreadsheet programs read the Chinese correctly."""
+    """The table as CSV with a byte-order mark, so spreadsheet programs read the Chinese correctly; no cell is a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table["labels"])
-    writer.writerows(table["rows"])
+    for row in [table["labels"], *table["rows"]]:
+        writer.writerow([csv_value(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -134,7 +140,7 @@ def chart(table: dict) -> str:
     rows = [r for r in table["rows"] if r[0] != "合计"]
     if not rows:
         return ""
-    values = [int(r[column]) for r in rows]
+    values = [0 if r[column] == HIDDEN else int(r[column]) for r in rows]
     top = max(values) or 1
     label_width, bar_width, row_height = 250, 420, 22
     height = row_height * len(rows) + 10
@@ -145,14 +151,18 @@ def chart(table: dict) -> str:
         width = round(bar_width * value / top, 1)
         parts.append(f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(str(row[0]))}</text>'
                      f'<rect x="{label_width}" y="{y + 3}" width="{width}" height="{row_height - 6}" fill="#c62828" rx="2"/>'
-                     f'<text x="{label_width + width + 4}" y="{y + 15}" font-size="12">{value}</text>')
+                     f'<text x="{label_width + width + 4}" y="{y + 15}" font-size="12">{escape(str(row[column]))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
 def render_stats(scope: str, records, site, writer, common: dict) -> None:
-    tables = statistics(scope, records, site.regions)
-    for table in tables:
-        writer.put(urls.scope(scope, f"stats/{table['id']}.csv"), to_csv(table))
-        table["svg"] = chart(table)
-    write_page(writer, site, urls.scope(scope, "stats"), f"{common['name']} 统计", "stats.html", **common, tables=tables)
+    """stats/ with small cells hidden (any role holding the statistics area), stats/exact/ exact (archive readers)."""
+    exact = statistics(scope, records, site.regions)
+    for page, tables in ((EXACT, exact), (PUBLIC, [suppress(t) for t in exact])):
+        for table in tables:
+            writer.put(urls.scope(scope, f"{page}/{table['id']}.csv"), to_csv(table))
+            table["svg"] = chart(table)
+        title = f"{common['name']} 统计" + ("（精确数字）" if page == EXACT else "")
+        write_page(writer, site, urls.scope(scope, page), title, "stats.html", **common, tables=tables, exact=page == EXACT,
+                   small_cell=SMALL_CELL)

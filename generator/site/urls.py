@@ -25,6 +25,7 @@ URL_AREAS: tuple[tuple[str, str | None], ...] = (
     ("/s/<scope>/cancelled/", LIST),
     ("/s/<scope>/sitemap.xml", LIST),
     ("/s/<scope>/notices/", NOTICE),
+    ("/s/<scope>/stats/exact/", ARCHIVE),  # small cells unhidden: only for those who read the households anyway
     ("/s/<scope>/stats/", STATS),
     ("/s/<scope>/", None),
     ("/f/<scope>/", FINANCE),

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils import get_column_letter
 
 from generator.errors import Problem
 from generator.schema import FieldInfo, fields
+from generator.spreadsheet import formula_like
 
 MAIN_SHEET = "困难职工"
 KEY = "职工编号"
@@ -100,6 +103,25 @@ def to_cell(value, info: FieldInfo):
     if isinstance(value, str):
         return value, "@"
     return value, None
+
+
+def safe_cell(sheet, value, number_format: str | None = None):
+    """What to append for a value: text is a string cell whatever it starts with, never a formula or an error.
+
+    openpyxl turns a str starting with "=" into a formula and "#N/A" into an error value; such text (and text
+    starting with + - @, tab or CR, which a spreadsheet evaluates once someone edits the cell) is written as a
+    string with the quote-prefix style, so Excel and WPS show it verbatim. Reading gives back the same text.
+    """
+    literal = isinstance(value, str) and (formula_like(value) or value in ERROR_CODES)
+    if not literal and number_format is None:
+        return value  # a styled cell costs openpyxl several times more than a plain value
+    cell = WriteOnlyCell(sheet, value=value)
+    if number_format:
+        cell.number_format = number_format
+    if literal:
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 def from_cell(raw, info: FieldInfo):

@@ -9,7 +9,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from generator.xlsx.columns import KEY, MAIN_SHEET, Column, ItemSheet, get, item_sheets, main_columns, to_cell
+from generator.xlsx.columns import KEY, MAIN_SHEET, Column, ItemSheet, get, item_sheets, main_columns, safe_cell, to_cell
 
 ROWS, SHEETS = "一行一户", "一表一户"
 LAYOUTS = (ROWS, SHEETS)
@@ -43,15 +43,12 @@ def _key_column() -> Column:
 def _cell(sheet, value, column: Column):
     """A plain value where the default format shows it right; a formatted cell for dates and digit strings."""
     content, fmt = to_cell(value, column.info)
-    if fmt is None or (fmt == "@" and not column.info.text_number):
-        return content  # a styled cell costs openpyxl several times more than a plain value
-    cell = WriteOnlyCell(sheet, value=content)
-    cell.number_format = fmt
-    return cell
+    return safe_cell(sheet, content, None if fmt == "@" and not column.info.text_number else fmt)
 
 
 def _head(sheet, text: str):
     cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # a title is text, whatever it starts with
     cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
     return cell
 
