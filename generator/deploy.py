@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 from generator.access import HANDBOOK, INDEX, Access, load_access
 from generator.csp import REPORT, Csp, content_security_policy, scan
-from generator.errors import Problem, UsageError
+from generator.errors import Problem, RecordError, UsageError
+from generator.privacy import AREAS
 
 BASIC, SSO = "basic", "sso"
 DENIED = "/.bangfu-denied"  # gate prefix that never exists on disk: try_files then falls through to the refusal
@@ -28,6 +29,14 @@ TYPES = {
     "text/plain": "txt", "text/csv": "csv", "application/gzip": "gz", "application/pdf": "pdf",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
+# The only parts of access.yaml that reach the configuration, each as a regex literal inside a quoted map key.
+# schema/access.schema.json says the same, but the configuration does not rely on the schema alone: anything
+# else (a newline, a quote, a brace) could end the string or the directive. Names and titles (姓名, 说明) are
+# free text and never written at all.
+_USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
+_GROUP_NAME = re.compile(r"[A-Za-z0-9/][A-Za-z0-9._@:/+-]{0,199}")
+_SCOPE = re.compile(r"[1-9][0-9](?:[0-9]{2}){0,2}")
+_AREA = re.compile(r"[a-z]{1,20}")
 
 
 @dataclass
@@ -112,10 +121,41 @@ def _check(options: DeployOptions, site: Path) -> None:
     # These end up inside the nginx configuration, where $ starts a variable and ; " { } end a directive.
     for name, value in (("--site", options.site), ("--htpasswd", options.htpasswd), ("--access-log", options.access_log),
                         ("--tls-cert", options.tls_cert), ("--tls-key", options.tls_key), ("--auth-url", options.auth_url)):
-        if value is not None and re.search(r"[\s$;\"'{}\\#]", str(value if name != "--site" else site)):
+        if value is not None and re.search(r"[\s$;\"'{}\\#\x00-\x1f\x7f-\x9f]", str(value if name != "--site" else site)):
             bad(f"{name} 中不能有空白或 $ ; \" ' {{ }} \\ # 这些字符（nginx 会另作解释）：{value}")
     if problems:
         raise UsageError("无法生成 nginx 配置。", problems)
+
+
+def check_access(access: Access) -> None:
+    """Refuse any user name, group name, scope or area that is not plain enough to be written into the configuration."""
+    problems = []
+
+    def bad(where: list[str], message: str) -> None:
+        problems.append(Problem(access.path, None, "".join(f"/{part}" for part in where), ".".join(where),
+                                "access-unsafe", message))
+
+    for kind, principals, pattern in (("用户", access.users, _USER_NAME), ("组", access.groups, _GROUP_NAME)):
+        for principal in principals.values():
+            where = [kind, _spelled(principal.name)]
+            if not pattern.fullmatch(principal.name):
+                bad(where, f"{kind}名“{_spelled(principal.name)}”含有不允许的字符，不能写入 nginx 配置。")
+            for name in principal.groups:
+                if not _GROUP_NAME.fullmatch(name):
+                    bad([*where, "组"], f"组名“{_spelled(name)}”含有不允许的字符，不能写入 nginx 配置。")
+            for grant in principal.grants:
+                if not _SCOPE.fullmatch(grant.scope):
+                    bad([*where, "授权"], f"范围“{_spelled(grant.scope)}”不是行政区划代码，不能写入 nginx 配置。")
+                for area in sorted(grant.areas):
+                    if area not in AREAS or not _AREA.fullmatch(area):
+                        bad([*where, "授权"], f"区域“{_spelled(area)}”不是站点的区域，不能写入 nginx 配置。")
+    if problems:
+        raise RecordError("访问授权文件中有不能写入 nginx 配置的内容。", problems)
+
+
+def _spelled(text: str) -> str:
+    """Text as an administrator should see it: invisible characters spelled out (a newline as \\u000a)."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 def _under(path: Path, folder: Path) -> bool:
@@ -160,15 +200,15 @@ def gate_map(access: Access, auth: str) -> list[str]:
     lines = []
     for user in access.users.values():
         if user.disabled:
-            lines.append(f"    # {user.name}（{user.title}）已停用：什么也不能读，组授权也不算")
+            lines.append(f"    # {user.name} 已停用：什么也不能读，组授权也不算")
             lines.append(f"    {_quote('~^[^|]*' + bar + _regex_literal(user.name) + bar)} {_quote(DENIED)};")
     for user in access.users.values():
         if not user.disabled:
-            lines.append(f"    # 用户 {user.name}（{user.title}）")
+            lines.append(f"    # 用户 {user.name}")
             lines += _entries(access.grants_of_user(user.name), bar + _regex_literal(user.name) + bar)
     if auth == SSO:
         for group in access.groups.values():
-            lines.append(f"    # 组 {group.name}（{group.title}）")
+            lines.append(f"    # 组 {group.name}")
             lines += _entries(group.grants, bar + "[^|]*" + bar + ".*," + _regex_literal(group.name) + ",")
     return lines
 
@@ -188,6 +228,7 @@ def _entries(grants, who: str) -> list[str]:
 
 def render(options: DeployOptions, site: Path, access: Access, csp: Csp) -> str:
     """The configuration text (http context: include it from /etc/nginx/conf.d/)."""
+    check_access(access)
     sso = options.auth == SSO
     key = "$bangfu_area:$bangfu_code|$bangfu_user|" + (",$bangfu_groups," if sso else "")
     out = [
