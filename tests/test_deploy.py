@@ -191,14 +191,18 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.nginx
-@pytest.mark.parametrize("mode", ["basic", "sso", "tls"])
+@pytest.mark.parametrize("mode", ["basic", "sso", "sso-named", "tls", "plain"])
 def test_nginx_accepts_the_generated_configuration(tiny_site, root, tmp_path, mode):
     options = DeployOptions(site=tiny_site, out=tmp_path / "bangfu.conf", root=root, listen=f"127.0.0.1:{free_port()}",
                             access_log=tmp_path / "access.log", htpasswd=Path("/etc/bangfu/htpasswd"))
-    if mode == "sso":
+    if mode.startswith("sso"):
         options.auth, options.auth_url, options.htpasswd = "sso", "http://127.0.0.1:4180/oauth2/auth", None
+    if mode == "sso-named":
+        options.server_name = "bangfu.example.invalid"
     if mode == "tls":
         options.tls_cert, options.tls_key = _self_signed(tmp_path)
+    if mode == "plain":  # every address, no TLS: only when asked for
+        options.listen, options.allow_plain_http = f"0.0.0.0:{free_port()}", True
     deploy_config(options)
     checked = Nginx(tmp_path / "nginx", options.out, 0).test_config()
     assert checked.returncode == 0, checked.stderr
