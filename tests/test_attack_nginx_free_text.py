@@ -8,11 +8,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
+from conftest import CASES, make_archive
 
+from generator.dump import dump_record
 from generator.errors import RecordError
 from generator.schema import SCHEMA_DIR, resolve
 from generator.settings import read_settings
 from generator.standards import load_standards
+from generator.validate import Context, validate_tree
 
 REPO = Path(__file__).resolve().parent.parent
 SETTINGS = REPO / "records" / "_settings"
@@ -92,3 +96,19 @@ def test_the_standards_loader_refuses_them_too(tmp_path):
         load_standards(root)
     assert "records/_settings/standards.yaml:12: 标准[1].依据: " in caught.value.format_message()
     assert "文字方向控制符（U+202E）" in caught.value.format_message()
+
+
+@pytest.mark.parametrize(("field", "text", "codes"), [
+    ("备注", "第一段：家中老人长期卧床。\n第二段：子女在读初中。", []),
+    ("备注", "第一段。\r\n第二段。", ["control-char"]),
+    ("工作单位", "示例机械厂\n（虚构）", ["control-char"]),
+])
+def test_only_the_prose_fields_may_keep_line_breaks(tmp_path, field, text, codes):
+    """A note written as the editor writes it (dump_record makes it a literal block) passes; elsewhere a newline does not."""
+    root = make_archive(tmp_path / "archive")
+    data = yaml.safe_load((CASES / "base.yaml").read_text(encoding="utf-8")) | {field: text}
+    path = root / "records" / "460105" / "4601059001.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(dump_record(data), encoding="utf-8")
+    _, problems = validate_tree(root, ctx=Context(root), use_cache=False)
+    assert [p.code for p in problems if p.is_error] == codes
