@@ -154,8 +154,8 @@ def _loopback(listen: str) -> bool:
 
 def _public_host(options: DeployOptions) -> str | None:
     """The one configured server name, if there is one (never the client's Host header)."""
-    name = options.server_name
-    return None if " " in name or "*" in name or name.startswith((".", "_")) or not name else name
+    name = options.server_name  # "_", several names or a wildcard name no single host
+    return name if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", name) else None
 
 
 def check_access(access: Access) -> None:
