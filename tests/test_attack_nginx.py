@@ -98,6 +98,9 @@ def test_a_hostile_access_file_is_refused_and_nothing_is_written(archive, tmp_pa
     assert f"records/_settings/access.yaml:{line}: {field}: " in result.stderr
     assert "有看不见的换行符（U+000A）：这一栏只能写一行" in result.stderr
     assert not out.exists()
+    checked = CliRunner().invoke(cli, ["validate", "--root", str(own), "--no-cache"], catch_exceptions=False)
+    assert checked.exit_code == 1  # `bangfu validate` says the same
+    assert f"records/_settings/access.yaml:{line}: {field}: " in checked.output
 
 
 @pytest.mark.parametrize("mode", ["basic", "sso"])
