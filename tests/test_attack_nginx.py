@@ -7,13 +7,16 @@ Host-header redirects, anonymous policy reports and source maps.
 from __future__ import annotations
 
 import dataclasses
+import json
 import socket
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from history_support import EDITOR, R46, Archive, as_env, git
 from nginx_support import Client, Nginx, SignOn, directives, fetch, free_port, serving, write_access, write_htpasswd, write_pages
 
 from generator.access import Access, Principal, load_access
@@ -21,6 +24,7 @@ from generator.cli import cli
 from generator.csp import scan
 from generator.deploy import DeployOptions, render
 from generator.errors import RecordError
+from generator.hooks import install_hook
 
 pytestmark = [pytest.mark.nginx, pytest.mark.xdist_group("attack-nginx")]
 
@@ -260,3 +264,30 @@ def test_the_sign_in_redirect_names_the_configured_server_and_a_plain_path(sign_
     assert status == 302
     assert headers["location"] == f"/oauth2/sign_in?rd=http://bangfu.example.invalid{back}"
     assert "set-cookie" not in headers
+
+
+def test_the_push_hook_refuses_a_hostile_access_file_even_when_a_province_reviewer_merges_it(tmp_path):
+    """The server side: a properly approved merge that carries the payload never reaches main."""
+    bare = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    work = Archive(tmp_path / "work")
+    git(work.root, "remote", "add", "origin", str(bare))
+    assert push_main(work).returncode == 0  # the import, before the hook (as in tests/test_hook.py)
+    install_hook(bare)
+    before = git(bare, "rev-parse", "refs/heads/main")
+    work.branch("access")
+    path = work.root / "records" / "_settings" / "access.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "    姓名: 海口市经办人示例\n" in text
+    path.write_text(text.replace("    姓名: 海口市经办人示例\n", f"    姓名: {json.dumps(OPEN_ALL)}\n", 1), encoding="utf-8")
+    git(work.root, "commit", "-q", "-am", "Rename a user", who=EDITOR)
+    work.merge("access", R46, 5)
+    done = push_main(work)
+    assert done.returncode != 0
+    assert "records/_settings/access.yaml" in done.stderr and "有看不见的换行符（U+000A）" in done.stderr
+    assert git(bare, "rev-parse", "refs/heads/main") == before
+
+
+def push_main(work) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "push", "-q", "origin", "refs/heads/main:refs/heads/main"], cwd=work.root,
+                          env=as_env(EDITOR), capture_output=True, text=True)
