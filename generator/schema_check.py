@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from functools import lru_cache
 
 import jsonschema
@@ -64,6 +65,8 @@ def _problem(record: Record, error: jsonschema.ValidationError) -> Problem:
         return record.problem(pointer, "type", _type_message(record, pointer, instance, error.validator_value, info))
     if kind == "enum":
         return record.problem(pointer, "enum", _enum_message(instance, error.validator_value))
+    if kind == "not" and isinstance(instance, str):
+        return record.problem(pointer, "control-char", control_message(instance, error.schema))
     if kind == "const":
         return record.problem(pointer, "enum", f"应为“{error.validator_value}”。")
     if kind == "format":
@@ -85,6 +88,29 @@ def _problem(record: Record, error: jsonschema.ValidationError) -> Problem:
     if kind == "uniqueItems":
         return record.problem(pointer, "duplicate-item", "有重复的选项。")
     return record.problem(pointer, kind or "schema", f"不符合要求：{error.message}")
+
+
+_INVISIBLE = (
+    ("\n\r\x85\u2028\u2029", "换行符"),
+    ("\t", "Tab"),
+    ("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069", "文字方向控制符"),
+    ("\u200b\u200c\u200d\u2060\ufeff", "零宽字符"),
+)
+
+
+def control_message(text: str, schema: dict) -> str:
+    """Which invisible character a text holds (the schema's $defs/line or text says which are refused), and where."""
+    found = re.search(schema["not"]["pattern"], text)
+    char = found.group() if found else ""
+    name = next((label for chars, label in _INVISIBLE if char in chars), "控制字符") if char else "控制字符"
+    where = f"第 {found.start() + 1} 个字处" if found else ""
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+    value = f"“{shown}”" if len(text) <= 40 else ""
+    if re.search(schema["not"]["pattern"], "\n"):
+        rule = "这一栏只能写一行，不能有换行、Tab、文字方向控制符、零宽字符等看不见的字符"
+    else:
+        rule = "这一栏可以换行，但不能有 Tab、文字方向控制符、零宽字符等其他看不见的字符"
+    return f"{value}{where}有看不见的{name}（U+{ord(char or chr(0)):04X}）：{rule}，请删除（编辑器的“显示不可见字符”可以找到它）。"
 
 
 def _type_message(record: Record, pointer: str, instance, expected, info) -> str:

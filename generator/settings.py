@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 from generator.errors import Problem, RecordError
 from generator.load import Record, parse_bytes
 from generator.schema import load_schema
+from generator.schema_check import control_message
 
 SETTINGS = "records/_settings"
 
@@ -28,7 +29,8 @@ def read_settings(root: Path | None, rel: str, schema_name: str, title: str, raw
     record, problems = parse_bytes(raw, rel)
     if record is None:
         raise RecordError(f"{title}有误。", problems)
-    problems = [record.problem(_pointer(e), f"settings-{e.validator}", say(e, schema_name))
+    problems = [record.problem(_pointer(e), "settings-control-char" if e.validator == "not" else f"settings-{e.validator}",
+                               say(e, schema_name))
                 for e in _validator(schema_name).iter_errors(record.data)]
     if problems:
         raise RecordError(f"{title}有误。", sorted(problems, key=lambda p: (p.line or 0, p.pointer)))
@@ -48,6 +50,8 @@ def say(error, schema_name: str) -> str:
     """A jsonschema error about a settings file in the user's words."""
     kind, expected, instance = error.validator, error.validator_value, error.instance
     hint = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    if kind == "not" and isinstance(instance, str):
+        return control_message(instance, error.schema)
     if hint and kind not in ("required", "additionalProperties", "type"):
         return hint.format(value=instance)
     if kind == "required":

@@ -6,11 +6,14 @@ import base64
 import http.client
 import http.server
 import os
+import re
 import shutil
 import socket
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -55,6 +58,42 @@ def write_htpasswd(path: Path, users) -> Path:
         flags = "-bBc" if i == 0 else "-bB"
         subprocess.run([HTPASSWD, flags, "-C", "4", str(path), user, PASSWORD], check=True, capture_output=True)
     return path
+
+
+# nginx's tokens: a comment (only where a token starts), a quoted string, a block or directive end, or a word
+# (where ${name} may hold braces).
+_TOKEN = re.compile(r"""#[^\n]*|"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|[;{}]|(?:\$\{[^}]*\}|[^\s;{}"'])+""")
+
+
+def directives(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Every directive of an nginx configuration in order, as (enclosing blocks, words); comments are dropped."""
+    out, blocks, words = [], [], []
+    for token in _TOKEN.findall(text):
+        if token.startswith("#"):
+            continue
+        if token == ";":
+            out.append((tuple(blocks), tuple(words)))
+            words = []
+        elif token == "{":
+            out.append((tuple(blocks), (*words, "{")))
+            blocks.append(" ".join(words))
+            words = []
+        elif token == "}":
+            assert not words and blocks, "unbalanced configuration"
+            blocks.pop()
+        else:
+            words.append(token)
+    assert not words and not blocks, "unfinished configuration"
+    return out
+
+
+def write_pages(site: Path, paths: list[str]) -> Path:
+    """A built site in miniature: the error pages and a small page at each path (a folder gets index.html)."""
+    for rel in ["index.html", "errors/401.html", "errors/403.html", "errors/404.html", *paths]:
+        path = site / (rel + "index.html" if rel.endswith("/") else rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"<html><body><p>{rel}</p></body></html>", encoding="utf-8")
+    return site
 
 
 class Nginx:
@@ -114,12 +153,23 @@ class Nginx:
             self.process.stderr.close()
 
 
+@contextmanager
+def serving(prefix: Path, config: Path, port: int) -> Iterator[int]:
+    """A running nginx with this configuration on 127.0.0.1:port, stopped afterwards."""
+    nginx = Nginx(prefix, config, port).start()
+    try:
+        yield port
+    finally:
+        nginx.stop()
+
+
 class Client:
     """One keep-alive connection as one user (or anonymous), returning (status, headers, body)."""
 
-    def __init__(self, port: int, user: str | None = None, password: str = PASSWORD, cookie: str | None = None):
+    def __init__(self, port: int, user: str | None = None, password: str = PASSWORD, cookie: str | None = None,
+                 headers: dict[str, str] | None = None):
         self.port = port
-        self.headers = {}
+        self.headers = dict(headers or {})
         if user is not None:
             token = base64.b64encode(f"{user}:{password}".encode()).decode()
             self.headers["Authorization"] = f"Basic {token}"
@@ -127,10 +177,10 @@ class Client:
             self.headers["Cookie"] = cookie
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 
-    def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+    def get(self, path: str, method: str = "GET", body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
         for attempt in range(2):
             try:
-                self.conn.request("GET", path, headers=self.headers)
+                self.conn.request(method, path, body=body, headers=self.headers)
                 response = self.conn.getresponse()
                 body = response.read()
                 return response.status, {k.lower(): v for k, v in response.getheaders()}, body
@@ -165,16 +215,18 @@ class SignOn:
 
     def __init__(self, sessions: dict[str, tuple[str, str]]):
         self.sessions = sessions
+        self.seen: list[tuple[str, dict[str, str]]] = []  # (path, headers) of every request that reached it
         self.port = free_port()
         handler = self._handler()
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _handler(self):
-        sessions = self.sessions
+        sessions, seen = self.sessions, self.seen
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - the http.server interface
+                seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 cookie = self.headers.get("Cookie", "")
                 token = cookie.split("sso=", 1)[1].split(";")[0] if "sso=" in cookie else ""  # "" : a standing session
                 if self.path.startswith("/oauth2/auth") and token in sessions:

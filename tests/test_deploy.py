@@ -137,8 +137,14 @@ def test_deploy_config_writes_the_configuration(tiny_site, root, tmp_path):
     (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "127.0.0.1:80; include /etc/passwd"], "--listen 应为 地址:端口"),
     (["--htpasswd", "/etc/bangfu/htpasswd", "--tls-cert", "/etc/ssl/a.pem"], "--tls-cert 和 --tls-key 要一起给出"),
     (["--htpasswd", "/etc/bangfu/htpasswd", "--server-name", "x; include /etc/passwd"], "--server-name 应为域名"),
-    (["--htpasswd", "/etc/bangfu/$remote_user"], "--htpasswd 中不能有空白或 $ ; \" ' { } \\ # 这些字符"),
-    (["--auth", "sso", "--auth-url", "http://127.0.0.1:4180/auth;return"], "--auth-url 中不能有空白或 $"),
+    (["--htpasswd", "/etc/bangfu/$remote_user"], "--htpasswd 中不能有空白、控制字符或 $ ; \" ' { } \\ # 这些字符"),
+    (["--auth", "sso", "--auth-url", "http://127.0.0.1:4180/auth;return"], "--auth-url 中不能有空白、控制字符或 $"),
+    (["--auth", "sso", "--auth-url", "http://127.0.0.1:4180/auth\x01"], "--auth-url 中不能有空白、控制字符或 $"),
+    (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "0.0.0.0:80"], "--listen 0.0.0.0:80 不只是本机地址"),
+    (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "[::]:80"], "--listen [::]:80 不只是本机地址"),
+    (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "80"], "--listen 80 不只是本机地址"),
+    (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "10.1.2.3:8080"], "请给出 --tls-cert 和 --tls-key"),
+    (["--htpasswd", "/etc/bangfu/htpasswd", "--rate-limit", "0"], "--rate-limit 应为 1 到 100000 之间的整数"),
 ])
 def test_deploy_config_refuses_bad_options_in_chinese(tiny_site, root, tmp_path, extra, message):
     args = [a.format(root=root, site=tiny_site) for a in extra]
@@ -148,6 +154,16 @@ def test_deploy_config_refuses_bad_options_in_chinese(tiny_site, root, tmp_path,
     assert result.stderr.startswith("错误：无法生成 nginx 配置。\ndeploy-config: ")
     assert message in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("extra", [["--listen", "127.0.0.2:8080"], ["--listen", "[::1]:8080"], ["--listen", "localhost:8080"],
+                                   ["--listen", "0.0.0.0:80", "--allow-plain-http"]])
+def test_plain_http_beyond_this_machine_must_be_asked_for(tiny_site, root, tmp_path, extra):
+    out = tmp_path / "bangfu.conf"
+    result = run(["deploy-config", "--site", str(tiny_site), "--out", str(out), "--root", str(root),
+                  "--htpasswd", "/etc/bangfu/htpasswd", *extra])
+    assert result.exit_code == 0, result.output
+    assert f"listen {extra[1]};" in out.read_text(encoding="utf-8")
 
 
 def test_deploy_config_needs_a_built_site(root, tmp_path):
@@ -175,14 +191,18 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.nginx
-@pytest.mark.parametrize("mode", ["basic", "sso", "tls"])
+@pytest.mark.parametrize("mode", ["basic", "sso", "sso-named", "tls", "plain"])
 def test_nginx_accepts_the_generated_configuration(tiny_site, root, tmp_path, mode):
     options = DeployOptions(site=tiny_site, out=tmp_path / "bangfu.conf", root=root, listen=f"127.0.0.1:{free_port()}",
                             access_log=tmp_path / "access.log", htpasswd=Path("/etc/bangfu/htpasswd"))
-    if mode == "sso":
+    if mode.startswith("sso"):
         options.auth, options.auth_url, options.htpasswd = "sso", "http://127.0.0.1:4180/oauth2/auth", None
+    if mode == "sso-named":
+        options.server_name = "bangfu.example.invalid"
     if mode == "tls":
         options.tls_cert, options.tls_key = _self_signed(tmp_path)
+    if mode == "plain":  # every address, no TLS: only when asked for
+        options.listen, options.allow_plain_http = f"0.0.0.0:{free_port()}", True
     deploy_config(options)
     checked = Nginx(tmp_path / "nginx", options.out, 0).test_config()
     assert checked.returncode == 0, checked.stderr

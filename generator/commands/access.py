@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from generator.access import describe_access, load_access
-from generator.deploy import BASIC, SSO, DeployOptions, deploy_config
+from generator.deploy import BASIC, RATE_LIMIT, SSO, DeployOptions, deploy_config
 
 
 @click.command("deploy-config")
@@ -24,9 +24,14 @@ from generator.deploy import BASIC, SSO, DeployOptions, deploy_config
               show_default=True, help="访问日志：每次读取都记下用户名。")
 @click.option("--tls-cert", type=click.Path(path_type=Path), help="HTTPS 证书（与 --tls-key 一起给出）。")
 @click.option("--tls-key", type=click.Path(path_type=Path), help="HTTPS 私钥。")
+@click.option("--allow-plain-http", is_flag=True,
+              help="基本认证不配 HTTPS 也监听本机以外的地址（仅当 HTTPS 由前置代理终止且其间网络可信时）。")
+@click.option("--rate-limit", type=int, default=RATE_LIMIT, show_default=True,
+              help="基本认证时每个客户端地址每秒可发的请求数（可先突发 40 个），超出答 429，用来挡住猜密码。")
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True,
               help="档案库根目录（读 records/_settings/access.yaml 和 roles.yaml）。")
-def deploy_config_command(site, out, auth, htpasswd, auth_url, listen, server_name, access_log, tls_cert, tls_key, root):
+def deploy_config_command(site, out, auth, htpasswd, auth_url, listen, server_name, access_log, tls_cert, tls_key,
+                          allow_plain_http, rate_limit, root):
     """生成分级授权的 nginx 配置：县级只看本县，市级看本市各县，省级看全部。
 
     \b
@@ -43,7 +48,8 @@ def deploy_config_command(site, out, auth, htpasswd, auth_url, listen, server_na
     """
     report = deploy_config(DeployOptions(site=site, out=out, root=root, auth=auth, htpasswd=htpasswd, auth_url=auth_url,
                                          listen=listen, server_name=server_name, access_log=access_log,
-                                         tls_cert=tls_cert, tls_key=tls_key))
+                                         tls_cert=tls_cert, tls_key=tls_key, allow_plain_http=allow_plain_http,
+                                         rate_limit=rate_limit))
     for warning in report.warnings:
         click.echo(f"警告：{warning}", err=True)
     click.echo(f"已写出 {report.out}：{report.users} 个用户、{report.groups} 个组；"
