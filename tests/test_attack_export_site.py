@@ -48,7 +48,8 @@ def served(tmp_path_factory):
     build_site(root, site)
     port = free_port()
     options = DeployOptions(site=site, out=base / "bangfu.conf", root=root, htpasswd=write_htpasswd(base / "htpasswd", USERS),
-                            listen=f"127.0.0.1:{port}", access_log=base / "access.log")
+                            listen=f"127.0.0.1:{port}", access_log=base / "access.log",
+                            rate_limit=100000)  # the tests read every statistics file at full speed
     deploy_config(options)
     nginx = Nginx(base / "prefix", options.out, port).start()
     try:
