@@ -1,0 +1,78 @@
+"""A merge's own changes: where its tree differs from git's automatic merge of its parents.
+
+A merge approves what its branch brought; anything the merger changed while merging (an "evil merge", a
+hand-made conflict resolution, a different merge strategy) is the merger's own change and needs its own approval.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from generator.errors import HistoryError
+from generator.gitlog import Archive, FileChange, RawCommit, parse_raw
+
+OCTOPUS = None  # the verdict for a merge of more than two parents: git has no automatic result to compare with
+
+
+class OwnChanges:
+    """Files where one merge's tree differs from the automatic merge: records/ (archive paths) and the rest."""
+
+    def __init__(self, records: list[FileChange], outside: list[FileChange], conflicts: bool):
+        self.records = records
+        self.outside = outside
+        self.conflicts = conflicts  # the automatic merge had conflicts: the difference includes their resolution
+
+    def __bool__(self) -> bool:
+        return bool(self.records or self.outside)
+
+
+def own_changes(archive: Archive, merges: list[RawCommit], workers: int = 4) -> dict[str, OwnChanges | None]:
+    """sha → the merger's own changes (empty when the merge is git's automatic result); None for octopus merges.
+
+    One `git merge-tree --write-tree` per two-parent merge, run a few at a time; the trees it writes go to a
+    throwaway object directory, so auditing never adds objects to the repository (or to a push's quarantine).
+    """
+    out: dict[str, OwnChanges | None] = {m.sha: OCTOPUS for m in merges if len(m.parents) > 2}
+    pairs = [m for m in merges if len(m.parents) == 2]
+    if not pairs:
+        return out
+    with tempfile.TemporaryDirectory(prefix="bangfu-merge-") as scratch:
+        env = _env(archive, Path(scratch))
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pairs)))) as pool:
+            for merge, result in zip(pairs, pool.map(lambda m: _one(archive, m, env), pairs), strict=True):
+                out[merge.sha] = result
+    return out
+
+
+def _one(archive: Archive, merge: RawCommit, env: dict) -> OwnChanges:
+    done = _git(env, "merge-tree", "--write-tree", "--no-messages", "--name-only", merge.parents[0], merge.parents[1])
+    if done.returncode not in (0, 1) or not done.stdout:
+        raise HistoryError(f"无法核对合并提交 {merge.sha[:12]} 的合并结果：{done.stderr.decode('utf-8', 'replace').strip()}")
+    automatic = done.stdout.split(b"\n", 1)[0].decode()
+    if automatic == merge.tree:
+        return OwnChanges([], [], False)
+    diff = _git(env, "diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", automatic, merge.tree)
+    if diff.returncode:
+        raise HistoryError(f"无法比较合并提交 {merge.sha[:12]} 与自动合并的结果：{diff.stderr.decode('utf-8', 'replace').strip()}")
+    outside: list[FileChange] = []
+    records = parse_raw(diff.stdout.decode("utf-8", "replace"), archive.prefix, outside)
+    return OwnChanges(records, outside, done.returncode == 1)
+
+
+def _git(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], env=env, capture_output=True, check=False)
+
+
+def _env(archive: Archive, scratch: Path) -> dict:
+    """Read the repository's objects (and a push's quarantine), write new ones only to scratch."""
+    git_dir = str(Path(archive.repo.git_dir).resolve())
+    common = str(Path(archive.repo.common_dir).resolve())
+    current = os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(common, "objects")
+    alternates = [current, *filter(None, os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "").split(os.pathsep))]
+    (scratch / "info").mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "GIT_DIR": git_dir, "GIT_OBJECT_DIRECTORY": str(scratch),
+            "GIT_ALTERNATE_OBJECT_DIRECTORIES": os.pathsep.join(alternates), "GIT_NO_REPLACE_OBJECTS": "1"}
