@@ -29,11 +29,11 @@ def program_home(data: bytes | None) -> bool:
         return False
 
 
-def home_note(commits: int) -> str:
+def home_note(extent: str) -> str:
     """The one visible line every audit, history and review output carries in the program's home."""
     return (f"本仓库是 bangfu 程序自身的源代码仓库（第一父提交的 pyproject.toml 声明 name = \"{PROGRAM_NAME}\"）："
             f"records/ 以外的程序、测试、文档、模式（schema/）和持续集成文件由程序的开发流程审核，不在档案审批的审计之内"
-            f"（{commits} 个提交中有这样的文件）。部署的档案库没有这个标记，其中每个路径都须审批。")
+            f"（{extent}）。部署的档案库没有这个标记，其中每个路径都须审批。")
 
 
 class Rules:

@@ -280,7 +280,7 @@ def _walk(history: History, archive: Archive, commits: dict[str, RawCommit], tip
     history.commits = walk.commits[::-1]
     history.warnings += rejected + walk.warnings
     if walk.home:
-        history.warnings.append(home_note(walk.home))
+        history.warnings.append(home_note(f"{walk.home} 个提交中有这样的文件"))
 
 
 def _pass(history: History, archive: Archive, line: list[str], brought: dict, own: dict, commits: dict[str, RawCommit],
