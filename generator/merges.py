@@ -7,6 +7,7 @@ hand-made conflict resolution, a different merge strategy) is the merger's own c
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,8 @@ from generator.errors import HistoryError
 from generator.gitlog import Archive, FileChange, RawCommit, parse_raw
 
 OCTOPUS = None  # the verdict for a merge of more than two parents: git has no automatic result to compare with
+CLEAN_LIST = "bangfu-clean-merges-v1"  # in the git directory: merges known to equal git's automatic result
+_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 class OwnChanges:
@@ -33,11 +36,16 @@ class OwnChanges:
 def own_changes(archive: Archive, merges: list[RawCommit], workers: int = 4) -> dict[str, OwnChanges | None]:
     """sha → the merger's own changes (empty when the merge is git's automatic result); None for octopus merges.
 
-    One `git merge-tree --write-tree` per two-parent merge, run a few at a time; the trees it writes go to a
-    throwaway object directory, so auditing never adds objects to the repository (or to a push's quarantine).
+    One `git merge-tree --write-tree` per two-parent merge not checked before, run a few at a time; the trees
+    it writes go to a throwaway object directory, so auditing never adds objects to the repository (or to a push's
+    quarantine). A merge's id fixes its parents and its tree, so a clean verdict is kept in the git directory
+    (a plain list of commit ids, never a file a commit can ship).
     """
     out: dict[str, OwnChanges | None] = {m.sha: OCTOPUS for m in merges if len(m.parents) > 2}
-    pairs = [m for m in merges if len(m.parents) == 2]
+    clean_list = Path(archive.repo.git_dir) / CLEAN_LIST
+    known = _known_clean(clean_list)
+    pairs = [m for m in merges if len(m.parents) == 2 and m.sha not in known]
+    out.update({m.sha: OwnChanges([], [], False) for m in merges if len(m.parents) == 2 and m.sha in known})
     if not pairs:
         return out
     with tempfile.TemporaryDirectory(prefix="bangfu-merge-") as scratch:
@@ -45,7 +53,25 @@ def own_changes(archive: Archive, merges: list[RawCommit], workers: int = 4) -> 
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pairs)))) as pool:
             for merge, result in zip(pairs, pool.map(lambda m: _one(archive, m, env), pairs), strict=True):
                 out[merge.sha] = result
+    _remember_clean(clean_list, [m.sha for m in pairs if not out[m.sha]])
     return out
+
+
+def _known_clean(path: Path) -> set[str]:
+    try:
+        return {line for line in path.read_text(encoding="ascii", errors="replace").split() if _SHA.fullmatch(line)}
+    except OSError:
+        return set()
+
+
+def _remember_clean(path: Path, shas: list[str]) -> None:
+    if not shas:
+        return
+    try:  # one appending write: concurrent runs interleave whole lines at worst, and a torn line matches nothing
+        with open(path, "a", encoding="ascii") as out:
+            out.write("".join(f"{sha}\n" for sha in shas))
+    except OSError:
+        pass  # a read-only repository is checked afresh each time
 
 
 def _one(archive: Archive, merge: RawCommit, env: dict) -> OwnChanges:

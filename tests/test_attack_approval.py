@@ -51,6 +51,7 @@ def test_an_evil_merge_is_the_mergers_own_unapproved_change(archive):
     [reasons] = findings(archive).values()
     assert reasons == ("合并人 示例海口审核员 <reviewer-4601@example.invalid> 在合并时自己改动了records/460105/4601059002.yaml："
                        "合并结果与 git 的自动合并不同，这些改动不属于被合并的分支，没有经过审批。",)
+    assert list(findings(archive).values()) == [reasons]  # a second run, with the list of clean merges, too
     history = read_history(archive.root)
     [changed, _] = history.for_path(path_of(N2))
     assert changed.commit.sha == merge and changed.own and not changed.approved
