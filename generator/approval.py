@@ -14,6 +14,8 @@ PYPROJECT = "pyproject.toml"  # at the repository top; `name = "bangfu"` there m
 PROGRAM_NAME = "bangfu"
 NON_REGULAR = {"120000": "符号链接", "160000": "子模块（gitlink）"}
 DIRECT = "直接提交到 main，没有经过合并请求和审核人审批。"
+MARKED = (f"把本仓库标成了 bangfu 程序自身的源代码仓库（{PYPROJECT} 中 name = \"{PROGRAM_NAME}\"）：此后 records/ 以外的文件"
+          "不再审计。档案库不应有这个标记，这一修改无论谁批准都始终列为未经审批。")
 _TRAILER = re.compile(r"^(?:Approved-by|Reviewed-by):\s*(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$", re.MULTILINE | re.IGNORECASE)
 _COAUTHOR = re.compile(r"^Co-authored-by:\s*(.*?)\s*<([^<>\s]+)>\s*$", re.MULTILINE | re.IGNORECASE)
 SHOWN_PATHS = 5

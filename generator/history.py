@@ -8,6 +8,7 @@ from pathlib import Path
 
 from generator.approval import (
     DIRECT,
+    MARKED,
     PYPROJECT,
     Rules,
     home_note,
@@ -313,6 +314,9 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
             homes[home] = program_home(reader.read(home) if home else None)
         in_home = homes[home]
         home = next((f.new_blob for f in raw.outside if f.path == PYPROJECT), home)
+        if home not in homes:
+            homes[home] = program_home(reader.read(home) if home else None)
+        marked = [MARKED] if homes[home] and not in_home else []
         mine = own.get(raw.sha, OwnChanges([], [], False)) if len(raw.parents) > 1 else OwnChanges([], [], False)
         outside = raw.outside + (mine.outside if mine else [])
         judged_outside = [f for f in raw.outside if not in_home]
@@ -320,7 +324,7 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
         if in_home and outside:
             out.home += 1
         files = raw.files + judged_outside + [f for f in own_files if f.path not in {g.path for g in raw.files + judged_outside}]
-        strange = non_regular(raw.files + [f for f in outside if f.path.startswith(guarded)], (RECORDS_PREFIX, *guarded))
+        strange = marked + non_regular(raw.files + [f for f in outside if f.path.startswith(guarded)], (RECORDS_PREFIX, *guarded))
         if not files and not strange and mine is not None:
             continue
         merged = brought.get(raw.sha)

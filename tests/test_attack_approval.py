@@ -167,11 +167,19 @@ def test_a_county_reviewers_program_merge_is_refused_by_the_hook(server):
     server.refused("无权审批海南省（46）的档案")
 
 
-def test_declaring_an_archive_the_programs_home_is_itself_a_lasting_finding(archive):
-    archive.commit(EDITOR, "Declare home", {}, other={"pyproject.toml": '[project]\nname = "bangfu"\n'})
+@pytest.mark.parametrize("merged", [False, True], ids=["direct", "province-merge"])
+def test_declaring_an_archive_the_programs_home_is_itself_a_lasting_finding(archive, merged):
+    marker = {"pyproject.toml": '[project]\nname = "bangfu"\n'}
+    if merged:
+        archive.branch("home")
+        archive.commit(EDITOR, "Declare home", {}, other=marker)
+        archive.merge("home", R46, 11, message="Declare home")
+    else:
+        archive.commit(EDITOR, "Declare home", {}, other=marker)
     archive.commit(EDITOR, "Program change after the marker", {}, other=PROGRAM)
     report = audit(archive.root, since=archive.initial)
     assert [c.subject for c in report.findings] == ["Declare home"]
+    assert report.findings[0].reasons[0].startswith("把本仓库标成了 bangfu 程序自身的源代码仓库")
     assert "本仓库是 bangfu 程序自身的源代码仓库" in report.to_text().splitlines()[0]
     assert "本仓库是 bangfu 程序自身的源代码仓库" in read_history(archive.root).warnings[-1]
 
