@@ -38,6 +38,30 @@ def home_note(extent: str) -> str:
             f"（{extent}）。部署的档案库没有这个标记，其中每个路径都须审批。")
 
 
+class Home:
+    """Whether main is the program's own home at each commit's first parent, as the line advances."""
+
+    def __init__(self, reader, blob: str | None):
+        self._reader = reader
+        self.blob = blob  # the top-level pyproject.toml at the first parent of the next commit
+        self._known: dict[str | None, bool] = {}
+
+    def _is_home(self, blob: str | None) -> bool:
+        if blob not in self._known:
+            self._known[blob] = program_home(self._reader.read(blob) if blob else None)
+        return self._known[blob]
+
+    def step(self, raw: RawCommit) -> tuple[bool, bool]:
+        """(the first parent is the program's home, this commit makes it so)."""
+        before = self._is_home(self.blob)
+        for f in raw.outside:
+            if f.path == PYPROJECT:
+                self.blob = f.new_blob
+            elif f.old_path == PYPROJECT:
+                self.blob = None
+        return before, self._is_home(self.blob) and not before
+
+
 class Rules:
     """The reviewers and the 审计起点 in force: the last approved state of reviewers.yaml, never a flagged one."""
 

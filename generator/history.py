@@ -10,12 +10,12 @@ from generator.approval import (
     DIRECT,
     MARKED,
     PYPROJECT,
+    Home,
     Rules,
     home_note,
     judge_merge,
     non_regular,
     own_reason,
-    program_home,
     unique,
 )
 from generator.details import Computer, Details, Request, Side
@@ -287,20 +287,9 @@ def _walk(history: History, archive: Archive, commits: dict[str, RawCommit], tip
 def _pass(history: History, archive: Archive, line: list[str], brought: dict, own: dict, commits: dict[str, RawCommit],
           settings: dict[str, str], home: str | None, reader, candidate: tuple[int, str] | None, baseline: bool,
           bounded: bool) -> _Pass:
-    rules = Rules(reader, settings.get(REVIEWERS_PATH), started=bounded)
-    fixed = rules.baseline
-    at = len(line)  # commits at or after this index (older) are the import before the 审计起点
-    if candidate is not None:
-        fixed = candidate[1]
-        found = next((i for i, sha in enumerate(line) if sha.startswith(fixed.lower())), None)
-        if found is None or found <= candidate[0]:
-            if not bounded:
-                history.warnings.append(f"审核人名单中的审计起点 {fixed} 不在 main 的第一父提交线上，已忽略。")
-        elif baseline:
-            at = found
-    elif fixed and baseline:
-        at = next((i for i, sha in enumerate(line) if sha.startswith(fixed.lower())), at)
-    out, homes = _Pass(), {}
+    rules, home, out = Rules(reader, settings.get(REVIEWERS_PATH), started=bounded), Home(reader, home), _Pass()
+    fixed = candidate[1] if candidate else rules.baseline
+    at = _baseline_at(line, fixed, candidate[0] if candidate else -1, out.warnings, bounded) if baseline else len(line)
     guarded = (f"{archive.prefix}schema/",)
     for index in range(len(line) - 1, -1, -1):
         raw = commits[line[index]]
@@ -310,21 +299,11 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
                 settings.pop(f.old_path or f.path, None)
                 if f.new_blob:
                     settings[f.path] = f.new_blob
-        if home not in homes:
-            homes[home] = program_home(reader.read(home) if home else None)
-        in_home = homes[home]
-        home = next((f.new_blob for f in raw.outside if f.path == PYPROJECT), home)
-        if home not in homes:
-            homes[home] = program_home(reader.read(home) if home else None)
-        marked = [MARKED] if homes[home] and not in_home else []
-        mine = own.get(raw.sha, OwnChanges([], [], False)) if len(raw.parents) > 1 else OwnChanges([], [], False)
-        outside = raw.outside + (mine.outside if mine else [])
-        judged_outside = [f for f in raw.outside if not in_home]
-        own_files = (mine.records + [f for f in mine.outside if not in_home]) if mine else []
-        if in_home and outside:
-            out.home += 1
-        files = raw.files + judged_outside + [f for f in own_files if f.path not in {g.path for g in raw.files + judged_outside}]
-        strange = marked + non_regular(raw.files + [f for f in outside if f.path.startswith(guarded)], (RECORDS_PREFIX, *guarded))
+        in_home, marks = home.step(raw)
+        mine = own.get(raw.sha) if len(raw.parents) > 1 else OwnChanges([], [], False)
+        files, own_files, strange = _judged(raw, mine, in_home, guarded)
+        strange = ([MARKED] if marks else []) + strange
+        out.home += in_home and bool(raw.outside or (mine and mine.outside))
         if not files and not strange and mine is not None:
             continue
         merged = brought.get(raw.sha)
@@ -343,6 +322,29 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
         out.commits.append(commit)
         _changes(out, history, raw, commit, merged, commits, own_files, (before.get(STANDARDS_PATH), settings.get(STANDARDS_PATH)))
     return out
+
+
+def _baseline_at(line: list[str], fixed: str | None, setter: int, warnings: list[str], bounded: bool) -> int:
+    """The index of the 审计起点 on the line (commits there and older are the import), len(line) when none."""
+    if not fixed:
+        return len(line)
+    found = next((i for i, sha in enumerate(line) if sha.startswith(fixed.lower())), None)
+    if found is None or found <= setter:  # a baseline names a commit older than the one that set it
+        if not bounded:
+            warnings.append(f"审核人名单中的审计起点 {fixed} 不在 main 的第一父提交线上，已忽略。")
+        return len(line)
+    return found
+
+
+def _judged(raw: RawCommit, mine: OwnChanges | None, in_home: bool, guarded: tuple[str, ...]):
+    """(files needing approval, the merger's own files among them, reasons for non-regular files)."""
+    judged_outside = [] if in_home else raw.outside
+    own_files = (mine.records + ([] if in_home else mine.outside)) if mine else []
+    seen = {f.path for f in raw.files + judged_outside}
+    files = raw.files + judged_outside + [f for f in own_files if f.path not in seen]
+    outside = raw.outside + (mine.outside if mine else [])
+    strange = non_regular(raw.files + [f for f in outside if f.path.startswith(guarded)], (RECORDS_PREFIX, *guarded))
+    return files, own_files, strange
 
 
 def _changes(out: _Pass, history: History, raw: RawCommit, commit: Commit, merged, commits, own_files, standards) -> None:
