@@ -188,10 +188,11 @@ def _outside(archive: Archive, old: str, new: str) -> list[FileChange]:
 
 def _merge_notes(archive: Archive, commits: dict) -> list[str]:
     """Merges on the branch whose result is not git's automatic merge: what the merger changed by hand."""
-    merges = [c for c in commits.values() if len(c.parents) > 1]
+    merges = [c for c in commits.values() if len(c.parents) > 1][::-1]
+    checked = own_changes(archive, merges)
     out = []
-    for merge in merges[::-1]:
-        own = own_changes(archive, [merge])[merge.sha]
+    for merge in merges:
+        own = checked[merge.sha]
         if own is None or own:
             what = "章鱼合并，无法核对" if own is None else "、".join(f.path for f in own.records + own.outside)
             out.append(f"合并提交 {merge.sha[:8]}：合并人 {merge.committer} 在合并时自己的改动（与 git 自动合并的结果不同）：{what}。")
