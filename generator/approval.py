@@ -158,6 +158,8 @@ def own_reason(merger: Identity, own: OwnChanges | None, parents: int) -> str | 
         return f"章鱼合并（{parents} 个父提交）：无法与 git 的自动合并结果核对，视为合并人自己的修改，未经审批。"
     if not own:
         return None
+    if own.failed:
+        return f"无法重做这次合并来核对合并结果（git：{own.failed}；浅克隆时常见），视为合并人自己的修改，未经审批。"
     paths = [f.path for f in own.records + own.outside]
     more = f" 等 {len(paths)} 个文件" if len(paths) > SHOWN_PATHS else ""
     conflict = "（含合并冲突的解决）" if own.conflicts else ""

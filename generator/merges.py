@@ -13,7 +13,6 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from generator.errors import HistoryError
 from generator.gitlog import Archive, FileChange, RawCommit, parse_raw
 
 OCTOPUS = None  # the verdict for a merge of more than two parents: git has no automatic result to compare with
@@ -24,13 +23,14 @@ _SHA = re.compile(r"[0-9a-f]{40}")
 class OwnChanges:
     """Files where one merge's tree differs from the automatic merge: records/ (archive paths) and the rest."""
 
-    def __init__(self, records: list[FileChange], outside: list[FileChange], conflicts: bool):
+    def __init__(self, records: list[FileChange], outside: list[FileChange], conflicts: bool, failed: str = ""):
         self.records = records
         self.outside = outside
         self.conflicts = conflicts  # the automatic merge had conflicts: the difference includes their resolution
+        self.failed = failed  # git could not redo the merge (a shallow clone, missing objects): nothing is known
 
     def __bool__(self) -> bool:
-        return bool(self.records or self.outside)
+        return bool(self.records or self.outside or self.failed)
 
 
 def own_changes(archive: Archive, merges: list[RawCommit], workers: int = 4) -> dict[str, OwnChanges | None]:
@@ -77,16 +77,21 @@ def _remember_clean(path: Path, shas: list[str]) -> None:
 def _one(archive: Archive, merge: RawCommit, env: dict) -> OwnChanges:
     done = _git(env, "merge-tree", "--write-tree", "--no-messages", "--name-only", merge.parents[0], merge.parents[1])
     if done.returncode not in (0, 1) or not done.stdout:
-        raise HistoryError(f"无法核对合并提交 {merge.sha[:12]} 的合并结果：{done.stderr.decode('utf-8', 'replace').strip()}")
+        return OwnChanges([], [], False, _last_line(done.stderr))
     automatic = done.stdout.split(b"\n", 1)[0].decode()
     if automatic == merge.tree:
         return OwnChanges([], [], False)
     diff = _git(env, "diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", automatic, merge.tree)
     if diff.returncode:
-        raise HistoryError(f"无法比较合并提交 {merge.sha[:12]} 与自动合并的结果：{diff.stderr.decode('utf-8', 'replace').strip()}")
+        return OwnChanges([], [], False, _last_line(diff.stderr))
     outside: list[FileChange] = []
     records = parse_raw(diff.stdout.decode("utf-8", "replace"), archive.prefix, outside)
     return OwnChanges(records, outside, done.returncode == 1)
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else "git 出错"
 
 
 def _git(env: dict, *args: str) -> subprocess.CompletedProcess:

@@ -194,7 +194,8 @@ def _merge_notes(archive: Archive, commits: dict) -> list[str]:
     for merge in merges:
         own = checked[merge.sha]
         if own is None or own:
-            what = "章鱼合并，无法核对" if own is None else "、".join(f.path for f in own.records + own.outside)
+            what = ("章鱼合并，无法核对" if own is None else f"无法核对（{own.failed}）" if own.failed
+                    else "、".join(f.path for f in own.records + own.outside))
             out.append(f"合并提交 {merge.sha[:8]}：合并人 {merge.committer} 在合并时自己的改动（与 git 自动合并的结果不同）：{what}。")
     return out
 

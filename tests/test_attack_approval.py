@@ -266,3 +266,23 @@ def test_a_symlink_or_submodule_is_flagged_even_when_properly_merged(archive, ki
     [reasons] = findings(archive).values()
     mode = "120000" if kind == "symlink" else "160000"
     assert reasons[0].startswith(f"{where} 是") and f"（git 模式 {mode}）" in reasons[0]
+
+
+def test_a_merge_that_cannot_be_redone_is_never_taken_for_clean(archive, tmp_path):
+    """In a shallow clone git cannot find the merge base: the merge is unchecked, so unapproved, never a crash."""
+    archive.pull_request("edit", EDITOR, R4601, 2, {N1: household(N1, 备注="改")})
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "2", f"file://{archive.root}", str(shallow))
+    report = audit(shallow, rev="HEAD")
+    reasons = [r for c in report.findings for r in c.reasons]
+    assert any(r.startswith("无法重做这次合并来核对合并结果") for r in reasons), report.to_text()
+
+
+def test_a_symlinked_record_is_refused_by_the_hook_even_when_merged_by_the_province(server):
+    work = server.work
+    work.branch("link")
+    (work.root / path_of("4601059009")).symlink_to("/etc/passwd")
+    git(work.root, "add", "-A")
+    git(work.root, "commit", "-q", "-m", "Link", who=EDITOR)
+    work.merge("link", R46, 12)
+    server.refused("records/460105/4601059009.yaml 是符号链接（git 模式 120000）")
