@@ -69,7 +69,7 @@ class Rules:
         self._reader = reader
         self._parsed: dict[str | None, Reviewers] = {}
         self.blob = blob  # reviewers.yaml in force
-        self.seen = started or blob is not None  # the first version of the list is the bootstrap: it takes effect
+        self.seen = started or blob is not None  # a list exists already: only approved changes take effect
         self.baseline = self.parse(blob).baseline if started else None  # the value fixed before the audited span
 
     def parse(self, blob: str | None) -> Reviewers:
@@ -91,12 +91,14 @@ class Rules:
         return (f"修改了审计起点（{fixed} → {value or '删除'}）：审计起点只能设定一次，"
                 f"审计始终以第一次设定的 {fixed} 为准，修改它不会豁免任何提交。")
 
+    def bootstraps(self, root: bool) -> bool:
+        """Whether a list in this commit takes effect unapproved: only in the repository's very first commit."""
+        return root and not self.seen
+
     def advance(self, before: dict[str, str], after: dict[str, str], accepted: bool) -> None:
-        """After a commit: its reviewers.yaml takes effect only when the commit was approved (or is the first version)."""
+        """After a commit: its reviewers.yaml takes effect only when the commit was approved (or created the repository)."""
         old, new = before.get(REVIEWERS_PATH), after.get(REVIEWERS_PATH)
-        if old == new:
-            return
-        if accepted or not self.seen:
+        if old != new and accepted:
             self.blob = new
         self.seen = self.seen or new is not None
 

@@ -316,9 +316,10 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
             commit.status = UNAPPROVED
         if index >= at:
             commit.status, commit.reasons, commit.own_reason = BASELINE, (), None
+        accepted = commit.approved or rules.bootstraps(not raw.parents)
         if candidate is not None and index == candidate[0]:
-            out.setter_accepted = commit.approved or not rules.seen
-        rules.advance(before, settings, commit.approved)
+            out.setter_accepted = accepted
+        rules.advance(before, settings, accepted)
         out.commits.append(commit)
         _changes(out, history, raw, commit, merged, commits, own_files, (before.get(STANDARDS_PATH), settings.get(STANDARDS_PATH)))
     return out

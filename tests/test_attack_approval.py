@@ -286,3 +286,20 @@ def test_a_symlinked_record_is_refused_by_the_hook_even_when_merged_by_the_provi
     git(work.root, "commit", "-q", "-m", "Link", who=EDITOR)
     work.merge("link", R46, 12)
     server.refused("records/460105/4601059009.yaml 是符号链接（git 模式 120000）")
+
+
+def test_a_first_reviewers_list_added_after_the_repository_was_created_needs_approval(archive):
+    """Only the list in the repository's first commit (or before the baseline) is trusted without an approval."""
+    git(archive.root, "checkout", "-q", "--orphan", "fresh")
+    git(archive.root, "rm", "-r", "-q", "--cached", ".")
+    archive.put("README.md", "档案库\n")
+    git(archive.root, "add", "README.md")
+    git(archive.root, "commit", "-q", "-m", "Create", who=EDITOR2)
+    text = (archive.root / REVIEWERS).read_text(encoding="utf-8").rstrip("\n")
+    archive.put(REVIEWERS, text + f"\n  - 姓名: {EDITOR2[0]}\n    邮箱: {EDITOR2[1]}\n    地区:\n      - \"46\"\n")
+    git(archive.root, "add", "records")
+    git(archive.root, "commit", "-q", "-m", "My own list", who=EDITOR2)
+    git(archive.root, "branch", "-q", "-M", "fresh", "main")
+    archive.pull_request("pr", EDITOR, EDITOR2, 13, {N1: household(N1, 备注="改")})
+    flagged = {c.subject: c.reasons for c in audit(archive.root).findings}
+    assert flagged["Merge pull request #13 from editor/pr"][0].startswith("合并人 测试编辑乙 <editor2@example.invalid> 无权审批")
