@@ -321,7 +321,8 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
             out.setter_accepted = accepted
         rules.advance(before, settings, accepted)
         out.commits.append(commit)
-        _changes(out, history, raw, commit, merged, commits, own_files, (before.get(STANDARDS_PATH), settings.get(STANDARDS_PATH)))
+        _changes(out, history, raw, commit, merged, commits, own_files, (before.get(STANDARDS_PATH), settings.get(STANDARDS_PATH)),
+                 mine)
     return out
 
 
@@ -348,11 +349,13 @@ def _judged(raw: RawCommit, mine: OwnChanges | None, in_home: bool, guarded: tup
     return files, own_files, strange
 
 
-def _changes(out: _Pass, history: History, raw: RawCommit, commit: Commit, merged, commits, own_files, standards) -> None:
+def _changes(out: _Pass, history: History, raw: RawCommit, commit: Commit, merged, commits, own_files, standards,
+             mine_of_commit: OwnChanges | None) -> None:
     """Household changes of one commit; where the merger changed a file, the branch's part and the merger's part."""
     touched = _touched(merged, commits) if merged is not None else {}
     own_by_path = {f.path: f for f in own_files if f.path.startswith(RECORDS_PREFIX) and not f.path.startswith(SETTINGS_PREFIX)}
     merger = (commit.approver or raw.committer,)
+    unreadable = getattr(mine_of_commit, "unreadable", set())
     for f in raw.files:
         if f.path.startswith(SETTINGS_PREFIX):
             continue
@@ -361,12 +364,17 @@ def _changes(out: _Pass, history: History, raw: RawCommit, commit: Commit, merge
         if mine is None:
             out.changes.append((f.path, Change(commit, f, editors, standards, history)))
             continue
+        if f.path in unreadable:  # a conflict resolved by hand: the file's whole change is the merger's decision
+            out.changes.append((f.path, Change(commit, f, merger, standards, history, own=True)))
+            continue
         if mine.old_blob != f.old_blob:  # the branch changed this file too: its part ends at the automatic result
             status = "A" if f.old_blob is None else ("D" if mine.old_blob is None else f.status)
             branch = f._replace(status=status, new_blob=mine.old_blob)
             out.changes.append((f.path, Change(commit, branch, editors, standards, history)))
         out.changes.append((f.path, Change(commit, mine, merger, standards, history, own=True)))
     for path, mine in own_by_path.items():
+        if path in unreadable:
+            continue  # the merge leaves the file as main had it: nothing changed here for the household's history
         out.changes.append((path, Change(commit, mine, merger, standards, history, own=True)))
 
 

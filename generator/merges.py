@@ -28,6 +28,7 @@ class OwnChanges:
         self.outside = outside
         self.conflicts = conflicts  # the automatic merge had conflicts: the difference includes their resolution
         self.failed = failed  # git could not redo the merge (a shallow clone, missing objects): nothing is known
+        self.unreadable: set[str] = set()  # paths whose automatic version (with conflict markers) is not in the repository
 
     def __bool__(self) -> bool:
         return bool(self.records or self.outside or self.failed)
@@ -53,6 +54,10 @@ def own_changes(archive: Archive, merges: list[RawCommit], workers: int = 4) -> 
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pairs)))) as pool:
             for merge, result in zip(pairs, pool.map(lambda m: _one(archive, m, env), pairs), strict=True):
                 out[merge.sha] = result
+        written = {f"{p.parent.name}{p.name}" for p in Path(scratch).glob("??/*")}  # git never rewrites a known object
+        for merge in pairs:
+            result = out[merge.sha]
+            result.unreadable = {f.path for f in result.records + result.outside if f.old_blob in written}
     _remember_clean(clean_list, [m.sha for m in pairs if not out[m.sha]])
     return out
 

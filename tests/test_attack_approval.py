@@ -85,6 +85,10 @@ def test_a_conflict_resolved_in_the_merge_is_unapproved_until_reviewed_on_the_br
     archive.merge("edit", R4601, 3, during={N1: household(N1, 备注="合并时自己定的")})
     reasons = findings(archive)["Merge pull request #3 from editor/edit"]
     assert "（含合并冲突的解决）" in reasons[0]
+    history = read_history(archive.root)
+    resolved = history.for_path(path_of(N1))[0]
+    assert resolved.own and not resolved.approved and [e.email for e in resolved.editors] == [R4601[1]]
+    assert resolved.lines()[0] == "备注：主线 → 合并时自己定的"  # from main's version: conflict markers never reach git
 
 
 def test_a_clean_merge_after_main_moved_on_is_approved(archive):
