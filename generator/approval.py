@@ -181,3 +181,31 @@ def unique(people) -> list[Identity]:
         if not any(person.same(o) for o in out):
             out.append(person)
     return out
+
+
+def baseline_candidates(line: list[str], commits: dict[str, RawCommit], rules: Rules) -> list[tuple[int, str]]:
+    """(index, value) of each commit that gives reviewers.yaml a new 审计起点, oldest first (none when fixed already)."""
+    if rules.baseline:
+        return []
+    out, blob, value = [], rules.blob, None
+    for index in range(len(line) - 1, -1, -1):
+        for f in commits[line[index]].files:
+            if f.path == REVIEWERS_PATH or f.old_path == REVIEWERS_PATH:
+                blob = f.new_blob if f.path == REVIEWERS_PATH else None
+        new = rules.parse(blob).baseline
+        if new and new != value:
+            out.append((index, new))
+        value = new or value
+    return out
+
+
+def baseline_at(line: list[str], fixed: str | None, setter: int, warnings: list[str], bounded: bool) -> int:
+    """The index of the 审计起点 on the line (commits there and older are the import), len(line) when none."""
+    if not fixed:
+        return len(line)
+    found = next((i for i, sha in enumerate(line) if sha.startswith(fixed.lower())), None)
+    if found is None or found <= setter:  # a baseline names a commit older than the one that set it
+        if not bounded:
+            warnings.append(f"审核人名单中的审计起点 {fixed} 不在 main 的第一父提交线上，已忽略。")
+        return len(line)
+    return found

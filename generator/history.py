@@ -12,6 +12,8 @@ from generator.approval import (
     PYPROJECT,
     Home,
     Rules,
+    baseline_at,
+    baseline_candidates,
     home_note,
     judge_merge,
     non_regular,
@@ -63,7 +65,6 @@ class Commit:
     reasons: tuple[str, ...]
     files: list[FileChange]  # every judged file: records/, and outside it unless the program's home reviews it
     own_reason: str | None = None  # why the merger's own changes in this merge are unapproved
-    branch_ok: bool = False  # the merged branch itself was approved (a merge can be that and still add own changes)
 
     @property
     def approved(self) -> bool:
@@ -267,7 +268,7 @@ def _walk(history: History, archive: Archive, commits: dict[str, RawCommit], tip
     own = own_changes(archive, [commits[s] for s in line if len(commits[s].parents) > 1])
     settings = settings_blobs(archive, start) if start else {}
     home = _top_blob(archive, start, PYPROJECT) if start else None
-    candidates = _baseline_candidates(line, commits, Rules(reader, settings.get(REVIEWERS_PATH), started=start is not None))
+    candidates = baseline_candidates(line, commits, Rules(reader, settings.get(REVIEWERS_PATH), started=start is not None))
     rejected: list[str] = []
     for candidate in [*candidates, None]:
         walk = _pass(history, archive, line, brought, own, commits, dict(settings), home, reader, candidate,
@@ -289,7 +290,7 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
           bounded: bool) -> _Pass:
     rules, home, out = Rules(reader, settings.get(REVIEWERS_PATH), started=bounded), Home(reader, home), _Pass()
     fixed = candidate[1] if candidate else rules.baseline
-    at = _baseline_at(line, fixed, candidate[0] if candidate else -1, out.warnings, bounded) if baseline else len(line)
+    at = baseline_at(line, fixed, candidate[0] if candidate else -1, out.warnings, bounded) if baseline else len(line)
     guarded = (f"{archive.prefix}schema/",)
     for index in range(len(line) - 1, -1, -1):
         raw = commits[line[index]]
@@ -324,18 +325,6 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
         _changes(out, history, raw, commit, merged, commits, own_files, (before.get(STANDARDS_PATH), settings.get(STANDARDS_PATH)),
                  mine)
     return out
-
-
-def _baseline_at(line: list[str], fixed: str | None, setter: int, warnings: list[str], bounded: bool) -> int:
-    """The index of the 审计起点 on the line (commits there and older are the import), len(line) when none."""
-    if not fixed:
-        return len(line)
-    found = next((i for i, sha in enumerate(line) if sha.startswith(fixed.lower())), None)
-    if found is None or found <= setter:  # a baseline names a commit older than the one that set it
-        if not bounded:
-            warnings.append(f"审核人名单中的审计起点 {fixed} 不在 main 的第一父提交线上，已忽略。")
-        return len(line)
-    return found
 
 
 def _judged(raw: RawCommit, mine: OwnChanges | None, in_home: bool, guarded: tuple[str, ...]):
@@ -378,22 +367,6 @@ def _changes(out: _Pass, history: History, raw: RawCommit, commit: Commit, merge
         out.changes.append((path, Change(commit, mine, merger, standards, history, own=True)))
 
 
-def _baseline_candidates(line: list[str], commits: dict[str, RawCommit], rules: Rules) -> list[tuple[int, str]]:
-    """(index, value) of each commit that gives reviewers.yaml a new 审计起点, oldest first (none when fixed already)."""
-    if rules.baseline:
-        return []
-    out, blob, value = [], rules.blob, None
-    for index in range(len(line) - 1, -1, -1):
-        for f in commits[line[index]].files:
-            if f.path == REVIEWERS_PATH or f.old_path == REVIEWERS_PATH:
-                blob = f.new_blob if f.path == REVIEWERS_PATH else None
-        new = rules.parse(blob).baseline
-        if new and new != value:
-            out.append((index, new))
-        value = new or value
-    return out
-
-
 def _top_blob(archive: Archive, rev: str, path: str) -> str | None:
     listing = archive.repo.git.ls_tree(rev, "--", f":(top){path}")
     return listing.split()[2] if listing else None
@@ -413,8 +386,7 @@ def _judge(raw: RawCommit, index: int, brought: list[str] | None, commits: dict[
     own = own_reason(shown, mine, len(raw.parents))
     status = APPROVED if approver and not own else UNAPPROVED
     return Commit(raw.sha, index, raw.date, raw.author, raw.committer, raw.message, True, _pr(raw.message), shown,
-                  authors, regions, status, (*reasons, *([own] if own else [])), files, own_reason=own,
-                  branch_ok=approver is not None)
+                  authors, regions, status, (*reasons, *([own] if own else [])), files, own_reason=own)
 
 
 def _touched(merged: list[str], commits: dict[str, RawCommit]) -> dict[str, list[Identity]]:
