@@ -186,6 +186,8 @@ def test_declaring_an_archive_the_programs_home_is_itself_a_lasting_finding(arch
     assert report.findings[0].reasons[0].startswith("把本仓库标成了 bangfu 程序自身的源代码仓库")
     assert "本仓库是 bangfu 程序自身的源代码仓库" in report.to_text().splitlines()[0]
     assert "本仓库是 bangfu 程序自身的源代码仓库" in read_history(archive.root).warnings[-1]
+    shown = CliRunner().invoke(cli, ["history", path_of(N1), "--root", str(archive.root)], catch_exceptions=False).output
+    assert shown.startswith("警告：本仓库是 bangfu 程序自身的源代码仓库")
 
 
 def test_this_repositorys_own_history_passes_with_the_program_note():
