@@ -39,7 +39,7 @@ class AuditReport:
         scope = f"{self.since}..{self.rev}" if self.since else self.rev
         baseline = len(self.history.commits) - len(self.audited)
         lines = [f"警告：{w}" for w in self.history.warnings]
-        lines.append(f"审计 {scope}（{head[:8]}）的第一父提交线：涉及档案的提交 {len(self.audited)} 个"
+        lines.append(f"审计 {scope}（{head[:8]}）的第一父提交线：须审批的提交 {len(self.audited)} 个"
                      + (f"，另有审计起点及之前的 {baseline} 个导入提交不审核" if baseline else "") + "。")
         for commit in self.findings:
             how = f"合并请求 {commit.pr}，" if commit.pr else ("合并，" if commit.merge else "")
@@ -49,7 +49,7 @@ class AuditReport:
             more = f" 等 {len(files)} 个文件" if len(files) > SHOWN_FILES else ""
             lines.append(f"    地区：{'、'.join(describe(r) for r in commit.regions)}；文件：{'、'.join(files[:SHOWN_FILES])}{more}")
         if self.findings:
-            lines.append(f"结论：{len(self.findings)} 个提交未经有效审批（直接提交、自审自批或合并人无权审批）。")
+            lines.append(f"结论：{len(self.findings)} 个提交未经有效审批（直接提交、自审自批、合并人无权审批或在合并时自己改动等）。")
         else:
             lines.append("结论：全部经过有效审批。")
         return "\n".join(lines)
@@ -62,7 +62,7 @@ class AuditReport:
 
 
 def audit(root: Path, since: str | None = None, rev: str | None = None) -> AuditReport:
-    """Walk main's first-parent line (after `since`) and judge every commit that touched records/."""
+    """Walk main's first-parent line (after `since`) and judge every commit that needs approval."""
     rev = rev or _main(Path(root))
     history = read_history(Path(root), rev, since=since)
     if NOT_A_REPO in history.warnings:

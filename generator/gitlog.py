@@ -21,7 +21,7 @@ RECORDS = "records/"
 ZERO = "0" * 40
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 RENAME_SIMILARITY = "90%"  # two different households share most of their YAML; a move changes only a few lines
-_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%B%x1f"
+_FORMAT = "%x1e%H%x1f%P%x1f%T%x1f%an%x1f%ae%x1f%aI%x1f%cn%x1f%ce%x1f%cI%x1f%B%x1f"
 # git's own order for a short ref name (git help revisions); a name two of these hold is ambiguous.
 _DWIM = ("refs/{}", "refs/tags/{}", "refs/heads/{}", "refs/remotes/{}", "refs/remotes/{}/HEAD")
 _REV_SUFFIX = re.compile(r"[\^~:]|@\{")
@@ -56,6 +56,8 @@ class FileChange(NamedTuple):
     old_path: str | None
     old_blob: str | None
     new_blob: str | None
+    old_mode: str = ""  # git file modes: 100644, 100755, 120000 (symlink), 160000 (submodule)
+    new_mode: str = ""
 
 
 @dataclass
@@ -68,6 +70,8 @@ class RawCommit:
     date: str  # committer date, ISO 8601 with the committer's offset
     message: str
     files: list[FileChange] = field(default_factory=list)
+    tree: str = ""
+    outside: list[FileChange] = field(default_factory=list)  # files outside records/, paths from the repository top
 
     @property
     def subject(self) -> str:
@@ -157,15 +161,19 @@ def read_log(archive: Archive, rev: str, since: str | None = None) -> dict[str, 
     commits: dict[str, RawCommit] = {}
     for chunk in out.decode("utf-8", "replace").split("\x1e")[1:]:
         head, _, raw = chunk.partition("\x1f\0")
-        sha, parents, an, ae, ad, cn, ce, cd, message = head.split("\x1f", 8)
-        commit = RawCommit(sha, tuple(parents.split()), Identity(an, ae), ad, Identity(cn, ce), cd, message.strip())
-        commit.files = parse_raw(raw, archive.prefix)
+        sha, parents, tree, an, ae, ad, cn, ce, cd, message = head.split("\x1f", 9)
+        commit = RawCommit(sha, tuple(parents.split()), Identity(an, ae), ad, Identity(cn, ce), cd, message.strip(),
+                           tree=tree)
+        commit.files = parse_raw(raw, archive.prefix, commit.outside)
         commits[sha] = commit
     return commits
 
 
-def parse_raw(raw: str, prefix: str) -> list[FileChange]:
-    """Parse `--raw -z` entries (":meta\0path\0", renames with two paths), keeping those under records/."""
+def parse_raw(raw: str, prefix: str, outside: list[FileChange] | None = None) -> list[FileChange]:
+    """Parse `--raw -z` entries (":meta\0path\0", renames with two paths), keeping those under records/.
+
+    outside: when given, the entries outside records/ are appended to it (paths from the repository top).
+    """
     tokens = raw.split("\0")
     wanted = prefix + RECORDS
     cut = len(prefix)
@@ -185,13 +193,15 @@ def parse_raw(raw: str, prefix: str) -> list[FileChange]:
         else:
             old_path, path = None, tokens[i + 1]
             i += 2
-        if not path.startswith(wanted) and not (old_path and old_path.startswith(wanted)):
-            continue
         if status == "C":
             status, old_path = "A", None  # a copy leaves its source in place: for the archive it is a new file
-        old_blob, new_blob = parts[2], parts[3]
-        out.append(FileChange(status, path[cut:], old_path[cut:] if old_path else None,
-                              None if old_blob == ZERO else old_blob, None if new_blob == ZERO else new_blob))
+        old_blob, new_blob = None if parts[2] == ZERO else parts[2], None if parts[3] == ZERO else parts[3]
+        if not path.startswith(wanted) and not (old_path and old_path.startswith(wanted)):
+            if outside is not None:
+                outside.append(FileChange(status, path, old_path, old_blob, new_blob, parts[0], parts[1]))
+            continue
+        out.append(FileChange(status, path[cut:], old_path[cut:] if old_path else None, old_blob, new_blob,
+                              parts[0], parts[1]))
     return out
 
 

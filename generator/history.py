@@ -6,8 +6,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.approval import (
+    DIRECT,
+    MARKED,
+    PYPROJECT,
+    Home,
+    Rules,
+    baseline_at,
+    baseline_candidates,
+    home_note,
+    judge_merge,
+    non_regular,
+    own_reason,
+    unique,
+)
 from generator.details import Computer, Details, Request, Side
-from generator.errors import RecordError
 from generator.gitlog import (
     Archive,
     BlobReader,
@@ -21,20 +34,21 @@ from generator.gitlog import (
     read_log,
     settings_blobs,
 )
-from generator.reviewers import REVIEWERS_PATH, SETTINGS_PREFIX, Reviewers, describe, parse_reviewers, region_of
+from generator.merges import OwnChanges, own_changes
+from generator.reviewers import REVIEWERS_PATH, SETTINGS_PREFIX, Reviewers, region_of
 
 STANDARDS_PATH = "records/_settings/standards.yaml"
+RECORDS_PREFIX = "records/"
 APPROVED, BASELINE, UNAPPROVED = "approved", "baseline", "unapproved"
 KINDS = {"A": "新建档案", "M": "修改", "T": "修改", "D": "删除档案", "R": "迁移"}
 NOT_A_REPO = "档案库不在 git 仓库中：没有修改历史，也无法核对审批。"
 _PR = (re.compile(r"Merge pull request #(\d+)"), re.compile(r"Merge pull request '.*' \(#(\d+)\)"),
        re.compile(r"See merge request \S*!(\d+)"), re.compile(r"^Merge .*\(#(\d+)\)\s*$"))
-_TRAILER = re.compile(r"^(?:Approved-by|Reviewed-by):\s*(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$", re.MULTILINE | re.IGNORECASE)
 
 
 @dataclass
 class Commit:
-    """A commit on main's first-parent line that touched records/, with its approval verdict."""
+    """A commit on main's first-parent line that needs approval, with its verdict."""
 
     sha: str
     index: int  # position on the line, 0 = newest
@@ -49,7 +63,8 @@ class Commit:
     regions: tuple[str, ...]
     status: str
     reasons: tuple[str, ...]
-    files: list[FileChange]
+    files: list[FileChange]  # every judged file: records/, and outside it unless the program's home reviews it
+    own_reason: str | None = None  # why the merger's own changes in this merge are unapproved
 
     @property
     def approved(self) -> bool:
@@ -81,6 +96,7 @@ class Change:
     standards: tuple[str | None, str | None]  # the standards file's blob before and after the commit
     _history: History = field(repr=False)
     _details: Details | None = field(default=None, repr=False)
+    own: bool = False  # the merger's own change inside a merge (where the merge differs from git's automatic result)
 
     @property
     def request(self) -> Request:
@@ -107,11 +123,13 @@ class Change:
 
     @property
     def approved(self) -> bool:
-        return self.commit.approved
+        return self.commit.status == BASELINE or not self.reasons
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        return self.commit.reasons
+        if self.own:
+            return (self.commit.own_reason,) if self.commit.own_reason else ()
+        return tuple(r for r in self.commit.reasons if r != self.commit.own_reason)
 
     @property
     def moved(self) -> bool:
@@ -141,6 +159,9 @@ class Change:
         who = "、".join(e.name for e in self.editors)
         if self.commit.status == BASELINE:
             return f"{self.date} {self.kind}，编辑 {who}（审计起点之前的导入）"
+        if self.own:
+            pr = f"（合并请求 {self.pr}）" if self.pr else ""
+            return f"{self.date} {self.kind}，合并人 {who} 在合并时自己的改动，未经审批{pr}"
         approval = f"审批 {self.approver.name}" if self.approved and self.approver else "未经审批"
         pr = f"（合并请求 {self.pr}）" if self.pr else ""
         return f"{self.date} {self.kind}，编辑 {who}，{approval}{pr}"
@@ -149,7 +170,8 @@ class Change:
         return {"路径": self.path, "原路径": self.file.old_path, "类型": self.kind, "日期": self.date,
                 "编辑": [e.to_dict() for e in self.editors], "提交": self.commit.sha, "合并请求": self.pr,
                 "审批人": self.approver.to_dict() if self.approver else None, "审批": self.commit.status,
-                "已审批": self.approved, "问题": list(self.reasons), "摘要": self.summary(), **self.details.to_dict()}
+                "已审批": self.approved, "问题": list(self.reasons), "合并人自己的改动": self.own, "摘要": self.summary(),
+                **self.details.to_dict()}
 
 
 @dataclass
@@ -184,7 +206,7 @@ class History:
     def unapproved(self) -> list[Change]:
         """Household changes that reached main without a valid approval (the site's worklist), newest first."""
         return [c for commit in self.commits if not commit.approved for f in commit.files
-                for c in self._by_path.get(f.path, ()) if c.commit is commit]
+                for c in self._by_path.get(f.path, ()) if c.commit is commit and not c.approved]
 
     def unapproved_commits(self) -> list[Commit]:
         return [c for c in self.commits if not c.approved]
@@ -228,13 +250,48 @@ def read_history(root: Path, rev: str = "HEAD", *, since: str | None = None, bas
     return history
 
 
+@dataclass
+class _Pass:
+    """One walk of the line under one assumption about the 审计起点."""
+
+    commits: list[Commit] = field(default_factory=list)
+    changes: list[tuple[str, Change]] = field(default_factory=list)
+    home: int = 0  # commits whose program files were left to the program's own review
+    setter_accepted: bool = True
+    warnings: list[str] = field(default_factory=list)
+
+
 def _walk(history: History, archive: Archive, commits: dict[str, RawCommit], tip: str, start: str | None, reader,
           baseline: bool) -> None:
     line = first_parent_line(commits, tip)
     brought = brought_in(commits, line)
+    own = own_changes(archive, [commits[s] for s in line if len(commits[s].parents) > 1])
     settings = settings_blobs(archive, start) if start else {}
-    reviewers_at: dict[str | None, Reviewers] = {}
-    judged: list[Commit] = []
+    home = _top_blob(archive, start, PYPROJECT) if start else None
+    candidates = baseline_candidates(line, commits, Rules(reader, settings.get(REVIEWERS_PATH), started=start is not None))
+    rejected: list[str] = []
+    for candidate in [*candidates, None]:
+        walk = _pass(history, archive, line, brought, own, commits, dict(settings), home, reader, candidate,
+                     baseline, start is not None)
+        if walk.setter_accepted:
+            break
+        index, value = candidate
+        rejected.append(f"审核人名单中的审计起点 {value} 由未经有效审批的提交 {line[index][:8]} 设定，不予承认。")
+    for path, change in reversed(walk.changes):
+        history._by_path.setdefault(path, []).append(change)
+    history.commits = walk.commits[::-1]
+    history.warnings += rejected + walk.warnings
+    if walk.home:
+        history.warnings.append(home_note(f"{walk.home} 个提交中有这样的文件"))
+
+
+def _pass(history: History, archive: Archive, line: list[str], brought: dict, own: dict, commits: dict[str, RawCommit],
+          settings: dict[str, str], home: str | None, reader, candidate: tuple[int, str] | None, baseline: bool,
+          bounded: bool) -> _Pass:
+    rules, home, out = Rules(reader, settings.get(REVIEWERS_PATH), started=bounded), Home(reader, home), _Pass()
+    fixed = candidate[1] if candidate else rules.baseline
+    at = baseline_at(line, fixed, candidate[0] if candidate else -1, out.warnings, bounded) if baseline else len(line)
+    guarded = (f"{archive.prefix}schema/",)
     for index in range(len(line) - 1, -1, -1):
         raw = commits[line[index]]
         before = dict(settings)
@@ -243,70 +300,93 @@ def _walk(history: History, archive: Archive, commits: dict[str, RawCommit], tip
                 settings.pop(f.old_path or f.path, None)
                 if f.new_blob:
                     settings[f.path] = f.new_blob
-        if not raw.files:
-            continue  # code and documents are outside the audit
-        blob = before.get(REVIEWERS_PATH)
-        if blob not in reviewers_at:
-            reviewers_at[blob] = _reviewers(blob, reader)
+        in_home, marks = home.step(raw)
+        mine = own.get(raw.sha) if len(raw.parents) > 1 else OwnChanges([], [], False)
+        files, own_files, strange = _judged(raw, mine, in_home, guarded)
+        strange = ([MARKED] if marks else []) + strange
+        out.home += in_home and bool(raw.outside or (mine and mine.outside))
+        if not files and not strange and mine is not None:
+            continue
         merged = brought.get(raw.sha)
-        commit = _judge(raw, index, merged, commits, reviewers_at[blob])
-        judged.append(commit)
-        touched = _touched(merged, commits) if merged is not None else {}
-        standards = (before.get(STANDARDS_PATH), settings.get(STANDARDS_PATH))
-        for f in raw.files:
-            if f.path.startswith(SETTINGS_PREFIX):
-                continue
-            editors = _editors(raw, f, merged, touched, commits)
-            history._by_path.setdefault(f.path, []).append(Change(commit, f, editors, standards, history))
-    for changes in history._by_path.values():
-        changes.reverse()
-    history.commits = judged[::-1]
-    if baseline:
-        _apply_baseline(history, line, _reviewers(settings.get(REVIEWERS_PATH), reader).baseline, start is not None)
+        commit = _judge(raw, index, merged, commits, rules.reviewers, files, own_files, mine)
+        commit.reasons = tuple(strange) + commit.reasons
+        if REVIEWERS_PATH in {f.path for f in raw.files} | {f.old_path for f in raw.files}:
+            moved = rules.moved_baseline(settings, fixed) if candidate is None or index < candidate[0] else None
+            commit.reasons += (moved,) if moved else ()
+        if commit.reasons:
+            commit.status = UNAPPROVED
+        if index >= at:
+            commit.status, commit.reasons, commit.own_reason = BASELINE, (), None
+        accepted = commit.approved or rules.bootstraps(not raw.parents)
+        if candidate is not None and index == candidate[0]:
+            out.setter_accepted = accepted
+        rules.advance(before, settings, accepted)
+        out.commits.append(commit)
+        _changes(out, history, raw, commit, merged, commits, own_files, (before.get(STANDARDS_PATH), settings.get(STANDARDS_PATH)),
+                 mine)
+    return out
 
 
-def _reviewers(blob: str | None, reader) -> Reviewers:
-    if blob is None:
-        return Reviewers.empty("当时 main 上没有审核人名单（records/_settings/reviewers.yaml）")
-    try:
-        return parse_reviewers(reader.read(blob))
-    except RecordError:
-        return Reviewers.empty("当时 main 上的审核人名单有误")
+def _judged(raw: RawCommit, mine: OwnChanges | None, in_home: bool, guarded: tuple[str, ...]):
+    """(files needing approval, the merger's own files among them, reasons for non-regular files)."""
+    judged_outside = [] if in_home else raw.outside
+    own_files = (mine.records + ([] if in_home else mine.outside)) if mine else []
+    seen = {f.path for f in raw.files + judged_outside}
+    files = raw.files + judged_outside + [f for f in own_files if f.path not in seen]
+    outside = raw.outside + (mine.outside if mine else [])
+    strange = non_regular(raw.files + [f for f in outside if f.path.startswith(guarded)], (RECORDS_PREFIX, *guarded))
+    return files, own_files, strange
 
 
-def _judge(raw: RawCommit, index: int, brought: list[str] | None, commits: dict[str, RawCommit], reviewers: Reviewers) -> Commit:
-    """Approved: a merge whose merger is not among the authors and reviews every region it touched."""
-    regions = tuple(sorted({region_of(p) for f in raw.files for p in (f.path, f.old_path) if p}))
+def _changes(out: _Pass, history: History, raw: RawCommit, commit: Commit, merged, commits, own_files, standards,
+             mine_of_commit: OwnChanges | None) -> None:
+    """Household changes of one commit; where the merger changed a file, the branch's part and the merger's part."""
+    touched = _touched(merged, commits) if merged is not None else {}
+    own_by_path = {f.path: f for f in own_files if f.path.startswith(RECORDS_PREFIX) and not f.path.startswith(SETTINGS_PREFIX)}
+    merger = (commit.approver or raw.committer,)
+    unreadable = getattr(mine_of_commit, "unreadable", set())
+    for f in raw.files:
+        if f.path.startswith(SETTINGS_PREFIX):
+            continue
+        editors = _editors(raw, f, merged, touched, commits)
+        mine = own_by_path.pop(f.path, None)
+        if mine is None:
+            out.changes.append((f.path, Change(commit, f, editors, standards, history)))
+            continue
+        if f.path in unreadable:  # a conflict resolved by hand: the file's whole change is the merger's decision
+            out.changes.append((f.path, Change(commit, f, merger, standards, history, own=True)))
+            continue
+        if mine.old_blob != f.old_blob:  # the branch changed this file too: its part ends at the automatic result
+            status = "A" if f.old_blob is None else ("D" if mine.old_blob is None else f.status)
+            branch = f._replace(status=status, new_blob=mine.old_blob)
+            out.changes.append((f.path, Change(commit, branch, editors, standards, history)))
+        out.changes.append((f.path, Change(commit, mine, merger, standards, history, own=True)))
+    for path, mine in own_by_path.items():
+        if path in unreadable:
+            continue  # the merge leaves the file as main had it: nothing changed here for the household's history
+        out.changes.append((path, Change(commit, mine, merger, standards, history, own=True)))
+
+
+def _top_blob(archive: Archive, rev: str, path: str) -> str | None:
+    listing = archive.repo.git.ls_tree(rev, "--", f":(top){path}")
+    return listing.split()[2] if listing else None
+
+
+def _judge(raw: RawCommit, index: int, brought: list[str] | None, commits: dict[str, RawCommit], reviewers: Reviewers,
+           files: list[FileChange], own_files: list[FileChange], mine) -> Commit:
+    """Approved: a merge whose merger had no hand in the branch, reviews every region it touched, and added nothing."""
+    regions = tuple(sorted({region_of(p) for f in files for p in (f.path, f.old_path) if p}))
     merge = len(raw.parents) > 1
     if not merge:
         return Commit(raw.sha, index, raw.date, raw.author, raw.committer, raw.message, False, None, None, (raw.author,),
-                      regions, UNAPPROVED, ("直接提交到 main，没有经过合并请求和审核人审批。",), raw.files)
-    authors = tuple(_unique(commits[s].author for s in brought or () if len(commits[s].parents) < 2)) or (raw.author,)
-    candidates = _mergers(raw, reviewers)
-    reasons: list[str] = []
-    approver = None
-    for person in candidates:
-        missing = [r for r in regions if not reviewers.authorised(person.email, r)]
-        if any(person.same(a) for a in authors):
-            reasons.append(f"由修改的作者 {person} 自己合并（自审自批）。")
-        elif missing:
-            why = f"（{reviewers.note}）" if reviewers.note else ""
-            reasons.append(f"合并人 {person} 无权审批{'、'.join(describe(r) for r in missing)}的档案{why}。")
-        else:
-            approver, reasons = person, []
-            break
-    shown = approver or (candidates[0] if candidates else raw.committer)
-    status = APPROVED if approver else UNAPPROVED
+                      regions, UNAPPROVED, (DIRECT,), files)
+    authors = tuple(unique(commits[s].author for s in brought or () if len(commits[s].parents) < 2)) or (raw.author,)
+    branch_regions = tuple(sorted({region_of(p) for f in files if f not in own_files for p in (f.path, f.old_path) if p}))
+    approver, shown, reasons = judge_merge(raw, brought or [], commits, reviewers, branch_regions, authors)
+    own = own_reason(shown, mine, len(raw.parents))
+    status = APPROVED if approver and not own else UNAPPROVED
     return Commit(raw.sha, index, raw.date, raw.author, raw.committer, raw.message, True, _pr(raw.message), shown,
-                  authors, regions, status, tuple(reasons), raw.files)
-
-
-def _mergers(raw: RawCommit, reviewers: Reviewers) -> list[Identity]:
-    """Who approved by merging: the committer; for a forge's bot, the merge's author and its trailers."""
-    if not reviewers.is_bot(raw.committer.email):
-        return [raw.committer]
-    trailers = [Identity(name or email, email) for name, email in _TRAILER.findall(raw.message)]
-    return _unique([raw.author, *trailers])
+                  authors, regions, status, (*reasons, *([own] if own else [])), files, own_reason=own)
 
 
 def _touched(merged: list[str], commits: dict[str, RawCommit]) -> dict[str, list[Identity]]:
@@ -327,15 +407,7 @@ def _editors(raw: RawCommit, f: FileChange, merged: list[str] | None, touched: d
     if merged is None:
         return (raw.author,)
     mine = touched.get(f.path, []) + (touched.get(f.old_path, []) if f.old_path else [])
-    return tuple(_unique(mine)) or tuple(_unique(commits[s].author for s in merged)) or (raw.author,)
-
-
-def _unique(people) -> list[Identity]:
-    out: list[Identity] = []
-    for person in people:
-        if not any(person.same(o) for o in out):
-            out.append(person)
-    return out
+    return tuple(unique(mine)) or tuple(unique(commits[s].author for s in merged)) or (raw.author,)
 
 
 def _pr(message: str) -> str | None:
@@ -344,20 +416,6 @@ def _pr(message: str) -> str | None:
         if found:
             return f"!{found.group(1)}" if number == 2 else f"#{found.group(1)}"
     return None
-
-
-def _apply_baseline(history: History, line: list[str], baseline: str | None, bounded: bool) -> None:
-    """Commits up to the 审计起点 named in the reviewers file are the initial import: not audited."""
-    if not baseline:
-        return
-    at = next((i for i, sha in enumerate(line) if sha.startswith(baseline.lower())), None)
-    if at is None:
-        if not bounded:
-            history.warnings.append(f"审核人名单中的审计起点 {baseline} 不在 main 的第一父提交线上，已忽略。")
-        return
-    for commit in history.commits:
-        if commit.index >= at:
-            commit.status, commit.reasons = BASELINE, ()
 
 
 def check_continuity(root: Path, previous_head: str | None, rev: str = "HEAD") -> str | None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import git
+
 from generator import reviewers as reviewers_file
+from generator.approval import PYPROJECT, home_note, non_regular, program_home
 from generator.details import Computer, Details, Request, Side
 from generator.errors import HistoryError, Problem, UsageError
 from generator.gitlog import (
@@ -18,16 +22,20 @@ from generator.gitlog import (
     checked_out,
     diff_files,
     open_archive,
+    parse_raw,
     read_log,
     settings_blobs,
 )
 from generator.history import STANDARDS_PATH
+from generator.merges import own_changes
 from generator.regions import regions
 from generator.reviewers import SETTINGS_PREFIX, region_of
 from generator.validate import INACTIVE, today, validate_tree
 
 KINDS = ("新增", "修改", "退出", "迁移", "删除")
 INCOME = "/家庭年度总收入"
+_MARKDOWN = re.compile(r"([\\`*_\[\]()!|~#$^{}])")
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 @dataclass
@@ -71,6 +79,9 @@ class Review:
     settings: list[str]
     other_problems: list[Problem]
     unrelated: int  # problems in files the branch does not touch
+    outside: list[str] = field(default_factory=list)  # files outside records/ the branch changes
+    notes: list[str] = field(default_factory=list)  # merges with their mergers' own changes, non-regular files
+    home: bool = False  # the base is the program's own home: files outside records/ are the program's
 
     @property
     def errors(self) -> int:
@@ -78,35 +89,46 @@ class Review:
 
     @property
     def warnings(self) -> list[str]:
+        province = regions().province
         return [f"{h.path}：{w}" for h in self.households for w in h.warnings] + [
-            f"{path}：修改了设置文件，须由省级（{regions().province}）审核人审批。" for path in self.settings]
+            f"{path}：修改了设置文件，须由省级（{province}）审核人审批。" for path in self.settings] + [
+            f"{path}：修改了程序、模式、持续集成或其他非档案文件，须由省级（{province}）审核人审批。"
+            for path in ([] if self.home else self.outside)] + self.notes
+
+    @property
+    def home_line(self) -> str | None:
+        """The one line saying this is the program's home and its program files are not reviewed here."""
+        return home_note(f"本次有 {len(self.outside)} 个这样的文件") if self.home else None
 
     def counts(self) -> str:
         """新增 1 户，修改 2 户 …."""
         return "，".join(f"{kind} {sum(h.kind == kind for h in self.households)} 户" for kind in KINDS)
 
     def to_markdown(self) -> str:
-        """Ready to post as a pull request comment."""
-        authors = "、".join(dict.fromkeys(str(a) for _, _, a in self.commits)) or "（无）"
+        """Ready to post as a pull request comment; every string from records and commits is escaped (markdown, HTML)."""
+        authors = "、".join(dict.fromkeys(md(a) for _, _, a in self.commits)) or "（无）"
         verdict = "✅ 通过" if not self.errors else f"❌ {self.errors} 个错误"
         out = ["## 档案修改审阅", "",
-               f"`{self.spec}`：共同祖先 `{self.merge_base[:8]}` → `{self.head[:8]}`，{len(self.commits)} 个提交，作者：{authors}", "",
+               f"{code(self.spec)}：共同祖先 `{self.merge_base[:8]}` → `{self.head[:8]}`，{len(self.commits)} 个提交，作者：{authors}", "",
                f"**共 {len(self.households)} 户**：{self.counts()}。校验：{verdict}。"]
+        if self.home_line:
+            out += ["", f"> {md(self.home_line)}"]
         if self.warnings:
-            out += ["", "### ⚠ 审核人须注意", ""] + [f"- {w}" for w in self.warnings]
+            out += ["", "### ⚠ 审核人须注意", ""] + [f"- {md(w)}" for w in self.warnings]
         for household in self.households:
-            out += ["", f"### {household.title}", "", f"`{household.path}`" + (f"（原 `{household.old_path}`）" if household.old_path else ""), ""]
-            out += [f"- {change.text()}" for change in household.details.fields]
+            out += ["", f"### {md(household.title)}", "",
+                    code(household.path) + (f"（原 {code(household.old_path)}）" if household.old_path else ""), ""]
+            out += [f"- {md(change.text())}" for change in household.details.fields]
             if household.details.problem:
-                out.append(f"- {household.details.problem}")
+                out.append(f"- {md(household.details.problem)}")
             consequence = household.details.eligibility_line()
             if consequence:
-                out.append(f"- **{consequence}**")
+                out.append(f"- **{md(consequence)}**")
             passed = "—（文件已删除）" if household.kind == "删除" else "通过"
             out.append("- 校验：" + (passed if not household.problems else ""))
-            out += [f"  - {_problem(p)}" for p in household.problems]
+            out += [f"  - {md(_problem(p))}" for p in household.problems]
         if self.other_problems:
-            out += ["", "### 其他档案因本次修改出现的问题", ""] + [f"- `{p.path}` {_problem(p)}" for p in self.other_problems]
+            out += ["", "### 其他档案因本次修改出现的问题", ""] + [f"- {code(p.path)} {md(_problem(p))}" for p in self.other_problems]
         if self.unrelated:
             out += ["", f"另有 {self.unrelated} 个问题在本次没有修改的档案中（main 上原有）。"]
         out += ["", "<sub>由 bangfu review 生成：姓名、身份证号等个人信息已遮蔽。</sub>"]
@@ -118,7 +140,8 @@ class Review:
                 "统计": {kind: sum(h.kind == kind for h in self.households) for kind in KINDS},
                 "错误数": self.errors, "须注意": self.warnings, "设置文件": self.settings,
                 "档案": [h.to_dict() for h in self.households],
-                "其他问题": [p.to_dict() for p in self.other_problems], "原有问题数": self.unrelated}
+                "其他问题": [p.to_dict() for p in self.other_problems], "原有问题数": self.unrelated,
+                "非档案文件": self.outside, "说明": [self.home_line] if self.home_line else []}
         return json.dumps(data, ensure_ascii=False, indent=2)
 
 
@@ -148,7 +171,59 @@ def review(root: Path, spec: str) -> Review:
     result = [Household(f.path, f.old_path, _kind(f, d), d, warnings=_warnings(f, d)) for f, d in zip(households, details, strict=True)]
     others, unrelated = _validate(archive, head, root, result)
     settings = sorted({p for f in files for p in (f.path, f.old_path) if p and p.startswith(SETTINGS_PREFIX)})
-    return Review(base, head, merge_base, spec, commits, result, settings, others, unrelated)
+    outside = _outside(archive, merge_base, head)
+    notes = _merge_notes(archive, read_log(archive, head, base)) + _non_regular(archive, files, outside)
+    home = program_home(_blob_at(archive, base, PYPROJECT))
+    return Review(base, head, merge_base, spec, commits, result, settings, others, unrelated,
+                  sorted({p for f in outside for p in (f.path, f.old_path) if p}), notes, home)
+
+
+def _outside(archive: Archive, old: str, new: str) -> list[FileChange]:
+    """Files outside records/ that differ between two revisions (program, schema, CI, anything else)."""
+    out = archive.repo.git.diff("-z", "--raw", "--no-abbrev", "--no-renames", old, new, stdout_as_string=False)
+    outside: list[FileChange] = []
+    parse_raw(out.decode("utf-8", "replace"), archive.prefix, outside)
+    return outside
+
+
+def _merge_notes(archive: Archive, commits: dict) -> list[str]:
+    """Merges on the branch whose result is not git's automatic merge: what the merger changed by hand."""
+    merges = [c for c in commits.values() if len(c.parents) > 1][::-1]
+    checked = own_changes(archive, merges)
+    out = []
+    for merge in merges:
+        own = checked[merge.sha]
+        if own is None or own:
+            what = ("章鱼合并，无法核对" if own is None else f"无法核对（{own.failed}）" if own.failed
+                    else "、".join(f.path for f in own.records + own.outside))
+            out.append(f"合并提交 {merge.sha[:8]}：合并人 {merge.committer} 在合并时自己的改动（与 git 自动合并的结果不同）：{what}。")
+    return out
+
+
+def _non_regular(archive: Archive, files: list[FileChange], outside: list[FileChange]) -> list[str]:
+    guarded = f"{archive.prefix}schema/"
+    return non_regular(files + [f for f in outside if f.path.startswith(guarded)], ("records/", guarded))
+
+
+def _blob_at(archive: Archive, rev: str, path: str) -> bytes | None:
+    try:
+        return archive.repo.git.show(f"{rev}:{path}", stdout_as_string=False)
+    except git.GitCommandError:
+        return None
+
+
+def md(text) -> str:
+    """Text from records or commits as inert markdown: no HTML, links, images, emphasis or line breaks survive."""
+    text = _BREAKS.sub(" ", str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def code(text) -> str:
+    """A path or revision as a code span that no backtick inside it can close (code spans render nothing)."""
+    text = _BREAKS.sub(" ", str(text))
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _split_unrelated(files: list[FileChange], details: list[Details], computer: Computer, standards, day: str):

@@ -97,12 +97,24 @@ class Archive:
             path.write_text(dump_record(data), encoding="utf-8")
         return path_of(number)
 
-    def commit(self, who: tuple[str, str], message: str, files: dict[str, dict | None]) -> str:
-        """Write (or delete, for None) households and commit them as `who` on the current branch."""
+    def put(self, rel: str, text: str | None) -> None:
+        """Write (or delete, for None) any file of the repository: program, schema, CI, settings."""
+        path = self.root / rel
+        if text is None:
+            path.unlink()
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def commit(self, who: tuple[str, str], message: str, files: dict[str, dict | None], committer=None,
+               other: dict[str, str | None] | None = None) -> str:
+        """Write (or delete, for None) households and other files, and commit them as `who` on the current branch."""
         for number, data in files.items():
             self.write(number, data)
+        for rel, text in (other or {}).items():
+            self.put(rel, text)
         git(self.root, "add", "-A")
-        git(self.root, "commit", "-q", "-m", message, who=who)
+        git(self.root, "commit", "-q", "--allow-empty", "-m", message, who=who, committer=committer)
         return self.head()
 
     def branch(self, name: str, start: str = "main") -> None:
@@ -112,15 +124,51 @@ class Archive:
         git(self.root, "checkout", "-q", name)
 
     def merge(self, branch: str, who: tuple[str, str], number: int | None = None, message: str | None = None,
-              committer=None) -> str:
-        """A reviewer's --no-ff merge of an editor's branch into main."""
+              committer=None, during: dict[str, dict | None] | None = None, other: dict[str, str | None] | None = None) -> str:
+        """A reviewer's --no-ff merge of an editor's branch into main.
+
+        during/other: households and files the merger changes by hand before committing the merge
+        (`git merge --no-commit`, an "evil merge"); a conflicting merge needs them to resolve it.
+        """
         self.checkout("main")
         text = message or (f"Merge pull request #{number} from editor/{branch}" if number else f"Merge branch '{branch}'")
-        git(self.root, "merge", "-q", "--no-ff", "-m", text, branch, who=who, committer=committer)
-        return self.head()
+        if during is None and other is None:
+            git(self.root, "merge", "-q", "--no-ff", "-m", text, branch, who=who, committer=committer)
+            return self.head()
+        git(self.root, "merge", "-q", "--no-ff", "--no-commit", branch, who=who, committer=committer, check=False)
+        return self.commit(who, text, during or {}, committer, other)
 
     def pull_request(self, name: str, editor, reviewer, number: int, files: dict[str, dict | None]) -> str:
         """Branch, commit as the editor, merge as the reviewer: the approved path to main."""
         self.branch(name)
         self.commit(editor, f"Edit households ({name})", files)
         return self.merge(name, reviewer, number)
+
+
+class Server:
+    """A bare repository on "the server" holding the work repository's main, with the pre-receive hook installed."""
+
+    def __init__(self, bare: Path, work: Archive):
+        from generator.hooks import install_hook
+
+        self.bare, self.work = bare, work
+        git(bare.parent, "init", "-q", "--bare", "-b", "main", str(bare))
+        git(work.root, "remote", "add", "origin", str(bare))
+        done = self.push("main")
+        assert done.returncode == 0, done.stderr
+        install_hook(bare)
+
+    def push(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "push", "-q", "origin", *args], cwd=self.work.root, env=as_env(EDITOR),
+                              capture_output=True, text=True)
+
+    def main(self) -> str:
+        return git(self.bare, "rev-parse", "refs/heads/main")
+
+    def refused(self, reason: str) -> str:
+        """Push main, assert the hook refused it naming `reason`, and that the server's main did not move."""
+        before = self.main()
+        done = self.push("main")
+        assert done.returncode != 0 and reason in done.stderr, done.stderr
+        assert self.main() == before
+        return done.stderr

@@ -71,11 +71,11 @@ def test_settings_need_a_province_reviewer(archive):
     assert findings(archive)[0][1] == "合并人 示例海口审核员 <reviewer-4601@example.invalid> 无权审批海南省（46）的档案。"
 
 
-def test_code_and_documents_are_outside_the_audit(archive):
+def test_in_a_deployed_archive_documents_need_approval_too(archive):
     (archive.root / "README.md").write_text("说明\n", encoding="utf-8")
     git(archive.root, "add", "README.md")
     git(archive.root, "commit", "-q", "-m", "Docs only", who=EDITOR)
-    assert audit(archive.root, since=archive.initial).ok
+    assert findings(archive) == [("Docs only", "直接提交到 main，没有经过合并请求和审核人审批。")]
 
 
 def test_a_deleted_record_merged_by_its_reviewer_is_a_change_like_any_other(archive):
@@ -110,7 +110,7 @@ def test_audit_command_exit_codes_and_output(archive):
     lines = bad.output.splitlines()
     assert lines[1].endswith("作者 测试编辑乙 <editor2@example.invalid>：直接提交到 main，没有经过合并请求和审核人审批。")
     assert lines[2] == "    地区：秀英区（460105）；文件：records/460105/4601059001.yaml"
-    assert lines[-1] == "结论：1 个提交未经有效审批（直接提交、自审自批或合并人无权审批）。"
+    assert lines[-1] == "结论：1 个提交未经有效审批（直接提交、自审自批、合并人无权审批或在合并时自己改动等）。"
     data = json.loads(run("--format", "json").output)
     assert data["通过"] is False and data["未经审批"][0]["问题"] == ["直接提交到 main，没有经过合并请求和审核人审批。"]
 

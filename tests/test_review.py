@@ -73,9 +73,9 @@ def test_markdown_is_ready_to_post(branch):
     assert text.startswith("## 档案修改审阅\n\n`main..edit`：共同祖先 ")
     assert "**共 5 户**：新增 1 户，修改 1 户，退出 1 户，迁移 1 户，删除 1 户。校验：❌" in text
     assert "### ⚠ 审核人须注意" in text
-    assert f"### 修改 · {RAISE} 测*甲（秀英区）\n\n`{path_of(RAISE)}`\n\n- 身份证号：" in text
+    assert f"### 修改 · {RAISE} 测\\*甲（秀英区）\n\n`{path_of(RAISE)}`\n\n- 身份证号：" in text  # * is not emphasis
     assert "- **认定结果：低保边缘户 → 不能认定为困难职工家庭**" in text
-    assert f"### 迁移 · {MOVED} 测*甲（龙华区）\n\n`{path_of(MOVED)}`（原 `{path_of(MOVE)}`）" in text
+    assert f"### 迁移 · {MOVED} 测\\*甲（龙华区）\n\n`{path_of(MOVED)}`（原 `{path_of(MOVE)}`）" in text
     assert "测试甲" not in text  # names are masked in a comment anyone on the pull request can read
 
 

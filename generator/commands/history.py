@@ -25,7 +25,8 @@ def history_command(record: str, fmt: str, root: Path) -> None:
     """一户档案的修改历史：每次修改的日期、编辑、审批人和改了哪些字段，最新的在前。
 
     \b
-    只算已进入 main 的修改；“未经审批”表示直接提交、自审自批或合并人无权审批。
+    只算已进入 main 的修改；“未经审批”表示直接提交、自审自批、合并人无权审批，
+    或合并人在合并时自己的改动（合并结果与 git 自动合并不同）。
     \b
     例：
       bangfu history records/460105/4601050001.yaml
@@ -54,7 +55,8 @@ def history_command(record: str, fmt: str, root: Path) -> None:
 @ROOT
 def review_command(spec: str, fmt: str, root: Path) -> None:
     """为审核人汇总一个分支对档案的修改：逐户列出新增、修改、退出，字段的旧值和新值，
-    校验结果，认定结果的变化，以及审核人须注意的情况（删除档案、改身份证号、收入变化超过一半、跨地区迁移）。
+    校验结果，认定结果的变化，以及审核人须注意的情况（删除档案、改身份证号、收入变化超过一半、跨地区迁移、
+    改设置、程序、模式或持续集成文件，合并提交中合并人自己的改动）。输出中来自档案和提交的文字都已转义。
 
     \b
     例：
@@ -70,11 +72,11 @@ def review_command(spec: str, fmt: str, root: Path) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
 @ROOT
 def audit_command(since: str | None, fmt: str, root: Path) -> None:
-    """沿 main 的第一父提交线审计每个涉及档案的提交：列出没有经过合并请求、由作者本人合并，
-    或合并人无权审批所涉地区的修改。有这样的修改时退出码为 1。
+    """沿 main 的第一父提交线审计每个须审批的提交：列出没有经过合并请求、由作者本人（或提交人、
+    共同作者）合并、合并人无权审批所涉地区，或合并人在合并时自己改动的修改。有这样的修改时退出码为 1。
 
     \b
-    审核人名单见 records/_settings/reviewers.yaml；审批权限以合并前 main 上的名单为准。
+    审核人名单见 records/_settings/reviewers.yaml；审批权限以合并前 main 上最后一次经过审批的名单为准。
     \b
     例：
       bangfu audit
