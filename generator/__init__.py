@@ -8,3 +8,8 @@ __version__ = "0.1.0"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
+# The program's schema/, mkdocs.yml, docs/ and sample records/_settings/, by their paths in the repository:
+# a built package carries copies in generator/_shipped/ (setup.py); a source checkout or an editable install
+# reads the repository itself.
+_SHIPPED = PACKAGE_DIR / "_shipped"
+RESOURCES = _SHIPPED if _SHIPPED.is_dir() else PACKAGE_DIR.parent

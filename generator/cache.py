@@ -1,4 +1,12 @@
-"""Caches keyed by git blob id: an unchanged file is never parsed or checked twice."""
+"""Caches keyed by git blob id: an unchanged file is never parsed or checked twice.
+
+Caches are pickles, and unpickling runs code, so they live where no commit can put a file: in the git
+directory of the archive (`<git dir>/bangfu-cache/`), or, for an archive outside git, in the user's cache
+folder (`$XDG_CACHE_HOME/bangfu/<hash of the archive's path>/`). A `.bangfu-cache/` in a working tree (where
+older versions kept them) is never read. Every cache file is named by one fingerprint of all inputs
+(`inputs_key`): the whole program with its data and schemas, Python and the installed packages, and the
+archive's settings; a change to any of them starts every cache afresh.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +15,20 @@ import gc
 import hashlib
 import os
 import pickle
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
-from generator import __version__
-from generator.errors import Problem
+from generator import PACKAGE_DIR
+from generator.errors import WARNING, Problem
 
-CACHE_DIR = ".bangfu-cache"
+FOLDER = "bangfu-cache"  # inside the git directory
+LEGACY_DIR = ".bangfu-cache"  # where caches were once kept, in the working tree: never read, only warned about
+SETTINGS_DIR = Path("records") / "_settings"
 PARALLEL_FROM = 1500  # below this, starting worker processes costs more than it saves
 STAT_CACHE = "stat"
 # A file changed this recently may change again within the same clock tick without its size, times or
@@ -39,31 +52,146 @@ def no_gc():
             gc.enable()
 
 
-def _cache_file(root: Path, name: str) -> Path:
-    return root / CACHE_DIR / f"{name}-{__version__}.pickle"
+def cache_dir(root: Path) -> Path:
+    """The folder holding the caches of the archive at root; never inside its working tree."""
+    return _cache_dir(os.path.realpath(root))
 
 
-def read(root: Path, name: str) -> dict:
-    """A cache mapping, or an empty one when missing or unreadable (a cache is never trusted blindly)."""
+class _CacheLocation:
+    """`root / CACHE_DIR` is the cache folder of the archive at root (see cache_dir), not a folder inside root."""
+
+    def __rtruediv__(self, root) -> Path:
+        return cache_dir(Path(root))
+
+    def __repr__(self) -> str:
+        return "CACHE_DIR"
+
+
+CACHE_DIR = _CacheLocation()
+
+
+@lru_cache(maxsize=64)
+def _cache_dir(root: str) -> Path:
+    located = _git_location(root)
+    if located is not None:
+        git_dir, prefix = located
+        base = Path(git_dir) / FOLDER
+        # An archive in a subfolder of a repository keeps its own caches (they are keyed by paths inside it).
+        return base / "sub" / _digest(prefix) if prefix else base
+    return _user_cache() / _digest(root)
+
+
+def _git_location(root: str) -> tuple[str, str] | None:
+    """(absolute git directory, root's path inside the working tree) of the repository holding root, if any.
+
+    A folder inside the git directory itself (the trees review and the push hook check out there) shares
+    the repository's caches. git's own variables (GIT_DIR is set inside hooks) are left out: root decides.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GIT_") or k in ("GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")}
     try:
-        with no_gc(), open(_cache_file(root, name), "rb") as fh:
+        done = subprocess.run(["git", "-C", root, "rev-parse", "--absolute-git-dir", "--is-inside-git-dir", "--show-prefix"],
+                              env=env, capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    lines = done.stdout.splitlines()
+    if done.returncode or len(lines) < 2 or not lines[0]:
+        return None
+    prefix = lines[2] if len(lines) > 2 and lines[1] == "false" else ""
+    return lines[0], prefix.rstrip("/")
+
+
+def _user_cache() -> Path:
+    """$XDG_CACHE_HOME/bangfu (~/.cache/bangfu), or a private folder for this run when there is no home."""
+    configured = os.environ.get("XDG_CACHE_HOME", "")
+    try:
+        base = Path(configured) if os.path.isabs(configured) else Path.home() / ".cache"
+    except RuntimeError:
+        return Path(tempfile.mkdtemp(prefix="bangfu-cache-"))
+    return base / "bangfu"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def program_key() -> str:
+    """The running program: every file of the package (code, templates, region data, schemas), the Python
+    version and every installed distribution's name and version (one listing per sys.path folder)."""
+    from generator.schema import SCHEMA_DIR
+
+    parts: list[bytes | str] = [sys.version]
+    for folder in (PACKAGE_DIR, SCHEMA_DIR):
+        for path in sorted(folder.rglob("*")):
+            if "__pycache__" not in path.parts and path.is_file():
+                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        parts += sorted(n for n in names if n.endswith((".dist-info", ".egg-info")))
+    return fingerprint(*parts)
+
+
+def inputs_key(root: Path) -> str:
+    """One fingerprint of everything a cached result may depend on besides the files it is keyed by:
+    the program (program_key) and the archive's settings (records/_settings/)."""
+    parts: list[bytes | str] = [program_key()]
+    settings = Path(root) / SETTINGS_DIR
+    try:
+        names = sorted(os.listdir(settings))
+    except OSError:
+        names = []
+    for name in names:
+        try:
+            parts += [name, (settings / name).read_bytes()]
+        except OSError as exc:
+            parts += [name, type(exc).__name__]
+    return fingerprint(*parts)
+
+
+def _cache_file(root: Path, name: str, key: str) -> Path:
+    return cache_dir(root) / f"{name}@{key}.pickle"
+
+
+def read(root: Path, name: str, key: str | None = None) -> dict:
+    """A cache mapping, or an empty one when missing or unreadable (a cache is never trusted blindly).
+
+    key: inputs_key(root), when the caller has it already.
+    """
+    try:
+        with no_gc(), open(_cache_file(root, name, key or inputs_key(root)), "rb") as fh:
             value = pickle.load(fh)
         return value if isinstance(value, dict) else {}
     except Exception:  # noqa: BLE001 - any broken cache is simply rebuilt
         return {}
 
 
-def write(root: Path, name: str, mapping: dict) -> None:
-    """Write a cache atomically; failure to write a cache never fails the run."""
-    target = _cache_file(root, name)
+def write(root: Path, name: str, mapping: dict, key: str | None = None) -> None:
+    """Write a cache atomically and drop its files of other inputs; failure to write never fails the run."""
+    target = _cache_file(root, name, key or inputs_key(root))
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(mapping, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, target)
+        for old in target.parent.glob(f"{name}@*.pickle"):
+            if old != target:
+                old.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def legacy_warning(root: Path) -> list[Problem]:
+    """A warning when the working tree has a .bangfu-cache folder: ignored, and it must not be committed."""
+    if not (Path(root) / LEGACY_DIR).exists():
+        return []
+    return [Problem(LEGACY_DIR, None, "", "", "legacy-cache",
+                    f"工作区中有 {LEGACY_DIR} 目录：本程序不会读取其中的任何文件（缓存现在放在 git 目录中）。"
+                    f"请删除它，且不要提交到仓库；合并请求中出现它时应拒绝。", WARNING)]
 
 
 def fingerprint(*parts: bytes | str) -> str:
@@ -83,6 +211,7 @@ class Shards:
 
     def __init__(self, root: Path, name: str, *, use_cache: bool = True):
         self.root, self.name, self.use_cache = root, name, use_cache
+        self.key = inputs_key(root) if use_cache else ""
         self.old: dict[str, dict] = {}
         self.new: dict[str, dict] = {}
         self.dirty: set[str] = set()
@@ -90,7 +219,7 @@ class Shards:
     def shard(self, shard: str) -> dict:
         found = self.old.get(shard)
         if found is None:
-            found = self.old[shard] = read(self.root, f"{self.name}-{shard}") if self.use_cache else {}
+            found = self.old[shard] = read(self.root, f"{self.name}-{shard}", self.key) if self.use_cache else {}
             self.new[shard] = {}
         return found
 
@@ -113,7 +242,7 @@ class Shards:
             if not whole:
                 mapping = {**self.old[shard], **mapping}
             if shard in self.dirty or mapping.keys() != self.old[shard].keys():
-                write(self.root, f"{self.name}-{shard}", mapping)
+                write(self.root, f"{self.name}-{shard}", mapping, self.key)
 
 
 def shard_of(rel: str) -> str:
@@ -133,7 +262,8 @@ class StatCache:
 
     def __init__(self, root: Path, *, use_cache: bool = True):
         self.root, self.use_cache = root, use_cache
-        self.known: dict = read(root, STAT_CACHE) if use_cache else {}
+        self.key = inputs_key(root) if use_cache else ""
+        self.known: dict = read(root, STAT_CACHE, self.key) if use_cache else {}
         self.fresh: dict = {}
         self.now = time.time_ns()
         self.changed = False
@@ -155,7 +285,7 @@ class StatCache:
         """Write what changed; whole=False (a run over some files only) keeps the other files' entries."""
         fresh = self.fresh if whole else {**self.known, **self.fresh}
         if self.use_cache and (self.changed or len(fresh) != len(self.known)):
-            write(self.root, STAT_CACHE, fresh)
+            write(self.root, STAT_CACHE, fresh, self.key)
 
 
 def signature(st: os.stat_result) -> tuple:
