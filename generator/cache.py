@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import importlib.util
 import os
 import pickle
 import subprocess
@@ -115,10 +116,15 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
+# Top-level modules of the dependencies (pyproject.toml) and of what they lean on for our output.
+DEPENDENCY_MODULES = ("mkdocs", "material", "yaml", "jinja2", "markupsafe", "jsonschema", "jsonschema_rs", "git",
+                      "stdnum", "click", "rich", "openpyxl", "markdown", "pymdownx")
+
+
 @lru_cache(maxsize=1)
 def program_key() -> str:
     """The running program: every file of the package (code, templates, region data, schemas), the Python
-    version and every installed distribution's name and version (one listing per sys.path folder)."""
+    version, and the name and version of every distribution installed where the dependencies are."""
     from generator.schema import SCHEMA_DIR
 
     parts: list[bytes | str] = [sys.version]
@@ -126,12 +132,17 @@ def program_key() -> str:
         for path in sorted(folder.rglob("*")):
             if "__pycache__" not in path.parts and path.is_file():
                 parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
-    for entry in sys.path:
+    folders = set()
+    for name in DEPENDENCY_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            folders.add(Path(spec.origin).parent.parent)
+        parts.append(f"{name}:{spec is not None}")
+    for folder in sorted(folders):
         try:
-            names = os.listdir(entry or ".")
+            parts += sorted(n for n in os.listdir(folder) if n.endswith((".dist-info", ".egg-info")))
         except OSError:
             continue
-        parts += sorted(n for n in names if n.endswith((".dist-info", ".egg-info")))
     return fingerprint(*parts)
 
 
