@@ -11,8 +11,10 @@ archive's settings; a change to any of them starts every cache afresh.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
+import importlib
 import importlib.util
 import os
 import pickle
@@ -167,6 +169,28 @@ def _cache_file(root: Path, name: str, key: str) -> Path:
     return cache_dir(root) / f"{name}@{key}.pickle"
 
 
+class _Unpickler(pickle.Unpickler):
+    """Builds plain data and the program's own dataclasses only: no function, no other class is reachable,
+    so a planted file cannot run code (caches live where no commit can write; this is the second wall)."""
+
+    PLAIN = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"), ("decimal", "Decimal"),
+             ("builtins", "set"), ("builtins", "frozenset")}
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in self.PLAIN:
+            return super().find_class(module, name)
+        if module.startswith("generator.") and "." not in name and not name.startswith("_"):
+            found = getattr(sys.modules.get(module) or importlib.import_module(module), name, None)
+            if isinstance(found, type) and dataclasses.is_dataclass(found) and found.__module__ == module:
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache")
+
+
+def load(fh) -> object:
+    """Unpickle a cache or manifest the program wrote (plain data and the program's dataclasses only)."""
+    return _Unpickler(fh).load()
+
+
 def read(root: Path, name: str, key: str | None = None) -> dict:
     """A cache mapping, or an empty one when missing or unreadable (a cache is never trusted blindly).
 
@@ -174,7 +198,7 @@ def read(root: Path, name: str, key: str | None = None) -> dict:
     """
     try:
         with no_gc(), open(_cache_file(root, name, key or inputs_key(root)), "rb") as fh:
-            value = pickle.load(fh)
+            value = load(fh)
         return value if isinstance(value, dict) else {}
     except Exception:  # noqa: BLE001 - any broken cache is simply rebuilt
         return {}

@@ -55,6 +55,13 @@ def _plant(root: Path, marker: Path) -> int:
     for name in names:
         (folder / f"{name}-0.1.0.pickle").write_bytes(payload)  # where 0.1.0 looked
         (folder / f"{name}@{cache.inputs_key(root)}.pickle").write_bytes(payload)  # named as caches are now
+    for generation in ("site", "site.bangfu/spare"):  # a built site's manifests, next to the default output
+        (root / generation).mkdir(parents=True)
+        (root / generation / ".bangfu-generation").write_text(f"{generation.replace('/', '-')}\n", encoding="ascii")
+        (root / generation / "index.html").write_text("<p>planted</p>", encoding="utf-8")
+        manifests = root / "site.bangfu" / "manifests"
+        manifests.mkdir(parents=True, exist_ok=True)
+        (manifests / f"{generation.replace('/', '-')}.pickle").write_bytes(payload)
     return len(names)
 
 
@@ -74,7 +81,7 @@ def test_a_pull_request_shipping_pickles_runs_nothing(tmp_path):
     runs = {
         "validate": _bangfu("validate", cwd=checkout),
         "validate again": _bangfu("validate", cwd=checkout),
-        "build": _bangfu("build", "--out", str(tmp_path / "site"), cwd=checkout),
+        "build": _bangfu("build", cwd=checkout),  # into ./site, whose manifests the pull request planted
         "review": _bangfu("review", "refs/remotes/origin/main..refs/heads/evil", cwd=checkout),
     }
     for what, done in runs.items():
@@ -84,6 +91,7 @@ def test_a_pull_request_shipping_pickles_runs_nothing(tmp_path):
     written = cache.cache_dir(checkout)
     assert written.is_relative_to(checkout / ".git"), written
     assert list(written.glob("checks-460105@*.pickle")) and list(written.glob("site-data-460105@*.pickle"))
+    assert "planted" not in (checkout / "site" / "index.html").read_text(encoding="utf-8")
     assert _bangfu("validate", "--strict", cwd=checkout).returncode == 1, "a committed cache fails a strict check"
 
 
