@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import filecmp
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -16,6 +18,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+import yaml
 from history_support import EDITOR, R4601, REPO, Archive, as_env, git, household
 from site_support import copy_samples
 
@@ -35,28 +38,39 @@ def _source_copy(target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """bin/ of a fresh virtual environment where bangfu is installed from a copy of the source, not editable.
-
-    Built as `pip install .` builds (setuptools fetched into an isolated build environment); its dependencies
-    are this test environment's (a .pth file names its site-packages), so only the build tools are fetched.
-    """
-    base = tmp_path_factory.mktemp("install")
-    source = _source_copy(base / "source")
-    venv = base / "venv"
+def _fresh_venv(venv: Path) -> Path:
+    """bin/ of a new virtual environment whose dependencies (and pip) are this test environment's, named by a
+    .pth file: installing bangfu into it fetches only the build tools, as `pip install .` does."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     packages = Path(subprocess.run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                    check=True, capture_output=True, text=True).stdout.strip())
     ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (packages / "bangfu-test-deps.pth").write_text("".join(f"{p}\n" for p in sorted(ours)), encoding="utf-8")
-    done = subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", str(source)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
+    for name in ("pip", "pip3"):  # a bare `pip` installs into this environment, never into the machine's Python
+        shim = venv / "bin" / name
+        shim.write_text(f"#!/bin/sh\nexec {shlex.quote(str(venv / 'bin' / 'python'))} -m pip \"$@\"\n", encoding="utf-8")
+        shim.chmod(0o755)
     return venv / "bin"
 
 
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """bin/ of a fresh virtual environment where bangfu is installed from a copy of the source, not editable."""
+    base = tmp_path_factory.mktemp("install")
+    source = _source_copy(base / "source")
+    bin_dir = _fresh_venv(base / "venv")
+    done = subprocess.run([bin_dir / "python", "-m", "pip", "install", "-q", "--no-deps", str(source)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return bin_dir
+
+
+def _clean_env() -> dict:
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the installed package, nothing else
+
+
 def _run(bin_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the installed package, nothing else
+    env = _clean_env()
     return subprocess.run([bin_dir / args[0], *args[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -98,7 +112,7 @@ def test_a_hook_installed_from_the_package_accepts_and_refuses_pushes(installed,
     git(work.root, "remote", "add", "origin", str(bare))
 
     def push() -> subprocess.CompletedProcess:
-        env = {k: v for k, v in as_env(EDITOR).items() if k != "PYTHONPATH"}
+        env = {**as_env(EDITOR), **_clean_env()}
         return subprocess.run(["git", "push", "-q", "origin", "main"], cwd=work.root, env=env, capture_output=True, text=True)
 
     assert push().returncode == 0  # the initial import, before the hook
@@ -115,3 +129,140 @@ def test_a_hook_installed_from_the_package_accepts_and_refuses_pushes(installed,
     assert "remote: 拒绝推送到 main：" in done.stderr and "档案校验未通过" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
     assert git(bare, "rev-parse", "refs/heads/main") == approved
+
+
+# -- CI: the base commit's program checks the pull request's records -------------------------------------------
+
+ACTIONS = [".github/workflows/bangfu.yml", ".gitea/workflows/bangfu.yml"]
+FORGED = "FORGED-REVIEW 校验：✅ 通过"
+ZEROS = "0" * 40
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def _workflow(path: str) -> dict:
+    flow = yaml.safe_load((REPO / path).read_text(encoding="utf-8"))
+    flow["on"] = flow.pop(True, None) or flow.get("on")  # YAML 1.1 reads a bare `on` as true
+    return flow
+
+
+def _token_step(step: dict) -> bool:
+    return any("secrets." in str(v) or "github.token" in str(v) for v in (step.get("env") or {}).values())
+
+
+@pytest.mark.parametrize("path", ACTIONS)
+def test_actions_install_the_base_program_and_read_the_pull_request_as_data(path):
+    flow = _workflow(path)
+    assert set(flow["on"]) == {"pull_request_target", "push"}, "the workflow itself comes from main, not the pull request"
+    assert flow["env"]["BASE"] == "${{ github.event.pull_request.base.sha || github.event.before }}"
+    steps = flow["jobs"]["check"]["steps"]
+    checkouts = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout")]
+    assert len(checkouts) == 1 and checkouts[0]["with"]["path"] == "archive"
+    assert checkouts[0]["with"]["persist-credentials"] is False
+    runs = [s for s in steps if "run" in s]
+    installs = [s for s in runs if "pip install" in s["run"]]
+    assert len(installs) == 1, "installed once"
+    [install] = installs
+    assert install["working-directory"] == "${{ runner.temp }}"
+    assert 'git -C "$GITHUB_WORKSPACE/archive" archive --format=tar "$BASE"' in install["run"]
+    pips = [line.strip() for line in install["run"].splitlines() if "pip install" in line]
+    assert pips == ['python -I -m pip install "$program"', 'python -I -m pip install -r "$program/bangfu-requirements.txt"']
+    for step in runs:
+        assert "${{" not in step["run"], "values reach scripts through env, never pasted into them"
+        assert all(" -I " in line for line in step["run"].splitlines() if re.search(r"\bpython3? ", line))
+        if "bangfu " in step["run"]:
+            assert step.get("working-directory") == "archive" and not _token_step(step)
+        if _token_step(step):
+            assert step["working-directory"] == "${{ runner.temp }}" and "bangfu" not in step["run"]
+    assert sum(_token_step(s) for s in steps) == 1
+
+
+def test_gitlab_installs_the_base_program_and_keeps_tokens_from_bangfu():
+    flow = yaml.safe_load((REPO / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    script = "\n".join(flow["bangfu"]["script"])
+    assert 'BASE="$CI_MERGE_REQUEST_DIFF_BASE_SHA"' in script and 'BASE="${CI_COMMIT_BEFORE_SHA:-}"' in script
+    assert 'git archive --format=tar "$BASE"' in script
+    pips = [line.strip() for line in script.splitlines() if "pip install" in line]
+    assert pips == ['(cd / && python -I -m pip install "$program")',
+                    '(cd / && python -I -m pip install -r "$program/bangfu-requirements.txt")']
+    assert "bangfu() { env -u BANGFU_BOT_TOKEN -u CI_JOB_TOKEN" in script
+    assert all(" -I " in line for line in script.splitlines() if re.search(r"\bpython3? ", line))
+
+
+def _forging_pull_request(tmp_path: Path) -> tuple[Path, str, str]:
+    """A repository holding the program and the samples on main, and a branch that edits the program to forge
+    its review and its validation, and breaks a record: (repository, base, head)."""
+    origin = _source_copy(tmp_path / "origin")
+    shutil.rmtree(origin / "records")
+    copy_samples(origin)  # records/ and a first commit on main
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "程序")
+    base = git(origin, "rev-parse", "refs/heads/main")
+    git(origin, "switch", "-q", "-c", "editor/forge")
+    history = origin / "generator" / "commands" / "history.py"
+    text = history.read_text(encoding="utf-8")
+    assert "    result = review(root, spec)\n" in text
+    history.write_text(text.replace("    result = review(root, spec)\n", f"    click.echo({FORGED!r})\n    return\n"), encoding="utf-8")
+    validate = origin / "generator" / "validate.py"
+    text = validate.read_text(encoding="utf-8")
+    assert "        return _validate_tree(root, paths, ctx, use_cache)\n" in text
+    validate.write_text(text.replace("        return _validate_tree(root, paths, ctx, use_cache)\n", "        return 0, []\n"), encoding="utf-8")
+    record = origin / "records" / "460105" / "4601050001.yaml"
+    record.write_text(re.sub(r"(?m)^家庭人口: \d+$", "家庭人口: 0", record.read_text(encoding="utf-8")), encoding="utf-8")
+    git(origin, "commit", "-q", "-am", "改家庭人口")
+    return origin, base, git(origin, "rev-parse", "refs/heads/editor/forge")
+
+
+def _run_actions(path: str, origin: Path, values: dict, event: str, workspace: Path, env: dict) -> dict:
+    """The workflow's steps as a runner takes them: checkout as git does it, `run` scripts with bash; stops at
+    the first failing step. The step that posts the comment (it holds the token) is not run."""
+    flow = _workflow(path)
+
+    def expand(text) -> str:
+        return EXPRESSION.sub(lambda m: values[m.group(1)], str(text))
+
+    env = {**env, **{k: expand(v) for k, v in flow.get("env", {}).items()}}
+    results: dict = {}
+    for step in flow["jobs"]["check"]["steps"]:
+        condition = step.get("if")
+        if condition and condition != f"github.event_name == '{event}'":
+            continue
+        if str(step.get("uses", "")).startswith("actions/checkout"):
+            target = workspace / step["with"].get("path", ".")
+            git(workspace, "clone", "-q", "--no-checkout", str(origin), str(target))
+            git(target, "checkout", "-q", "--detach", expand(step["with"]["ref"]))
+            continue
+        if "run" not in step or _token_step(step):
+            continue
+        cwd = workspace / expand(step.get("working-directory", "."))
+        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=cwd,
+                              env={**env, **{k: expand(v) for k, v in (step.get("env") or {}).items()}},
+                              capture_output=True, text=True, timeout=900)
+        results[step.get("name", step["run"][:20])] = done
+        if done.returncode:
+            break
+    return results
+
+
+@pytest.mark.parametrize("path", ACTIONS)
+def test_a_pull_request_that_edits_the_program_cannot_forge_its_review(path, tmp_path):
+    origin, base, head = _forging_pull_request(tmp_path)
+    workspace, runner_temp = tmp_path / "workspace", tmp_path / "runner-temp"
+    workspace.mkdir()
+    runner_temp.mkdir()
+    bin_dir = _fresh_venv(tmp_path / "runner-python")
+    values = {"github.event.pull_request.base.sha || github.event.before": base,
+              "github.event.pull_request.head.sha || github.sha": head, "runner.temp": str(runner_temp)}
+    env = {**_clean_env(), "PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_WORKSPACE": str(workspace),
+           "RUNNER_TEMP": str(runner_temp), "GITHUB_REPOSITORY": "union/archive"}
+    results = _run_actions(path, origin, values, "pull_request_target", workspace, env)
+
+    assert list(results) == ["安装基准提交的 bangfu", "审阅摘要", "校验档案"], {k: v.stderr[-2000:] for k, v in results.items()}
+    output = "".join(r.stdout + r.stderr for r in results.values()) + (runner_temp / "review.md").read_text(encoding="utf-8")
+    assert "FORGED-REVIEW" not in output
+    review = (runner_temp / "review.md").read_text(encoding="utf-8")
+    assert review.startswith("## 档案修改审阅") and "校验：❌" in review and "✅ 通过" not in review
+    validate = results["校验档案"]
+    assert validate.returncode == 1 and "records/460105/4601050001.yaml" in validate.stdout
+    installed = subprocess.run([bin_dir / "python", "-I", "-c", "import generator.commands.history as h; print(h.__file__)"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    assert Path(installed).read_text(encoding="utf-8") == git(origin, "show", f"{base}:generator/commands/history.py") + "\n"
