@@ -123,6 +123,7 @@ def test_a_hook_installed_from_the_package_accepts_and_refuses_pushes(installed,
     done = push()
     assert done.returncode == 0, done.stderr
     assert git(bare, "rev-parse", "refs/heads/main") == approved
+    assert list((bare / "bangfu-cache").glob("checks-*@*.pickle")), "the hook's caches are in the git directory"
     work.pull_request("broken", EDITOR, R4601, 3, {N1: household(N1, 家庭人口=0)})
     done = push()
     assert done.returncode != 0
