@@ -191,3 +191,14 @@ def test_a_changed_masking_rule_renders_every_affected_page_again(tmp_path):
         assert re.search(unit(data, r"[^<]*\*[^<]*"), page), "masked, not dropped"
         if county == "460105":
             assert "秀英新区" in page, "the region's new name"
+
+    # the settings: the archive area now masks addresses too (roles.yaml)
+    roles = root / "records" / "_settings" / "roles.yaml"
+    text = roles.read_text(encoding="utf-8")
+    assert text.index("  档案:\n") < text.index("    住址: 完整\n") < text.index("  名单:\n")
+    roles.write_text(text.replace("    住址: 完整\n", "    住址: 遮蔽\n", 1), encoding="utf-8")
+    build()
+    for county, data in households:
+        page = _page(site, county, data)
+        assert f"<td>{data['家庭住址']}</td><td>" not in page, (county, data["职工编号"])
+        assert re.search(r"<td>[^<]*\*[^<]*</td><td>[^<]*\*[^<]*</td>", page), "address and employer masked"
