@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from site_support import REPO, copy_samples
 
-from generator import cache
+from generator import cache, cache_files
 
 MARKER_CODE = "open({marker!r}, 'w').write('the pickle ran')"
 OLD_NAMES = ("stat", "records", "history", "csp-scan", "fmt")
@@ -47,7 +47,7 @@ def _git(root: Path, *args: str) -> str:
 
 def _plant(root: Path, marker: Path) -> int:
     """Every cache name of the old layout (and the current naming) as a hostile pickle under root/.bangfu-cache."""
-    folder = root / cache.LEGACY_DIR
+    folder = root / cache_files.LEGACY_DIR
     folder.mkdir()
     counties = [p.name for p in (root / "records").iterdir() if p.name.isdigit()] + ["_"]
     names = [*OLD_NAMES, *(f"{name}-{county}" for name in OLD_SHARDED for county in counties)]
