@@ -87,6 +87,9 @@ def test_the_package_carries_schema_handbook_templates_and_data(installed, tmp_p
     assert sorted(p.relative_to(REPO / "docs") for p in (REPO / "docs").rglob("*.md")) == \
         sorted(p.relative_to(resources / "docs") for p in (resources / "docs").rglob("*.md"))
     assert (resources / "records" / "_settings" / "standards.yaml").is_file()
+    source = sorted(p.relative_to(REPO / "generator") for p in (REPO / "generator").rglob("*")
+                    if p.is_file() and "__pycache__" not in p.parts)
+    assert [p for p in source if not (package / p).is_file()] == [], "every file of the package is installed"
     assert (package / "site" / "templates" / "household.html").is_file() and (package / "data" / "regions.json").is_file()
 
 
