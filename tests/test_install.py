@@ -162,6 +162,7 @@ def test_actions_install_the_base_program_and_read_the_pull_request_as_data(path
     checkouts = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout")]
     assert len(checkouts) == 1 and checkouts[0]["with"]["path"] == "archive"
     assert checkouts[0]["with"]["persist-credentials"] is False
+    assert checkouts[0]["with"]["ref"] == "${{ github.event.pull_request.head.sha }}"
     runs = [s for s in steps if "run" in s]
     installs = [s for s in runs if "pip install" in s["run"]]
     assert len(installs) == 1, "installed once"
@@ -192,39 +193,47 @@ def test_gitlab_installs_the_base_program_and_keeps_tokens_from_bangfu():
     assert all(" -I " in line for line in script.splitlines() if re.search(r"\bpython3? ", line))
 
 
-def _forging_pull_request(tmp_path: Path) -> tuple[Path, str, str]:
-    """A repository holding the program and the samples on main, and a branch that edits the program to forge
-    its review and its validation, and breaks a record: (repository, base, head)."""
+def _program_on_main(tmp_path: Path) -> tuple[Path, str]:
+    """A repository holding the program and the samples on main: (repository, main's commit)."""
     origin = _source_copy(tmp_path / "origin")
     shutil.rmtree(origin / "records")
     copy_samples(origin)  # records/ and a first commit on main
     git(origin, "add", "-A")
     git(origin, "commit", "-q", "-m", "程序")
-    base = git(origin, "rev-parse", "refs/heads/main")
-    git(origin, "switch", "-q", "-c", "editor/forge")
+    return origin, git(origin, "rev-parse", "refs/heads/main")
+
+
+def _forge(origin: Path, command: str, line: str) -> None:
+    """Edit the program in the working tree so that `command` prints FORGED (and succeeds) instead of its work."""
     history = origin / "generator" / "commands" / "history.py"
     text = history.read_text(encoding="utf-8")
-    assert "    result = review(root, spec)\n" in text
-    history.write_text(text.replace("    result = review(root, spec)\n", f"    click.echo({FORGED!r})\n    return\n"), encoding="utf-8")
-    validate = origin / "generator" / "validate.py"
-    text = validate.read_text(encoding="utf-8")
-    assert "        return _validate_tree(root, paths, ctx, use_cache)\n" in text
-    validate.write_text(text.replace("        return _validate_tree(root, paths, ctx, use_cache)\n", "        return 0, []\n"), encoding="utf-8")
+    body = text[text.index(f"def {command}("):]
+    assert line in body
+    history.write_text(text.replace(body, body.replace(line, f"    click.echo({FORGED!r})\n    return\n", 1)), encoding="utf-8")
+
+
+def _break_a_record(origin: Path) -> None:
     record = origin / "records" / "460105" / "4601050001.yaml"
     record.write_text(re.sub(r"(?m)^家庭人口: \d+$", "家庭人口: 0", record.read_text(encoding="utf-8")), encoding="utf-8")
-    git(origin, "commit", "-q", "-am", "改家庭人口")
-    return origin, base, git(origin, "rev-parse", "refs/heads/editor/forge")
 
 
-def _run_actions(path: str, origin: Path, values: dict, event: str, workspace: Path, env: dict) -> dict:
+def _run_actions(path: str, origin: Path, values: dict, event: str, tmp_path: Path) -> tuple[dict, Path, Path]:
     """The workflow's steps as a runner takes them: checkout as git does it, `run` scripts with bash; stops at
-    the first failing step. The step that posts the comment (it holds the token) is not run."""
+    the first failing step. The step that posts the comment (it holds the token) is not run.
+    Returns (results by step name, runner temp folder, bin/ of the runner's Python)."""
     flow = _workflow(path)
+    workspace, runner_temp = tmp_path / "workspace", tmp_path / "runner-temp"
+    workspace.mkdir()
+    runner_temp.mkdir()
+    bin_dir = _fresh_venv(tmp_path / "runner-python")
+    values = {**values, "runner.temp": str(runner_temp)}
 
     def expand(text) -> str:
         return EXPRESSION.sub(lambda m: values[m.group(1)], str(text))
 
-    env = {**env, **{k: expand(v) for k, v in flow.get("env", {}).items()}}
+    env = {**_clean_env(), "PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_WORKSPACE": str(workspace),
+           "RUNNER_TEMP": str(runner_temp), "GITHUB_REPOSITORY": "union/archive"}
+    env.update({k: expand(v) for k, v in flow.get("env", {}).items()})
     results: dict = {}
     for step in flow["jobs"]["check"]["steps"]:
         condition = step.get("if")
@@ -232,8 +241,10 @@ def _run_actions(path: str, origin: Path, values: dict, event: str, workspace: P
             continue
         if str(step.get("uses", "")).startswith("actions/checkout"):
             target = workspace / step["with"].get("path", ".")
-            git(workspace, "clone", "-q", "--no-checkout", str(origin), str(target))
-            git(target, "checkout", "-q", "--detach", expand(step["with"]["ref"]))
+            ref = expand(step["with"].get("ref", ""))
+            git(workspace, "clone", "-q", *(["--no-checkout"] if ref else []), str(origin), str(target))
+            if ref:
+                git(target, "checkout", "-q", "--detach", ref)
             continue
         if "run" not in step or _token_step(step):
             continue
@@ -244,29 +255,54 @@ def _run_actions(path: str, origin: Path, values: dict, event: str, workspace: P
         results[step.get("name", step["run"][:20])] = done
         if done.returncode:
             break
-    return results
+    return results, runner_temp, bin_dir
+
+
+def _installed_is_base(bin_dir: Path, origin: Path, base: str) -> bool:
+    found = subprocess.run([bin_dir / "python", "-I", "-c", "import generator.commands.history as h; print(h.__file__)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    return Path(found).read_text(encoding="utf-8") == git(origin, "show", f"{base}:generator/commands/history.py") + "\n"
 
 
 @pytest.mark.parametrize("path", ACTIONS)
 def test_a_pull_request_that_edits_the_program_cannot_forge_its_review(path, tmp_path):
-    origin, base, head = _forging_pull_request(tmp_path)
-    workspace, runner_temp = tmp_path / "workspace", tmp_path / "runner-temp"
-    workspace.mkdir()
-    runner_temp.mkdir()
-    bin_dir = _fresh_venv(tmp_path / "runner-python")
-    values = {"github.event.pull_request.base.sha || github.event.before": base,
-              "github.event.pull_request.head.sha || github.sha": head, "runner.temp": str(runner_temp)}
-    env = {**_clean_env(), "PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_WORKSPACE": str(workspace),
-           "RUNNER_TEMP": str(runner_temp), "GITHUB_REPOSITORY": "union/archive"}
-    results = _run_actions(path, origin, values, "pull_request_target", workspace, env)
+    origin, base = _program_on_main(tmp_path)
+    git(origin, "switch", "-q", "-c", "editor/forge")
+    _forge(origin, "review_command", "    result = review(root, spec)\n")
+    validate = origin / "generator" / "validate.py"
+    text = validate.read_text(encoding="utf-8")
+    assert "        return _validate_tree(root, paths, ctx, use_cache)\n" in text
+    validate.write_text(text.replace("        return _validate_tree(root, paths, ctx, use_cache)\n", "        return 0, []\n"), encoding="utf-8")
+    _break_a_record(origin)
+    git(origin, "commit", "-q", "-am", "改家庭人口")
+    head = git(origin, "rev-parse", "refs/heads/editor/forge")
+    values = {"github.event.pull_request.base.sha || github.event.before": base, "github.event.pull_request.head.sha": head,
+              "github.event.pull_request.head.sha || github.sha": head}
+    results, runner_temp, bin_dir = _run_actions(path, origin, values, "pull_request_target", tmp_path)
 
     assert list(results) == ["安装基准提交的 bangfu", "审阅摘要", "校验档案"], {k: v.stderr[-2000:] for k, v in results.items()}
-    output = "".join(r.stdout + r.stderr for r in results.values()) + (runner_temp / "review.md").read_text(encoding="utf-8")
-    assert "FORGED-REVIEW" not in output
     review = (runner_temp / "review.md").read_text(encoding="utf-8")
+    assert "FORGED" not in "".join(r.stdout + r.stderr for r in results.values()) + review
     assert review.startswith("## 档案修改审阅") and "校验：❌" in review and "✅ 通过" not in review
     validate = results["校验档案"]
     assert validate.returncode == 1 and "records/460105/4601050001.yaml" in validate.stdout
-    installed = subprocess.run([bin_dir / "python", "-I", "-c", "import generator.commands.history as h; print(h.__file__)"],
-                               capture_output=True, text=True, check=True).stdout.strip()
-    assert Path(installed).read_text(encoding="utf-8") == git(origin, "show", f"{base}:generator/commands/history.py") + "\n"
+    assert _installed_is_base(bin_dir, origin, base)
+
+
+@pytest.mark.parametrize("path", ACTIONS)
+def test_a_push_that_edits_the_program_cannot_forge_its_audit(path, tmp_path):
+    origin, before = _program_on_main(tmp_path)
+    _forge(origin, "audit_command", "    report = audit(root, since)\n")
+    record = origin / "records" / "460105" / "4601050002.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("工作单位: ", "工作单位: 新", 1), encoding="utf-8")
+    git(origin, "commit", "-q", "-am", "直接改程序和档案")
+    pushed = git(origin, "rev-parse", "refs/heads/main")
+    values = {"github.event.pull_request.base.sha || github.event.before": before, "github.event.pull_request.head.sha": "",
+              "github.event.pull_request.head.sha || github.sha": pushed}
+    results, _, bin_dir = _run_actions(path, origin, values, "push", tmp_path)
+
+    assert list(results) == ["安装基准提交的 bangfu", "校验档案", "CODEOWNERS 与审核人名单一致", "审计 main 的审批记录"]
+    audit = results["审计 main 的审批记录"]
+    assert audit.returncode == 1 and "FORGED" not in audit.stdout + audit.stderr
+    assert f"{pushed[:8]} " in audit.stdout and "直接提交到 main，没有经过合并请求和审核人审批" in audit.stdout
+    assert _installed_is_base(bin_dir, origin, before)
