@@ -306,3 +306,43 @@ def test_a_push_that_edits_the_program_cannot_forge_its_audit(path, tmp_path):
     assert audit.returncode == 1 and "FORGED" not in audit.stdout + audit.stderr
     assert f"{pushed[:8]} " in audit.stdout and "直接提交到 main，没有经过合并请求和审核人审批" in audit.stdout
     assert _installed_is_base(bin_dir, origin, before)
+
+
+def test_gitlab_checks_a_deployed_archive_with_the_program_its_base_pins(tmp_path):
+    """An archive without the program names it in bangfu-requirements.txt; a merge request that brings a program
+    of its own (and a new pin) is still checked by the pinned one."""
+    program = _source_copy(tmp_path / "program")
+    origin = copy_samples(tmp_path / "origin")
+    (origin / "bangfu-requirements.txt").write_text(f"bangfu @ {program.as_uri()}\n", encoding="utf-8")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "固定程序版本")
+    base = git(origin, "rev-parse", "refs/heads/main")
+    git(origin, "switch", "-q", "-c", "editor/forge")
+    forged = _source_copy(tmp_path / "forged")
+    _forge(forged, "review_command", "    result = review(root, spec)\n")
+    for name in ("generator", "pyproject.toml", "setup.py", "MANIFEST.in", "schema", "docs", "mkdocs.yml", "README.md"):
+        (shutil.copytree if (forged / name).is_dir() else shutil.copyfile)(forged / name, origin / name)
+    (origin / "bangfu-requirements.txt").write_text(f"bangfu @ {forged.as_uri()}\n", encoding="utf-8")
+    _break_a_record(origin)
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "带上自己的程序")
+    head = git(origin, "rev-parse", "refs/heads/editor/forge")
+    project = tmp_path / "project"
+    git(tmp_path, "clone", "-q", "--no-checkout", str(origin), str(project))
+    git(project, "checkout", "-q", "--detach", head)
+    bin_dir = _fresh_venv(tmp_path / "runner-python")
+    env = {**_clean_env(), "PATH": f"{bin_dir}:{os.environ['PATH']}", "CI_PIPELINE_SOURCE": "merge_request_event",
+           "CI_MERGE_REQUEST_DIFF_BASE_SHA": base, "CI_COMMIT_SHA": head, "CI_PROJECT_DIR": str(project),
+           "CI_DEFAULT_BRANCH": "main", "CI_JOB_TOKEN": "job-token", "BANGFU_BOT_TOKEN": ""}
+    script = "\n".join(yaml.safe_load((REPO / ".gitlab-ci.yml").read_text(encoding="utf-8"))["bangfu"]["script"])
+    done = subprocess.run(["sh", "-c", script], cwd=project, env=env, capture_output=True, text=True, timeout=900)
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FORGED" not in done.stdout + done.stderr
+    review = (project / "review.md").read_text(encoding="utf-8")
+    assert review.startswith("## 档案修改审阅") and "校验：❌" in review
+    assert "records/460105/4601050001.yaml" in done.stdout.split("## 档案修改审阅", 1)[1]
+    found = subprocess.run([bin_dir / "python", "-I", "-c", "import generator; print(generator.PACKAGE_DIR)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert (Path(found) / "commands" / "history.py").read_text(encoding="utf-8") == \
+        (program / "generator" / "commands" / "history.py").read_text(encoding="utf-8")
