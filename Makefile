@@ -36,4 +36,5 @@ lint: venv
 	$(VENV)/bin/ruff check generator tests bench
 
 clean:
-	rm -rf $(OUT) .bangfu-cache
+	rm -rf $(OUT) $(OUT).bangfu .bangfu-cache
+	git_dir=$$(git rev-parse --absolute-git-dir 2>/dev/null) && rm -rf "$$git_dir/bangfu-cache" || true

@@ -82,7 +82,9 @@ def bangfu(*args: str) -> list[str]:
 
 
 def _clear_cache(root: Path) -> None:
-    shutil.rmtree(root / ".bangfu-cache", ignore_errors=True)
+    from generator.cache import cache_dir
+
+    shutil.rmtree(cache_dir(root), ignore_errors=True)
 
 
 SKIP: set[str] = set()

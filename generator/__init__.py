@@ -9,6 +9,11 @@ __version__ = "0.1.0"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
+# The program's schema/, mkdocs.yml, docs/ and sample records/_settings/, by their paths in the repository:
+# a built package carries copies in generator/_shipped/ (setup.py); a source checkout or an editable install
+# reads the repository itself.
+_SHIPPED = PACKAGE_DIR / "_shipped"
+RESOURCES = _SHIPPED if _SHIPPED.is_dir() else PACKAGE_DIR.parent
 
 # Replace objects (refs/replace/*) make git show one commit, tree or blob in place of another: anyone who
 # can push a ref could make the hook, the audit and the history read a harmless commit where an

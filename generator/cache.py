@@ -1,10 +1,13 @@
-"""Caches keyed by git blob id: an unchanged file is never parsed or checked twice."""
+"""Caches keyed by git blob id: an unchanged file is never parsed or checked twice.
+
+Where cache files live (never in a working tree), the one fingerprint that names them and how they are
+read back are in generator.cache_files.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import os
 import pickle
 import tempfile
@@ -12,10 +15,18 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from generator import __version__
+# Re-exported: callers name them cache.cache_dir, cache.inputs_key, … beside cache.read and cache.write.
+from generator.cache_files import (  # noqa: F401
+    CACHE_DIR,
+    cache_dir,
+    fingerprint,
+    inputs_key,
+    legacy_warning,
+    load,
+    program_key,
+)
 from generator.errors import Problem
 
-CACHE_DIR = ".bangfu-cache"
 PARALLEL_FROM = 1500  # below this, starting worker processes costs more than it saves
 STAT_CACHE = "stat"
 # A file changed this recently may change again within the same clock tick without its size, times or
@@ -39,40 +50,37 @@ def no_gc():
             gc.enable()
 
 
-def _cache_file(root: Path, name: str) -> Path:
-    return root / CACHE_DIR / f"{name}-{__version__}.pickle"
+def _cache_file(root: Path, name: str, key: str) -> Path:
+    return cache_dir(root) / f"{name}@{key}.pickle"
 
 
-def read(root: Path, name: str) -> dict:
-    """A cache mapping, or an empty one when missing or unreadable (a cache is never trusted blindly)."""
+def read(root: Path, name: str, key: str | None = None) -> dict:
+    """A cache mapping, or an empty one when missing or unreadable (a cache is never trusted blindly).
+
+    key: inputs_key(root), when the caller has it already.
+    """
     try:
-        with no_gc(), open(_cache_file(root, name), "rb") as fh:
-            value = pickle.load(fh)
+        with no_gc(), open(_cache_file(root, name, key or inputs_key(root)), "rb") as fh:
+            value = load(fh)
         return value if isinstance(value, dict) else {}
     except Exception:  # noqa: BLE001 - any broken cache is simply rebuilt
         return {}
 
 
-def write(root: Path, name: str, mapping: dict) -> None:
-    """Write a cache atomically; failure to write a cache never fails the run."""
-    target = _cache_file(root, name)
+def write(root: Path, name: str, mapping: dict, key: str | None = None) -> None:
+    """Write a cache atomically and drop its files of other inputs; failure to write never fails the run."""
+    target = _cache_file(root, name, key or inputs_key(root))
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(mapping, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, target)
+        for old in target.parent.glob(f"{name}@*.pickle"):
+            if old != target:
+                old.unlink(missing_ok=True)
     except OSError:
         pass
-
-
-def fingerprint(*parts: bytes | str) -> str:
-    """A short hash naming everything a cached result depends on."""
-    digest = hashlib.sha1()
-    for part in parts:
-        digest.update(part.encode() if isinstance(part, str) else part)
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
 
 
 class Shards:
@@ -83,6 +91,7 @@ class Shards:
 
     def __init__(self, root: Path, name: str, *, use_cache: bool = True):
         self.root, self.name, self.use_cache = root, name, use_cache
+        self.key = inputs_key(root) if use_cache else ""
         self.old: dict[str, dict] = {}
         self.new: dict[str, dict] = {}
         self.dirty: set[str] = set()
@@ -90,7 +99,7 @@ class Shards:
     def shard(self, shard: str) -> dict:
         found = self.old.get(shard)
         if found is None:
-            found = self.old[shard] = read(self.root, f"{self.name}-{shard}") if self.use_cache else {}
+            found = self.old[shard] = read(self.root, f"{self.name}-{shard}", self.key) if self.use_cache else {}
             self.new[shard] = {}
         return found
 
@@ -113,7 +122,7 @@ class Shards:
             if not whole:
                 mapping = {**self.old[shard], **mapping}
             if shard in self.dirty or mapping.keys() != self.old[shard].keys():
-                write(self.root, f"{self.name}-{shard}", mapping)
+                write(self.root, f"{self.name}-{shard}", mapping, self.key)
 
 
 def shard_of(rel: str) -> str:
@@ -133,7 +142,8 @@ class StatCache:
 
     def __init__(self, root: Path, *, use_cache: bool = True):
         self.root, self.use_cache = root, use_cache
-        self.known: dict = read(root, STAT_CACHE) if use_cache else {}
+        self.key = inputs_key(root) if use_cache else ""
+        self.known: dict = read(root, STAT_CACHE, self.key) if use_cache else {}
         self.fresh: dict = {}
         self.now = time.time_ns()
         self.changed = False
@@ -155,7 +165,7 @@ class StatCache:
         """Write what changed; whole=False (a run over some files only) keeps the other files' entries."""
         fresh = self.fresh if whole else {**self.known, **self.fresh}
         if self.use_cache and (self.changed or len(fresh) != len(self.known)):
-            write(self.root, STAT_CACHE, fresh)
+            write(self.root, STAT_CACHE, fresh, self.key)
 
 
 def signature(st: os.stat_result) -> tuple:

@@ -13,7 +13,7 @@ from decimal import ROUND_FLOOR, Decimal
 from multiprocessing import get_context
 from pathlib import Path
 
-from generator import PACKAGE_DIR
+from generator import RESOURCES
 from generator.dump import dump_record
 from generator.errors import UsageError
 from generator.regions import regions
@@ -24,7 +24,7 @@ from generator.synth.identity import next_free
 DEMO_TODAY = dt.date(2026, 11, 1)
 SAMPLE_SEED = 2016
 SAMPLE_HOUSEHOLDS = 48
-SOURCE_ROOT = PACKAGE_DIR.parent
+SOURCE_ROOT = RESOURCES  # its records/_settings/ are the demo's settings
 SETTINGS = Path("records") / "_settings"
 PARALLEL_FROM = 2000  # below this, starting worker processes costs more than it saves
 

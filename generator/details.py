@@ -8,15 +8,13 @@ import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-from generator import PACKAGE_DIR, cache
+from generator import cache
 from generator.diff import FieldChange, diff_records
 from generator.errors import RecordError
 from generator.load import parse_bytes
 from generator.privacy import mask_name
-from generator.schema import HOUSEHOLD_SCHEMA
 
 CACHE_NAME = "history"
 CHUNK = 400
@@ -131,13 +129,13 @@ class Computer:
             items = self._cache
             if len(self._used) * 2 > len(items):  # a whole build: forget what no page needs any more
                 items = {k: v for k, v in items.items() if k in self._used}
-            cache.write(self.root, CACHE_NAME, {"code": _code_key(), "items": items})
+            cache.write(self.root, CACHE_NAME, {"items": items})  # named by cache.inputs_key: schema, code, data
             self._dirty = False
 
     def _stored(self) -> dict:
         if self._cache is None:
             saved = cache.read(self.root, CACHE_NAME)
-            self._cache = saved.get("items", {}) if saved.get("code") == _code_key() else {}
+            self._cache = saved.get("items", {})
         return self._cache
 
     def _compute(self, requests: list[Request]) -> list[Details]:
@@ -287,11 +285,3 @@ def _standards(blob: str | None, raw: bytes | None):
         except RecordError:
             _STANDARDS[blob] = None
     return _STANDARDS[blob]
-
-
-@lru_cache(maxsize=1)
-def _code_key() -> str:
-    """What cached details depend on besides the blobs: the schema and the diff and rules code."""
-    sources = [HOUSEHOLD_SCHEMA, PACKAGE_DIR / "diff.py", PACKAGE_DIR / "details.py", PACKAGE_DIR / "standards.py"]
-    sources += sorted((PACKAGE_DIR / "rules").glob("*.py"))
-    return cache.fingerprint(*(p.read_bytes() for p in sources if p.exists()))

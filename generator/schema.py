@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 
-from generator import PACKAGE_DIR
+from generator import RESOURCES
 
-SCHEMA_DIR = PACKAGE_DIR.parent / "schema"
+SCHEMA_DIR = RESOURCES / "schema"
 HOUSEHOLD_SCHEMA = SCHEMA_DIR / "household.schema.json"
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/household.schema.json"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from generator import __version__, cache, checks, schema_check
+from generator import cache, checks, schema_check
 from generator.errors import ERROR, WARNING, Problem
 from generator.load import (
     Record,
@@ -24,7 +24,7 @@ from generator.load import (
     special_files,
 )
 from generator.regions import Regions, regions
-from generator.schema import HOUSEHOLD_SCHEMA, label_path
+from generator.schema import label_path
 
 INACTIVE = ("已解困脱困", "已注销")
 CHECKS_CACHE = "checks"
@@ -104,18 +104,11 @@ def summarise(record: Record) -> Summary:
 
 
 def _check_key(ctx: Context) -> str:
-    settings = ctx.root / "records" / "_settings"
     from generator.rules import today_key
 
-    # The 农民工 annual review is the one rule that turns with the calendar (each 31 October).
-    parts = [__version__, HOUSEHOLD_SCHEMA.read_bytes(), today_key(ctx.today)]
-    for name in sorted(os.listdir(settings)) if settings.is_dir() else []:
-        parts += [name, (settings / name).read_bytes()]
-    # The code that decides a record's problems is part of the key, so an upgrade re-checks everything.
-    code = Path(__file__).parent
-    for path in sorted([*code.glob("*.py"), *code.glob("rules/*.py")]):
-        parts += [path.name, path.read_bytes()]
-    return cache.fingerprint(*parts)
+    # Everything a record's problems depend on besides the record (cache.inputs_key: program, schema, settings),
+    # and the calendar: the 农民工 annual review is the one rule that turns with it (each 31 October).
+    return cache.fingerprint(cache.inputs_key(ctx.root), today_key(ctx.today))
 
 
 def _scan_chunk(items, ctx):
@@ -173,7 +166,7 @@ def _validate_tree(root: Path, paths: list[Path] | None, ctx: Context | None, us
     if linked:  # every check reads the settings and the schema: nothing is read through a link
         return 0, stray + linked
     if paths is None:
-        stray += check_settings(root, ctx)
+        stray += check_settings(root, ctx) + cache.legacy_warning(root)
     key = _check_key(ctx)
     keys = _current(key, ctx)
     cached = cache.Shards(root, CHECKS_CACHE, use_cache=use_cache)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,9 @@ os.environ.setdefault("GIT_AUTHOR_NAME", "测试作者")
 os.environ.setdefault("GIT_AUTHOR_EMAIL", "author@example.invalid")
 os.environ.setdefault("GIT_COMMITTER_NAME", "测试作者")
 os.environ.setdefault("GIT_COMMITTER_EMAIL", "author@example.invalid")
+# Archives outside git keep their caches in the user's cache folder: the tests' go to a folder of their own.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="bangfu-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
 
 
 def apply_changes(data: dict, changes: dict) -> dict:

@@ -7,6 +7,7 @@ import json
 from click.testing import CliRunner
 from conftest import CASES
 
+from generator import cache
 from generator.cli import cli
 
 TARGET = "records/460105/4601059001.yaml"
@@ -103,7 +104,8 @@ def test_cache_gives_the_same_answer(archive, base_record_text):
     first = _invoke(archive)
     again = _invoke(archive)
     assert (first.exit_code, first.output) == (again.exit_code, again.output)
-    assert (archive / ".bangfu-cache").is_dir()
+    assert list(cache.cache_dir(archive).glob("checks-*.pickle")), "the cache was written"
+    assert not (archive / ".bangfu-cache").exists(), "and not into the archive"
 
 
 def test_every_command_is_mapped_to_its_module():

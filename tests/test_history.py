@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from history_support import EDITOR, EDITOR2, R4601, R460105, REPO, Archive, git, household, path_of
 
-from generator import details
+from generator import cache, details
 from generator.cli import cli
 from generator.gitlog import BlobReader, checked_out, open_archive
 from generator.history import APPROVED, BASELINE, NOT_A_REPO, UNAPPROVED, check_continuity, read_history
@@ -82,7 +82,7 @@ def test_member_id_numbers_are_masked_in_diffs(archive):
 def test_diffs_are_cached_by_blob_pair(archive):
     history = read_history(archive.root)
     history.fill()
-    assert list((archive.root / ".bangfu-cache").glob("history-*.pickle"))
+    assert list((archive.root / ".git" / "bangfu-cache").glob("history@*.pickle"))
     again = read_history(archive.root)
     again._computer._compute = None  # a cache hit must not compute anything
     again.fill()
@@ -242,4 +242,4 @@ def test_a_checked_out_revision_holds_exactly_its_records(archive, tmp_path):
     with checked_out(repo, "main", tmp_path) as tree:
         assert sorted(p.name for p in (tree / "records" / "460105").iterdir()) == [f"{N1}.yaml"]
         assert (tree / "records" / "_settings" / "reviewers.yaml").is_file()
-        assert (tree / ".bangfu-cache").resolve() == (tmp_path / ".bangfu-cache").resolve()
+        assert cache.cache_dir(tree).resolve() == cache.cache_dir(tmp_path).resolve()  # the tree shares the caches

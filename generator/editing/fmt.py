@@ -9,12 +9,12 @@ from pathlib import Path
 
 import yaml
 
-from generator import cache, dump
+from generator import cache
 from generator.dump import HEADER, dump_record
 from generator.editing.store import write_all
 from generator.errors import Problem, RecordError
 from generator.load import Record, _relative, blob_id, load_tree, parse_bytes, record_paths
-from generator.schema import HOUSEHOLD_SCHEMA, field_map, pattern_of, split_pointer
+from generator.schema import field_map, pattern_of, split_pointer
 from generator.validate import expand
 
 
@@ -71,8 +71,8 @@ def format_records(root: Path, paths: list[Path] | None = None, *, check: bool =
 
 
 def _writer_key() -> str:
-    """What the canonical form depends on: the writer and the schema."""
-    return cache.fingerprint(Path(dump.__file__).read_bytes(), HOUSEHOLD_SCHEMA.read_bytes())
+    """What the canonical form depends on: the writer and the schema (the whole program, cache.program_key)."""
+    return cache.program_key()
 
 
 def canonical(raw: bytes, rel: str, *, drop_comments: bool = False) -> tuple[str | None, list[Problem]]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import gc
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import __version__, cache
+from generator import cache
 from generator.errors import BuildError, Problem
 from generator.load import NOT_REGULAR, record_files
 from generator.privacy import load_policy
@@ -18,7 +17,6 @@ from generator.site.handbook import build_handbook
 from generator.site.history_view import read_history_index
 from generator.site.pages import page_key, render_households
 from generator.site.publish import Output
-from generator.site.render import template_fingerprint
 from generator.site.scopes import render_scopes
 from generator.site.source import load_households
 from generator.validate import Context, validate_tree
@@ -106,16 +104,9 @@ def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int 
 
 
 def _site_key(root: Path, shell) -> str:
-    """Names every input all pages share, so an unchanged page is recognised without rendering it."""
-    settings = root / "records" / "_settings"
-    parts: list = [__version__, template_fingerprint(), shell.to_json()]
-    for name in sorted(os.listdir(settings)) if settings.is_dir() else []:
-        parts += [name, (settings / name).read_bytes()]
-    code = Path(__file__).resolve().parent
-    parts += [p.read_bytes() for p in sorted(code.glob("*.py"))]
-    rules = code.parent / "rules"
-    parts += [p.read_bytes() for p in sorted(rules.glob("*.py"))]
-    return cache.fingerprint(*parts)
+    """Names every input all pages share (the program, schema, region data, settings: cache.inputs_key, and the
+    handbook's page frame), so an unchanged page is recognised without rendering it."""
+    return cache.fingerprint(cache.inputs_key(root), shell.to_json())
 
 
 class _Clock:

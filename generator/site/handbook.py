@@ -4,37 +4,27 @@ from __future__ import annotations
 
 import logging
 import shutil
-from importlib import metadata
 from pathlib import Path
 
-from generator import PACKAGE_DIR, cache
+from generator import RESOURCES, cache
 from generator.errors import BuildError, Problem
-from generator.schema import HOUSEHOLD_SCHEMA
 from generator.site.shell import Shell
-
-SITE_CODE = Path(__file__).resolve().parent
 
 
 def config_path(root: Path) -> Path:
     """The archive's mkdocs.yml, or the program's own when the archive has none (records kept apart)."""
     own = root / "mkdocs.yml"
-    return own if own.is_file() else PACKAGE_DIR.parent / "mkdocs.yml"
+    return own if own.is_file() else RESOURCES / "mkdocs.yml"
 
 
 def handbook_key(config_file: Path) -> str:
-    """Everything the handbook and the frame depend on."""
+    """Everything the handbook and the frame depend on: the program (cache.program_key: code, templates,
+    schema, region data, mkdocs' version) and the handbook's mkdocs.yml and docs/."""
     docs = config_file.parent / "docs"
-    parts: list[bytes | str] = [config_file.read_bytes(), HOUSEHOLD_SCHEMA.read_bytes(),
-                                (PACKAGE_DIR / "data" / "regions.json").read_bytes()]
-    for name in ("mkdocs", "mkdocs-material"):
-        try:
-            parts.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            parts.append(name)
-    for folder in (docs, SITE_CODE):
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            if path.is_file() and "__pycache__" not in path.parts:
-                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    parts: list[bytes | str] = [cache.program_key(), config_file.read_bytes()]
+    for path in sorted(docs.rglob("*")) if docs.is_dir() else []:
+        if path.is_file():
+            parts += [path.relative_to(docs).as_posix(), path.read_bytes()]
     return cache.fingerprint(*parts)
 
 

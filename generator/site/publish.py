@@ -19,6 +19,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+from generator import cache
 from generator.errors import BuildError
 
 MARKER = ".bangfu-generation"
@@ -46,7 +47,7 @@ class Output:
             raise BuildError(f"输出目录 {self.out} 已存在且不是本程序生成的站点；为免误删，请换一个目录或先把它移走。")
         self.manifests.mkdir(parents=True, exist_ok=True)
         _clear_trash(self.state)
-        live = self._manifest(live_token) if live_token else {}
+        live = (self._manifest(live_token) if live_token else None) or {}
         spare_token = _token(self.spare)
         base = self._manifest(spare_token) if spare_token else None
         if base is not None:
@@ -76,9 +77,10 @@ class Output:
     def _manifest(self, token: str) -> dict | None:
         try:
             with open(self.manifests / f"{token}.pickle", "rb") as fh:
-                return pickle.load(fh)
-        except (OSError, pickle.PickleError, EOFError):
+                found = cache.load(fh)  # next to the output, which may be in a checkout: plain data only
+        except Exception:  # noqa: BLE001 - an unreadable manifest only means rendering everything again
             return None
+        return found if isinstance(found, dict) else None
 
     def save(self, entries: dict, old_token: str | None) -> None:
         """Record what the spare now holds under a fresh token."""

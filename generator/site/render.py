@@ -36,16 +36,6 @@ def render(template: str, **context) -> str:
     return environment().get_template(template).render(**context)
 
 
-def template_fingerprint() -> bytes:
-    """Everything our templates and assets are; part of every page's key."""
-    parts = []
-    for folder in (TEMPLATES, TEMPLATES.parent / "assets"):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                parts.append(path.relative_to(folder.parent).as_posix().encode() + b"\0" + path.read_bytes())
-    return b"\0".join(parts)
-
-
 def money(value) -> Decimal:
     """A YAML number as an exact Decimal (never float arithmetic)."""
     return Decimal(str(value)) if value is not None else Decimal(0)
