@@ -340,22 +340,7 @@ def checked_out(archive: Archive, rev: str, cache_root: Path):
                               env=env, capture_output=True, text=True)
         if done.returncode:
             raise HistoryError(f"无法取出 {rev} 的档案：{done.stderr.strip()}")
-        _link_cache(records.parent / CACHE_DIR)
         yield records.parent
-
-
-def _link_cache(link: Path) -> None:
-    """tree/.bangfu-cache → .. (the cache folder holding the tree), so the tree's runs share its caches.
-
-    Relative to the link itself: a target built from a relative cache_root (`--root .`) pointed at itself.
-    """
-    if link.is_symlink():
-        if os.readlink(link) == "..":
-            return
-        link.unlink()
-    elif link.exists():
-        return  # a real folder: the tree keeps caches of its own
-    link.symlink_to("..", target_is_directory=True)
 
 
 def _stderr(exc: git.GitCommandError) -> str:

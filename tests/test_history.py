@@ -237,9 +237,9 @@ def test_a_checked_out_revision_holds_exactly_its_records(archive, tmp_path):
     before = archive.head("main")
     archive.pull_request("delete", EDITOR, R4601, 3, {N2: None})
     repo = open_archive(archive.root)
-    with checked_out(repo, before, tmp_path) as tree:
+    with checked_out(repo, before, archive.root) as tree:
         assert sorted(p.name for p in (tree / "records" / "460105").iterdir()) == [f"{N1}.yaml", f"{N2}.yaml"]
-    with checked_out(repo, "main", tmp_path) as tree:
+    with checked_out(repo, "main", archive.root) as tree:
         assert sorted(p.name for p in (tree / "records" / "460105").iterdir()) == [f"{N1}.yaml"]
         assert (tree / "records" / "_settings" / "reviewers.yaml").is_file()
-        assert cache.cache_dir(tree).resolve() == cache.cache_dir(tmp_path).resolve()  # the tree shares the caches
+        assert cache.cache_dir(tree).resolve() == cache.cache_dir(archive.root).resolve()  # the tree shares the caches
