@@ -1,0 +1,227 @@
+"""Inputs of `bangfu impact`: the two standards files to compare and the households' facts, cached by blob.
+
+A household's facts (the fields the rules read) do not depend on the settings, so their cache is named by the
+program alone: a change of standards.yaml, which starts every other cache afresh, keeps this one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from generator import cache
+from generator.errors import RecordError, UsageError
+from generator.load import parse_bytes, record_files
+from generator.rules.facts import Unusable, read_household
+from generator.standards import FIELDS, MULTIPLIER, STANDARDS_PATH, Sourced, Standards, load_standards, parse_standards
+
+FACTS_CACHE = "impact-facts"
+SET_BASIS = "拟调整（--set）"
+_SET = re.compile(r"^\s*(?P<region>[0-9]+)\s*:\s*(?P<field>[^=]+?)\s*=\s*(?P<value>[^@]+?)\s*(?:@\s*(?P<day>.+?))?\s*$")
+
+
+def facts_key() -> str:
+    return cache.fingerprint(cache.program_key(), FACTS_CACHE)
+
+
+def parse_set(text: str, standards: Standards) -> Sourced:
+    """`4601:城市低保标准=650@2027-01-01` as one proposed entry; UsageError in Chinese when it is not that."""
+    example = "例如 --set 4601:城市低保标准=650@2027-01-01"
+    found = _SET.match(text)
+    if not found or not found["day"]:
+        raise UsageError(f"--set “{text}”写法不对，应为 地区:项目=数值@生效日期，{example}。")
+    region, item = found["region"], found["field"]
+    if region not in standards.regions:
+        raise UsageError(f"--set “{text}”：“{region}”不是本省的行政区划代码（省 2 位、市 4 位、县 6 位）。")
+    if item not in FIELDS:
+        raise UsageError(f"--set “{text}”：项目应为 {'、'.join(FIELDS)} 之一。")
+    try:
+        value = Decimal(found["value"])
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value <= 0 or value > 100000:
+        raise UsageError(f"--set “{text}”：数值“{found['value']}”应是大于 0 的数。")
+    if item == MULTIPLIER and not Decimal(1) < value <= 5:
+        raise UsageError(f"--set “{text}”：边缘倍数应大于 1、不超过 5。")
+    if item != MULTIPLIER and value.as_tuple().exponent < -2:
+        raise UsageError(f"--set “{text}”：{value} 超过两位小数（精确到分）。")
+    try:
+        day = dt.date.fromisoformat(found["day"])
+    except ValueError:
+        raise UsageError(f"--set “{text}”：“{found['day']}”不是有效日期，应写作 YYYY-MM-DD。") from None
+    return Sourced(item, value, region, standards.region_name(region), day, SET_BASIS)
+
+
+def apply_sets(standards: Standards, texts: tuple[str, ...] | list[str]) -> Standards:
+    """The standards with each --set entry added (replacing an entry of the same region, item and date)."""
+    if not texts:
+        return standards
+    proposed = [parse_set(t, standards) for t in texts]
+    replaced = {(p.region, p.field, p.effective) for p in proposed}
+    kept = [s for s in standards.entries() if (s.region, s.field, s.effective) not in replaced]
+    return standards.with_entries(kept + proposed)
+
+
+def standards_file(path: Path) -> Standards:
+    """A proposed standards file; RecordError naming it, with line and field, when it is wrong."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"无法读取标准文件 {path}：{exc.strerror or exc}") from None
+    return parse_standards(raw, str(path))
+
+
+def working_tree(root: Path, *, use_cache: bool = True) -> tuple[Standards, list[tuple]]:
+    """The standards in force and every household's facts, from the archive at root."""
+    standards = load_standards(root)
+    files, _ = record_files(root)
+    known = cache.read(root, FACTS_CACHE, facts_key()) if use_cache else {}
+    fresh: dict = {}
+    out: list = [None] * len(files)
+    misses: list[tuple[int, str, bytes]] = []
+    for index, (rel, path, blob, raw, failed) in enumerate(cache.identify(root, files, use_cache=use_cache)):
+        if failed is not None:
+            out[index] = (rel, None, "", "")
+            continue
+        hit = known.get((rel, blob))
+        if hit is not None:
+            fresh[(rel, blob)] = hit
+            out[index] = (rel, *hit)
+            continue
+        if raw is None:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+        misses.append((index, rel, raw, blob))
+    _fill(out, misses, fresh)
+    if use_cache and (misses or len(fresh) != len(known)):
+        cache.write(root, FACTS_CACHE, fresh, facts_key())
+    return standards, out
+
+
+def revision_range(root: Path, spec: str, *, use_cache: bool = True) -> tuple[Standards, Standards, list[tuple], str]:
+    """(standards at the merge base, at the branch tip, households at the tip, 'base..head' in full) of BASE..HEAD."""
+    from generator.gitlog import BlobReader, open_archive
+    from generator.review import _cache_root, _split
+
+    archive = open_archive(Path(root))
+    if archive is None:
+        raise UsageError("档案库不在 git 仓库中，无法按修订范围比较；请改用 --standards 或 --set。")
+    base_rev, head_rev = _split(spec)
+    base, head = archive.resolve(base_rev), archive.resolve(head_rev)
+    merge_base = archive.repo.git.merge_base(base, head)
+    reader = BlobReader(archive)
+    sides = []
+    for rev in (merge_base, head):
+        listing = tree_blobs(archive, rev)
+        blob = listing.get(STANDARDS_PATH)
+        if blob is None:
+            raise UsageError(f"{rev[:8]} 没有 {STANDARDS_PATH}，无法比较。")
+        sides.append(parse_standards(reader.read(blob), f"{STANDARDS_PATH}（{rev[:8]}）"))
+        if rev == head:
+            records = [(p, b) for p, b in listing.items() if _is_record(p)]
+    facts = blob_facts(_cache_root(archive, root), records, reader.read_many, use_cache=use_cache)
+    return sides[0], sides[1], facts, f"{merge_base[:8]}..{head[:8]}"
+
+
+def tree_blobs(archive, rev: str) -> dict[str, str]:
+    """Path (relative to the archive) → blob id of every regular file under records/ at rev."""
+    listing = archive.repo.git.ls_tree("-r", "-z", rev, "--", f"{archive.prefix}records/")
+    out = {}
+    for entry in filter(None, listing.split("\0")):
+        meta, path = entry.split("\t", 1)
+        mode, _, blob = meta.split()
+        if mode in ("100644", "100755"):
+            out[path[len(archive.prefix):]] = blob
+    return out
+
+
+def blob_facts(cache_root: Path, records: list[tuple[str, str]], read_many, *, use_cache: bool = True) -> list[tuple]:
+    """Facts of (path, blob) records read from git, through the facts cache."""
+    known = cache.read(cache_root, FACTS_CACHE, facts_key()) if use_cache else {}
+    fresh: dict = {}
+    out: list = [None] * len(records)
+    wanted = []
+    for index, (rel, blob) in enumerate(sorted(records)):
+        hit = known.get((rel, blob))
+        if hit is not None:
+            fresh[(rel, blob)] = hit
+            out[index] = (rel, *hit)
+        else:
+            wanted.append((index, rel, blob))
+    raw = read_many([b for _, _, b in wanted]) if wanted else {}
+    misses = [(index, rel, raw[blob], blob) for index, rel, blob in wanted]
+    _fill(out, misses, fresh)
+    if use_cache and (misses or len(fresh) != len(known)):
+        cache.write(cache_root, FACTS_CACHE, {**known, **fresh} if len(known) < 2 * len(fresh) else fresh, facts_key())
+    return out
+
+
+def _is_record(path: str) -> bool:
+    parts = path.split("/")
+    return len(parts) == 3 and parts[1] != "_settings" and parts[2].endswith(".yaml")
+
+
+def _fill(out: list, misses: list[tuple[int, str, bytes, str]], fresh: dict) -> None:
+    for (index, rel, _, blob), facts in zip(misses, _read_all([(rel, raw) for _, rel, raw, _ in misses]), strict=True):
+        fresh[(rel, blob)] = facts
+        out[index] = (rel, *facts)
+
+
+def read_facts(rel: str, raw: bytes) -> tuple:
+    """(Household or None, worker's 身份证号, worker's name) of one record file's bytes."""
+    record, _ = parse_bytes(raw, rel)
+    if record is None:
+        return None, "", ""
+    data = record.data
+    try:
+        household = read_household(data, record.county)
+    except (Unusable, RecordError):
+        household = None
+    id_number, name = data.get("身份证号"), data.get("姓名")
+    return household, id_number if isinstance(id_number, str) else "", name if isinstance(name, str) else ""
+
+
+def _read_chunk(items: list[tuple[str, bytes]]) -> list[tuple]:
+    with cache.no_gc():
+        return [read_facts(rel, raw) for rel, raw in items]
+
+
+def _read_all(items: list[tuple[str, bytes]]) -> list[tuple]:
+    workers = min(os.cpu_count() or 1, 4)
+    if len(items) < cache.PARALLEL_FROM or workers < 2:
+        return _read_chunk(items)
+    size = max(100, len(items) // (workers * 8))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [facts for chunk in pool.map(_read_chunk, chunks) for facts in chunk]
+
+
+def impact_of(root: Path, *, spec: str | None = None, proposed: Path | None = None, sets: tuple[str, ...] = (),
+              day: dt.date | None = None, scope: str | None = None, today: dt.date | None = None,
+              use_cache: bool = True):
+    """The impact of a proposed change of the standards on the archive at root (the one entry of `bangfu impact`).
+
+    spec: BASE..HEAD whose standards.yaml changed; proposed: a whole proposed standards file; sets: single values
+    (`4601:城市低保标准=650@2027-01-01`) applied on top of the new side.
+    """
+    from generator.rules.impact import compare
+
+    if spec and proposed:
+        raise UsageError("修订范围和 --standards 只能给出一个。")
+    if not (spec or proposed or sets):
+        raise UsageError("请给出修订范围（如 main..调整标准）、--standards 文件或 --set 数值。")
+    if spec:
+        old, new, facts, _ = revision_range(root, spec, use_cache=use_cache)
+    else:
+        old, facts = working_tree(root, use_cache=use_cache)
+        new = standards_file(proposed) if proposed else old
+    new = apply_sets(new, sets)
+    table = new.regions
+    if scope is not None and scope not in table:
+        raise UsageError(f"--scope “{scope}”不是本省的行政区划代码（省 2 位、市 4 位、县 6 位）。")
+    with cache.no_gc():
+        return compare(facts, old, new, day, scope=scope, today=today)
