@@ -13,7 +13,7 @@ import git
 from generator import reviewers as reviewers_file
 from generator.approval import PYPROJECT, home_note, non_regular, program_home
 from generator.details import Computer, Details, Request, Side
-from generator.errors import HistoryError, Problem, UsageError
+from generator.errors import HistoryError, Problem, RecordError, UsageError
 from generator.gitlog import (
     Archive,
     BlobReader,
@@ -82,6 +82,7 @@ class Review:
     outside: list[str] = field(default_factory=list)  # files outside records/ the branch changes
     notes: list[str] = field(default_factory=list)  # merges with their mergers' own changes, non-regular files
     home: bool = False  # the base is the program's own home: files outside records/ are the program's
+    impact: object = None  # generator.rules.impact.Impact when standards.yaml changed
 
     @property
     def errors(self) -> int:
@@ -127,6 +128,10 @@ class Review:
             passed = "—（文件已删除）" if household.kind == "删除" else "通过"
             out.append("- 校验：" + (passed if not household.problems else ""))
             out += [f"  - {md(_problem(p))}" for p in household.problems]
+        if self.impact is not None:
+            from generator.rules.impact_report import FIRST, to_markdown
+
+            out += ["", to_markdown(self.impact, first=FIRST, heading="###").rstrip("\n")]
         if self.other_problems:
             out += ["", "### 其他档案因本次修改出现的问题", ""] + [f"- {code(p.path)} {md(_problem(p))}" for p in self.other_problems]
         if self.unrelated:
@@ -142,6 +147,10 @@ class Review:
                 "档案": [h.to_dict() for h in self.households],
                 "其他问题": [p.to_dict() for p in self.other_problems], "原有问题数": self.unrelated,
                 "非档案文件": self.outside, "说明": [self.home_line] if self.home_line else []}
+        if self.impact is not None:
+            from generator.rules.impact_report import summary_dict
+
+            data["标准调整的影响"] = summary_dict(self.impact)
         return json.dumps(data, ensure_ascii=False, indent=2)
 
 
@@ -174,8 +183,19 @@ def review(root: Path, spec: str) -> Review:
     outside = _outside(archive, merge_base, head)
     notes = _merge_notes(archive, read_log(archive, head, base)) + _non_regular(archive, files, outside)
     home = program_home(_blob_at(archive, base, PYPROJECT))
+    impact = _impact(archive, root, merge_base, head) if STANDARDS_PATH in settings else None
     return Review(base, head, merge_base, spec, commits, result, settings, others, unrelated,
-                  sorted({p for f in outside for p in (f.path, f.old_path) if p}), notes, home)
+                  sorted({p for f in outside for p in (f.path, f.old_path) if p}), notes, home, impact)
+
+
+def _impact(archive: Archive, root: Path, merge_base: str, head: str):
+    """What the branch's standards do to the archive at its tip (bangfu impact), or None when a side cannot be read."""
+    from generator.rules.impact_sources import revision_impact
+
+    try:
+        return revision_impact(archive, _cache_root(archive, root), merge_base, head, today())
+    except (UsageError, RecordError):
+        return None  # a missing or wrong standards file is reported by the validation of the tree
 
 
 def _outside(archive: Archive, old: str, new: str) -> list[FileChange]:

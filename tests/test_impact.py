@@ -198,3 +198,45 @@ def test_a_wrong_standards_file_names_file_line_and_field(archive, tmp_path) -> 
     done = CliRunner().invoke(cli, ["impact", "--root", str(archive), "--standards", str(proposed)])
     assert done.exit_code == 1
     assert f"{proposed}:4" in done.output and "城市低保标准" in done.output
+
+
+def test_review_of_a_standards_change_shows_the_summary(tmp_path) -> None:
+    from history_support import R46, R4601, Archive
+    from history_support import household as valid_household
+
+    from generator.review import review
+
+    repo = Archive(tmp_path / "repo")
+    # 24,000 a year for 3 people: 666.67 a head, within 海口's 2016 upper limit 520 × 1.5 = 780.
+    numbers = ("4601059001", "4601059002")
+    repo.pull_request("add", R46, R4601, 1, {n: valid_household(n) for n in numbers})
+    repo.branch("调整标准")
+    path = repo.root / STANDARDS_PATH
+    text = path.read_text(encoding="utf-8").replace("城市低保标准: 520", "城市低保标准: 420", 1)  # upper 630
+    repo.commit(R46, "Lower 海口's 2016 urban standard", {}, other={STANDARDS_PATH: text})
+    result = review(repo.root, "main..调整标准")
+    assert result.impact is not None and [a.kind for a in result.impact.households] == [LOST, LOST]
+    markdown = result.to_markdown()
+    assert "### 标准调整的影响" in markdown and "海口市（4601）城市低保标准：520 元 → 420 元（2016-01-01 起）" in markdown
+    assert "| 　　秀英区（460105） | 0/0 | 2/6 | 0/0 | 0/0 |" in markdown
+    name = valid_household(numbers[0])["姓名"]
+    assert name not in markdown and f"{numbers[0]} {name[0]}\\*" in markdown  # masked, escaped
+    summary = json.loads(result.to_json())["标准调整的影响"]
+    assert summary["前几户"][LOST][0]["调整后"] == "不能认定" and "*" in summary["前几户"][LOST][0]["姓名"]
+    # The whole command on the same range says the same.
+    done = CliRunner().invoke(cli, ["impact", "main..调整标准", "--root", str(repo.root), "--format", "json"])
+    assert [h["变化"] for h in json.loads(done.output)["档案"]] == [LOST, LOST]
+
+
+def test_review_without_a_standards_change_has_no_summary(tmp_path) -> None:
+    from history_support import R46, R4601, Archive
+    from history_support import household as valid_household
+
+    from generator.review import review
+
+    repo = Archive(tmp_path / "repo")
+    repo.pull_request("add", R46, R4601, 1, {"4601059001": valid_household("4601059001")})
+    repo.branch("edit")
+    repo.commit(R46, "Edit", {"4601059001": valid_household("4601059001", 民族="回族")})
+    result = review(repo.root, "main..edit")
+    assert result.impact is None and "标准调整的影响" not in result.to_markdown()

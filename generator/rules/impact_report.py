@@ -181,3 +181,17 @@ def to_markdown(impact: Impact, *, first: int | None = None, heading: str = "##"
     if first is not None:
         out += ["", "完整名单和每户的认定过程：运行 bangfu impact（--format csv 可供分析）。"]
     return "\n".join(out) + "\n"
+
+
+def summary_dict(impact: Impact, first: int = FIRST) -> dict:
+    """The review's JSON summary: counts per region and the first households of each kind, masked."""
+    counts = impact.counts()
+    return {
+        "评估日期": impact.day.isoformat(), "调整": [c.to_dict() for c in impact.changes], "说明": summary_line(impact),
+        "按地区": [{"地区": code, "地区名称": impact.regions.name(code),
+                 **{k: {"户数": counts[code][k][0], "人数": counts[code][k][1]} for k in KINDS}}
+                for _, code in impact.region_order()],
+        "前几户": {kind: [{"职工编号": a.household.number, "姓名": mask_name(a.name), "地区": a.county,
+                         "调整前": category(a.before), "调整后": category(a.after), "家庭月人均收入": per_capita(a),
+                         "临界": a.near or None} for a in impact.of(kind)[:first]] for kind in KINDS},
+    }

@@ -102,9 +102,9 @@ def working_tree(root: Path, *, use_cache: bool = True) -> tuple[Standards, list
     return standards, out
 
 
-def revision_range(root: Path, spec: str, *, use_cache: bool = True) -> tuple[Standards, Standards, list[tuple], str]:
-    """(standards at the merge base, at the branch tip, households at the tip, 'base..head' in full) of BASE..HEAD."""
-    from generator.gitlog import BlobReader, open_archive
+def revision_range(root: Path, spec: str, *, use_cache: bool = True) -> tuple[Standards, Standards, list[tuple]]:
+    """(standards at the merge base, at the branch tip, households at the tip) of BASE..HEAD."""
+    from generator.gitlog import open_archive
     from generator.review import _cache_root, _split
 
     archive = open_archive(Path(root))
@@ -113,18 +113,33 @@ def revision_range(root: Path, spec: str, *, use_cache: bool = True) -> tuple[St
     base_rev, head_rev = _split(spec)
     base, head = archive.resolve(base_rev), archive.resolve(head_rev)
     merge_base = archive.repo.git.merge_base(base, head)
+    return revision_sides(archive, _cache_root(archive, root), merge_base, head, use_cache=use_cache)
+
+
+def revision_sides(archive, cache_root: Path, old_rev: str, new_rev: str, *, use_cache: bool = True):
+    """(standards at old_rev, standards at new_rev, households' facts at new_rev), read from git."""
+    from generator.gitlog import BlobReader
+
     reader = BlobReader(archive)
-    sides = []
-    for rev in (merge_base, head):
+    sides, records = [], []
+    for rev in (old_rev, new_rev):
         listing = tree_blobs(archive, rev)
         blob = listing.get(STANDARDS_PATH)
         if blob is None:
             raise UsageError(f"{rev[:8]} 没有 {STANDARDS_PATH}，无法比较。")
         sides.append(parse_standards(reader.read(blob), f"{STANDARDS_PATH}（{rev[:8]}）"))
-        if rev == head:
-            records = [(p, b) for p, b in listing.items() if _is_record(p)]
-    facts = blob_facts(_cache_root(archive, root), records, reader.read_many, use_cache=use_cache)
-    return sides[0], sides[1], facts, f"{merge_base[:8]}..{head[:8]}"
+        records = [(p, b) for p, b in listing.items() if _is_record(p)]
+    facts = blob_facts(cache_root, records, reader.read_many, use_cache=use_cache)
+    return sides[0], sides[1], facts
+
+
+def revision_impact(archive, cache_root: Path, old_rev: str, new_rev: str, today: dt.date):
+    """The impact of the standards at new_rev against those at old_rev on the archive at new_rev (for review)."""
+    from generator.rules.impact import compare
+
+    old, new, facts = revision_sides(archive, cache_root, old_rev, new_rev)
+    with cache.no_gc():
+        return compare(facts, old, new, today=today)
 
 
 def tree_blobs(archive, rev: str) -> dict[str, str]:
@@ -215,7 +230,7 @@ def impact_of(root: Path, *, spec: str | None = None, proposed: Path | None = No
     if not (spec or proposed or sets):
         raise UsageError("请给出修订范围（如 main..调整标准）、--standards 文件或 --set 数值。")
     if spec:
-        old, new, facts, _ = revision_range(root, spec, use_cache=use_cache)
+        old, new, facts = revision_range(root, spec, use_cache=use_cache)
     else:
         old, facts = working_tree(root, use_cache=use_cache)
         new = standards_file(proposed) if proposed else old
