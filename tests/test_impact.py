@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from dataclasses import dataclass
@@ -240,3 +241,48 @@ def test_review_without_a_standards_change_has_no_summary(tmp_path) -> None:
     repo.commit(R46, "Edit", {"4601059001": valid_household("4601059001", 民族="回族")})
     result = review(repo.root, "main..edit")
     assert result.impact is None and "标准调整的影响" not in result.to_markdown()
+
+
+def test_a_future_dated_standard_appears_in_worklists_and_statistics(tmp_path) -> None:
+    from site_support import copy_samples
+
+    from generator.site.build import build_site
+
+    root = copy_samples(tmp_path / "archive", git=False)
+    path = root / STANDARDS_PATH
+    adopted = '  - 地区: "46"\n    生效日期: "2027-01-01"\n    最低工资标准: 2500\n    依据: 示例：已公布、明年施行的最低工资\n'
+    path.write_text(path.read_text(encoding="utf-8") + adopted, encoding="utf-8")
+    # What the command reports for that date is what the pages must show (today is 2026-11-01).
+    report = json.loads(CliRunner().invoke(cli, ["impact", "--root", str(root), "--set", "46:最低工资标准=1500@2026-12-31",
+                                                 "--date", "2027-01-01", "--format", "json"]).output)
+    assert report["档案"] == []  # a value equal to the one in force changes nothing
+    future = compare_future(root)
+    lost = [a for a in future.households if a.kind == LOST]
+    assert lost, "the sample archive has a household the 2027 wage takes out"
+    out = tmp_path / "site"
+    build_site(root, out, allow_invalid=True)
+    html = (out / "s" / "46" / "worklists" / "index.html").read_text(encoding="utf-8")
+    assert f"新标准生效后将不再符合条件（{len(lost)} 户）" in html
+    for item in lost:
+        assert item.household.number in html
+        county = (out / "s" / item.county / "worklists" / "index.html").read_text(encoding="utf-8")
+        assert item.household.number in county and "2027-01-01" in county
+    other = next(c for c in ("4601", "4602", "469005") if all(not a.county.startswith(c) for a in lost))
+    assert "新标准生效后将不再符合条件（0 户）" in (out / "s" / other / "worklists" / "index.html").read_text(encoding="utf-8")
+    exact = (out / "s" / "46" / "stats" / "exact" / "index.html").read_text(encoding="utf-8")
+    public = (out / "s" / "46" / "stats" / "index.html").read_text(encoding="utf-8")
+    assert "2027-01-01 起施行的新标准的影响" in exact and "2027-01-01 起施行的新标准的影响" in public
+    rows = list(csv.reader(io.StringIO((out / "s" / "46" / "stats" / "exact" / "future-2027-01-01.csv")
+                                        .read_text(encoding="utf-8-sig"))))
+    assert rows[-1][0] == "合计" and int(rows[-1][3]) == len(lost)
+    hidden = list(csv.reader(io.StringIO((out / "s" / "46" / "stats" / "future-2027-01-01.csv").read_text(encoding="utf-8-sig"))))
+    assert len(lost) >= 5 or all(row[3] in ("0", "*") for row in hidden[1:])  # small cells never published
+
+
+def compare_future(root):
+    from generator.rules.impact import compare, future_changes
+    from generator.rules.impact_sources import working_tree
+
+    standards, facts = working_tree(root, use_cache=False)
+    [(day, old, new)] = future_changes(standards, dt.date(2026, 11, 1))
+    return compare(facts, old, new, day)
