@@ -15,7 +15,7 @@ from rules_support import STANDARDS_YAML, dump, member, standards, with_income
 from generator.cli import cli
 from generator.rules import assess
 from generator.rules.facts import read_household
-from generator.rules.impact import GAINED, LOST, MOVED, NEAR, compare
+from generator.rules.impact import GAINED, LOST, MOVED, NEAR, Entry, compare
 from generator.rules.impact_report import to_csv, to_json, to_markdown, to_text
 from generator.rules.impact_sources import apply_sets
 from generator.standards import STANDARDS_PATH
@@ -88,8 +88,8 @@ CASES = [
 ]
 
 
-def _facts(data: dict, county: str) -> tuple:
-    return (f"records/{county}/{data['职工编号']}.yaml", read_household(data, county), data["身份证号"], data["姓名"])
+def _facts(data: dict, county: str) -> Entry:
+    return Entry.of(f"records/{county}/{data['职工编号']}.yaml", read_household(data, county), data["身份证号"], data["姓名"])
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

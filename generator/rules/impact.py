@@ -26,6 +26,44 @@ NEAR_SHARE = Decimal("0.05")  # within 5 % of a line
 NOT_NEEDY = "不能认定"
 
 
+class Entry:
+    """One household as compare() needs it: what decides whether its standards changed, and its facts on demand.
+
+    The facts (a Household) may be held as bytes from the facts cache, unpickled only when the household's
+    standards changed (a change of one city's standard needs a few thousand of a province's households).
+    """
+
+    __slots__ = ("path", "county", "status", "dibao", "imputable", "own", "id_number", "name", "_household", "_raw")
+
+    def __init__(self, path: str, county: str, status: str, dibao: str, imputable: bool, own: dt.date | None,
+                 id_number: str, name: str, household: Household | None = None, raw: bytes | None = None):
+        self.path, self.county, self.status, self.dibao, self.imputable = path, county, status, dibao, imputable
+        self.own, self.id_number, self.name, self._household, self._raw = own, id_number, name, household, raw
+
+    @classmethod
+    def of(cls, path: str, household: Household | None, id_number: str = "", name: str = "") -> Entry:
+        """The entry of a household read (None: its fields cannot be read)."""
+        if household is None:
+            return cls(path, _county_of(path), "", "", False, None, id_number, name)
+        return cls(path, household.county, household.status, dibao_field(household)[0], imputable(household),
+                   assessment_date(household)[0], id_number, name, household)
+
+    @property
+    def usable(self) -> bool:
+        return self.own is not None
+
+    @property
+    def household(self) -> Household:
+        if self._household is None:
+            import io
+
+            from generator.cache_files import load
+
+            self._household = load(io.BytesIO(self._raw))
+            self._raw = None
+        return self._household
+
+
 @dataclass(frozen=True)
 class StandardChange:
     """One value that differs between the two standards files."""
@@ -130,32 +168,34 @@ def standard_changes(old: Standards, new: Standards) -> list[StandardChange]:
     return out
 
 
-def compare(facts, old: Standards, new: Standards, day: dt.date | None = None, *, scope: str | None = None,
+def compare(facts: list[Entry], old: Standards, new: Standards, day: dt.date | None = None, *, scope: str | None = None,
             today: dt.date | None = None) -> Impact:
-    """Judge every active household of `facts` ((path, Household or None, id number, name)) under both standards."""
+    """Judge every active household of `facts` under both standards."""
     table = new.regions
     changes = standard_changes(old, new)
     if day is None:
         day = min((c.effective for c in changes), default=today or dt.date.today())
     scope = scope or table.province
     result = Impact(day, scope, table, changes)
-    for path, household, id_number, name in facts:
-        if household is None:
-            if _in_scope(table, scope, _county_of(path)):
-                result.unusable.append(path)
+    for entry in facts:
+        if not _in_scope(table, scope, entry.county):
             continue
-        if household.status in EXITED or not _in_scope(table, scope, household.county):
+        if not entry.usable:
+            result.unusable.append(entry.path)
+            continue
+        if entry.status in EXITED:
             continue
         result.assessed += 1
-        own, _ = assessment_date(household)
-        on = max(own, day)
-        if not _differs(old, new, household, on):
+        on = max(entry.own, day)
+        if not _differs(old, new, entry, on):
             continue
         result.touched += 1
+        household = entry.household
         affected = _judge(household, old, new, on, today)
         if affected is not None:
             kind, before, after, near = affected
-            result.households.append(Affected(path, name, id_number, household, kind, before, after, own >= day, near))
+            result.households.append(Affected(entry.path, entry.name, entry.id_number, household, kind, before, after,
+                                              entry.own >= day, near))
     result.households.sort(key=lambda a: (KINDS.index(a.kind), a.county, a.household.number))
     return result
 
@@ -198,10 +238,10 @@ def near_line(household: Household, result: Assessment) -> str:
     return ""
 
 
-def _differs(old: Standards, new: Standards, household: Household, on: dt.date) -> bool:
+def _differs(old: Standards, new: Standards, entry: Entry, on: dt.date) -> bool:
     """Whether a standard the household's rules read on that day differs between the two files."""
-    items = (dibao_field(household)[0], MULTIPLIER) + ((MINIMUM_WAGE,) if imputable(household) else ())
-    county = household.county
+    items = (entry.dibao, MULTIPLIER) + ((MINIMUM_WAGE,) if entry.imputable else ())
+    county = entry.county
     for item in items:
         was, now = old.lookup(county, item, on), new.lookup(county, item, on)
         if (was is None) != (now is None) or (was is not None and was.value != now.value):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import re
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from generator import cache
 from generator.errors import RecordError, UsageError
 from generator.load import parse_bytes, record_files
 from generator.rules.facts import Unusable, read_household
+from generator.rules.impact import Entry, compare
 from generator.standards import FIELDS, MULTIPLIER, STANDARDS_PATH, Sourced, Standards, load_standards, parse_standards
 
 FACTS_CACHE = "impact-facts"
@@ -85,12 +87,12 @@ def working_tree(root: Path, *, use_cache: bool = True) -> tuple[Standards, list
     misses: list[tuple[int, str, bytes]] = []
     for index, (rel, path, blob, raw, failed) in enumerate(cache.identify(root, files, use_cache=use_cache)):
         if failed is not None:
-            out[index] = (rel, None, "", "")
+            out[index] = Entry.of(rel, None)
             continue
         hit = known.get((rel, blob))
         if hit is not None:
             fresh[(rel, blob)] = hit
-            out[index] = (rel, *hit)
+            out[index] = _entry(rel, hit)
             continue
         if raw is None:
             with open(path, "rb") as fh:
@@ -135,8 +137,6 @@ def revision_sides(archive, cache_root: Path, old_rev: str, new_rev: str, *, use
 
 def revision_impact(archive, cache_root: Path, old_rev: str, new_rev: str, today: dt.date):
     """The impact of the standards at new_rev against those at old_rev on the archive at new_rev (for review)."""
-    from generator.rules.impact import compare
-
     old, new, facts = revision_sides(archive, cache_root, old_rev, new_rev)
     with cache.no_gc():
         return compare(facts, old, new, today=today)
@@ -164,7 +164,7 @@ def blob_facts(cache_root: Path, records: list[tuple[str, str]], read_many, *, u
         hit = known.get((rel, blob))
         if hit is not None:
             fresh[(rel, blob)] = hit
-            out[index] = (rel, *hit)
+            out[index] = _entry(rel, hit)
         else:
             wanted.append((index, rel, blob))
     raw = read_many([b for _, _, b in wanted]) if wanted else {}
@@ -183,21 +183,31 @@ def _is_record(path: str) -> bool:
 def _fill(out: list, misses: list[tuple[int, str, bytes, str]], fresh: dict) -> None:
     for (index, rel, _, blob), facts in zip(misses, _read_all([(rel, raw) for _, rel, raw, _ in misses]), strict=True):
         fresh[(rel, blob)] = facts
-        out[index] = (rel, *facts)
+        out[index] = _entry(rel, facts)
 
 
 def read_facts(rel: str, raw: bytes) -> tuple:
-    """(Household or None, worker's 身份证号, worker's name) of one record file's bytes."""
+    """The cache entry of one record file's bytes: (county, status, 低保 item, imputable, assessment date or None,
+    worker's 身份证号, worker's name, the pickled Household or None)."""
     record, _ = parse_bytes(raw, rel)
+    county = rel.split("/")[1] if rel.count("/") == 2 else ""
     if record is None:
-        return None, "", ""
+        return county, "", "", False, None, "", "", None
     data = record.data
+    id_number, name = data.get("身份证号"), data.get("姓名")
+    id_number, name = (id_number if isinstance(id_number, str) else ""), (name if isinstance(name, str) else "")
     try:
         household = read_household(data, record.county)
     except (Unusable, RecordError):
-        household = None
-    id_number, name = data.get("身份证号"), data.get("姓名")
-    return household, id_number if isinstance(id_number, str) else "", name if isinstance(name, str) else ""
+        return county, "", "", False, None, id_number, name, None
+    entry = Entry.of(rel, household)
+    return (county, entry.status, entry.dibao, entry.imputable, entry.own, id_number, name,
+            pickle.dumps(household, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _entry(rel: str, cached: tuple) -> Entry:
+    county, status, dibao, imputable, own, id_number, name, raw = cached
+    return Entry(rel, county, status, dibao, imputable, own, id_number, name, raw=raw)
 
 
 def _read_chunk(items: list[tuple[str, bytes]]) -> list[tuple]:
@@ -223,8 +233,6 @@ def impact_of(root: Path, *, spec: str | None = None, proposed: Path | None = No
     spec: BASE..HEAD whose standards.yaml changed; proposed: a whole proposed standards file; sets: single values
     (`4601:城市低保标准=650@2027-01-01`) applied on top of the new side.
     """
-    from generator.rules.impact import compare
-
     if spec and proposed:
         raise UsageError("修订范围和 --standards 只能给出一个。")
     if not (spec or proposed or sets):

@@ -7,7 +7,7 @@ rules), once per build: the effects are kept on the build's Site by record path,
 from __future__ import annotations
 
 from generator.rules.facts import Unusable, read_household
-from generator.rules.impact import GAINED, LOST, MOVED, NOT_NEEDY, compare, future_changes
+from generator.rules.impact import GAINED, LOST, MOVED, NOT_NEEDY, Entry, compare, future_changes
 
 KINDS = (GAINED, LOST, MOVED)
 NOTE = ("已批准、尚未施行的标准（生效日期晚于今天）施行后，按新标准复核将不再符合困难职工条件的在档户"
@@ -37,12 +37,12 @@ def effects(records, site) -> dict[str, list[tuple]]:
     return by_path
 
 
-def _facts(record) -> tuple:
+def _facts(record) -> Entry:
     try:
         household = read_household(record.data, record.county)
     except Unusable:
         household = None
-    return record.path, household, "", ""
+    return Entry.of(record.path, household)
 
 
 def worklist(records, site, rows: dict) -> dict:
