@@ -18,7 +18,7 @@ from generator.rules.facts import read_household
 from generator.rules.impact import GAINED, LOST, MOVED, NEAR, Entry, compare
 from generator.rules.impact_report import to_csv, to_json, to_markdown, to_text
 from generator.rules.impact_sources import apply_sets
-from generator.standards import STANDARDS_PATH
+from generator.standards import STANDARDS_PATH, load_standards
 
 OLD = standards()  # 海口 urban 600 (upper 900) in 2018; minimum wage 1,000 (province); multiplier 1.5
 URBAN_RISE = "4601:城市低保标准=650@2018-01-01"  # 650 → upper 975
@@ -154,7 +154,7 @@ def test_cli_formats(archive) -> None:
     args = ["impact", "--root", str(archive), "--set", URBAN_RISE, "--set", WAGE_RISE]
     text = runner.invoke(cli, args, catch_exceptions=False)
     assert text.exit_code == 0, text.output
-    assert "新符合 1 户 4 人，不再符合 0 户 0 人" in text.output  # the urban rise also keeps the son's family in
+    assert "调整所及地区在档 2 户，其中适用标准有变化的 2 户：新符合 1 户 4 人，不再符合 0 户 0 人" in text.output  # the urban rise also keeps the son's family in
     data = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
     # 900.20 a head under the new wage, but the new upper limit is 975 (7.7 % away): not listed.
     assert [h["变化"] for h in data["档案"]] == ["新符合"] and data["适用标准有变化户数"] == 2
@@ -283,6 +283,16 @@ def compare_future(root):
     from generator.rules.impact import compare, future_changes
     from generator.rules.impact_sources import working_tree
 
-    standards, facts = working_tree(root, use_cache=False)
-    [(day, old, new)] = future_changes(standards, dt.date(2026, 11, 1))
-    return compare(facts, old, new, day)
+    [(day, old, new)] = future_changes(load_standards(root), dt.date(2026, 11, 1))
+    return compare(working_tree(root, lambda county: True, use_cache=False), old, new, day)
+
+
+def test_only_the_reached_counties_are_read(archive) -> None:
+    """A change of 海口's standard never reads a 三亚 file: a file there that is not even YAML is not reported."""
+    _archive_with(archive, ("460105", _no_situations("2600")))
+    (archive / "records" / "460202").mkdir()
+    (archive / "records" / "460202" / "4602020001.yaml").write_bytes(b"\xff\xfe not yaml")
+    haikou = CliRunner().invoke(cli, ["impact", "--root", str(archive), "--set", URBAN_RISE, "--format", "json"])
+    assert json.loads(haikou.output)["无法认定"] == []
+    province = CliRunner().invoke(cli, ["impact", "--root", str(archive), "--set", MULTIPLIER_RISE, "--format", "json"])
+    assert json.loads(province.output)["无法认定"] == ["records/460202/4602020001.yaml"]

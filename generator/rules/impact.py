@@ -119,7 +119,7 @@ class Impact:
     regions: Regions
     changes: list[StandardChange]
     households: list[Affected] = field(default_factory=list)
-    assessed: int = 0  # active households judged (in scope)
+    assessed: int = 0  # active households in scope below a region whose standards changed
     touched: int = 0  # of those, households whose applicable standards differ
     unusable: list[str] = field(default_factory=list)  # paths whose fields the rules cannot read
 
@@ -166,6 +166,21 @@ def standard_changes(old: Standards, new: Standards) -> list[StandardChange]:
         out.append(StandardChange(region, new.region_name(region), item, effective,
                                   None if in_force is None else in_force.value, None if now is None else now.value))
     return out
+
+
+def reach(old: Standards, new: Standards, scope: str):
+    """A predicate on county codes: inside scope, and below (or at) a region whose standards differ.
+
+    A county none of whose parents changed a value looks up the same values in both files: nothing to judge.
+    """
+    table = new.regions
+    changed = {c.region for c in standard_changes(old, new)}
+
+    def wanted(county: str) -> bool:
+        chain = table.ancestors(county) if county in table else [county, county[:4], county[:2]]
+        return scope in chain and bool(changed.intersection(chain))
+
+    return wanted
 
 
 def compare(facts: list[Entry], old: Standards, new: Standards, day: dt.date | None = None, *, scope: str | None = None,

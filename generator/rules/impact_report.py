@@ -64,10 +64,10 @@ def per_capita(item: Affected) -> str:
 
 
 def summary_line(impact: Impact) -> str:
-    """在档 N 户，适用标准有变化的 M 户：新符合 … 户 … 人，…."""
+    """调整所及地区（设了调整的地区及其下级）在档 N 户，适用标准有变化的 M 户：新符合 … 户 … 人，…."""
     counts = impact.counts().get(impact.regions.province, {k: [0, 0] for k in KINDS})
     parts = "，".join(f"{kind} {counts[kind][0]} 户 {counts[kind][1]} 人" for kind in KINDS)
-    return f"在档 {impact.assessed} 户，其中适用标准有变化的 {impact.touched} 户：{parts}。"
+    return f"调整所及地区在档 {impact.assessed} 户，其中适用标准有变化的 {impact.touched} 户：{parts}。"
 
 
 def date_note(impact: Impact) -> str:

@@ -18,7 +18,7 @@ from generator import cache
 from generator.errors import RecordError, UsageError
 from generator.load import parse_bytes, record_files
 from generator.rules.facts import Unusable, read_household
-from generator.rules.impact import Entry, compare
+from generator.rules.impact import Entry, compare, reach
 from generator.standards import FIELDS, MULTIPLIER, STANDARDS_PATH, Sourced, Standards, load_standards, parse_standards
 
 FACTS_CACHE = "impact-facts"
@@ -77,49 +77,65 @@ def standards_file(path: Path) -> Standards:
     return parse_standards(raw, str(path))
 
 
-def working_tree(root: Path, *, use_cache: bool = True) -> tuple[Standards, list[tuple]]:
-    """The standards in force and every household's facts, from the archive at root."""
-    standards = load_standards(root)
+def working_tree(root: Path, wanted, *, use_cache: bool = True) -> list[Entry]:
+    """The facts of the households of the counties `wanted` (a predicate on county codes), from the archive at root.
+
+    Files of other counties are not read: the change cannot reach them. Their cached facts are kept.
+    """
     files, _ = record_files(root)
     known = cache.read(root, FACTS_CACHE, facts_key()) if use_cache else {}
     fresh: dict = {}
-    out: list = [None] * len(files)
-    misses: list[tuple[int, str, bytes]] = []
-    for index, (rel, path, blob, raw, failed) in enumerate(cache.identify(root, files, use_cache=use_cache)):
+    out: list = []
+    misses: list[tuple[int, str, bytes, str]] = []
+    chosen = [(rel, path) for rel, path in files if wanted(_county(rel))]
+    kept = {(rel, blob): known[(rel, blob)] for rel, _, blob, _, _ in _identified(root, files, chosen, use_cache)
+            if (rel, blob) in known}
+    for rel, path, blob, raw, failed in cache.identify(root, chosen, use_cache=use_cache, whole=False):
         if failed is not None:
-            out[index] = Entry.of(rel, None)
+            out.append(Entry.of(rel, None))
             continue
         hit = known.get((rel, blob))
         if hit is not None:
             fresh[(rel, blob)] = hit
-            out[index] = _entry(rel, hit)
+            out.append(_entry(rel, hit))
             continue
         if raw is None:
             with open(path, "rb") as fh:
                 raw = fh.read()
-        misses.append((index, rel, raw, blob))
+        misses.append((len(out), rel, raw, blob))
+        out.append(None)
     _fill(out, misses, fresh)
-    if use_cache and (misses or len(fresh) != len(known)):
-        cache.write(root, FACTS_CACHE, fresh, facts_key())
-    return standards, out
+    if use_cache and (misses or len(fresh) + len(kept) != len(known)):
+        cache.write(root, FACTS_CACHE, {**kept, **fresh}, facts_key())
+    return out
 
 
-def revision_range(root: Path, spec: str, *, use_cache: bool = True) -> tuple[Standards, Standards, list[tuple]]:
-    """(standards at the merge base, at the branch tip, households at the tip) of BASE..HEAD."""
-    from generator.gitlog import open_archive
-    from generator.review import _cache_root, _split
+def _identified(root: Path, files: list[tuple[str, str]], chosen: list[tuple[str, str]], use_cache: bool) -> list[tuple]:
+    """Blob ids of the files not chosen, by the stat cache only (never read): to keep their cached facts."""
+    if not use_cache or len(chosen) == len(files):
+        return []
+    picked = {rel for rel, _ in chosen}
+    stats = cache.StatCache(root)
+    out = []
+    for rel, path in files:
+        if rel in picked:
+            continue
+        try:
+            blob = stats.blob(rel, cache.signature(os.stat(path)))
+        except OSError:
+            blob = None
+        if blob is not None:
+            out.append((rel, path, blob, None, None))
+    return out
 
-    archive = open_archive(Path(root))
-    if archive is None:
-        raise UsageError("档案库不在 git 仓库中，无法按修订范围比较；请改用 --standards 或 --set。")
-    base_rev, head_rev = _split(spec)
-    base, head = archive.resolve(base_rev), archive.resolve(head_rev)
-    merge_base = archive.repo.git.merge_base(base, head)
-    return revision_sides(archive, _cache_root(archive, root), merge_base, head, use_cache=use_cache)
+
+def _county(rel: str) -> str:
+    parts = rel.split("/")
+    return parts[1] if len(parts) == 3 else ""
 
 
-def revision_sides(archive, cache_root: Path, old_rev: str, new_rev: str, *, use_cache: bool = True):
-    """(standards at old_rev, standards at new_rev, households' facts at new_rev), read from git."""
+def revision_standards(archive, old_rev: str, new_rev: str) -> tuple[Standards, Standards, list[tuple[str, str]]]:
+    """(standards at old_rev, standards at new_rev, (path, blob) of every household file at new_rev)."""
     from generator.gitlog import BlobReader
 
     reader = BlobReader(archive)
@@ -131,15 +147,27 @@ def revision_sides(archive, cache_root: Path, old_rev: str, new_rev: str, *, use
             raise UsageError(f"{rev[:8]} 没有 {STANDARDS_PATH}，无法比较。")
         sides.append(parse_standards(reader.read(blob), f"{STANDARDS_PATH}（{rev[:8]}）"))
         records = [(p, b) for p, b in listing.items() if _is_record(p)]
-    facts = blob_facts(cache_root, records, reader.read_many, use_cache=use_cache)
-    return sides[0], sides[1], facts
+    return sides[0], sides[1], records
 
 
-def revision_impact(archive, cache_root: Path, old_rev: str, new_rev: str, today: dt.date):
-    """The impact of the standards at new_rev against those at old_rev on the archive at new_rev (for review)."""
-    old, new, facts = revision_sides(archive, cache_root, old_rev, new_rev)
+def revision_impact(archive, cache_root: Path, old_rev: str, new_rev: str, today: dt.date, *, sets=(), day=None,
+                    scope: str | None = None, use_cache: bool = True):
+    """The impact of the standards at new_rev (with `sets` on top) against those at old_rev, on the archive at new_rev."""
+    from generator.gitlog import BlobReader
+
+    old, new, records = revision_standards(archive, old_rev, new_rev)
+    new = apply_sets(new, sets)
+    wanted = reach(old, new, _scope(new, scope))
+    records = [(p, b) for p, b in records if wanted(_county(p))]
+    facts = blob_facts(cache_root, records, BlobReader(archive).read_many, use_cache=use_cache)
     with cache.no_gc():
-        return compare(facts, old, new, today=today)
+        return compare(facts, old, new, day, scope=scope, today=today)
+
+
+def _scope(standards: Standards, scope: str | None) -> str:
+    if scope is not None and scope not in standards.regions:
+        raise UsageError(f"--scope “{scope}”不是本省的行政区划代码（省 2 位、市 4 位、县 6 位）。")
+    return scope or standards.regions.province
 
 
 def tree_blobs(archive, rev: str) -> dict[str, str]:
@@ -230,21 +258,27 @@ def impact_of(root: Path, *, spec: str | None = None, proposed: Path | None = No
               use_cache: bool = True):
     """The impact of a proposed change of the standards on the archive at root (the one entry of `bangfu impact`).
 
-    spec: BASE..HEAD whose standards.yaml changed; proposed: a whole proposed standards file; sets: single values
-    (`4601:城市低保标准=650@2027-01-01`) applied on top of the new side.
+    spec: BASE..HEAD whose standards.yaml changed (households at HEAD); proposed: a whole proposed standards file;
+    sets: single values (`4601:城市低保标准=650@2027-01-01`) applied on top of the new side.
     """
+    from generator.gitlog import open_archive
+    from generator.review import _cache_root, _split
+
     if spec and proposed:
         raise UsageError("修订范围和 --standards 只能给出一个。")
     if not (spec or proposed or sets):
         raise UsageError("请给出修订范围（如 main..调整标准）、--standards 文件或 --set 数值。")
     if spec:
-        old, new, facts = revision_range(root, spec, use_cache=use_cache)
-    else:
-        old, facts = working_tree(root, use_cache=use_cache)
-        new = standards_file(proposed) if proposed else old
-    new = apply_sets(new, sets)
-    table = new.regions
-    if scope is not None and scope not in table:
-        raise UsageError(f"--scope “{scope}”不是本省的行政区划代码（省 2 位、市 4 位、县 6 位）。")
+        archive = open_archive(Path(root))
+        if archive is None:
+            raise UsageError("档案库不在 git 仓库中，无法按修订范围比较；请改用 --standards 或 --set。")
+        base_rev, head_rev = _split(spec)
+        base, head = archive.resolve(base_rev), archive.resolve(head_rev)
+        merge_base = archive.repo.git.merge_base(base, head)
+        return revision_impact(archive, _cache_root(archive, root), merge_base, head, today, sets=sets, day=day,
+                               scope=scope, use_cache=use_cache)
+    old = load_standards(root)
+    new = apply_sets(standards_file(proposed) if proposed else old, sets)
+    facts = working_tree(root, reach(old, new, _scope(new, scope)), use_cache=use_cache)
     with cache.no_gc():
         return compare(facts, old, new, day, scope=scope, today=today)
