@@ -10,15 +10,15 @@ from dataclasses import dataclass
 
 import pytest
 from click.testing import CliRunner
+from generator.history.impact_report import to_csv, to_json, to_markdown, to_text
+from generator.history.impact import apply_sets
 from rules_support import STANDARDS_YAML, dump, member, standards, with_income
 
 from generator.cli import cli
 from generator.rules import assess
 from generator.rules.facts import read_household
 from generator.rules.impact import GAINED, LOST, MOVED, NEAR, Entry, compare
-from generator.rules.impact_report import to_csv, to_json, to_markdown, to_text
-from generator.rules.impact_sources import apply_sets
-from generator.standards import STANDARDS_PATH, load_standards
+from generator.rules.standards import STANDARDS_PATH, load_standards
 
 OLD = standards()  # 海口 urban 600 (upper 900) in 2018; minimum wage 1,000 (province); multiplier 1.5
 URBAN_RISE = "4601:城市低保标准=650@2018-01-01"  # 650 → upper 975
@@ -205,7 +205,7 @@ def test_review_of_a_standards_change_shows_the_summary(tmp_path) -> None:
     from history_support import R46, R4601, Archive
     from history_support import household as valid_household
 
-    from generator.review import review
+    from generator.history.review import review
 
     repo = Archive(tmp_path / "repo")
     # 24,000 a year for 3 people: 666.67 a head, within 海口's 2016 upper limit 520 × 1.5 = 780.
@@ -233,7 +233,7 @@ def test_review_without_a_standards_change_has_no_summary(tmp_path) -> None:
     from history_support import R46, R4601, Archive
     from history_support import household as valid_household
 
-    from generator.review import review
+    from generator.history.review import review
 
     repo = Archive(tmp_path / "repo")
     repo.pull_request("add", R46, R4601, 1, {"4601059001": valid_household("4601059001")})
@@ -246,7 +246,7 @@ def test_review_without_a_standards_change_has_no_summary(tmp_path) -> None:
 def test_a_future_dated_standard_appears_in_worklists_and_statistics(tmp_path) -> None:
     from site_support import copy_samples
 
-    from generator.site.build import build_site
+    from generator.pipeline import build_site
 
     root = copy_samples(tmp_path / "archive", git=False)
     path = root / STANDARDS_PATH
@@ -280,8 +280,9 @@ def test_a_future_dated_standard_appears_in_worklists_and_statistics(tmp_path) -
 
 
 def compare_future(root):
+    from generator.history.impact import working_tree
+
     from generator.rules.impact import compare, future_changes
-    from generator.rules.impact_sources import working_tree
 
     [(day, old, new)] = future_changes(load_standards(root), dt.date(2026, 11, 1))
     return compare(working_tree(root, lambda county: True, use_cache=False), old, new, day)

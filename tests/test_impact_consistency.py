@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from generator.history.impact import impact_of
 from site_support import copy_samples
 
 from generator.cli import cli
-from generator.dump import dump_record
+from generator.records.dump import dump_record
 from generator.rules.assess import assessment_date
 from generator.rules.explain import explain_file
 from generator.rules.facts import read_household
 from generator.rules.impact import NOT_NEEDY
-from generator.rules.impact_sources import impact_of
-from generator.standards import STANDARDS_PATH
-from generator.validate import validate_tree
+from generator.rules.standards import STANDARDS_PATH
+from generator.validation.validate import validate_tree
 
 DAY = dt.date(2020, 1, 1)
 SETS = ("4601:城市低保标准=780@2020-01-01", "46:最低工资标准=2200@2020-01-01", "46:边缘倍数=1.7@2020-01-01")

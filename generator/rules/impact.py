@@ -14,11 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from generator.regions import Regions
 from generator.rules.assess import DIBAO, EXITED, assess_household, assessment_date, dibao_field, imputable
 from generator.rules.facts import Household
+from generator.rules.regions import Regions
+from generator.rules.standards import FIELDS, MINIMUM_WAGE, MULTIPLIER, Sourced, Standards
 from generator.rules.trace import Assessment, cents, yuan
-from generator.standards import FIELDS, MINIMUM_WAGE, MULTIPLIER, Sourced, Standards
 
 GAINED, LOST, MOVED, NEAR = "新符合", "不再符合", "类别变化", "临界"
 KINDS = (GAINED, LOST, MOVED, NEAR)
@@ -57,7 +57,7 @@ class Entry:
         if self._household is None:
             import io
 
-            from generator.cache_files import load
+            from generator.records.cache_files import load
 
             self._household = load(io.BytesIO(self._raw))
             self._raw = None
