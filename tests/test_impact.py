@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import pytest
 from click.testing import CliRunner
-from generator.history.impact_report import to_csv, to_json, to_markdown, to_text
-from generator.history.impact import apply_sets
 from rules_support import STANDARDS_YAML, dump, member, standards, with_income
 
 from generator.cli import cli
+from generator.history.impact import apply_sets
+from generator.history.impact_report import deciding, to_csv, to_json, to_markdown, to_text
 from generator.rules import assess
 from generator.rules.facts import read_household
 from generator.rules.impact import GAINED, LOST, MOVED, NEAR, Entry, compare
@@ -110,6 +110,8 @@ def test_each_line(case: Case) -> None:
     assert assess(case.data, case.county, OLD).category == case.before
     if case.kind == NEAR:
         assert item.near
+    # The deciding rule listed is the text explain shows for that step.
+    assert deciding(item.after) in assess(case.data, case.county, new).to_text()
 
 
 def test_near_names_the_line_and_side() -> None:
@@ -281,7 +283,6 @@ def test_a_future_dated_standard_appears_in_worklists_and_statistics(tmp_path) -
 
 def compare_future(root):
     from generator.history.impact import working_tree
-
     from generator.rules.impact import compare, future_changes
 
     [(day, old, new)] = future_changes(load_standards(root), dt.date(2026, 11, 1))
@@ -297,3 +298,21 @@ def test_only_the_reached_counties_are_read(archive) -> None:
     assert json.loads(haikou.output)["无法认定"] == []
     province = CliRunner().invoke(cli, ["impact", "--root", str(archive), "--set", MULTIPLIER_RISE, "--format", "json"])
     assert json.loads(province.output)["无法认定"] == ["records/460202/4602020001.yaml"]
+
+
+def test_review_of_the_sample_archives_standards_change(tmp_path) -> None:
+    import subprocess
+
+    from site_support import copy_samples
+
+    from generator.history.review import review
+
+    root = copy_samples(tmp_path / "samples")
+    subprocess.run(["git", "checkout", "-q", "-b", "调整标准"], cwd=root, check=True)
+    path = root / STANDARDS_PATH
+    text = path.read_text(encoding="utf-8").replace("    城市低保标准: 600\n", "    城市低保标准: 650\n", 1)  # 海口 2019
+    path.write_text(text, encoding="utf-8")
+    subprocess.run(["git", "commit", "-q", "-am", "海口市城市低保标准调整"], cwd=root, check=True)
+    markdown = review(root, "main..调整标准").to_markdown()
+    assert "### 标准调整的影响" in markdown and "海口市（4601）城市低保标准：600 元 → 650 元（2019-01-01 起）" in markdown
+    assert "| 海南省（46） | 0/0 | 0/0 | 0/0 | 1/3 |" in markdown and "### 临界（1 户）" in markdown  # 琼山区, 624 a head

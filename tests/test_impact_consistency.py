@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from generator.history.impact import impact_of
 from site_support import copy_samples
 
 from generator.cli import cli
+from generator.history.impact import impact_of
 from generator.records.dump import dump_record
 from generator.rules.assess import assessment_date
 from generator.rules.explain import explain_file

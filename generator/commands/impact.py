@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from generator.clock import today
-from generator.history.impact_report import to_csv, to_json, to_markdown, to_text
 from generator.history.impact import impact_of
+from generator.history.impact_report import to_csv, to_json, to_markdown, to_text
 
 FORMATS = {"text": to_text, "markdown": to_markdown, "json": to_json}
 

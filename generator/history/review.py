@@ -15,8 +15,6 @@ from generator.clock import today
 from generator.errors import HistoryError, Problem, RecordError, UsageError
 from generator.history.approval import PYPROJECT, home_note, non_regular, program_home
 from generator.history.details import Computer, Details, Request, Side
-from generator.history.git import cache_root as _cache_root
-from generator.history.git import split_range as _split
 from generator.history.git import (
     Archive,
     BlobReader,
@@ -29,6 +27,8 @@ from generator.history.git import (
     read_log,
     settings_blobs,
 )
+from generator.history.git import cache_root as _cache_root
+from generator.history.git import split_range as _split
 from generator.history.log import STANDARDS_PATH
 from generator.history.markdown import code, md
 from generator.history.merges import own_changes
