@@ -316,3 +316,22 @@ def test_review_of_the_sample_archives_standards_change(tmp_path) -> None:
     markdown = review(root, "main..调整标准").to_markdown()
     assert "### 标准调整的影响" in markdown and "海口市（4601）城市低保标准：600 元 → 650 元（2019-01-01 起）" in markdown
     assert "| 海南省（46） | 0/0 | 0/0 | 0/0 | 1/3 |" in markdown and "### 临界（1 户）" in markdown  # 琼山区, 624 a head
+
+
+def test_text_output_never_carries_terminal_controls() -> None:
+    data = _no_situations("2600")
+    data["姓名"] = "测试\x1b[2J\u202e甲"
+    out = to_text(compare([_facts(data, "460105")], OLD, apply_sets(OLD, [URBAN_RISE])))
+    assert "\x1b" not in out and "\u202e" not in out and "测试\ufffd[2J\ufffd甲" in out
+
+
+def test_usage_errors_are_chinese(archive) -> None:
+    runner = CliRunner()
+    done = runner.invoke(cli, ["impact", "--root", str(archive)])
+    assert done.exit_code != 0 and "修订范围" in done.output
+    done = runner.invoke(cli, ["impact", "main..调整", "--root", str(archive)])
+    assert done.exit_code != 0 and "不在 git 仓库中" in done.output
+    done = runner.invoke(cli, ["impact", "--root", str(archive), "--set", URBAN_RISE, "--scope", "9999"])
+    assert done.exit_code != 0 and "--scope" in done.output and "Traceback" not in done.output
+    done = runner.invoke(cli, ["impact", "--root", str(archive), "--set", URBAN_RISE, "--date", "2027-02-30"])
+    assert done.exit_code == 2 and "不是有效日期" in done.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from generator.access.privacy import mask_id, mask_name
 from generator.editing.spreadsheet import csv_value
@@ -13,6 +14,8 @@ from generator.rules.impact import GAINED, KINDS, LOST, MOVED, NEAR, NOT_NEEDY, 
 from generator.rules.trace import Assessment, cents, yuan
 
 DECIDING = ("category", "expenses")
+# Control, line-separator, bidirectional and zero-width characters from a record never reach the terminal as such.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 FIRST = 5  # households of each kind a review comment shows
 CSV_COLUMNS = ("变化", "地区代码", "地区", "路径", "职工编号", "姓名", "身份证号", "家庭人口", "评估日期", "何时生效",
                "调整前类别", "调整后类别", "家庭月人均收入", "调整前低保标准", "调整后低保标准", "调整前边缘上限",
@@ -103,7 +106,7 @@ def to_text(impact: Impact) -> str:
                     f"    调整后：{category(item.after)}。{deciding(item.after)}"]
             if item.near:
                 out.append(f"    临界：{item.near}")
-    return "\n".join(out) + "\n"
+    return "\n".join(_INVISIBLE.sub("\ufffd", line) for line in out) + "\n"
 
 
 def to_json(impact: Impact) -> str:
