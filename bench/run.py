@@ -29,6 +29,7 @@ from province import make_province_repo, merge_one_change  # noqa: E402
 PYTHON = sys.executable
 SAMPLE_EVERY = 0.5  # seconds between memory samples
 TODAY = "2026-11-01"
+IMPACT_SET = "4601:城市低保标准=700@2027-01-01"
 
 
 def _tree_rss_kb(pid: int) -> int:
@@ -113,10 +114,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=HERE / "out")
     parser.add_argument("--keep", action="store_true", help="reuse an existing province in --work")
-    parser.add_argument("--skip", default="", help="comma-separated steps to skip: validate,build,rebuild,history")
+    parser.add_argument("--skip", default="", help="comma-separated steps to skip: validate,build,fresh,rebuild,history,impact")
     opts = parser.parse_args()
     SKIP.update({"validate": "validate", "build": "full build, all", "fresh": "full build into", "rebuild": "rebuild",
-                 "history": "history"}[s]
+                 "history": "history", "impact": "impact"}[s]
                 for s in opts.skip.split(",") if s)
 
     root = opts.work / "province"
@@ -157,6 +158,11 @@ def main() -> None:
     history = [PYTHON, "-c", "import sys; from pathlib import Path; from generator.history.log import read_history; "
                "h = read_history(Path(sys.argv[1])); print(h)", str(root)]
     measure("history pass (cold)", opts.runs, lambda: _clear_cache(root), history, root, rows, peaks)
+
+    # Issue 16: one city's urban 低保 standard rises; every household judged, those of that city twice.
+    impact = bangfu("impact", "--root", str(root), "--set", IMPACT_SET)
+    measure("impact, one changed standard (cold)", opts.runs, lambda: _clear_cache(root), impact, root, rows, peaks)
+    measure("impact, one changed standard (facts cached)", opts.runs, lambda: None, impact, root, rows, peaks)
 
     finder = site / "s" / "46" / "finder.json"
     raw = finder.read_bytes() if finder.exists() else b""

@@ -16,6 +16,7 @@ from generator.errors import BangfuError
 COMMAND_MODULES = {
     "validate": "validate",
     "explain": "rules",
+    "impact": "impact",
     "demo": "demo",
     "build": "site",
     "serve": "site",

@@ -27,9 +27,17 @@ def assess(data: dict, county: str, standards: Standards, today: dt.date | None 
     With explain=False no steps are kept (a quarter faster), unless the declared category disagrees:
     then the household is judged again with steps, because that error carries the whole computation.
     """
-    household = read_household(data, county)
-    day, basis = _assessment_date(household)
-    result = Assessment(household.number, county, household.declared, day, basis,
+    return assess_household(read_household(data, county), standards, today, explain=explain)
+
+
+def assess_household(household: Household, standards: Standards, today: dt.date | None = None, *,
+                     explain: bool = True, on: dt.date | None = None) -> Assessment:
+    """assess() of a household already read; on: judge it as if re-verified that day, when later than its own date."""
+    day, basis = assessment_date(household)
+    if on is not None and on > day:
+        basis = f"按 {on.isoformat()} 复核计（档案的评估日期为 {day.isoformat()}，{basis}）"
+        day = on
+    result = Assessment(household.number, household.county, household.declared, day, basis,
                         exited=household.status in EXITED, example=standards.example, explain=explain)
     lower, multiplier = _dibao_standard(result, household, standards)
     total = _household_income(result, household)
@@ -46,12 +54,12 @@ def assess(data: dict, county: str, standards: Standards, today: dt.date | None 
     check_family(result, household)
     check_migrant(result, household, today)
     if not explain and not result.agrees:
-        return assess(data, county, standards, today)
+        return assess_household(household, standards, today, on=on)
     _declared(result, household, card_valid)
     return result
 
 
-def _assessment_date(household: Household) -> tuple[dt.date, str]:
+def assessment_date(household: Household) -> tuple[dt.date, str]:
     """The latest of the survey date and the annual reviews' dates; 确定时间 when neither exists."""
     latest, field = household.survey_date, "入户调查.调查日期"
     for index, year, day, _ in household.reviews:
@@ -64,13 +72,7 @@ def _assessment_date(household: Household) -> tuple[dt.date, str]:
 
 def _dibao_standard(result: Assessment, household: Household, standards: Standards):
     """The urban or rural 低保 standard and the multiplier in force; records where each came from."""
-    card_kind = household.dibao and household.dibao["低保类型"]
-    if card_kind:
-        field, why = (URBAN if card_kind == "城市低保" else RURAL), f"低保证上的低保类型为{card_kind}"
-    elif household.hukou == "农业户口":
-        field, why = RURAL, "户口类型为农业户口"
-    else:
-        field, why = URBAN, f"户口类型为{household.hukou}"
+    field, why = dibao_field(household)
     day, county = result.assessed_on, household.county
     lower = standards.lookup(county, field, day)
     multiplier = standards.lookup(county, MULTIPLIER, day)
@@ -88,6 +90,21 @@ def _dibao_standard(result: Assessment, household: Household, standards: Standar
                        f"边缘上限 {yuan(lower.value)} × {multiplier.value} = {yuan(upper)} 元/人·月。",
                (lower, multiplier), 低保类型=field, 低保标准=lower.value, 边缘倍数=multiplier.value, 边缘上限=upper)
     return lower, multiplier
+
+
+def dibao_field(household: Household) -> tuple[str, str]:
+    """Which 低保 standard applies (urban or rural) and why: the card's kind, else the hukou."""
+    card_kind = household.dibao and household.dibao["低保类型"]
+    if card_kind:
+        return (URBAN if card_kind == "城市低保" else RURAL), f"低保证上的低保类型为{card_kind}"
+    if household.hukou == "农业户口":
+        return RURAL, "户口类型为农业户口"
+    return URBAN, f"户口类型为{household.hukou}"
+
+
+def imputable(household: Household) -> bool:
+    """Whether any member could be imputed the minimum wage (jobless, no income); the age and the rest decide later."""
+    return any(p.identity in JOBLESS and p.monthly_income == 0 for p in household.members)
 
 
 def _household_income(result: Assessment, household: Household) -> Decimal:

@@ -71,6 +71,19 @@ class Standards:
         self._cache[key] = found
         return found
 
+    def entries(self) -> list[Sourced]:
+        """Every value the file sets, by region, item and effective date."""
+        return sorted((s for _, values in self._index.values() for s in values),
+                      key=lambda s: (s.region, s.field, s.effective))
+
+    def with_entries(self, entries: list[Sourced], path: str | None = None) -> Standards:
+        """Standards of these entries (a proposal), keeping this file's region table and example flag."""
+        return Standards(list(entries), self._regions, example=self.example, path=path or self.path)
+
+    @property
+    def regions(self) -> Regions:
+        return self._regions
+
     def chain(self, region: str) -> list[str]:
         """The region and its parents, nearest first (GB/T 2260 prefixes for a code the table lacks)."""
         if region in self._regions:

@@ -11,6 +11,7 @@ from html import escape
 from generator.access import urls
 from generator.editing.spreadsheet import csv_value
 from generator.records.schema import field_map
+from generator.site import future
 from generator.site.common import INACTIVE, parse_day, write_page
 from generator.site.render import money, yuan
 from generator.site.suppress import HIDDEN, SMALL_CELL, suppress
@@ -158,7 +159,7 @@ def chart(table: dict) -> str:
 
 def render_stats(scope: str, records, site, writer, common: dict) -> None:
     """stats/ with small cells hidden (any role holding the statistics area), stats/exact/ exact (archive readers)."""
-    exact = statistics(scope, records, site.regions)
+    exact = statistics(scope, records, site.regions) + future.tables(scope, records, site)
     for page, tables in ((EXACT, exact), (PUBLIC, [suppress(t) for t in exact])):
         for table in tables:
             writer.put(urls.scope(scope, f"{page}/{table['id']}.csv"), to_csv(table))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from generator.access import urls
+from generator.site import future
 from generator.site.common import INACTIVE, parse_day, write_page
 
 REVIEW_MONTH, REVIEW_DAY = 10, 31
@@ -67,6 +68,7 @@ def worklists(records, site, rows: dict) -> list[dict]:
         {"id": "never", "title": "从未帮扶", "note": "帮扶中、帮扶台账没有任何记录的档案。", "extra": ["确定时间"], "rows": never},
         {"id": "stale", "title": "一年以上未更新", "note": f"在档、最后一次修改早于 {STALE_DAYS} 天前的档案；{stale_note}",
          "extra": ["最后修改"], "rows": sorted(stale, key=lambda r: r[1][0])},
+        future.worklist([r for r in records if r.data.get("状态") not in INACTIVE], site, rows),
     ]
 
 
