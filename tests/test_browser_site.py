@@ -143,3 +143,119 @@ def test_no_request_leaves_loopback(site):
         browser.goto(url + page)
     outside = [u for u in browser.requests if not u.startswith((url, "data:", "blob:", "about:"))]
     assert browser.requests and not outside, json.dumps(outside, ensure_ascii=False)
+
+
+# --- issue 15: what a new user tripped over on the site ---------------------------------------------------------
+
+LATE = "2026-12-01"  # a month after the tests' today: notices that ran then have ended
+
+
+def _late_build(root, out):
+    """Build an archive as of LATE (the tests' today is earlier)."""
+    import os
+
+    from generator.site.build import build_site
+
+    old = os.environ["BANGFU_TODAY"]
+    os.environ["BANGFU_TODAY"] = LATE
+    try:
+        build_site(root, out)
+    finally:
+        os.environ["BANGFU_TODAY"] = old
+    return out
+
+
+@pytest.fixture(scope="module")
+def late_sites(tmp_path_factory):
+    """(name, archive root, site) of the samples and of a small demo province, both built as of LATE."""
+    from generator.demo import write_demo
+    from site_support import copy_samples
+
+    base = tmp_path_factory.mktemp("late")
+    samples = copy_samples(base / "samples")
+    demo = base / "demo"
+    write_demo(demo, 60, 7)
+    return [(name, root, _late_build(root, base / f"{name}-site")) for name, root in (("samples", samples), ("demo", demo))]
+
+
+_FIGURES = """[...document.querySelectorAll('a.bf-count-link')].map(function (a) {
+    var text = (a.closest('tr, li') || a).textContent.trim();
+    return [a.getAttribute('href'), (text.match(/(\\d+|\\*)\\s*户?$/) || [])[1]];
+})"""
+
+
+def _list_length(browser, url: str) -> int:
+    """How many households the list at url shows (household table, filtered by ?status=, or one worklist section).
+
+    The household table is loaded once per scope (following the first link for real, so its ?status= is read by
+    the page); the other statuses are chosen in its status filter, as a person would, not loaded again."""
+    from urllib.parse import parse_qs, urlsplit
+
+    page, _, section = url.partition("#")
+    if section:
+        if page != browser.eval("location.href").split("#")[0]:
+            browser.goto(page)
+        return browser.eval(f"document.querySelectorAll('#{section} tbody tr').length")
+    wanted = parse_qs(urlsplit(page).query).get("status", [""])[0]
+    if page.split("?")[0] != browser.eval("location.href").split("?")[0]:
+        browser.goto(page)
+        browser.wait_for("document.querySelector('.bf-sortable tbody') && !document.querySelector('.bf-sortable td[colspan]')")
+        assert browser.eval("document.querySelector('.bf-filter-status').value") == wanted
+    else:
+        browser.eval(f"var s=document.querySelector('.bf-filter-status');s.value={json.dumps(wanted)};"
+                     "s.dispatchEvent(new Event('input'))")
+    return browser.eval("document.querySelectorAll('.bf-sortable tbody tr').length")
+
+
+def test_every_overview_count_equals_the_list_it_links_to(late_sites):
+    from generator.site.suppress import shown, suppress_counts
+
+    browser = Browser()
+    try:
+        for name, _, out in late_sites:
+            with serving(out) as url:
+                scopes = sorted(p.parent.name for p in (out / "s").glob("*/index.html"))
+                assert len(scopes) > 5, name
+                for scope in scopes:
+                    browser.goto(f"{url}s/{scope}/")
+                    figures = browser.eval(_FIGURES)
+                    # status links first: the first one is followed for real, so the page must read its ?status=
+                    hrefs = sorted((h for h, _ in figures), key=lambda h: h == "households/")
+                    lengths = {href: _list_length(browser, f"{url}s/{scope}/{href}") for href in hrefs}
+                    total = lengths["households/"]
+                    statuses = [h for h, _ in figures if h.startswith("households/?status=")]
+                    assert len(statuses) == 6, (name, scope, figures)
+                    expected = dict(zip(statuses, suppress_counts([lengths[h] for h in statuses]), strict=True))
+                    assert sum(lengths[h] for h in statuses) == total, (name, scope)
+                    for href, figure in figures:
+                        if href == "households/":
+                            want = shown(total)
+                        elif href in expected:
+                            want = expected[href]
+                        else:
+                            assert href.startswith("worklists/#"), href
+                            want = shown(lengths[href], base=total)
+                        assert figure == str(want), (name, scope, href, figure, lengths[href])
+    finally:
+        browser.close()
+
+
+def test_a_notice_that_has_ended_is_on_a_worklist(late_sites):
+    browser = Browser()
+    try:
+        for name, root, out in late_sites:
+            ended = []
+            for path in sorted((root / "records").glob("[0-9]*/*.yaml")):
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                ends = [str(n["结束日期"]) for n in data.get("公示") or []]
+                if data["状态"] == "公示中" and all(e < LATE for e in ends):
+                    ended.append(str(data["职工编号"]))
+            assert ended, name  # the samples' 4604000002 and the demo's 公示中 household: notices over by LATE
+            with serving(out) as url:
+                browser.goto(f"{url}s/46/worklists/")
+                listed = browser.eval("[...document.querySelectorAll('#ended tbody tr td:first-child')].map(t => t.textContent)")
+                assert sorted(listed) == sorted(ended), name
+                heading = browser.eval("document.querySelector('#ended h2').textContent")
+                assert heading == f"公示期已满但状态未推进（{len(ended)} 户）"
+    finally:
+        browser.close()
