@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections import Counter
 
 import pytest
@@ -259,3 +260,68 @@ def test_a_notice_that_has_ended_is_on_a_worklist(late_sites):
                 assert heading == f"公示期已满但状态未推进（{len(ended)} 户）"
     finally:
         browser.close()
+
+
+def _table_rows(browser) -> int:
+    browser.wait_for("document.querySelector('.bf-sortable tbody') && !document.querySelector('.bf-sortable td[colspan]')")
+    return browser.eval("document.querySelectorAll('.bf-sortable tbody tr').length")
+
+
+def test_show_more_is_hidden_when_every_row_shows_and_works_when_not(site, tmp_path):
+    url, browser, households = site
+    visible = "(function(b){return !!b && getComputedStyle(b).display !== 'none' && b.offsetWidth > 0})" \
+              "(document.querySelector('.bf-more-button'))"
+    browser.goto(f"{url}s/46/households/")
+    assert _table_rows(browser) == len(households)
+    assert browser.eval(visible) is False
+    _, out = built_samples()
+    big = tmp_path / "site"
+    shutil.copytree(out / "s" / "46", big / "s" / "46")
+    shutil.copytree(out / "assets", big / "assets")
+    listed = json.loads((out / "s" / "46" / "households.json").read_text(encoding="utf-8"))
+    rows = [[f"{i:010d}", *row[1:]] for i, row in zip(range(1200), listed["rows"] * 30)]
+    (big / "s" / "46" / "households.json").write_text(json.dumps({**listed, "rows": rows}, ensure_ascii=False), encoding="utf-8")
+    with serving(big) as big_url:
+        browser.goto(f"{big_url}s/46/households/")
+        assert _table_rows(browser) == 500 and browser.eval(visible) is True
+        browser.eval("document.querySelector('.bf-more-button').click()")
+        assert _table_rows(browser) == 1000 and browser.eval(visible) is True
+        browser.eval("document.querySelector('.bf-more-button').click()")
+        assert _table_rows(browser) == 1200 and browser.eval(visible) is False
+
+
+def _finder_count(browser, query: str) -> int:
+    browser.type("#bf-q", query)
+    text = browser.wait_for("(function(t){return /找到/.test(t) && t})(document.querySelector('.bf-finder-status').textContent)")
+    return 0 if "没有找到" in text else int(text.split("找到 ")[1].split(" 户")[0])
+
+
+def test_table_filter_and_finder_find_the_same_households(site):
+    url, browser, households = site
+    data = next(d for d in households if d["_county"] == "460105")
+    queries = ["万宁", "海口", "龙华区", data["姓名"], str(data["职工编号"]), data["身份证号"],
+               data["身份证号"][:4] + "**********" + data["身份证号"][-4:], f"万宁 {households[0]['状态']}"]
+    found = {}
+    browser.goto(f"{url}s/46/")
+    for query in queries:
+        found[query] = _finder_count(browser, query)
+    browser.goto(f"{url}s/46/households/")
+    _table_rows(browser)
+    for query in queries:
+        browser.type(".bf-filter-text", query)
+        assert _table_rows(browser) == found[query], (query, found)
+    assert found["万宁"] == sum(1 for d in households if d["_county"] == "469006") > 0
+    assert found[data["身份证号"]] >= 1 and found["海口"] >= found["龙华区"] > 0
+
+
+def test_a_query_in_the_address_fills_the_finder_without_opening_the_handbook_search(site):
+    url, browser, households = site
+    data = households[3]
+    for param in ("q", "find"):
+        browser.goto(f"{url}s/46/?{param}={data['职工编号']}")
+        browser.wait_for("document.querySelectorAll('.bf-finder-results a').length")
+        time.sleep(0.5)  # the theme's search starts right after load
+        assert browser.eval("document.querySelector('#__search').checked") is False
+        assert browser.eval("document.querySelector('.md-search__input').value") == ""
+        assert browser.eval("document.querySelector('#bf-q').value") == str(data["职工编号"])
+        assert "q=" not in browser.eval("location.search")
