@@ -325,3 +325,18 @@ def test_a_query_in_the_address_fills_the_finder_without_opening_the_handbook_se
         assert browser.eval("document.querySelector('.md-search__input').value") == ""
         assert browser.eval("document.querySelector('#bf-q').value") == str(data["职工编号"])
         assert "q=" not in browser.eval("location.search")
+
+
+def test_history_page_says_what_the_cli_says(site):
+    from generator.history import read_history
+
+    url, browser, households = site
+    root, _ = built_samples()
+    history = read_history(root)
+    for data in households[:3]:
+        changes = history.for_path(f"records/{data['_county']}/{data['职工编号']}.yaml")
+        assert changes
+        browser.goto(f"{url}h/{data['_county']}/{data['职工编号']}/history/")
+        lines = browser.eval("[...document.querySelectorAll('.bf-history > li > p.bf-change')].map(p => p.innerText)")
+        assert [line.rsplit("；提交 ", 1)[0] for line in lines] == [c.summary() for c in changes]
+        assert "审批：；" not in browser.eval("document.body.innerText")

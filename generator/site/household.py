@@ -250,12 +250,7 @@ def _attachments(data: dict, values: Values) -> dict:
 
 def _change(change) -> dict:
     """One entry of the household's history (generator.history.Change)."""
-    return {
-        "date": change.date,
-        "kind": change.kind,
-        "editors": "、".join(e.name for e in change.editors),
-        "approver": change.approver.name if change.approver else "",
-        "pr": change.pr or "",
+    return {  # the wording is the CLI's (`bangfu history`): Change.summary() is the one place it is made
         "approved": change.approved,
         "reasons": list(change.reasons),
         "lines": change.lines(),
