@@ -340,3 +340,62 @@ def test_history_page_says_what_the_cli_says(site):
         lines = browser.eval("[...document.querySelectorAll('.bf-history > li > p.bf-change')].map(p => p.innerText)")
         assert [line.rsplit("；提交 ", 1)[0] for line in lines] == [c.summary() for c in changes]
         assert "审批：；" not in browser.eval("document.body.innerText")
+
+
+def test_household_page_names_the_household_once_and_aligns_money(site):
+    url, browser, households = site
+    data = next(d for d in households if d.get("帮扶台账"))
+    browser.goto(f"{url}h/{data['_county']}/{data['职工编号']}/")
+    heading = browser.eval("document.querySelector('.md-content h1').textContent")
+    form = browser.eval("document.querySelector('.bf-paper').innerText")
+    assert heading == f"{data['职工编号']} {data['姓名']}" and data["姓名"] in form  # the archive area shows it in full
+    assert data["姓名"] not in browser.eval("document.title")  # browsers keep titles in their history (docs/access.md)
+    text = browser.eval("document.querySelector('#form').innerText")
+    assert f"所属地区：{data['所属地区']}" not in text and f"（{data['所属地区']}）" in text and "海南省" in text
+    aligns = browser.eval("""[...document.querySelectorAll('#ledger table')].map(t => {
+        var heads = [...t.querySelectorAll('thead th')].map(h => h.textContent);
+        var col = heads.findIndex(h => h.indexOf('金额') >= 0);
+        return [...t.querySelectorAll('tbody tr, tfoot tr')].map(r => getComputedStyle(r.children[col]).textAlign);
+    })""")
+    assert len(aligns) == 2 and all(a == "right" for table in aligns for a in table), aligns
+
+
+def test_breadcrumb_says_a_county_level_city_once(site):
+    url, browser, _ = site
+    for page in ("s/460400/", "s/460400/households/", "h/460400/4604000002/"):
+        browser.goto(url + page)
+        crumbs = browser.eval("document.querySelector('.bf-crumbs').innerText.trim()")
+        assert crumbs.split(" › ")[:2] == ["海南省", "儋州市"] and crumbs.count("儋州市") == 1, (page, crumbs)
+
+
+def test_batch_print_with_nothing_to_print_offers_no_print_link(site):
+    url, browser, households = site
+    helped = {d["_county"] for d in households if d["状态"] == "帮扶中"}
+    county = next(d["_county"] for d in households if d["_county"] not in helped)
+    browser.goto(f"{url}s/{county}/print/cards/")
+    assert browser.eval("document.querySelectorAll('[data-bangfu-print]').length") == 0
+    assert "没有联系卡要打印" in browser.eval("document.body.innerText")
+
+
+def test_statistics_charts_say_what_they_draw_and_years_have_no_gaps(site):
+    url, browser, households = site
+    browser.goto(f"{url}s/46/stats/exact/")
+    captions = browser.eval("[...document.querySelectorAll('figure.bf-chart-figure')].map(f => "
+                            "[f.closest('section').id, f.querySelector('figcaption').textContent])")
+    heads = browser.eval("Object.fromEntries([...document.querySelectorAll('section.bf-stat')].map(s => "
+                         "[s.id, [...s.querySelectorAll('thead th')].map(h => h.textContent)]))")
+    assert len(captions) == len(heads) and all(any(h in caption for h in heads[id_][1:]) for id_, caption in captions)
+    years = sorted({int(str(e["日期"])[:4]) for d in households for e in d.get("帮扶台账") or []})
+    shown = browser.eval("[...document.querySelectorAll('#ledger tbody tr td:first-child')].map(t => +t.textContent)")
+    assert shown == list(range(years[0], years[-1] + 1)) and len(shown) > len(years), (shown, years)
+
+
+def test_handbook_pages_have_room_for_wide_content(site):
+    url, browser, _ = site
+    browser.goto(f"{url}handbook/fields/")
+    assert browser.eval("getComputedStyle(document.querySelector('.md-sidebar--secondary')).display") == "none"
+    assert browser.eval("[...document.querySelectorAll('.md-typeset table')].every(t => "
+                        "t.closest('.md-typeset__scrollwrap, .md-content').scrollWidth <= "
+                        "t.closest('.md-typeset__scrollwrap, .md-content').clientWidth + 1)")
+    browser.goto(f"{url}demo/")
+    assert browser.eval("[...document.querySelectorAll('pre > code')].map(c => c.scrollWidth - c.clientWidth)") == [0, 0]

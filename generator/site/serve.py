@@ -48,6 +48,25 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return
         super().do_GET()
 
+    # Errors other than 404 (a POST, a bad request): a short Chinese page instead of Python's English one.
+    error_message_format = ('<!doctype html><html lang="zh"><meta charset="utf-8"><title>出错了（%(code)d）</title>'
+                            '<h1>出错了（%(code)d）</h1><p>预览服务器无法处理这个请求。<a href="/">回到首页</a></p></html>')
+    error_content_type = "text/html; charset=utf-8"
+
+    def send_error(self, code, message=None, explain=None):
+        """A missing page gets the site's own 页面不存在 page (errors/404.html, as nginx serves it)."""
+        page = Path(self.directory) / "errors" / "404.html"
+        if code != 404 or not page.is_file() or self.command == "HEAD":
+            super().send_error(code, message, explain)
+            return
+        data = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
 
