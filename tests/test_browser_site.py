@@ -155,7 +155,7 @@ def _late_build(root, out):
     """Build an archive as of LATE (the tests' today is earlier)."""
     import os
 
-    from generator.site.build import build_site
+    from generator.pipeline import build_site
 
     old = os.environ["BANGFU_TODAY"]
     os.environ["BANGFU_TODAY"] = LATE
@@ -169,8 +169,9 @@ def _late_build(root, out):
 @pytest.fixture(scope="module")
 def late_sites(tmp_path_factory):
     """(name, archive root, site) of the samples and of a small demo province, both built as of LATE."""
-    from generator.demo import write_demo
     from site_support import copy_samples
+
+    from generator.demo.province import write_demo
 
     base = tmp_path_factory.mktemp("late")
     samples = copy_samples(base / "samples")
@@ -328,7 +329,7 @@ def test_a_query_in_the_address_fills_the_finder_without_opening_the_handbook_se
 
 
 def test_history_page_says_what_the_cli_says(site):
-    from generator.history import read_history
+    from generator.history.log import read_history
 
     url, browser, households = site
     root, _ = built_samples()

@@ -15,7 +15,7 @@ import pytest
 
 from site_support import copy_samples
 
-from generator.site.serve import RELOAD_PATH
+from generator.serve import RELOAD_PATH
 
 
 def _free_port() -> int:
