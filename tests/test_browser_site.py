@@ -400,3 +400,30 @@ def test_handbook_pages_have_room_for_wide_content(site):
                         "t.closest('.md-typeset__scrollwrap, .md-content').clientWidth + 1)")
     browser.goto(f"{url}demo/")
     assert browser.eval("[...document.querySelectorAll('pre > code')].map(c => c.scrollWidth - c.clientWidth)") == [0, 0]
+
+
+def test_one_household_prints_its_form_and_ledger_like_the_paper(site):
+    url, browser, households = site
+    data = max((d for d in households if d.get("帮扶台账")), key=lambda d: len(d.get("附件") or []))
+    page = f"{url}h/{data['_county']}/{data['职工编号']}/"
+    browser.goto(page)
+    pages = pdf_pages(browser.pdf())
+    assert 2 <= len(pages) <= 3 and all(near(size, A4) for size in pages), pages  # was 9 sheets
+    browser.page("Emulation.setEmulatedMedia", media="print")
+    try:
+        browser.goto(page)
+        shown = browser.eval("Object.fromEntries([...document.querySelectorAll('section.bf-section')].map(s => "
+                             "[s.id, getComputedStyle(s).display !== 'none']))")
+        assert shown == {"form": True, "trace": False, "plan": False, "cards": False, "ledger": True,
+                         "attachments": False, "history": False}
+        assert browser.eval("getComputedStyle(document.querySelector('#form')).breakAfter") == "page"
+        assert browser.eval("getComputedStyle(document.querySelector('.bf-extra')).display") == "none"
+        # every table of the form and the ledger repeats its header row on the next sheet
+        heads = browser.eval("[...document.querySelectorAll('#form table, #ledger table')]"
+                             ".filter(t => t.rows.length > 2 && !t.closest('.bf-extra'))"
+                             ".map(t => t.tHead ? getComputedStyle(t.tHead).display : 'none')")
+        assert heads and set(heads) == {"table-header-group"}, heads
+        width = browser.eval("[...document.querySelectorAll('#form table')].every(t => t.scrollWidth <= t.parentElement.clientWidth + 1)")
+        assert width
+    finally:
+        browser.page("Emulation.setEmulatedMedia", media="")
