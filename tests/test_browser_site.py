@@ -427,3 +427,48 @@ def test_one_household_prints_its_form_and_ledger_like_the_paper(site):
         assert width
     finally:
         browser.page("Emulation.setEmulatedMedia", media="")
+
+
+_SHEET = """[...document.querySelectorAll('section.bf-notice')].map(s => ({
+    heads: [...s.querySelectorAll('thead th')].map(h => h.textContent),
+    lines: [...s.querySelectorAll('thead th')].map(h => { var r = document.createRange(); r.selectNodeContents(h);
+           return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }),
+    text: [...s.querySelectorAll('h2, p:not(.bf-noprint)')].map(p => p.textContent.replace(/[0-9]/g, '#'))}))"""
+
+
+def test_site_notice_and_bangfu_notice_print_one_layout_on_a4(site, tmp_path):
+    import datetime as dt
+
+    from generator.editing.notice import notice_list
+
+    url, browser, households = site
+    county = next(d["_county"] for d in households if d.get("公示"))
+    notice = next(n for d in households if d["_county"] == county for n in d.get("公示") or [])
+    start = str(notice["开始日期"])
+    listed = [(f"records/{d['_county']}/{d['职工编号']}.yaml", notice["层级"], d) for d in households if d["_county"] == county]
+    folder = tmp_path / "cli"
+    folder.mkdir()
+    (folder / "list.html").write_text(notice_list(county, dt.date.fromisoformat(start), dt.date.fromisoformat(str(notice["结束日期"])),
+                                                  notice.get("地点"), listed), encoding="utf-8")
+    sheets = {}
+    browser.page("Emulation.setDeviceMetricsOverride", width=703, height=1000, deviceScaleFactor=1, mobile=False)  # A4 text width
+    browser.page("Emulation.setEmulatedMedia", media="print")
+    try:
+        browser.goto(f"{url}s/{county}/notices/{start[:4]}/")
+        sheets["site"] = browser.eval(_SHEET)
+        with serving(folder) as cli_url:
+            browser.goto(cli_url + "list.html")
+            sheets["cli"] = browser.eval(_SHEET)
+            cli_pages = pdf_pages(browser.pdf())
+    finally:
+        browser.page("Emulation.setEmulatedMedia", media="")
+        browser.page("Emulation.setDeviceMetricsOverride", width=1280, height=1000, deviceScaleFactor=1, mobile=False)
+    cli_sheet = sheets["cli"][0]
+    site_sheet = next(s for s in sheets["site"] if s["text"][0] == cli_sheet["text"][0] and s["text"][2] == cli_sheet["text"][2])
+    assert site_sheet["heads"] == cli_sheet["heads"] == ["序号", "姓名", "性别", "工作单位", "困难类别", "家庭人口", "致困原因"]
+    # the same words around the table: title, legal basis, period, where to object, issuing union and date
+    assert [t.split("，拟将")[0] for t in site_sheet["text"]] == [t.split("，拟将")[0] for t in cli_sheet["text"]]
+    assert any("总工会" in t and "联系电话" in t for t in cli_sheet["text"]) and site_sheet["text"][-1].endswith("日")
+    for sheet in (site_sheet, cli_sheet):
+        assert max(sheet["lines"]) == 1, sheet  # no header wraps (序/号, 性/别, 家庭人/口)
+    assert cli_pages and all(near(size, A4) for size in cli_pages), cli_pages
