@@ -12,7 +12,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from site_support import copy_samples
 
 from generator.serve import RELOAD_PATH
