@@ -232,6 +232,20 @@ def test_verify_worksheet_goes_out_and_comes_back(cycle):
     assert read(path_of(cycle, "4601050004"))["年度核查"][-1]["核查日期"] == "2026-10-15"
 
 
+def test_verify_with_nothing_to_verify_is_not_an_error(cycle):
+    """Issue 15 item 10: nothing due exited 1 with "错误：2026 年度没有待核查的档案。"."""
+    run(cycle, "verify", "--year", "2026", "--date", "2026-10-20", "--by", "示例核查员",
+        "--record", "4601050004=保留", "--record", "4601050005=保留", "--record", "4601060011=保留")
+    sheet_path = cycle / "核查.xlsx"
+    result = CliRunner().invoke(cli, ["verify", "--year", "2026", "--out", str(sheet_path), "--root", str(cycle)])
+    assert (result.exit_code, result.output) == (0, "2026 年度没有待核查的户，未写出核查表。\n")
+    assert not sheet_path.exists()
+    result = CliRunner().invoke(cli, ["verify", "--year", "2026", "--region", "460105", "--root", str(cycle)])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1:] == [
+        "没有要核查的户（460105 范围内）：待核查的是状态为帮扶中、2026 年之前建档、还没有 2026 年度核查记录的户。"]
+
+
 # --- sample ------------------------------------------------------------------------------------------------------
 
 

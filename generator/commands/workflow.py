@@ -146,6 +146,9 @@ def verify(year: int, region: str | None, out: Path | None, records: tuple[str, 
     now = today()
     if out is not None:
         path, count = worklist(root, year, region, out, now)
+        if path is None:
+            click.echo(f"{year} 年度没有待核查的户{_within(region)}，未写出核查表。")
+            return
         click.echo(f"已写出 {count} 户的核查表：{path}")
         return
     due = due_for(root, year, region)
@@ -153,9 +156,15 @@ def verify(year: int, region: str | None, out: Path | None, records: tuple[str, 
     left = (deadline - now).days
     when = f"还有 {left} 天" if left >= 0 else f"已逾期 {-left} 天"
     click.echo(f"{year} 年度核查（{deadline.isoformat()} 前，{when}）：待核查 {len(due)} 户。")
+    if not due:
+        click.echo(f"没有要核查的户{_within(region)}：待核查的是状态为帮扶中、{year} 年之前建档、还没有 {year} 年度核查记录的户。")
     for item in due:
         data = item.record.data
         click.echo(f"  {item.record.path} {mask_name(data.get('姓名', ''))}：{'；'.join(item.lacks) or '无其他待核实事项'}")
+
+
+def _within(region: str | None) -> str:
+    return f"（{region} 范围内）" if region else ""
 
 
 @click.command("sample")
