@@ -132,3 +132,41 @@ def test_every_command_has_chinese_help_with_an_example():
             result = CliRunner().invoke(cli, [*words, "--help"])
             assert result.exit_code == 0, words
             assert "用法：" in result.output and "例" in result.output, words
+
+
+# -- Click's own messages through gettext (issue 15 item 11) ---------------------------------------------------------
+
+
+def test_click_messages_are_translated_without_touching_the_users_words(tmp_path):
+    """The old word-by-word rewrite turned the path "Option File Path.yaml" into "选项 文件 路径.yaml"."""
+    result = CliRunner().invoke(cli, ["fmt", "--root", str(tmp_path), "Option File Path.yaml"], prog_name="bangfu")
+    assert result.exit_code == 2
+    assert result.output == ("用法错误：'[路径]...' 的值无效：路径“Option File Path.yaml”不存在。\n"
+                             "运行 bangfu fmt --help 查看用法。\n")
+    result = CliRunner().invoke(cli, ["export-xlsx", "--status", "Did you mean Option"])
+    assert result.exit_code == 2
+    assert result.output.startswith("用法错误：'--status' 的值无效：“Did you mean Option”不是可选值之一：'调查中', ")
+    result = CliRunner().invoke(cli, ["notice", "--region", "4601", "--start", "2026-01-01", "--days", "Path"])
+    assert result.output.startswith("用法错误：'--days' 的值无效：“Path”不是有效的整数。\n")
+
+
+def _display_width(text):
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_help_columns_line_up_in_display_width():
+    """`export-xlsx --help` listed Chinese choices and pushed their descriptions past the column (a CJK character
+    is two columns wide on a terminal)."""
+    output = CliRunner().invoke(cli, ["export-xlsx", "--help"]).output
+    options = output.split("选项：\n", 1)[1].splitlines()
+    starts = set()
+    for line in options:
+        term, gap, text = line.strip().partition("  ")
+        if gap and text.strip():
+            starts.add(_display_width(line[:len(line) - len(text.lstrip())]))
+        else:
+            assert not line.startswith("  -") or line.strip() == term, line
+    assert len(starts) == 1, output
+    assert "  --layout [一行一户|一表一户]    版式：" in output, output
+    assert all(_display_width(line) <= 80 for line in options), output

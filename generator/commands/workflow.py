@@ -206,7 +206,7 @@ def sample(region: str | None, percent: str | None, seed: str | None, out: Path 
 
 
 @click.command("fmt")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, metavar="[路径]...", type=click.Path(exists=True, path_type=Path))
 @click.option("--check", is_flag=True, help="只检查，不改文件；有不规范的文件时退出码为 1。")
 @click.option("--drop-comments", is_flag=True, help="允许删去档案中的注释（默认遇到注释就不改）。")
 @ROOT
