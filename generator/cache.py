@@ -25,7 +25,7 @@ from generator.cache_files import (  # noqa: F401
     load,
     program_key,
 )
-from generator.errors import Problem
+from generator.errors import Problem, os_reason
 
 PARALLEL_FROM = 1500  # below this, starting worker processes costs more than it saves
 STAT_CACHE = "stat"
@@ -237,7 +237,7 @@ def load_many(root: Path, paths: list[Path], *, use_cache: bool = True):
             except OSError as exc:
                 failed = exc
         if failed is not None:
-            results[index] = (None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{failed.strerror or failed}")])
+            results[index] = (None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{os_reason(failed)}")])
             continue
         key = (rel, blob)
         hit = cached.get(key)

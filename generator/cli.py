@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from generator import __version__, clitext
-from generator.errors import BangfuError
+from generator.errors import BangfuError, os_reason
 
 # Each module under generator/commands/ defines click commands and lists them in COMMANDS. A module is
 # imported only when one of its commands runs: `bangfu validate` must not pay for openpyxl, mkdocs or git.
@@ -115,7 +117,7 @@ class BangfuGroup(BangfuCommand, click.Group):
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except OSError as exc:
-            click.echo(f"错误：无法读写 {exc.filename or ''}：{exc.strerror or exc}", err=True)
+            click.echo(f"错误：无法读写 {exc.filename or ''}：{os_reason(exc)}", err=True)
             sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, never a traceback
             if os.environ.get("BANGFU_DEBUG"):
@@ -150,12 +152,37 @@ def _register(module_name: str) -> None:
         cli.add_command(command)
 
 
+SETTINGS_DIR = ("records", "_settings")
+
+
+def find_root(start: Path) -> Path | None:
+    """The archive that holds `start`: the nearest folder at or above it with records/_settings/ (as git finds .git)."""
+    for folder in (start, *start.parents):
+        if folder.joinpath(*SETTINGS_DIR).is_dir():
+            return folder
+    return None
+
+
+def _root_from_cwd(ctx: click.Context, param: click.Parameter, value):
+    """--root not given: the archive around the current folder, so `cd records/460105 && bangfu validate x.yaml` works."""
+    if ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT or value is None:
+        return value
+    here = Path.cwd()
+    found = find_root(here)
+    if found is None or found == here:
+        return value
+    return Path(os.path.relpath(found, here))
+
+
 def _chinese(command: click.Command) -> None:
-    """Give a command (and a group's subcommands) the Chinese help and errors."""
+    """Give a command (and a group's subcommands) the Chinese help and errors; --root defaults to the archive around."""
     if type(command) is click.Command:
         command.__class__ = BangfuCommand
     elif type(command) is click.Group:
         command.__class__ = _SubGroup
+    for param in command.params:
+        if param.name == "root" and param.callback is None:
+            param.callback = _root_from_cwd
     for sub in getattr(command, "commands", {}).values():
         _chinese(sub)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from generator import canonical
-from generator.errors import ERROR, Problem, RecordError
+from generator.errors import ERROR, Problem, RecordError, os_reason
 from generator.schema import label_path
 
 MAX_BYTES = 1024 * 1024
@@ -129,7 +129,7 @@ def load_file(path: Path, root: Path) -> tuple[Record | None, list[Problem]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{exc.strerror or exc}")]
+        return None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{os_reason(exc)}")]
     return parse_bytes(raw, rel)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from generator.errors import Problem, RecordError
+from generator.errors import Problem, RecordError, os_reason
 from generator.load import Record, parse_bytes
 from generator.regions import Regions, regions
 from generator.schema import load_schema
@@ -88,7 +89,9 @@ def load_standards(root: Path) -> Standards:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        problem = Problem(STANDARDS_PATH, None, "", "", "standards-missing", f"无法读取认定标准文件：{exc.strerror or exc}")
+        hint = ("。请在档案库（含 records/_settings/ 的文件夹）或其中的任一文件夹里运行，或用 --root 指明档案库"
+                if exc.errno == errno.ENOENT else "")
+        problem = Problem(STANDARDS_PATH, None, "", "", "standards-missing", f"无法读取认定标准文件：{os_reason(exc)}{hint}。")
         raise RecordError("认定标准文件有误。", [problem]) from None
     return parse_standards(raw, STANDARDS_PATH)
 

@@ -170,3 +170,29 @@ def test_help_columns_line_up_in_display_width():
     assert len(starts) == 1, output
     assert "  --layout [一行一户|一表一户]    版式：" in output, output
     assert all(_display_width(line) <= 80 for line in options), output
+
+
+# -- the archive around the current folder (issue 15 item 7) ---------------------------------------------------------
+
+
+def test_validate_and_explain_run_from_a_folder_inside_the_archive(archive, base_record_text, monkeypatch):
+    """`cd records/460105 && bangfu validate 4601059001.yaml` blamed the standards file in English OS text."""
+    _put(archive, base_record_text)
+    monkeypatch.chdir(archive / "records" / "460105")
+    result = CliRunner().invoke(cli, ["validate", "4601059001.yaml"])
+    assert (result.exit_code, result.output) == (0, "共检查 1 份档案：全部通过。\n")
+    result = CliRunner().invoke(cli, ["explain", "4601059001.yaml"])
+    assert result.output.startswith("职工编号 4601059001，"), result.output
+    _put(archive, base_record_text.replace("民族: 汉族", "民族: 汉"))
+    result = CliRunner().invoke(cli, ["validate", "4601059001.yaml"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{TARGET}:"), result.output
+
+
+def test_outside_an_archive_the_standards_file_is_named_in_chinese(tmp_path, base_record_text, monkeypatch):
+    _put(tmp_path, base_record_text)
+    monkeypatch.chdir(tmp_path / "records" / "460105")
+    result = CliRunner().invoke(cli, ["explain", "4601059001.yaml"])
+    assert result.exit_code == 1
+    assert result.output == ("错误：认定标准文件有误。\nrecords/_settings/standards.yaml: 无法读取认定标准文件：文件或文件夹不存在。"
+                             "请在档案库（含 records/_settings/ 的文件夹）或其中的任一文件夹里运行，或用 --root 指明档案库。\n")

@@ -12,7 +12,7 @@ import yaml
 from generator import cache
 from generator.dump import HEADER, dump_record
 from generator.editing.store import write_all
-from generator.errors import Problem, RecordError
+from generator.errors import Problem, RecordError, os_reason
 from generator.load import Record, _relative, blob_id, load_tree, parse_bytes, record_paths
 from generator.schema import field_map, pattern_of, split_pointer
 from generator.validate import expand
@@ -38,7 +38,7 @@ def format_records(root: Path, paths: list[Path] | None = None, *, check: bool =
         try:
             blob = blob_id(path.read_bytes())
         except OSError as exc:
-            problems.append(Problem(_relative(path, root), None, "", "", "read-error", f"无法读取文件：{exc.strerror or exc}"))
+            problems.append(Problem(_relative(path, root), None, "", "", "read-error", f"无法读取文件：{os_reason(exc)}"))
             continue
         if blob in known:
             result.canonical += 1

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import cache
-from generator.errors import BuildError, Problem
+from generator.errors import BuildError, Problem, os_reason
 from generator.load import NOT_REGULAR, record_files
 from generator.privacy import load_policy
 from generator.regions import regions
@@ -96,7 +96,7 @@ def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int 
         clock("发布")
         result.written, result.linked, result.files = writer.written, writer.linked, len(writer.base)
     except OSError as exc:
-        raise BuildError(f"写入输出目录失败（{exc.strerror or exc}：{exc.filename or ''}），原有站点保持不变。") from None
+        raise BuildError(f"写入输出目录失败（{os_reason(exc)}：{exc.filename or ''}），原有站点保持不变。") from None
     finally:
         gc.enable()
     result.seconds = time.perf_counter() - started
