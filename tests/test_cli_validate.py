@@ -196,3 +196,40 @@ def test_outside_an_archive_the_standards_file_is_named_in_chinese(tmp_path, bas
     assert result.exit_code == 1
     assert result.output == ("错误：认定标准文件有误。\nrecords/_settings/standards.yaml: 无法读取认定标准文件：文件或文件夹不存在。"
                              "请在档案库（含 records/_settings/ 的文件夹）或其中的任一文件夹里运行，或用 --root 指明档案库。\n")
+
+
+# -- what a Chinese input method types in place of YAML's punctuation (issue 15 item 6) -------------------------------
+
+
+def _line_count(text):
+    return len(text.splitlines())
+
+
+def test_a_fullwidth_colon_is_named_on_its_own_line(archive, base_record_text):
+    _put(archive, base_record_text.replace("家庭人口: 3", "家庭人口：3"))
+    result = _invoke(archive, "--no-cache")
+    assert result.exit_code == 1
+    assert result.output == (f"{TARGET}:32: YAML 格式错误：用了全角冒号“：”，请改为半角“:”加空格，写作“家庭人口: 3”。\n"
+                             "共检查 1 份档案：1 个错误，0 个警告。\n")
+
+
+def test_a_fullwidth_colon_on_the_last_line_is_not_reported_past_the_end(archive, base_record_text):
+    text = base_record_text.rstrip("\n") + "\n备注：已核实\n"
+    _put(archive, text)
+    result = _invoke(archive, "--no-cache")
+    assert result.output.startswith(f"{TARGET}:{_line_count(text)}: YAML 格式错误：用了全角冒号“：”，请改为半角“:”加空格，"
+                                    "写作“备注: 已核实”。\n"), result.output
+
+
+def test_a_fullwidth_space_is_named(archive, base_record_text):
+    _put(archive, base_record_text.replace("民族: 汉族", "民族:\u3000汉族"))
+    result = _invoke(archive, "--no-cache")
+    assert result.output.startswith(f"{TARGET}:7: YAML 格式错误：冒号后用了全角空格“\u3000”，请改为半角空格。\n"), result.output
+
+
+def test_fullwidth_quotes_are_named(archive, base_record_text):
+    _put(archive, base_record_text.replace('身份证号: "460100198003159015"', "身份证号: “460100198003159015”"))
+    result = _invoke(archive, "--no-cache")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{TARGET}:10: 身份证号: 用了全角引号“”，引号成了内容的一部分：文字请改用半角引号 \"…\"，"
+                                    "数字不加引号。““460100198003159015””格式不正确。"), result.output
