@@ -93,6 +93,35 @@ def test_new_with_every_required_field_given_writes_a_valid_record(cycle):
     assert run(cycle, "validate", str(path_of(cycle, "4601050008"))).endswith("全部通过。\n")
 
 
+def test_validate_advises_how_to_fill_what_new_left_empty(cycle):
+    """Issue 15 item 8: each empty line of a new record said "不填就整行删去", and deleting it only led to
+    "缺少必填项". The advice now says the field is required and what to write there."""
+    run(cycle, "new", "--region", "460105", "--name", "测试新", "--id", id_number("1985-05-05", "女", 90))
+    target = path_of(cycle, "4601050008")
+    output = run(cycle, "validate", str(target), code=1)
+    assert "删去" not in output
+    lines = {line.split(": ", 1)[1].split(":", 1)[0]: line for line in output.splitlines() if ": " in line}
+    text = target.read_text(encoding="utf-8").splitlines()
+    number = {line.split(":")[0]: i for i, line in enumerate(text, 1)}
+    rel = "records/460105/4601050008.yaml"
+    assert lines["家庭人口"] == f"{rel}:{number['家庭人口']}: 家庭人口: 必填项，尚未填写：请写整数，不加引号和单位，例如 3。"
+    assert lines["困难类别"] == f"{rel}:{number['困难类别']}: 困难类别: 必填项，尚未填写：请从可选值中选一个：低保户、低保边缘户、意外致困户。"
+    assert lines["确定时间"] == f"{rel}:{number['确定时间']}: 确定时间: 必填项，尚未填写：请写日期，格式 YYYY-MM-DD，例如 2016-08-01（加引号）。"
+    assert lines["审核人"] == f"{rel}:{number['审核人']}: 审核人: 必填项，尚未填写：请写上内容。"
+    # Following the advice works: the filled line is no longer reported, and nothing says to delete it.
+    write_text = "\n".join(line.replace("家庭人口: null", "家庭人口: 3") for line in text) + "\n"
+    target.write_text(write_text, encoding="utf-8")
+    assert "家庭人口" not in run(cycle, "validate", str(target), code=1)
+
+
+def test_an_optional_field_left_empty_may_be_deleted(archive, base_record_text):
+    path = archive / "records" / "460105" / "4601059001.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(base_record_text.rstrip("\n") + "\n备注: \"\"\n", encoding="utf-8")
+    output = run(archive, "validate", code=1)
+    assert "备注: 尚未填写：请写上内容。这一栏可以不填，不填就把这一整行删去。" in output, output
+
+
 @pytest.mark.parametrize(("args", "code", "says"), [
     (["--region", "469999"], 2, "不是本省的县级行政区划代码"),
     (["--region", "4601"], 2, "不是本省的县级行政区划代码"),
