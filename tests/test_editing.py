@@ -419,3 +419,33 @@ def test_a_notice_can_start_today(cycle):
     """A running notice ends in the future; that is no error (today is 2026-11-01 in the tests)."""
     run(cycle, "notice", "--region", "460105", "--start", "2026-11-01")
     assert read(path_of(cycle, "4601050001"))["公示"][0]["结束日期"] == "2026-11-08"
+
+
+def test_a_notice_can_start_tomorrow(cycle):
+    """Issue 15 item 9: a notice list is printed and posted before its first day; `--start` tomorrow was refused
+    ("日期 2026-11-02 在将来") with a line past the end of the file."""
+    output = run(cycle, "notice", "--region", "460105", "--start", "2026-11-02")
+    assert output.startswith("已为 2 户记录公示期 2026-11-02 至 2026-11-09：\n  records/460105/4601050001.yaml 测*甲：用人单位公示\n")
+    assert read(path_of(cycle, "4601050001"))["公示"][0] == {"层级": "用人单位", "开始日期": "2026-11-02", "结束日期": "2026-11-09"}
+    assert run(cycle, "validate").endswith("全部通过。\n")
+
+
+def test_a_refused_edit_names_lines_of_the_file_as_it_is(cycle):
+    """Errors of an edit are located in the file on disk; what the edit would add has no line there yet."""
+    from generator.editing.store import Archive
+    from generator.errors import RecordError
+
+    archive = Archive.open(cycle)
+    record = archive.by_number()["4601050001"]
+    data = archive.edit(record)
+    data["家庭人口"] = 0
+    data.setdefault("公示", []).append({"层级": "乡镇", "开始日期": "2026-10-01", "结束日期": "2026-10-08"})
+    with pytest.raises(RecordError) as raised:
+        archive.save()
+    lines = path_of(cycle, "4601050001").read_text(encoding="utf-8").splitlines()
+    texts = [p.to_text() for p in raised.value.problems]
+    size = next(i for i, line in enumerate(lines, 1) if line.startswith("家庭人口:"))
+    assert f"records/460105/4601050001.yaml:{size}: 家庭人口: 不能小于 1（现为 0）。" in texts, texts
+    added = [t for t in texts if "公示[1].层级" in t]
+    assert added and added[0].startswith("records/460105/4601050001.yaml: 公示[1].层级: （本次要写入的内容）“乡镇”不是可选值。"), texts
+    assert all(p.line is None or p.line <= len(lines) for p in raised.value.problems)
