@@ -26,7 +26,7 @@ from generator.gitlog import (
     read_log,
     settings_blobs,
 )
-from generator.history import STANDARDS_PATH
+from generator.history import MAIN_REF, STANDARDS_PATH
 from generator.merges import own_changes
 from generator.regions import regions
 from generator.reviewers import SETTINGS_PREFIX, region_of
@@ -82,6 +82,7 @@ class Review:
     outside: list[str] = field(default_factory=list)  # files outside records/ the branch changes
     notes: list[str] = field(default_factory=list)  # merges with their mergers' own changes, non-regular files
     home: bool = False  # the base is the program's own home: files outside records/ are the program's
+    location: str = ""  # where HEAD's commits are: already on refs/heads/main, or only on a named branch
 
     @property
     def errors(self) -> int:
@@ -110,6 +111,7 @@ class Review:
         verdict = "✅ 通过" if not self.errors else f"❌ {self.errors} 个错误"
         out = ["## 档案修改审阅", "",
                f"{code(self.spec)}：共同祖先 `{self.merge_base[:8]}` → `{self.head[:8]}`，{len(self.commits)} 个提交，作者：{authors}", "",
+               *([f"提交位置：{md(self.location)}。", ""] if self.location else []),
                f"**共 {len(self.households)} 户**：{self.counts()}。校验：{verdict}。"]
         if self.home_line:
             out += ["", f"> {md(self.home_line)}"]
@@ -141,7 +143,7 @@ class Review:
                 "错误数": self.errors, "须注意": self.warnings, "设置文件": self.settings,
                 "档案": [h.to_dict() for h in self.households],
                 "其他问题": [p.to_dict() for p in self.other_problems], "原有问题数": self.unrelated,
-                "非档案文件": self.outside, "说明": [self.home_line] if self.home_line else []}
+                "非档案文件": self.outside, "说明": [self.home_line] if self.home_line else [], "提交位置": self.location}
         return json.dumps(data, ensure_ascii=False, indent=2)
 
 
@@ -175,7 +177,21 @@ def review(root: Path, spec: str) -> Review:
     notes = _merge_notes(archive, read_log(archive, head, base)) + _non_regular(archive, files, outside)
     home = program_home(_blob_at(archive, base, PYPROJECT))
     return Review(base, head, merge_base, spec, commits, result, settings, others, unrelated,
-                  sorted({p for f in outside for p in (f.path, f.old_path) if p}), notes, home)
+                  sorted({p for f in outside for p in (f.path, f.old_path) if p}), notes, home, _location(archive, head_rev, head))
+
+
+def _location(archive: Archive, rev: str, head: str) -> str:
+    """Where the reviewed commits are: on refs/heads/main already, or only on the branch `rev` names (full ref)."""
+    git = archive.repo.git
+    main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
+    if not main:
+        return ""
+    if archive.is_ancestor(head, main):
+        return f"已在 {MAIN_REF} 上"
+    name = rev if rev.startswith("refs/") else archive.full_name(rev) if rev not in ("HEAD", "@") else \
+        git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip()
+    branch = name if name.startswith("refs/") else f"提交 {head[:8]}"
+    return f"只在 {branch} 上，尚未合并到 {MAIN_REF}"
 
 
 def _outside(archive: Archive, old: str, new: str) -> list[FileChange]:
