@@ -39,7 +39,8 @@ class Sourced:
         return f"{self.region_name}（{self.region}）{self.effective.isoformat()} 起施行，依据：{self.basis}"
 
     def to_dict(self) -> dict:
-        return {"项目": self.field, "数值": str(self.value), "地区": self.region, "地区名称": self.region_name,
+        amount = str(self.value) if self.field == MULTIPLIER else str(self.value.quantize(Decimal("0.01")))  # money: 0.00
+        return {"项目": self.field, "数值": amount, "地区": self.region, "地区名称": self.region_name,
                 "生效日期": self.effective.isoformat(), "依据": self.basis}
 
 
