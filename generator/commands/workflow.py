@@ -276,6 +276,9 @@ def export_xlsx(region: str | None, statuses: tuple[str, ...], layout: str, out:
     """
     result = export_archive(root, region, out, layout, statuses)
     click.echo(f"已导出 {result.count} 户：{result.path}")
+    click.echo(f"导出内容：{result.source.describe()}。")
+    for warning in result.source.warnings():
+        click.echo(f"警告：{warning}", err=True)
 
 
 COMMANDS = [new, notice, verify, sample, fmt, import_xlsx, export_xlsx]
