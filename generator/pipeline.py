@@ -39,11 +39,20 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int | None = None) -> BuildResult:
-    """Build the whole site from the archive at `root` into `out`; on any error `out` stays as it was."""
+# The steps of a build, as its progress line names them (the keys are the --timings names).
+STEPS = {"校验": "校验档案", "载入": "载入档案", "历史": "读取修改历史", "手册": "生成手册", "手册复制": "复制手册",
+         "档案页": "生成档案页", "地区页": "生成地区页和统计", "发布": "发布站点"}
+
+
+def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int | None = None,
+               progress=None) -> BuildResult:
+    """Build the whole site from the archive at `root` into `out`; on any error `out` stays as it was.
+
+    progress: a generator.progress.Progress told each step as it begins (the CLI's line on a terminal).
+    """
     started = time.perf_counter()
     result = BuildResult(Path(out))
-    clock = _Clock(result.timings)
+    clock = _Clock(result.timings, progress)
     gc.disable()  # many small objects and no cycles worth collecting: the collector only costs time here
     try:
         root = Path(root)
@@ -110,11 +119,18 @@ def _site_key(root: Path, shell) -> str:
 
 
 class _Clock:
-    def __init__(self, timings: dict[str, float]):
+    def __init__(self, timings: dict[str, float], progress=None):
         self.timings = timings
         self.last = time.perf_counter()
+        self.progress = progress
+        self._announce(0)
 
     def __call__(self, step: str) -> None:
         now = time.perf_counter()
         self.timings[step] = round(now - self.last, 3)
         self.last = now
+        self._announce(list(STEPS).index(step) + 1)
+
+    def _announce(self, index: int) -> None:
+        if self.progress is not None and index < len(STEPS):
+            self.progress.step(list(STEPS.values())[index])
