@@ -256,7 +256,7 @@ def test_history_on_a_branch_says_which_commits_are_only_on_the_branch(archive):
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[:3] == [
-        "当前分支 refs/heads/editor/fix-income 上有 1 个提交改了这户档案，只在 refs/heads/editor/fix-income 上，"
+        "当前 refs/heads/editor/fix-income 上有 1 个提交改了这户档案，只在 refs/heads/editor/fix-income 上，"
         "尚未合并到 refs/heads/main（合并时由审核人审批）：",
         f"  {git(archive.root, 'log', '-1', '--format=%cs', sha)} {sha[:8]} 编辑 {EDITOR[0]}：Fix income",
         "以下是 refs/heads/main 上的修改记录：",

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import make_archive
+from history_support import git
 from workflow_support import household, id_number, migrant, read, tree_digest, write
 
 from generator.cli import cli
@@ -204,30 +205,22 @@ def test_a_region_without_households_exports_nothing(full, tmp_path):
 # -- issue 15 item 18: an export says what it exported --------------------------------------------------------------
 
 
-def _git(root, *args):
-    import subprocess
-
-    env = {"GIT_AUTHOR_NAME": "测试", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "测试",
-           "GIT_COMMITTER_EMAIL": "t@example.invalid", "PATH": "/usr/bin:/bin", "HOME": str(root)}
-    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True).stdout.strip()
-
-
 def test_the_export_names_its_commit_and_warns_off_main(full, tmp_path):
-    _git(full, "init", "-q", "-b", "main")
-    _git(full, "add", "-A")
-    _git(full, "commit", "-q", "-m", "Import")
-    sha = _git(full, "rev-parse", "HEAD")
+    git(full, "init", "-q", "-b", "main")
+    git(full, "add", "-A")
+    git(full, "commit", "-q", "-m", "Import")
+    sha = git(full, "rev-parse", "HEAD")
     book_path = tmp_path / "上报.xlsx"
     output = run(full, "export-xlsx", "--out", str(book_path))
     assert output == f"已导出 8 户：{book_path}\n导出内容：提交 {sha}（refs/heads/main）。\n"
     notes = {row[0]: row[1] for row in openpyxl.load_workbook(book_path)["说明"].iter_rows(values_only=True)}
     assert notes["导出内容"] == f"提交 {sha}（refs/heads/main）" and notes["户数"] == "8" and "注意" not in notes
 
-    _git(full, "checkout", "-q", "-b", "editor/unmerged")
+    git(full, "checkout", "-q", "-b", "editor/unmerged")
     write(full, household("帮扶中", 12))
-    _git(full, "add", "-A")
-    _git(full, "commit", "-q", "-m", "Unmerged household")
-    branch_sha = _git(full, "rev-parse", "HEAD")
+    git(full, "add", "-A")
+    git(full, "commit", "-q", "-m", "Unmerged household")
+    branch_sha = git(full, "rev-parse", "HEAD")
     output = run(full, "export-xlsx", "--out", str(book_path))
     assert output == (f"已导出 9 户：{book_path}\n导出内容：提交 {branch_sha}（refs/heads/editor/unmerged）。\n"
                       "警告：导出的不是 refs/heads/main 上的档案（当前为 refs/heads/editor/unmerged）：其中可能有尚未合并、"
@@ -244,10 +237,9 @@ def test_the_export_names_its_commit_and_warns_off_main(full, tmp_path):
 
 
 def test_export_sets_money_and_date_formats_and_column_widths(full, tmp_path):
-    book_path = tmp_path / "上报.xlsx"
-    run(full, "export-xlsx", "--out", str(book_path))
-    sheet = openpyxl.load_workbook(book_path)["困难职工"]
-    headers = [c.value for c in sheet[1]]
+    run(full, "export-xlsx", "--out", str(tmp_path / "上报.xlsx"))
+    sheet = openpyxl.load_workbook(tmp_path / "上报.xlsx")["困难职工"]
+    headers = [c.value for c in next(sheet.iter_rows(max_row=1))]
     income = sheet.cell(2, headers.index("本人月平均收入") + 1)
     assert income.number_format == "0.00" and isinstance(income.value, int | float)
     born = sheet.cell(2, headers.index("出生日期") + 1)

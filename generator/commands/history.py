@@ -48,7 +48,7 @@ def history_command(record: str, fmt: str, root: Path) -> None:
     for warning in history.warnings:
         click.echo(f"警告：{warning}")
     if pending:
-        click.echo(f"当前分支 {branch.ref} 上有 {len(pending)} 个提交改了这户档案，{branch.where()}（合并时由审核人审批）：")
+        click.echo(f"当前 {branch.ref} 上有 {len(pending)} 个提交改了这户档案，{branch.where()}（合并时由审核人审批）：")
         for commit in pending:
             click.echo(f"  {commit.date[:10]} {commit.sha[:8]} 编辑 {commit.author.name}：{commit.subject}")
         click.echo(f"以下是 {MAIN_REF} 上的修改记录：")

@@ -257,7 +257,7 @@ MAIN_REF = "refs/heads/main"
 class Branch:
     """Where the checked-out commit is relative to refs/heads/main: the branch (full ref name) and its own commits."""
 
-    ref: str  # refs/heads/editor/x, or "HEAD" when detached
+    ref: str  # refs/heads/editor/x, or words saying HEAD is detached
     commits: list[RawCommit]  # on this branch only (not on refs/heads/main), newest first
 
     def where(self) -> str:
@@ -281,7 +281,7 @@ def history_rev(root: Path) -> tuple[str, Branch | None]:
     head = archive.resolve("HEAD")
     if head == main:
         return MAIN_REF, None
-    ref = git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip() or "HEAD"
+    ref = git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip() or "分离的 HEAD（不在任何分支上）"
     commits = read_log(archive, head, main)
     return MAIN_REF, Branch(ref, sorted(commits.values(), key=lambda c: c.date, reverse=True))
 
