@@ -47,6 +47,16 @@ class _Formatter(click.HelpFormatter):
     def write_heading(self, heading: str) -> None:
         self.write(f"{'':>{self.current_indent}}{heading}：\n")  # click's heading, already through gettext
 
+    def write_text(self, text: str) -> None:
+        """click.HelpFormatter.write_text in display columns; Chinese lines rejoin without a space between them."""
+        indent = " " * self.current_indent
+        for paragraph in clitext.paragraphs(text):
+            if isinstance(paragraph, list):  # a \b block: as written
+                lines = paragraph
+            else:
+                lines = clitext.wrap(paragraph, max(self.width - self.current_indent, 20))
+            self.write("".join(f"{indent}{line}\n" if line else "\n" for line in lines))
+
     def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
         """click.HelpFormatter.write_dl measured in display columns: a Chinese character takes two."""
         rows = list(rows)

@@ -160,3 +160,22 @@ def wrap(text: str, limit: int) -> list[str]:
                 line += token
         lines.append(line.rstrip())
     return lines
+
+
+def paragraphs(text: str) -> list:
+    """Help text as click reads it: paragraphs split by blank lines; one that starts with a \\b line is kept as
+    written (a list of its lines), any other is one string whose lines are joined (no space between Chinese)."""
+    out: list = []
+    for block in re.split(r"\n[ \t]*\n", text.strip("\n")):
+        lines = [line.strip() for line in block.splitlines()]
+        if lines and lines[0] == "\b":
+            raw = block.splitlines()[1:]
+            margin = min((len(x) - len(x.lstrip()) for x in raw if x.strip()), default=0)
+            out.append([x[margin:].rstrip() for x in raw])
+            continue
+        joined = ""
+        for line in filter(None, lines):
+            wide = joined and width(joined[-1]) == 2 and width(line[0]) == 2
+            joined += line if not joined or wide else " " + line
+        out.append(joined)
+    return [item for pair in zip(out, [""] * len(out), strict=True) for item in pair][:-1]
