@@ -239,7 +239,7 @@ def test_help_paragraphs_wrap_in_display_width_without_stray_spaces():
     """`validate --help` printed a 110-column line with "目录。 每个问题" (click joins lines with a space and
     counts a Chinese character as one column)."""
     output = CliRunner().invoke(cli, ["validate", "--help"], prog_name="bangfu").output
-    assert "不给路径时校验 records/ 下全部档案；可以给出文件或目录。每个问题一行：文件:\n" in output, output
+    assert "\n  不给路径时校验 records/ 下全部档案；可以给出文件或目录。每个问题一行：" in output, output
     assert "目录。 每" not in output
     assert all(_display_width(line) <= 80 for line in output.splitlines()), output
     assert "\n  例：\n    bangfu validate\n    bangfu validate records/460105/4601050001.yaml --format json\n" in output
