@@ -50,7 +50,7 @@ def build(root: Path, out: Path, allow_invalid: bool, jobs: int | None, timings:
 def build_summary(result) -> str:
     """What a build did, in words: the households, which pages were made anew, what changed on disk, how long."""
     if result.rendered == 0:
-        pages = "档案都没有变化，各户页面沿用上次生成的结果"
+        pages = "各户页面都没有变化，沿用上次生成的结果"
     elif result.rendered == result.households:
         pages = "各户页面全部重新生成"
     else:
