@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -244,3 +245,26 @@ def test_a_checked_out_revision_holds_exactly_its_records(archive, tmp_path):
         assert sorted(p.name for p in (tree / "records" / "460105").iterdir()) == [f"{N1}.yaml"]
         assert (tree / "records" / "_settings" / "reviewers.yaml").is_file()
         assert cache.cache_dir(tree).resolve() == cache.cache_dir(archive.root).resolve()  # the tree shares the caches
+
+
+def test_history_on_a_branch_says_which_commits_are_only_on_the_branch(archive):
+    """Issue 15 item 2: on an editor's branch, `bangfu history` called a commit that is only on the branch
+    "未经审批：直接提交到 main". The trail is refs/heads/main's; the branch's own commits are listed apart."""
+    archive.branch("editor/fix-income")
+    sha = archive.commit(EDITOR, "Fix income", {N1: household(N1, 备注="已核实")})
+    result = CliRunner().invoke(cli, ["history", path_of(N1), "--root", str(archive.root)], catch_exceptions=False)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[:3] == [
+        "当前 refs/heads/editor/fix-income 上有 1 个提交改了这户档案，只在 refs/heads/editor/fix-income 上，"
+        "尚未合并到 refs/heads/main（合并时由审核人审批）：",
+        f"  {git(archive.root, 'log', '-1', '--format=%cs', sha)} {sha[:8]} 编辑 {EDITOR[0]}：Fix income",
+        "以下是 refs/heads/main 上的修改记录：",
+    ]
+    assert "直接提交到 main" not in result.output and "未经审批" not in result.output
+    assert lines[3].endswith("修改，编辑 测试编辑乙，审批 示例秀英审核员（合并请求 #2）")
+    data = json.loads(CliRunner().invoke(
+        cli, ["history", path_of(N1), "--format", "json", "--root", str(archive.root)]).output)
+    assert data["分支"] == "refs/heads/editor/fix-income"
+    assert [c["提交"] for c in data["未合并的提交"]] == [sha]
+    assert all(c["已审批"] for c in data["修改"])

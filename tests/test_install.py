@@ -135,6 +135,18 @@ def test_a_hook_installed_from_the_package_accepts_and_refuses_pushes(installed,
     assert git(bare, "rev-parse", "refs/heads/main") == approved
 
 
+def test_building_the_package_prints_no_deprecation_box(tmp_path):
+    """`make demo` printed setuptools' "`project.license` as a TOML table is deprecated" box: the metadata uses the
+    current form (an SPDX expression), so building with the setuptools the build requires warns about nothing."""
+    source = _source_copy(tmp_path / "source")
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert "SetuptoolsDeprecationWarning" not in output and "is deprecated" not in output, output[-3000:]
+    assert list((tmp_path / "wheel").glob("bangfu-*.whl"))
+
+
 # -- CI: the base commit's program checks the pull request's records -------------------------------------------
 
 ACTIONS = [".github/workflows/bangfu.yml", ".gitea/workflows/bangfu.yml"]

@@ -10,7 +10,7 @@ import click
 from generator.errors import UsageError
 from generator.history.audit import audit
 from generator.history.hooks import FLAVOURS, codeowners, install_hook
-from generator.history.log import read_history
+from generator.history.log import MAIN_REF, history_rev, read_history
 from generator.history.review import review
 
 ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -32,16 +32,28 @@ def history_command(record: str, fmt: str, root: Path) -> None:
       bangfu history records/460105/4601050001.yaml
     """
     path = Path(record).as_posix().removeprefix("./")
-    history = read_history(root)
+    rev, branch = history_rev(root)
+    history = read_history(root, rev)
     history.fill([path])
     changes = history.for_path(path)
+    pending = [c for c in branch.commits if any(path in (f.path, f.old_path) for f in c.files)] if branch else []
     if fmt == "json":
-        click.echo(json.dumps({"警告": history.warnings, "修改": [c.to_dict() for c in changes]}, ensure_ascii=False, indent=2))
+        data = {"警告": history.warnings, "修改": [c.to_dict() for c in changes]}
+        if branch:
+            data["分支"] = branch.ref
+            data["未合并的提交"] = [{"提交": c.sha, "日期": c.date[:10], "作者": c.author.to_dict(), "说明": c.subject,
+                                 "位置": branch.where()} for c in pending]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for warning in history.warnings:
         click.echo(f"警告：{warning}")
+    if pending:
+        click.echo(f"当前 {branch.ref} 上有 {len(pending)} 个提交改了这户档案，{branch.where()}（合并时由审核人审批）：")
+        for commit in pending:
+            click.echo(f"  {commit.date[:10]} {commit.sha[:8]} 编辑 {commit.author.name}：{commit.subject}")
+        click.echo(f"以下是 {MAIN_REF} 上的修改记录：")
     if not changes:
-        click.echo(f"{path}：main 上没有这户档案的修改记录。")
+        click.echo(f"{path}：{MAIN_REF if rev == MAIN_REF else 'main'} 上没有这户档案的修改记录。")
     for change in changes:
         click.echo(change.summary() + ("" if change.approved else f"：{' '.join(change.reasons)}"))
         for line in change.lines():

@@ -250,6 +250,42 @@ def read_history(root: Path, rev: str = "HEAD", *, since: str | None = None, bas
     return history
 
 
+MAIN_REF = "refs/heads/main"
+
+
+@dataclass
+class Branch:
+    """Where the checked-out commit is relative to refs/heads/main: the branch (full ref name) and its own commits."""
+
+    ref: str  # refs/heads/editor/x, or words saying HEAD is detached
+    commits: list[RawCommit]  # on this branch only (not on refs/heads/main), newest first
+
+    def where(self) -> str:
+        return f"只在 {self.ref} 上，尚未合并到 {MAIN_REF}"
+
+
+def history_rev(root: Path) -> tuple[str, Branch | None]:
+    """Which line `bangfu history` reads, and the checked-out branch when it is not main.
+
+    The audit trail is main's (refs/heads/main): a commit that is only on the checked-out branch has not reached
+    main and is no "direct commit to main"; it is listed apart, as waiting for its merge. Without a main branch
+    (a bare clone of another name, a fresh repository) the checked-out line is read as before.
+    """
+    archive = open_archive(Path(root))
+    if archive is None or archive.repo.bare or not archive.repo.head.is_valid():
+        return "HEAD", None
+    git = archive.repo.git
+    main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
+    if not main:
+        return "HEAD", None
+    head = archive.resolve("HEAD")
+    if head == main:
+        return MAIN_REF, None
+    ref = git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip() or "分离的 HEAD（不在任何分支上）"
+    commits = read_log(archive, head, main)
+    return MAIN_REF, Branch(ref, sorted(commits.values(), key=lambda c: c.date, reverse=True))
+
+
 @dataclass
 class _Pass:
     """One walk of the line under one assumption about the 审计起点."""

@@ -29,7 +29,7 @@ from generator.history.git import (
 )
 from generator.history.git import cache_root as _cache_root
 from generator.history.git import split_range as _split
-from generator.history.log import STANDARDS_PATH
+from generator.history.log import MAIN_REF, STANDARDS_PATH
 from generator.history.markdown import code, md
 from generator.history.merges import own_changes
 from generator.rules.regions import regions
@@ -84,6 +84,7 @@ class Review:
     notes: list[str] = field(default_factory=list)  # merges with their mergers' own changes, non-regular files
     home: bool = False  # the base is the program's own home: files outside records/ are the program's
     impact: object = None  # generator.rules.impact.Impact when standards.yaml changed
+    location: str = ""  # where HEAD's commits are: already on refs/heads/main, or only on a named branch
 
     @property
     def errors(self) -> int:
@@ -112,6 +113,7 @@ class Review:
         verdict = "✅ 通过" if not self.errors else f"❌ {self.errors} 个错误"
         out = ["## 档案修改审阅", "",
                f"{code(self.spec)}：共同祖先 `{self.merge_base[:8]}` → `{self.head[:8]}`，{len(self.commits)} 个提交，作者：{authors}", "",
+               *([f"提交位置：{md(self.location)}。", ""] if self.location else []),
                f"**共 {len(self.households)} 户**：{self.counts()}。校验：{verdict}。"]
         if self.home_line:
             out += ["", f"> {md(self.home_line)}"]
@@ -147,7 +149,7 @@ class Review:
                 "错误数": self.errors, "须注意": self.warnings, "设置文件": self.settings,
                 "档案": [h.to_dict() for h in self.households],
                 "其他问题": [p.to_dict() for p in self.other_problems], "原有问题数": self.unrelated,
-                "非档案文件": self.outside, "说明": [self.home_line] if self.home_line else []}
+                "非档案文件": self.outside, "说明": [self.home_line] if self.home_line else [], "提交位置": self.location}
         if self.impact is not None:
             from generator.history.impact_report import summary_dict
 
@@ -186,7 +188,8 @@ def review(root: Path, spec: str) -> Review:
     home = program_home(_blob_at(archive, base, PYPROJECT))
     impact = _impact(archive, root, merge_base, head) if STANDARDS_PATH in settings else None
     return Review(base, head, merge_base, spec, commits, result, settings, others, unrelated,
-                  sorted({p for f in outside for p in (f.path, f.old_path) if p}), notes, home, impact)
+                  sorted({p for f in outside for p in (f.path, f.old_path) if p}), notes, home, impact,
+                  _location(archive, head_rev, head))
 
 
 def _impact(archive: Archive, root: Path, merge_base: str, head: str):
@@ -197,6 +200,20 @@ def _impact(archive: Archive, root: Path, merge_base: str, head: str):
         return revision_impact(archive, _cache_root(archive, root), merge_base, head, today())
     except (UsageError, RecordError):
         return None  # a missing or wrong standards file is reported by the validation of the tree
+
+
+def _location(archive: Archive, rev: str, head: str) -> str:
+    """Where the reviewed commits are: on refs/heads/main already, or only on the branch `rev` names (full ref)."""
+    git = archive.repo.git
+    main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
+    if not main:
+        return ""
+    if archive.is_ancestor(head, main):
+        return f"已在 {MAIN_REF} 上"
+    name = rev if rev.startswith("refs/") else archive.full_name(rev) if rev not in ("HEAD", "@") else \
+        git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip()
+    branch = name if name.startswith("refs/") else f"提交 {head[:8]}"
+    return f"只在 {branch} 上，尚未合并到 {MAIN_REF}"
 
 
 def _outside(archive: Archive, old: str, new: str) -> list[FileChange]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from generator.errors import Problem, RecordError
+from generator.errors import Problem, RecordError, os_reason
 from generator.records.load import Record, parse_bytes
 from generator.records.schema import load_schema
 from generator.rules.regions import Regions, regions
@@ -38,7 +39,8 @@ class Sourced:
         return f"{self.region_name}（{self.region}）{self.effective.isoformat()} 起施行，依据：{self.basis}"
 
     def to_dict(self) -> dict:
-        return {"项目": self.field, "数值": str(self.value), "地区": self.region, "地区名称": self.region_name,
+        amount = str(self.value) if self.field == MULTIPLIER else str(self.value.quantize(Decimal("0.01")))  # money: 0.00
+        return {"项目": self.field, "数值": amount, "地区": self.region, "地区名称": self.region_name,
                 "生效日期": self.effective.isoformat(), "依据": self.basis}
 
 
@@ -101,7 +103,9 @@ def load_standards(root: Path) -> Standards:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        problem = Problem(STANDARDS_PATH, None, "", "", "standards-missing", f"无法读取认定标准文件：{exc.strerror or exc}")
+        hint = ("。请在档案库（含 records/_settings/ 的文件夹）或其中的任一文件夹里运行，或用 --root 指明档案库"
+                if exc.errno == errno.ENOENT else "")
+        problem = Problem(STANDARDS_PATH, None, "", "", "standards-missing", f"无法读取认定标准文件：{os_reason(exc)}{hint}。")
         raise RecordError("认定标准文件有误。", [problem]) from None
     return parse_standards(raw, STANDARDS_PATH)
 
