@@ -8,7 +8,7 @@ import json
 import re
 
 from generator.access.privacy import mask_id, mask_name
-from generator.editing.spreadsheet import csv_value
+from generator.access.spreadsheet import csv_value
 from generator.history.markdown import md
 from generator.rules.impact import GAINED, KINDS, LOST, MOVED, NEAR, NOT_NEEDY, Affected, Impact
 from generator.rules.trace import Assessment, cents, yuan

@@ -9,7 +9,7 @@ from decimal import Decimal
 from html import escape
 
 from generator.access import urls
-from generator.editing.spreadsheet import csv_value
+from generator.access.spreadsheet import csv_value
 from generator.records.schema import field_map
 from generator.site import future
 from generator.site.common import INACTIVE, parse_day, write_page
