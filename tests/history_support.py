@@ -202,10 +202,13 @@ class Server:
         git(work.root, "remote", "add", "origin", str(bare))
         done = self.push("main")
         assert done.returncode == 0, done.stderr
-        install_hook(bare)
+        install_hook(bare, pusher_source="http")
 
-    def push(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["git", "push", "-q", "origin", *args], cwd=self.work.root, env=as_env(EDITOR),
+    def push(self, *args: str, pusher: str | None = None) -> subprocess.CompletedProcess:
+        """Push as the account `pusher` (the web server's REMOTE_USER), or with no account known."""
+        env = {k: v for k, v in as_env(EDITOR).items() if k not in ("REMOTE_USER", "GITEA_PUSHER_NAME", "GL_USERNAME")}
+        env.update({"REMOTE_USER": pusher} if pusher else {})
+        return subprocess.run(["git", "push", "-q", "origin", *args], cwd=self.work.root, env=env,
                               capture_output=True, text=True)
 
     def main(self) -> str:

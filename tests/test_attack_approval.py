@@ -218,7 +218,7 @@ def test_moving_the_baseline_forward_hides_nothing(archive):
 
 def test_moving_the_baseline_is_refused_by_the_hook(server):
     set_baseline(server.work, server.work.initial, 2)
-    assert server.push("main").returncode == 0
+    assert server.push("main", pusher="reviewer-46").returncode == 0
     set_baseline(server.work, server.work.head(), 3)
     server.refused("修改了审计起点")
 

@@ -10,7 +10,7 @@ import click
 from generator.audit import audit
 from generator.errors import UsageError
 from generator.history import read_history
-from generator.hooks import FLAVOURS, codeowners, install_hook
+from generator.hooks import FLAVOURS, PUSHER_KEY, PUSHER_SOURCES, codeowners, install_hook
 from generator.review import review
 
 ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -96,7 +96,10 @@ def hook() -> None:
 @click.option("--bare", "bare", required=True, type=click.Path(file_okay=False, path_type=Path), help="服务器上的裸仓库。")
 @click.option("--branch", default="main", show_default=True, help="受保护的分支。")
 @click.option("--force", is_flag=True, help="替换已有的其他 pre-receive 钩子。")
-def hook_install(bare: Path, branch: str, force: bool) -> None:
+@click.option("--pusher-source", type=click.Choice(sorted(PUSHER_SOURCES)),
+              help="推送人从哪里来：gitea（GITEA_PUSHER_NAME）、gitlab（GL_USERNAME）、http（网页服务器的 REMOTE_USER）、"
+                   "ssh（authorized_keys 中每把公钥的强制命令设置的 BANGFU_PUSHER）。写入裸仓库的 bangfu.pusherSource。")
+def hook_install(bare: Path, branch: str, force: bool, pusher_source: str | None) -> None:
     """在裸仓库中安装 pre-receive 钩子：推送到 main 时，档案校验不通过、
     或新提交不是由有权审批的审核人（不是作者本人）合并的，推送被拒绝并说明原因。
 
@@ -104,12 +107,20 @@ def hook_install(bare: Path, branch: str, force: bool) -> None:
     钩子使用本机这个 bangfu（写入了 Python 解释器的绝对路径）。
     \b
     例：
-      bangfu hook install --bare /srv/git/bangfu.git
+      bangfu hook install --bare /srv/git/bangfu.git --pusher-source ssh
     """
-    target = install_hook(bare, branch, force=force)
+    target = install_hook(bare, branch, force=force, pusher_source=pusher_source)
     click.echo(f"已安装：{target}（保护分支 {branch}；已设置 receive.fsckObjects=true、core.logAllRefUpdates=always）")
     click.echo("注意：能登录服务器 shell 的人可以跳过钩子推送。推送的人只能经代码托管平台，或经登录 shell 为 git-shell 的 ssh 账号"
                "（见 docs/history.md“服务器上谁能推送、怎样推送”）。")
+    if pusher_source is None and not _configured_source(bare):
+        click.echo(f"注意：还没有设定推送人的来源（--pusher-source）：在设定之前，审批合并都推送不到 {branch}。")
+
+
+def _configured_source(bare: Path) -> bool:
+    import git
+
+    return bool(git.Repo(bare).git.config("--local", "--get", PUSHER_KEY, with_exceptions=False))
 
 
 @click.command("codeowners")

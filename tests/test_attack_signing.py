@@ -1,0 +1,180 @@
+"""Approvals that cannot be forged (issue 13): the hook knows who pushes, and every approving merge is signed.
+
+Real ssh-keygen keys (made at run time under tests/tmp), real pushes to a bare repository with the installed
+hook, sshd's forced command emulated through GIT_SSH_COMMAND as in tests/test_attack_git_shell.py."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from history_support import EDITOR, R46, R4601, REPO, Archive, git, household, key_entry, key_of, public_key, with_keys
+from hook_support import N1, N2, make_server, push, pusher_env, server_main
+
+from generator.cli import cli
+from generator.history import read_history
+from generator.hooks import authorized_keys_line
+
+GIT_SHELL = shutil.which("git-shell") or "/usr/lib/git-core/git-shell"
+REVIEWERS = "records/_settings/reviewers.yaml"
+SAMPLE = re.sub(r"(?m)^审计起点:.*\n", "", (REPO / REVIEWERS).read_text(encoding="utf-8"))
+FORGE = ("代码托管平台", "forge@example.invalid")
+
+
+@pytest.fixture
+def server(tmp_path):
+    return make_server(tmp_path)
+
+
+def forged_merge(work: Archive, number: int) -> str:
+    """An editor's own merge of their own branch, committer typed as the Haikou reviewer; before 要求签名 only the
+    pusher check stands between it and main."""
+    work.branch(f"forged-{number}")
+    work.commit(EDITOR, "Edit", {N1: household(N1, 备注=f"伪造{number}")})
+    return work.merge(f"forged-{number}", EDITOR, number, committer=R4601, sign=None)  # unsigned: a warning only
+
+
+@pytest.mark.parametrize(("variable", "source"), [("GITEA_PUSHER_NAME", "gitea"), ("GL_USERNAME", "gitlab"),
+                                                  ("REMOTE_USER", "http")])
+def test_a_forged_merge_is_refused_whatever_variable_names_the_reviewer(server, variable, source):
+    bare, work = server
+    before = server_main(bare)
+    forged_merge(work, 2)
+    git(bare, "config", "bangfu.pusherSource", "ssh")  # the server trusts its ssh forced command, not this variable
+    done = push(work, "main", pusher="reviewer-4601", variable=variable)
+    assert done.returncode != 0 and "无法确认推送人：服务器没有提供推送人（ssh：BANGFU_PUSHER 为空）" in done.stderr
+    git(bare, "config", "bangfu.pusherSource", source)  # the variable is trusted, and names the real pusher
+    done = push(work, "main", pusher="editor", variable=variable)
+    assert done.returncode != 0 and "推送人 editor 不是审批人 示例海口审核员" in done.stderr
+    git(bare, "config", "--unset", "bangfu.pusherSource")
+    done = push(work, "main", pusher="reviewer-4601", variable=variable)
+    assert done.returncode != 0 and "服务器没有设定推送人的来源" in done.stderr
+    assert server_main(bare) == before
+
+
+def _sshd(tmp_path: Path, account: str, key: str) -> Path:
+    """A stand-in for ssh + sshd reaching the git account with this key: the key's forced command from
+    authorized_keys runs in a clean environment, the client's command only in SSH_ORIGINAL_COMMAND."""
+    line = authorized_keys_line(account, key, GIT_SHELL)
+    command = re.match(r'command="((?:[^"\\]|\\.)*)"', line).group(1).replace('\\"', '"')
+    script = tmp_path / f"sshd-{account}"
+    script.write_text("#!/bin/sh\n# arguments (GIT_SSH_VARIANT=simple): host command\n"
+                      f'exec env -i PATH="$PATH" HOME="$HOME" SSH_ORIGINAL_COMMAND="$2" /bin/sh -c {_sh(command)}\n',
+                      encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def _sh(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _ssh_push(work: Archive, bare: Path, sshd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**pusher_env(), "GIT_SSH_COMMAND": str(sshd), "GIT_SSH_VARIANT": "simple"}
+    return subprocess.run(["git", "push", "-q", f"ssh://server{bare}", *args], cwd=work.root, env=env,
+                          capture_output=True, text=True)
+
+
+def test_ssh_forced_commands_name_the_pusher_and_a_signed_merge_is_verified_in_a_fresh_clone(server, tmp_path):
+    bare, work = server
+    git(bare, "config", "bangfu.pusherSource", "ssh")
+    before = server_main(bare)
+    editor = _sshd(tmp_path, "editor", public_key(EDITOR[1]))
+    reviewer = _sshd(tmp_path, "reviewer-4601", public_key(R4601[1]))
+    bypass = _ssh_push(work, bare, editor, "--receive-pack=git -c core.hooksPath=/dev/null receive-pack", "main")
+    assert bypass.returncode != 0 and "unrecognized command" in bypass.stderr
+    forged_merge(work, 2)
+    done = _ssh_push(work, bare, editor, "main")
+    assert done.returncode != 0 and "推送人 editor 不是审批人" in done.stderr
+    assert server_main(bare) == before
+    git(work.root, "reset", "-q", "--hard", before)
+    merged = work.pull_request("edit", EDITOR, R4601, 3, {N2: household(N2, 备注="已核实")})
+    done = _ssh_push(work, bare, reviewer, "main")
+    assert done.returncode == 0, done.stderr
+    assert server_main(bare) == merged
+    clone = tmp_path / "auditor"
+    git(tmp_path, "clone", "-q", str(bare), str(clone))
+    result = CliRunner().invoke(cli, ["audit", "--root", str(clone)], catch_exceptions=False)
+    assert "提示：" not in result.output and f"{merged[:8]} 20" not in result.output, result.output  # neither unsigned nor flagged
+    commit = read_history(clone).commits[0]
+    assert commit.sha == merged and commit.signature == "签名有效" and commit.approved
+
+
+def _listed(work: Archive, text: str, number: int, sign=True) -> str:
+    """A province reviewer's signed merge of a settings change writing reviewers.yaml."""
+    work.branch(f"settings-{number}")
+    work.commit(EDITOR, "Change the reviewers list", {}, other={REVIEWERS: text})
+    return work.merge(f"settings-{number}", R46, number, sign=sign)
+
+
+def _verdicts(work: Archive) -> dict[str, tuple[bool, tuple[str, ...]]]:
+    return {c.sha: (c.approved, c.reasons + c.notes) for c in read_history(work.root).commits}
+
+
+@pytest.mark.parametrize("how", ["removed", "revoked"])
+def test_a_removed_or_revoked_key_signs_nothing_after_but_its_earlier_merges_stay_valid(tmp_path, how):
+    work = Archive(tmp_path / "work")
+    earlier = work.pull_request("one", EDITOR, R4601, 1, {N1: household(N1)})
+    entry = "" if how == "removed" else key_entry(R4601[1], revoked="2026-01-01")
+    _listed(work, with_keys(SAMPLE, {R4601[1]: entry} | {e: key_entry(e) for e in _others(R4601)}), 2)
+    later = work.pull_request("two", EDITOR, R4601, 3, {N2: household(N2)})
+    verdicts = _verdicts(work)
+    assert verdicts[earlier] == (True, ())
+    assert not verdicts[later][0] and "签名无法验证" in verdicts[later][1][0]
+
+
+def _others(*people) -> list[str]:
+    emails = re.findall(r"(?m)^    邮箱: (\S+)$", SAMPLE)
+    return [e for e in emails if e not in {p[1] for p in people}]
+
+
+@pytest.mark.parametrize(("since", "until"), [("2020-01-01", "2021-01-01"), ("2099-01-01", "")], ids=["expired", "not-yet"])
+def test_a_key_outside_its_dates_is_flagged(tmp_path, since, until):
+    keys = {R4601[1]: key_entry(R4601[1], since=since, until=until)} | {e: key_entry(e) for e in _others(R4601)}
+    work = Archive(tmp_path / "work", with_keys(SAMPLE, keys))
+    merged = work.pull_request("one", EDITOR, R4601, 1, {N1: household(N1)})
+    approved, reasons = _verdicts(work)[merged]
+    assert not approved and "签名无法验证：合并的签名不能用合并之前 main 上经过审批的名单" in reasons[0]
+
+
+def test_unsigned_merges_are_a_warning_until_signatures_are_required(tmp_path):
+    work = Archive(tmp_path / "work")
+    work.pull_request("one", EDITOR, R4601, 1, {N1: household(N1)})
+    work.branch("two")
+    work.commit(EDITOR, "Edit", {N1: household(N1, 备注="二")})
+    unsigned = work.merge("two", R4601, 2, sign=None)
+    required = _listed(work, with_keys(SAMPLE) + '要求签名: "2020-01-01"\n', 3)
+    work.branch("four")
+    work.commit(EDITOR, "Edit", {N1: household(N1, 备注="四")})
+    late = work.merge("four", R4601, 4, sign=None)
+    verdicts = _verdicts(work)
+    assert verdicts[unsigned] == (True, ("签名无法验证：合并没有签名（审核人名单尚未要求签名，只作提示）。",))
+    assert verdicts[required] == (True, ())
+    assert verdicts[late] == (False, ("签名无法验证：合并没有签名，而审核人名单自 2020-01-01 起要求每个审批合并都由审批人签名。",))
+    report = CliRunner().invoke(cli, ["audit", "--root", str(work.root)], catch_exceptions=False)
+    assert report.exit_code == 1 and late[:8] in report.output and "1 个审批合并没有签名" in report.output
+
+
+def test_a_trailer_written_by_a_non_trusted_committer_is_flagged(tmp_path):
+    listed = (f"签名合并方:\n  - 名称: {FORGE[0]}\n    邮箱: {FORGE[1]}\n    账号: forge\n    公钥:\n{key_entry(FORGE[1])}")
+    work = Archive(tmp_path / "work", with_keys(SAMPLE) + listed)
+    work.branch("mine")
+    work.commit(EDITOR, "Edit", {N1: household(N1)})
+    message = "Merge pull request #5\n\nApproved-by: 示例海口审核员 <reviewer-4601@example.invalid>"
+    merged = work.merge("mine", EDITOR, message=message, committer=FORGE, sign=key_of(EDITOR[1]))
+    approved, reasons = _verdicts(work)[merged]
+    assert not approved and "合并自称由签名合并方 代码托管平台 提交" in reasons[0]
+
+
+def test_a_signature_by_a_key_added_in_the_same_merge_is_flagged(tmp_path):
+    keys = {e: key_entry(e) for e in _others(R46)} | {R46[1]: ""}
+    work = Archive(tmp_path / "work", with_keys(SAMPLE, keys))
+    merged = _listed(work, with_keys(SAMPLE), 1)  # the province reviewer registers the key this merge is signed with
+    approved, reasons = _verdicts(work)[merged]
+    assert not approved and "签名无法验证" in reasons[0] and "由本次合并自己加入" in reasons[0]
+    later = work.pull_request("next", EDITOR, R4601, 2, {N1: household(N1)})
+    assert _verdicts(work)[later] == (True, ())  # the flagged change never took effect, R4601's key was there before
