@@ -178,3 +178,17 @@ def test_a_signature_by_a_key_added_in_the_same_merge_is_flagged(tmp_path):
     assert not approved and "签名无法验证" in reasons[0] and "由本次合并自己加入" in reasons[0]
     later = work.pull_request("next", EDITOR, R4601, 2, {N1: household(N1)})
     assert _verdicts(work)[later] == (True, ())  # the flagged change never took effect, R4601's key was there before
+
+
+def test_the_households_history_page_says_when_a_signature_cannot_be_verified(tmp_path):
+    from generator.site.build import build_site
+
+    work = Archive(tmp_path / "work")
+    work.pull_request("one", EDITOR, R4601, 1, {N1: household(N1)})
+    work.branch("two")
+    work.commit(EDITOR, "Edit", {N2: household(N2)})
+    work.merge("two", R4601, 2, sign=None)
+    build_site(work.root, tmp_path / "site")
+    pages = {p.parent.parent.name: p.read_text(encoding="utf-8") for p in (tmp_path / "site").rglob("history/index.html")}
+    assert "签名无法验证</span>" in pages[N2] and "合并没有签名" in pages[N2]
+    assert "签名无法验证" not in pages[N1] and "审批：示例海口审核员" in pages[N1]

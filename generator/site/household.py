@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from generator.privacy import ARCHIVE, mask_name
 from generator.schema import field_map, fields
+from generator.signatures import NOT_VERIFIABLE
 from generator.site import urls
 from generator.site.paper import cards_html, form_html
 from generator.site.render import Values, label, money, render, yuan
@@ -258,6 +259,8 @@ def _change(change) -> dict:
         "pr": change.pr or "",
         "approved": change.approved,
         "reasons": list(change.reasons),
+        "unverified": change.commit.signature == NOT_VERIFIABLE,  # shown as 签名无法验证
+        "notes": list(change.commit.notes),
         "lines": change.lines(),
         "summary": change.summary(),
         "commit": change.commit.short,
