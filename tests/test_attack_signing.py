@@ -16,6 +16,7 @@ from history_support import EDITOR, R46, R4601, REPO, Archive, git, household, k
 from hook_support import N1, N2, make_server, push, pusher_env, server_main
 
 from generator.cli import cli
+from generator.errors import UsageError
 from generator.history import read_history
 from generator.hooks import authorized_keys_line
 
@@ -56,10 +57,14 @@ def test_a_forged_merge_is_refused_whatever_variable_names_the_reviewer(server, 
     assert server_main(bare) == before
 
 
-def _sshd(tmp_path: Path, account: str, key: str) -> Path:
-    """A stand-in for ssh + sshd reaching the git account with this key: the key's forced command from
-    authorized_keys runs in a clean environment, the client's command only in SSH_ORIGINAL_COMMAND."""
-    line = authorized_keys_line(account, key, GIT_SHELL)
+def _sshd(tmp_path: Path, account: str, email: str) -> Path:
+    """A stand-in for ssh + sshd reaching the git account with this person's key: the key's forced command from
+    authorized_keys (as `bangfu hook authorized-key` writes it) runs in a clean environment, the client's
+    command only in SSH_ORIGINAL_COMMAND."""
+    result = CliRunner().invoke(cli, ["hook", "authorized-key", "--account", account, "--key", f"{key_of(email)}.pub",
+                                      "--git-shell", GIT_SHELL], catch_exceptions=False)
+    line = result.output.strip()
+    assert line.endswith(f"{public_key(email).split()[1]} {account}") and ",restrict " in line
     command = re.match(r'command="((?:[^"\\]|\\.)*)"', line).group(1).replace('\\"', '"')
     script = tmp_path / f"sshd-{account}"
     script.write_text("#!/bin/sh\n# arguments (GIT_SSH_VARIANT=simple): host command\n"
@@ -83,8 +88,8 @@ def test_ssh_forced_commands_name_the_pusher_and_a_signed_merge_is_verified_in_a
     bare, work = server
     git(bare, "config", "bangfu.pusherSource", "ssh")
     before = server_main(bare)
-    editor = _sshd(tmp_path, "editor", public_key(EDITOR[1]))
-    reviewer = _sshd(tmp_path, "reviewer-4601", public_key(R4601[1]))
+    editor = _sshd(tmp_path, "editor", EDITOR[1])
+    reviewer = _sshd(tmp_path, "reviewer-4601", R4601[1])
     bypass = _ssh_push(work, bare, editor, "--receive-pack=git -c core.hooksPath=/dev/null receive-pack", "main")
     assert bypass.returncode != 0 and "unrecognized command" in bypass.stderr
     forged_merge(work, 2)
@@ -192,3 +197,12 @@ def test_the_households_history_page_says_when_a_signature_cannot_be_verified(tm
     pages = {p.parent.parent.name: p.read_text(encoding="utf-8") for p in (tmp_path / "site").rglob("history/index.html")}
     assert "签名无法验证</span>" in pages[N2] and "合并没有签名" in pages[N2]
     assert "签名无法验证" not in pages[N1] and "审批：示例海口审核员" in pages[N1]
+
+
+def test_an_authorized_keys_line_carries_no_free_text():
+    key = public_key(R4601[1])
+    for account in ("x y", 'a"b', "a\nb", "-x"):
+        with pytest.raises(UsageError, match="账号"):
+            authorized_keys_line(account, key)
+    with pytest.raises(UsageError, match="公钥格式不对"):
+        authorized_keys_line("zhangsan", 'ssh-ed25519 AAAA",command="sh')

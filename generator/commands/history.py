@@ -10,7 +10,7 @@ import click
 from generator.audit import audit
 from generator.errors import UsageError
 from generator.history import read_history
-from generator.hooks import FLAVOURS, PUSHER_KEY, PUSHER_SOURCES, codeowners, install_hook
+from generator.hooks import FLAVOURS, PUSHER_KEY, PUSHER_SOURCES, authorized_keys_line, codeowners, install_hook
 from generator.review import review
 
 ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -115,6 +115,25 @@ def hook_install(bare: Path, branch: str, force: bool, pusher_source: str | None
                "（见 docs/history.md“服务器上谁能推送、怎样推送”）。")
     if pusher_source is None and not _configured_source(bare):
         click.echo(f"注意：还没有设定推送人的来源（--pusher-source）：在设定之前，审批合并都推送不到 {branch}。")
+
+
+@hook.command("authorized-key")
+@click.option("--account", required=True, help="此人在服务器上的账号（审核人名单中“账号”的写法）。")
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="此人的公钥文件（如 id_ed25519.pub）。")
+@click.option("--git-shell", "git_shell", default="git-shell", show_default=True, help="服务器上 git-shell 的路径。")
+def hook_authorized_key(account: str, key_file: Path, git_shell: str) -> None:
+    """输出 git 账号 ~/.ssh/authorized_keys 中这把公钥的一行：用这把钥匙登录的人只能执行 git 的推送和拉取命令，
+    钩子从强制命令设置的 BANGFU_PUSHER 得知推送人（服务器须设 bangfu.pusherSource=ssh）。
+
+    \b
+    例：
+      bangfu hook authorized-key --account zhangsan --key zhangsan.pub >> ~git/.ssh/authorized_keys
+    """
+    try:
+        text = key_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"无法读取公钥文件 {key_file}：{exc}") from None
+    click.echo(authorized_keys_line(account, text.strip(), git_shell))
 
 
 def _configured_source(bare: Path) -> bool:
