@@ -165,12 +165,12 @@ class Book:
     def __init__(self, git_dir: Path):
         self.git_dir = Path(git_dir)
         self._known: dict[tuple[str, str], Verdict] = {}
-        self._digests: dict[int, str] = {}
+        self._digests: dict[int, tuple[Reviewers, str]] = {}  # the list is kept so that its id is never reused
 
     def _digest(self, reviewers: Reviewers) -> str:
         if id(reviewers) not in self._digests:
-            self._digests[id(reviewers)] = Signers(reviewers).digest
-        return self._digests[id(reviewers)]
+            self._digests[id(reviewers)] = (reviewers, Signers(reviewers).digest)
+        return self._digests[id(reviewers)][1]
 
     def prime(self, jobs: list[tuple[str, Reviewers]]) -> None:
         self._known.update(verify(self.git_dir, jobs))
