@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from generator.reviewers import Reviewers
 
 CACHE = "bangfu-signatures-v1"  # in the git directory: "<commit> <allowed-signers digest> <verdict> <principal>"
 GOOD, UNSIGNED, BAD = "good", "unsigned", "bad"
+WORKERS, CHUNK = 4, 50
 NOT_VERIFIABLE = "签名无法验证"
 _SHA = re.compile(r"[0-9a-f]{40}")
 
@@ -88,7 +90,11 @@ def verify(git_dir: Path, jobs: list[tuple[str, Reviewers]], env: dict | None = 
             if asked:
                 path = Path(scratch) / f"{digest}.allowed"
                 path.write_text(signers.text, encoding="utf-8")
-                fresh.update({(s, digest): v for s, v in _check(env, path, asked, signers).items()})
+                size = max(CHUNK, -(-len(asked) // WORKERS))  # git checks one commit after another: a few runs at once
+                chunks = [asked[i:i + size] for i in range(0, len(asked), size)]
+                with ThreadPoolExecutor(max_workers=min(WORKERS, len(chunks))) as pool:
+                    for found in pool.map(lambda chunk: _check(env, path, chunk, signers), chunks):
+                        fresh.update({(s, digest): v for s, v in found.items()})
     out.update(fresh)
     _write_cache(cache_file, fresh)
     return out

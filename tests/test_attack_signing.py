@@ -206,3 +206,19 @@ def test_an_authorized_keys_line_carries_no_free_text():
             authorized_keys_line(account, key)
     with pytest.raises(UsageError, match="公钥格式不对"):
         authorized_keys_line("zhangsan", 'ssh-ed25519 AAAA",command="sh')
+
+
+def test_verdicts_are_checked_in_one_batch_and_kept_in_the_git_directory(tmp_path, monkeypatch):
+    from generator import signatures
+
+    work = Archive(tmp_path / "work")
+    merges = [work.pull_request(f"b{i}", EDITOR, R4601, i, {N1: household(N1, 备注=str(i))}) for i in range(1, 4)]
+    calls: list[list[str]] = []
+    real = signatures._check
+    monkeypatch.setattr(signatures, "_check", lambda env, path, shas, signers: calls.append(shas) or real(env, path, shas, signers))
+    assert all(c.signature == "签名有效" for c in read_history(work.root).commits[:3])
+    assert len(calls) == 1 and sorted(calls[0]) == sorted(merges)  # one git run for every merge under one list
+    kept = (work.root / ".git" / signatures.CACHE).read_text(encoding="utf-8")
+    assert all(f"{sha}\t" in kept and "\tgood\t" in kept for sha in merges)
+    assert all(c.signature == "签名有效" for c in read_history(work.root).commits[:3])
+    assert len(calls) == 1  # the second reading asks git nothing
