@@ -93,7 +93,7 @@ def verify(git_dir: Path, jobs: list[tuple[str, Reviewers]], env: dict | None = 
                 size = max(CHUNK, -(-len(asked) // WORKERS))  # git checks one commit after another: a few runs at once
                 chunks = [asked[i:i + size] for i in range(0, len(asked), size)]
                 with ThreadPoolExecutor(max_workers=min(WORKERS, len(chunks))) as pool:
-                    for found in pool.map(lambda chunk: _check(env, path, chunk, signers), chunks):
+                    for found in pool.map(_check, [env] * len(chunks), [path] * len(chunks), chunks, [signers] * len(chunks)):
                         fresh.update({(s, digest): v for s, v in found.items()})
     out.update(fresh)
     _write_cache(cache_file, fresh)

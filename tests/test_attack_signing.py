@@ -222,3 +222,21 @@ def test_verdicts_are_checked_in_one_batch_and_kept_in_the_git_directory(tmp_pat
     assert all(f"{sha}\t" in kept and "\tgood\t" in kept for sha in merges)
     assert all(c.signature == "签名有效" for c in read_history(work.root).commits[:3])
     assert len(calls) == 1  # the second reading asks git nothing
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ('      - 公钥: "ssh-ed25519 AAAA\\"x"\n        生效日期: "2026-01-01"\n', "公钥"),
+    ('      - 公钥: "{key}"\n        生效日期: "2026-02-30"\n', "“2026-02-30”不是有效的日期"),
+    ('      - 公钥: "{key}"\n        生效日期: "2026-02-01"\n        失效日期: "2026-01-01"\n', "失效日期必须晚于生效日期"),
+], ids=["key", "date", "order"])
+def test_a_bad_key_entry_is_refused_naming_file_line_and_field(entry, message):
+    from generator.errors import RecordError
+    from generator.reviewers import parse_reviewers
+
+    text = with_keys(SAMPLE, {R4601[1]: entry.replace("{key}", public_key(R4601[1]))})
+    with pytest.raises(RecordError) as caught:
+        parse_reviewers(text.encode())
+    problem = caught.value.problems[0]
+    line = text.splitlines().index(next(x for x in text.splitlines() if x.startswith("    公钥:"))) + 1
+    assert problem.path == REVIEWERS and problem.line is not None and problem.line > line
+    assert message in problem.to_text() and "公钥" in problem.to_text()
