@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from generator.demo import generate
-from generator.dump import dump_record
+from generator.demo.province import generate
+from generator.records.dump import dump_record
 
 TODAY = dt.date(2026, 11, 1)
 REPO = Path(__file__).resolve().parent.parent

@@ -82,7 +82,7 @@ def bangfu(*args: str) -> list[str]:
 
 
 def _clear_cache(root: Path) -> None:
-    from generator.cache import cache_dir
+    from generator.records.cache import cache_dir
 
     shutil.rmtree(cache_dir(root), ignore_errors=True)
 
@@ -154,7 +154,7 @@ def main() -> None:
     measure("full build, all scopes (cold)", opts.runs, lambda: (_clear_cache(root), empty_site()), build, root, rows, peaks)
     measure("full build into an empty folder (caches warm)", opts.runs, empty_site, build, root, rows, peaks)
     measure("rebuild after one merged change", opts.runs, lambda: merge_one_change(root), build, root, rows, peaks)
-    history = [PYTHON, "-c", "import sys; from pathlib import Path; from generator.history import read_history; "
+    history = [PYTHON, "-c", "import sys; from pathlib import Path; from generator.history.log import read_history; "
                "h = read_history(Path(sys.argv[1])); print(h)", str(root)]
     measure("history pass (cold)", opts.runs, lambda: _clear_cache(root), history, root, rows, peaks)
 

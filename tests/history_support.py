@@ -15,7 +15,7 @@ import yaml
 from conftest import apply_changes
 from stdnum.cn import ric
 
-from generator.dump import dump_record
+from generator.records.dump import dump_record
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = REPO / "tests" / "cases" / "base.yaml"
@@ -195,7 +195,7 @@ class Server:
     """A bare repository on "the server" holding the work repository's main, with the pre-receive hook installed."""
 
     def __init__(self, bare: Path, work: Archive):
-        from generator.hooks import install_hook
+        from generator.history.hooks import install_hook
 
         self.bare, self.work = bare, work
         git(bare.parent, "init", "-q", "--bare", "-b", "main", str(bare))

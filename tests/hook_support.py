@@ -7,7 +7,7 @@ from pathlib import Path
 
 from history_support import EDITOR, R4601, Archive, as_env, git, household
 
-from generator.hooks import PUSHER_SOURCES, install_hook
+from generator.history.hooks import PUSHER_SOURCES, install_hook
 
 N1, N2 = "4601059001", "4601059002"
 

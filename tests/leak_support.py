@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from generator.privacy import mask_id, mask_name
+from generator.access.privacy import mask_id, mask_name
 
 _ID = re.compile(r"[1-9][0-9]{16}[0-9X]")
 _NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{9}(?![0-9])")  # 职工编号: names no one, but says a household exists

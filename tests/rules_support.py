@@ -10,7 +10,7 @@ import yaml
 from conftest import apply_changes
 from stdnum.cn import ric
 
-from generator.standards import Standards, parse_standards
+from generator.rules.standards import Standards, parse_standards
 
 # Test standards (not the shipped examples), so the boundaries below are stable:
 # 海口 urban 600 → 1.5 × 600 = 900 until 2018-12-31, 700 → 1,050 from 2019-01-01; min wage 1,000 then 1,500.

@@ -40,7 +40,7 @@ def copy_samples(root: Path, *, git: bool = True) -> Path:
 def built_samples() -> tuple[Path, Path]:
     """(archive root, site folder): the samples built once per test process."""
     if "samples" not in _BUILT:
-        from generator.site.build import build_site
+        from generator.pipeline import build_site
 
         base = Path(tempfile.mkdtemp(prefix="bangfu-site-"))
         atexit.register(shutil.rmtree, base, True)

@@ -12,9 +12,9 @@ import pytest
 from leak_support import area_of, site_files
 from nginx_support import Client, Nginx, SignOn, fetch, free_port, write_access, write_htpasswd
 
-from generator.demo import write_demo
-from generator.deploy import DeployOptions, deploy_config
-from generator.site.build import build_site
+from generator.access.nginx import DeployOptions, deploy_config
+from generator.demo.province import write_demo
+from generator.pipeline import build_site
 
 pytestmark = [pytest.mark.nginx, pytest.mark.slow, pytest.mark.xdist_group("access-nginx")]
 

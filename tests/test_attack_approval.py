@@ -8,9 +8,9 @@ from click.testing import CliRunner
 from history_support import EDITOR, EDITOR2, R46, R4601, REPO, Archive, Server, git, household, key_entry, path_of
 from stdnum import luhn
 
-from generator.audit import audit
 from generator.cli import cli
-from generator.history import read_history
+from generator.history.audit import audit
+from generator.history.log import read_history
 
 N1, N2 = "4601059001", "4601059002"
 REVIEWERS = "records/_settings/reviewers.yaml"
@@ -138,7 +138,7 @@ def test_self_approval_under_another_name_is_refused_by_the_hook(server):
     server.refused("是被合并的提交的提交人（committer）")
 
 
-PROGRAM = {"generator/deploy.py": "ALLOW_ALL = True\n", "generator/privacy.py": "def mask(text):\n    return text\n",
+PROGRAM = {"generator/access/nginx.py": "ALLOW_ALL = True\n", "generator/access/privacy.py": "def mask(text):\n    return text\n",
            "schema/household.schema.json": "{}\n", ".gitea/workflows/bangfu.yml": "on: push\n"}
 
 

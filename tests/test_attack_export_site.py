@@ -15,9 +15,9 @@ import yaml
 from nginx_support import PASSWORD, Nginx, fetch, free_port, write_access, write_htpasswd
 from site_support import Browser
 
-from generator.demo import write_demo
-from generator.deploy import DeployOptions, deploy_config
-from generator.site.build import build_site
+from generator.access.nginx import DeployOptions, deploy_config
+from generator.demo.province import write_demo
+from generator.pipeline import build_site
 
 pytestmark = [pytest.mark.nginx, pytest.mark.slow, pytest.mark.xdist_group("attack-export-site")]
 

@@ -12,9 +12,9 @@ from history_support import EDITOR, R46, R4601, Archive, git, household, path_of
 from hook_support import N1, N2, make_server, push, server_main
 
 from generator.cli import cli
-from generator.dump import dump_record
 from generator.errors import HistoryError
-from generator.review import review
+from generator.history.review import review
+from generator.records.dump import dump_record
 
 SECRET = "服务器口令: s3cret-Zq9\n数据库主机: db-internal-7\n"
 

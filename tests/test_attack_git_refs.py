@@ -8,10 +8,10 @@ from click.testing import CliRunner
 from history_support import EDITOR, R4601, Archive, git, household
 from hook_support import N1, N2, make_server, push, server_main
 
-from generator.audit import audit
 from generator.cli import cli
 from generator.errors import HistoryError
-from generator.review import review
+from generator.history.audit import audit
+from generator.history.review import review
 
 
 @pytest.fixture

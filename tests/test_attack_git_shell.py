@@ -17,7 +17,7 @@ from hook_support import N1, make_server, pusher_env, server_main
 
 from generator.cli import cli
 from generator.errors import UsageError
-from generator.hooks import install_hook
+from generator.history.hooks import install_hook
 
 BYPASS = "git -c core.hooksPath=/dev/null receive-pack"
 GIT_SHELL = shutil.which("git-shell") or "/usr/lib/git-core/git-shell"

@@ -19,12 +19,12 @@ from click.testing import CliRunner
 from history_support import EDITOR, R46, Archive, as_env, git
 from nginx_support import Client, Nginx, SignOn, directives, fetch, free_port, serving, write_access, write_htpasswd, write_pages
 
-from generator.access import Access, Principal, load_access
+from generator.access.csp import scan
+from generator.access.nginx import DeployOptions, render
+from generator.access.users import Access, Principal, load_access
 from generator.cli import cli
-from generator.csp import scan
-from generator.deploy import DeployOptions, render
 from generator.errors import RecordError
-from generator.hooks import install_hook
+from generator.history.hooks import install_hook
 
 pytestmark = [pytest.mark.nginx, pytest.mark.xdist_group("attack-nginx")]
 

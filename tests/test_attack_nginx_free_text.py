@@ -11,12 +11,12 @@ import pytest
 import yaml
 from conftest import CASES, make_archive
 
-from generator.dump import dump_record
 from generator.errors import RecordError
-from generator.schema import SCHEMA_DIR, resolve
-from generator.settings import read_settings
-from generator.standards import load_standards
-from generator.validate import Context, validate_tree
+from generator.records.dump import dump_record
+from generator.records.schema import SCHEMA_DIR, resolve
+from generator.records.settings import read_settings
+from generator.rules.standards import load_standards
+from generator.validation.validate import Context, validate_tree
 
 REPO = Path(__file__).resolve().parent.parent
 SETTINGS = REPO / "records" / "_settings"

@@ -17,8 +17,8 @@ from hook_support import N1, N2, make_server, push, pusher_env, server_main
 
 from generator.cli import cli
 from generator.errors import UsageError
-from generator.history import read_history
-from generator.hooks import authorized_keys_line
+from generator.history.hooks import authorized_keys_line
+from generator.history.log import read_history
 
 GIT_SHELL = shutil.which("git-shell") or "/usr/lib/git-core/git-shell"
 REVIEWERS = "records/_settings/reviewers.yaml"
@@ -186,7 +186,7 @@ def test_a_signature_by_a_key_added_in_the_same_merge_is_flagged(tmp_path):
 
 
 def test_the_households_history_page_says_when_a_signature_cannot_be_verified(tmp_path):
-    from generator.site.build import build_site
+    from generator.pipeline import build_site
 
     work = Archive(tmp_path / "work")
     work.pull_request("one", EDITOR, R4601, 1, {N1: household(N1)})
@@ -209,7 +209,7 @@ def test_an_authorized_keys_line_carries_no_free_text():
 
 
 def test_verdicts_are_checked_in_one_batch_and_kept_in_the_git_directory(tmp_path, monkeypatch):
-    from generator import signatures
+    from generator.history import signatures
 
     work = Archive(tmp_path / "work")
     merges = [work.pull_request(f"b{i}", EDITOR, R4601, i, {N1: household(N1, 备注=str(i))}) for i in range(1, 4)]
@@ -230,8 +230,8 @@ def test_verdicts_are_checked_in_one_batch_and_kept_in_the_git_directory(tmp_pat
     ('      - 公钥: "{key}"\n        生效日期: "2026-02-01"\n        失效日期: "2026-01-01"\n', "失效日期必须晚于生效日期"),
 ], ids=["key", "date", "order"])
 def test_a_bad_key_entry_is_refused_naming_file_line_and_field(entry, message):
+    from generator.access.reviewers import parse_reviewers
     from generator.errors import RecordError
-    from generator.reviewers import parse_reviewers
 
     text = with_keys(SAMPLE, {R4601[1]: entry.replace("{key}", public_key(R4601[1]))})
     with pytest.raises(RecordError) as caught:

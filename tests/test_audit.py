@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from history_support import EDITOR, EDITOR2, R46, R4601, R4602, R460105, Archive, git, household
 
-from generator.audit import audit
 from generator.cli import cli
+from generator.history.audit import audit
 
 N1, N2, WENCHANG = "4601059001", "4601069001", "4690059001"
 

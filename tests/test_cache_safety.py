@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from site_support import REPO, copy_samples
 
-from generator import cache, cache_files
+from generator.records import cache, cache_files
 
 MARKER_CODE = "open({marker!r}, 'w').write('the pickle ran')"
 OLD_NAMES = ("stat", "records", "history", "csp-scan", "fmt")
@@ -167,7 +167,7 @@ def test_a_changed_masking_rule_renders_every_affected_page_again(tmp_path):
     assert "重新生成 0 户" in build(), "an unchanged program renders nothing"
 
     # privacy.py: names lose their last character too (张三明 → 张**)
-    _edit(program / "generator" / "privacy.py", 'return name[0] + "*" * (len(name) - 2) + name[-1]',
+    _edit(program / "generator" / "access" / "privacy.py", 'return name[0] + "*" * (len(name) - 2) + name[-1]',
           'return name[0] + "*" * (len(name) - 1)')
     build()
     for county, data in households:

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_load_safety import BASE_LINES, YAML_BITS, _mutate
 
-from generator import canonical
-from generator.dump import dump_record
-from generator.load import RecordRejected, parse_bytes, parse_yaml
-from generator.validate import validate_tree
+from generator.records import canonical
+from generator.records.dump import dump_record
+from generator.records.load import RecordRejected, parse_bytes, parse_yaml
+from generator.validation.validate import validate_tree
 
 SAMPLES = sorted((REPO / "records").glob("4*/*.yaml"))
 VALID_CASES = sorted((CASES / "valid").glob("*.yaml"))

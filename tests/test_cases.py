@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import CASES, make_archive
 
-from generator.validate import Context, validate_tree
+from generator.validation.validate import Context, validate_tree
 
 VALID = sorted((CASES / "valid").glob("*.yaml"))
 INVALID = sorted([*(CASES / "invalid").glob("*.yaml"), *[p for p in (CASES / "invalid").iterdir() if p.is_dir()]])

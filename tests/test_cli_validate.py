@@ -7,8 +7,8 @@ import json
 from click.testing import CliRunner
 from conftest import CASES
 
-from generator import cache
 from generator.cli import cli
+from generator.records import cache
 
 TARGET = "records/460105/4601059001.yaml"
 

@@ -13,11 +13,11 @@ from stdnum import luhn
 from stdnum.cn import ric
 
 from generator.commands.demo import demo
-from generator.demo import DEMO_TODAY, SCENARIOS, _slots, generate, write_demo
-from generator.dump import dump_record
-from generator.regions import regions
-from generator.synth.identity import MARKERS
-from generator.validate import validate_paths
+from generator.demo.identity import MARKERS
+from generator.demo.province import DEMO_TODAY, SCENARIOS, _slots, generate, write_demo
+from generator.records.dump import dump_record
+from generator.rules.regions import regions
+from generator.validation.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -169,7 +169,7 @@ def test_demo_help_is_chinese_with_an_example():
 
 
 def test_parallel_writing_gives_the_same_bytes_as_generate(tmp_path, monkeypatch):
-    import generator.demo as demo_module
+    import generator.demo.province as demo_module
 
     monkeypatch.setattr(demo_module, "PARALLEL_FROM", 10)
     write_demo(tmp_path, 60, 8)
@@ -180,7 +180,7 @@ def test_parallel_writing_gives_the_same_bytes_as_generate(tmp_path, monkeypatch
 
 
 def test_an_id_number_drawn_twice_moves_to_a_free_order_code():
-    from generator.demo import _one_person_one_archive
+    from generator.demo.province import _one_person_one_archive
 
     first = {"身份证号": "442101198001019910", "家庭主要成员": [{"身份证号": "460105201001019920"}]}
     second = {"身份证号": "442101198001019910"}

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 from nginx_support import Nginx, free_port
 
-from generator.access import INDEX, load_access
+from generator.access.nginx import DeployOptions, deploy_config, locations
+from generator.access.urls import URL_AREAS
+from generator.access.users import INDEX, load_access
 from generator.cli import cli
-from generator.deploy import DeployOptions, deploy_config, locations
 from generator.errors import RecordError
-from generator.site.urls import URL_AREAS
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = (REPO / "records" / "_settings" / "access.yaml").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.dump import HEADER, _record_shape, dump_record
+from generator.records.dump import HEADER, _record_shape, dump_record
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "records").glob("4*/*.yaml"))

@@ -15,9 +15,9 @@ from workflow_support import BASE, household, id_number, migrant, read, tree_dig
 
 from generator.cli import cli
 from generator.commands.workflow import COMMANDS
-from generator.dump import HEADER, dump_record
 from generator.editing.fmt import canonical
-from generator.schema import fields
+from generator.records.dump import HEADER, dump_record
+from generator.records.schema import fields
 
 
 def run(root, *args, code=0):

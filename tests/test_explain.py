@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from rules_support import STANDARDS_YAML, dump, household, standards, with_income
 
 from generator.cli import cli
-from generator.load import load_file, load_tree
+from generator.records.load import load_file, load_tree
 from generator.rules import assess, check
-from generator.standards import load_standards
-from generator.validate import Context
+from generator.rules.standards import load_standards
+from generator.validation.validate import Context
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2020-01-01"

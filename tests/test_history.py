@@ -9,11 +9,12 @@ import pytest
 from click.testing import CliRunner
 from history_support import EDITOR, EDITOR2, R4601, R460105, REPO, Archive, git, household, key_entry, path_of, with_keys
 
-from generator import cache, details
 from generator.cli import cli
-from generator.gitlog import BlobReader, checked_out, open_archive
-from generator.history import APPROVED, BASELINE, NOT_A_REPO, UNAPPROVED, check_continuity, read_history
-from generator.load import load_tree
+from generator.history import details
+from generator.history.git import BlobReader, checked_out, open_archive
+from generator.history.log import APPROVED, BASELINE, NOT_A_REPO, UNAPPROVED, check_continuity, read_history
+from generator.records import cache
+from generator.records.load import load_tree
 
 N1, N2 = "4601059001", "4601059002"
 

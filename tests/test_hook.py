@@ -13,7 +13,7 @@ from hook_support import N1, N2, make_server, push, server_main
 
 from generator.cli import cli
 from generator.errors import UsageError
-from generator.hooks import MARK, codeowners, install_hook
+from generator.history.hooks import MARK, codeowners, install_hook
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def _run(bin_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_package_carries_schema_handbook_templates_and_data(installed, tmp_path):
-    done = _run(installed, "python", "-c", "import generator, generator.schema as s; print(generator.PACKAGE_DIR); "
+    done = _run(installed, "python", "-c", "import generator, generator.records.schema as s; print(generator.PACKAGE_DIR); "
                 "print(generator.RESOURCES); print(s.SCHEMA_DIR)", cwd=tmp_path)
     package, resources, schema = (Path(line) for line in done.stdout.splitlines())
     assert package.parent.name == "site-packages" and not package.is_relative_to(REPO)
@@ -269,7 +269,7 @@ def test_a_pull_request_that_edits_the_program_cannot_forge_its_review(path, tmp
     origin, base = _program_on_main(tmp_path)
     git(origin, "switch", "-q", "-c", "editor/forge")
     _forge(origin, "review_command", "    result = review(root, spec)\n")
-    validate = origin / "generator" / "validate.py"
+    validate = origin / "generator" / "validation" / "validate.py"
     text = validate.read_text(encoding="utf-8")
     assert "        return _validate_tree(root, paths, ctx, use_cache)\n" in text
     validate.write_text(text.replace("        return _validate_tree(root, paths, ctx, use_cache)\n", "        return 0, []\n"), encoding="utf-8")

@@ -17,13 +17,13 @@ from types import SimpleNamespace
 import pytest
 from leak_support import Finder, TokenIndex, area_of, households_of, region_of, site_files, texts
 
-from generator.demo import SAMPLE_HOUSEHOLDS, SAMPLE_SEED, write_demo
-from generator.dump import dump_record
-from generator.load import load_tree
-from generator.privacy import default_policy, mask_card, mask_id, mask_name, mask_phone
-from generator.regions import regions
-from generator.schema import field_map
-from generator.site.build import build_site
+from generator.access.privacy import default_policy, mask_card, mask_id, mask_name, mask_phone
+from generator.demo.province import SAMPLE_HOUSEHOLDS, SAMPLE_SEED, write_demo
+from generator.pipeline import build_site
+from generator.records.dump import dump_record
+from generator.records.load import load_tree
+from generator.records.schema import field_map
+from generator.rules.regions import regions
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("leaks")]
 REPO = Path(__file__).resolve().parent.parent

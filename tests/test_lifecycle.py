@@ -8,11 +8,11 @@ import re
 import pytest
 from workflow_support import CENTRE_NOTICE, EMPLOYER_NOTICE, household
 
-from generator import lifecycle
-from generator.dump import dump_record
-from generator.load import parse_bytes
-from generator.schema import field_map
-from generator.validate import Context, check_record
+from generator.records.dump import dump_record
+from generator.records.load import parse_bytes
+from generator.records.schema import field_map
+from generator.validation import lifecycle
+from generator.validation.validate import Context, check_record
 
 STATUSES = ["调查中", "公示中", "待审批", "帮扶中", "已解困脱困", "已注销"]
 

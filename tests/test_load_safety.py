@@ -8,8 +8,8 @@ from conftest import CASES, make_archive
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.load import MAX_BYTES, parse_bytes
-from generator.validate import Context, validate_tree
+from generator.records.load import MAX_BYTES, parse_bytes
+from generator.validation.validate import Context, validate_tree
 
 BASE = (CASES / "base.yaml").read_text(encoding="utf-8")
 BASE_LINES = BASE.splitlines(keepends=True)

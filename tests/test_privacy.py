@@ -9,8 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.errors import RecordError
-from generator.privacy import (
+from generator.access.privacy import (
     DEFAULT_ROLES,
     ROLES_PATH,
     default_policy,
@@ -21,7 +20,8 @@ from generator.privacy import (
     mask_name,
     mask_phone,
 )
-from generator.schema import walk_fields
+from generator.errors import RecordError
+from generator.records.schema import walk_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from history_support import EDITOR, R4601, Archive, household, path_of
 
 from generator.cli import cli
-from generator.review import review
+from generator.history.review import review
 
 KEEP, RAISE, EXIT, DELETE, MOVE, NEW = "4601059001", "4601059002", "4601059003", "4601059004", "4601059005", "4601059006"
 MOVED = "4601069005"

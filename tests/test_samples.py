@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.demo import DEMO_TODAY, SAMPLE_HOUSEHOLDS, SAMPLE_SEED, generate
-from generator.dump import dump_record
-from generator.regions import regions
-from generator.schema import field_map
-from generator.validate import validate_paths
+from generator.demo.province import DEMO_TODAY, SAMPLE_HOUSEHOLDS, SAMPLE_SEED, generate
+from generator.records.dump import dump_record
+from generator.records.schema import field_map
+from generator.rules.regions import regions
+from generator.validation.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted((ROOT / "records").glob("4*/*.yaml"))

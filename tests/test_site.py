@@ -16,8 +16,8 @@ from site_support import REPO, built_samples, copy_samples
 
 from generator.cli import cli
 from generator.errors import BuildError
-from generator.regions import regions
-from generator.site.build import build_site
+from generator.pipeline import build_site
+from generator.rules.regions import regions
 
 INACTIVE = ("已解困脱困", "已注销")
 NUMBER = re.compile(r"(?<!\d)(46\d{8})(?!\d)")
@@ -220,7 +220,7 @@ def test_handbook_is_mkdocs_and_knows_nothing_of_households(site, households):
     assert 'lang="zh"' in index and "fonts.googleapis" not in index
     assert all(d["职工编号"] not in index for d in households)
     fields = read(out / "handbook" / "fields" / "index.html")
-    from generator.schema import fields as schema_fields
+    from generator.records.schema import fields as schema_fields
 
     assert all(info.title in fields for info in schema_fields())
     locations = [doc["location"] for doc in json.loads(read(out / "search" / "search_index.json"))["docs"]]

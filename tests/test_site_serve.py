@@ -12,7 +12,7 @@ import urllib.request
 
 from site_support import copy_samples
 
-from generator.site.serve import RELOAD_PATH
+from generator.serve import RELOAD_PATH
 
 
 def _free_port() -> int:

@@ -9,8 +9,8 @@ import pytest
 from rules_support import STANDARDS_YAML, on, standards
 
 from generator.errors import RecordError
-from generator.regions import regions
-from generator.standards import FIELDS, load_standards, parse_standards
+from generator.rules.regions import regions
+from generator.rules.standards import FIELDS, load_standards, parse_standards
 
 REPO = Path(__file__).resolve().parent.parent
 TABLE = standards()

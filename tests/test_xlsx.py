@@ -12,8 +12,8 @@ from conftest import make_archive
 from workflow_support import household, id_number, migrant, read, tree_digest, write
 
 from generator.cli import cli
-from generator.schema import fields
-from generator.xlsx.columns import SPLIT, item_sheets, main_columns
+from generator.editing.xlsx.columns import SPLIT, item_sheets, main_columns
+from generator.records.schema import fields
 
 STATUSES = ["调查中", "公示中", "待审批", "帮扶中", "已解困脱困", "已注销"]
 

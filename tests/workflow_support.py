@@ -10,7 +10,7 @@ import yaml
 from conftest import CASES
 from stdnum.cn import ric
 
-from generator.dump import dump_record
+from generator.records.dump import dump_record
 
 BASE = yaml.safe_load((CASES / "base.yaml").read_text(encoding="utf-8"))
 COUNTY = "460105"

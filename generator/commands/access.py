@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from generator.access import describe_access, load_access
-from generator.deploy import BASIC, RATE_LIMIT, SSO, DeployOptions, deploy_config
+from generator.access.nginx import BASIC, RATE_LIMIT, SSO, DeployOptions, deploy_config
+from generator.access.users import describe_access, load_access
 
 
 @click.command("deploy-config")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from generator.demo import SAMPLE_HOUSEHOLDS, SAMPLE_SEED, write_demo
+from generator.demo.province import SAMPLE_HOUSEHOLDS, SAMPLE_SEED, write_demo
 
 
 @click.command("demo")

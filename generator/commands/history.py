@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from generator.audit import audit
 from generator.errors import UsageError
-from generator.history import read_history
-from generator.hooks import FLAVOURS, PUSHER_KEY, PUSHER_SOURCES, authorized_keys_line, codeowners, install_hook
-from generator.review import review
+from generator.history.audit import audit
+from generator.history.hooks import FLAVOURS, PUSHER_KEY, PUSHER_SOURCES, authorized_keys_line, codeowners, install_hook
+from generator.history.log import read_history
+from generator.history.review import review
 
 ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
                     help="档案库根目录（含 records/）。")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from generator.clock import today
 from generator.errors import UsageError
 from generator.rules.explain import explain_file
-from generator.validate import today
 
 
 @click.command("explain")

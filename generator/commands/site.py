@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from generator.site.build import build_site
+from generator.pipeline import build_site
 
 ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
                     help="档案库根目录（含 records/）。")
@@ -61,7 +61,7 @@ def serve(root: Path, out: Path, port: int, no_build: bool) -> None:
       bangfu serve
       bangfu serve --out site --port 8001
     """
-    from generator.site.serve import serve_site
+    from generator.serve import serve_site
 
     serve_site(root, out, port, build_first=not no_build, echo=click.echo)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from generator import report
 from generator.errors import UsageError
-from generator.validate import validate_paths
+from generator.validation import report
+from generator.validation.validate import validate_paths
 
 
 @click.command("validate")

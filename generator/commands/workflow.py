@@ -8,16 +8,16 @@ from pathlib import Path
 
 import click
 
+from generator.access.privacy import mask_name
+from generator.clock import today
 from generator.editing.fmt import format_records
 from generator.editing.new import new_record
 from generator.editing.notice import record_notice
 from generator.editing.sample import draw_sample, record_spot_checks
 from generator.editing.verify import due_for, outcomes_from, parse_outcome, record_outcomes, worklist
+from generator.editing.xlsx import LAYOUTS, ROWS, export_archive, import_archive
 from generator.errors import UsageError
-from generator.lifecycle import CENTRE, EMPLOYER, NOTICE_MIN_DAYS, STATUSES, VILLAGE, review_deadline
-from generator.privacy import mask_name
-from generator.validate import today
-from generator.xlsx import LAYOUTS, ROWS, export_archive, import_archive
+from generator.validation.lifecycle import CENTRE, EMPLOYER, NOTICE_MIN_DAYS, STATUSES, VILLAGE, review_deadline
 
 ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
                     help="档案库根目录（含 records/）。")

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import yaml
 
-from generator import cache
-from generator.dump import HEADER, dump_record
 from generator.editing.store import write_all
 from generator.errors import Problem, RecordError
-from generator.load import Record, _relative, blob_id, load_tree, parse_bytes, record_paths
-from generator.schema import field_map, pattern_of, split_pointer
-from generator.validate import expand
+from generator.records import cache
+from generator.records.cache import blob_id
+from generator.records.dump import HEADER, dump_record
+from generator.records.load import Record, _relative, load_tree, parse_bytes, record_paths
+from generator.records.schema import field_map, pattern_of, split_pointer
+from generator.validation.validate import expand
 
 
 @dataclass

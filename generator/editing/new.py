@@ -10,15 +10,16 @@ from pathlib import Path
 
 from stdnum.cn import ric
 
-from generator import checks, schema_check
-from generator.dump import dump_record
 from generator.editing.store import Archive, record_path
 from generator.errors import Problem, RecordError, UsageError
-from generator.lifecycle import SURVEY
-from generator.load import RECORD_DIR, parse_bytes
-from generator.regions import regions
-from generator.schema import fields
-from generator.validate import cross_record, summarise
+from generator.records import schema_check
+from generator.records.dump import dump_record
+from generator.records.load import RECORD_DIR, parse_bytes
+from generator.records.schema import fields
+from generator.rules.regions import regions
+from generator.validation import checks
+from generator.validation.lifecycle import SURVEY
+from generator.validation.validate import cross_record, summarise
 
 SEPARATORS = re.compile(r"[、,，;；\n]+")
 MAX_SEQUENCE = 9999

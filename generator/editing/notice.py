@@ -7,19 +7,11 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.access.privacy import mask_name
 from generator.editing.store import Archive, check_scope
 from generator.errors import RecordError, UsageError
-from generator.lifecycle import (
-    CENTRE,
-    NOTICE,
-    NOTICE_MIN_DAYS,
-    SURVEY,
-    notice_levels,
-    notices_by_level,
-    parse_date,
-)
-from generator.privacy import mask_name
-from generator.regions import regions
+from generator.rules.regions import regions
+from generator.validation.lifecycle import CENTRE, NOTICE, NOTICE_MIN_DAYS, SURVEY, notice_levels, notices_by_level, parse_date
 
 NOTICE_DIR = "公示名单"
 # Columns of the printed list: no ID numbers, addresses or incomes on a wall.

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from generator.access.privacy import mask_name
+from generator.clock import today
 from generator.editing.store import Archive, check_scope
 from generator.editing.worksheet import blanks_of, read_filled, required_missing, row_problem, worksheet_bytes
+from generator.editing.xlsx.columns import cell_problem
 from generator.errors import Problem, RecordError, UsageError
-from generator.lifecycle import ACTIVE
-from generator.privacy import mask_name
-from generator.regions import regions
-from generator.validate import today
-from generator.xlsx.columns import cell_problem
+from generator.rules.regions import regions
+from generator.validation.lifecycle import ACTIVE
 
 SHEET = "抽查复核"
 SAMPLE_DIR = "抽查复核"

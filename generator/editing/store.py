@@ -8,11 +8,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.dump import dump_record
 from generator.errors import Problem, RecordError, UsageError
-from generator.load import RECORD_DIR, Record, load_tree, parse_bytes
-from generator.regions import regions
-from generator.validate import Context, check_record, cross_record, summarise
+from generator.records.dump import dump_record
+from generator.records.load import RECORD_DIR, Record, load_tree, parse_bytes
+from generator.rules.regions import regions
+from generator.validation.validate import Context, check_record, cross_record, summarise
 
 
 def check_scope(code: str) -> str:

@@ -6,10 +6,15 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from generator.access.privacy import mask_name
 from generator.editing.store import Archive, check_scope
 from generator.editing.worksheet import Blank, blanks_of, read_filled, required_missing, row_problem, worksheet_bytes
+from generator.editing.xlsx.columns import cell_problem
 from generator.errors import Problem, RecordError, UsageError
-from generator.lifecycle import (
+from generator.records.load import Record
+from generator.records.schema import field_map
+from generator.rules.regions import regions
+from generator.validation.lifecycle import (
     ACTIVE,
     CANCELLED,
     RELIEF_REASON,
@@ -20,11 +25,6 @@ from generator.lifecycle import (
     parse_date,
     review_deadline,
 )
-from generator.load import Record
-from generator.privacy import mask_name
-from generator.regions import regions
-from generator.schema import field_map
-from generator.xlsx.columns import cell_problem
 
 SHEET = "年度核查"
 LIST = "/年度核查"

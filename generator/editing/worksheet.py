@@ -13,9 +13,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from generator.editing.xlsx.columns import KEY, cell_problem, from_cell, safe_cell
 from generator.errors import Problem, RecordError
-from generator.schema import FieldInfo, field_map
-from generator.xlsx.columns import KEY, cell_problem, from_cell, safe_cell
+from generator.records.schema import FieldInfo, field_map
 
 NOTES_SHEET = "说明"
 _HEAD = PatternFill("solid", fgColor="DDEBF7")

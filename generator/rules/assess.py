@@ -11,8 +11,8 @@ from generator.rules.family import check_family
 from generator.rules.migrant import check_migrant
 from generator.rules.situations import ACCIDENT, EXPENSE_FOR, counted_situations
 from generator.rules.situations import EDGE as EDGE_SITUATIONS
+from generator.rules.standards import MINIMUM_WAGE, MULTIPLIER, RURAL, URBAN, Sourced, Standards
 from generator.rules.trace import Assessment, cents, per_month, yuan
-from generator.standards import MINIMUM_WAGE, MULTIPLIER, RURAL, URBAN, Sourced, Standards
 
 DIBAO, EDGE, ACCIDENT_CATEGORY = "低保户", "低保边缘户", "意外致困户"
 EXITED = frozenset({"已解困脱困", "已注销"})

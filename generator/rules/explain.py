@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from generator import schema_check
 from generator.errors import RecordError
-from generator.load import load_file
+from generator.records import schema_check
+from generator.records.load import load_file
 from generator.rules.assess import assess
+from generator.rules.standards import load_standards
 from generator.rules.trace import Assessment
-from generator.standards import load_standards
 
 
 def explain_file(path: Path, root: Path, today: dt.date) -> Assessment:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from generator.errors import ERROR
-from generator.standards import Sourced
+from generator.rules.standards import Sourced
 
 CENT = Decimal("0.01")
 EXAMPLE_NOTE = "注意：认定标准文件标为示例数据，以下标准数值是虚构的，部署前必须替换为当地公布的标准。"

@@ -1,7 +1,1 @@
-"""The intranet site: handbook (mkdocs) plus generated household and scope pages, published atomically."""
-
-from __future__ import annotations
-
-from generator.site.build import BuildResult, build_site
-
-__all__ = ["BuildResult", "build_site"]
+"""Render: the handbook (mkdocs) and the generated household and scope pages, in the page frame of the theme."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 
-from generator.privacy import LIST
-from generator.site import urls
+from generator.access import urls
+from generator.access.privacy import LIST
 from generator.site.render import Values, render
 
 EXITED, CANCELLED = "已解困脱困", "已注销"
@@ -64,3 +65,9 @@ def parse_day(value) -> dt.date | None:
         return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
     except ValueError:
         return None
+
+
+def scope_key(scope: str, held: list, site, keys: dict[str, str]) -> str:
+    """Names what a scope's pages are made from: its households' page keys, today (worklists) and the shared inputs."""
+    parts = [site.key, scope, site.today.isoformat()] + [keys[r.path] for r in held]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.privacy import Policy
-from generator.regions import Regions
-from generator.site.history_view import HistoryIndex
+from generator.access.privacy import Policy
+from generator.history.view import HistoryIndex
+from generator.rules.regions import Regions
 from generator.site.shell import Shell
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.schema import FieldInfo, fields, load_schema
+from generator.records.schema import FieldInfo, fields, load_schema
 
 _KINDS = {
     "string": "文字", "number": "数字", "integer": "整数", "date": "日期（YYYY-MM-DD）", "month": "年月（YYYY-MM）",

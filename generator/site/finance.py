@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from generator.privacy import FINANCE
-from generator.site import urls
-from generator.site.common import number, write_page
+from generator.access import urls
+from generator.access.privacy import FINANCE
+from generator.site.common import number, scope_key, write_page
 from generator.site.render import Values, money, yuan
-
-
-def scope_key(scope, held, site, keys):
-    from generator.site.scopes import scope_key as key_of
-
-    return key_of(scope, held, site, keys)
 
 
 def render_finance(by_scope: dict, site, writer, keys: dict[str, str]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from generator.privacy import HIDDEN, LIST
+from generator.access.privacy import HIDDEN, LIST
 from generator.site.common import number
 from generator.site.render import Values
 

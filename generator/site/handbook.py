@@ -6,8 +6,9 @@ import logging
 import shutil
 from pathlib import Path
 
-from generator import RESOURCES, cache
+from generator import RESOURCES
 from generator.errors import BuildError, Problem
+from generator.records import cache
 from generator.site.shell import Shell
 
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from generator.privacy import ARCHIVE, mask_name
-from generator.schema import field_map, fields
-from generator.signatures import NOT_VERIFIABLE
-from generator.site import urls
+from generator.access import urls
+from generator.access.privacy import ARCHIVE, mask_name
+from generator.history.signatures import NOT_VERIFIABLE
+from generator.records.schema import field_map, fields
 from generator.site.paper import cards_html, form_html
 from generator.site.render import Values, label, money, render, yuan
 
@@ -250,7 +250,7 @@ def _attachments(data: dict, values: Values) -> dict:
 
 
 def _change(change) -> dict:
-    """One entry of the household's history (generator.history.Change)."""
+    """One entry of the household's history (generator.history.log.Change)."""
     return {
         "date": change.date,
         "kind": change.kind,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from generator.privacy import NOTICE
-from generator.site import urls
+from generator.access import urls
+from generator.access.privacy import NOTICE
 from generator.site.common import number, write_page
 from generator.site.render import Values
 

@@ -11,8 +11,8 @@ import multiprocessing
 import os
 from itertools import groupby
 
+from generator.access import urls
 from generator.rules import Unusable, assess
-from generator.site import urls
 from generator.site.common import INACTIVE
 from generator.site.household import fragments, household_pages, household_view
 from generator.site.render import render

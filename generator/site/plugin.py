@@ -9,7 +9,7 @@ from mkdocs.config import config_options as opt
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from generator.regions import regions
+from generator.rules.regions import regions
 from generator.site.fieldref import field_reference
 from generator.site.shell import Shell, render_shells
 

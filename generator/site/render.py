@@ -8,8 +8,8 @@ from pathlib import Path
 
 import jinja2
 
-from generator.privacy import FULL, KINDS, Policy
-from generator.schema import FieldInfo, field_map, pattern_of
+from generator.access.privacy import FULL, KINDS, Policy
+from generator.records.schema import FieldInfo, field_map, pattern_of
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CENT = Decimal("0.01")

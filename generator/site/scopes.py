@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 
-from generator.site import urls
-from generator.site.common import CANCELLED, EXITED, link, list_row, list_values, members, number, write_page
+from generator.access import urls
+from generator.site.common import CANCELLED, EXITED, link, list_row, list_values, members, number, scope_key, write_page
 from generator.site.errors_pages import render_errors
 from generator.site.finance import render_finance
 from generator.site.finder import finder_data
@@ -42,12 +41,6 @@ def render_scopes(records, site, writer, keys: dict[str, str]) -> None:
             writer.group_key = ""
     render_finance(by_scope, site, writer, keys)
     render_errors(site, writer)
-
-
-def scope_key(scope: str, held: list, site, keys: dict[str, str]) -> str:
-    """Names what a scope's pages are made from: its households' page keys, today (worklists) and the shared inputs."""
-    parts = [site.key, scope, site.today.isoformat()] + [keys[r.path] for r in held]
-    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:20]
 
 
 def _scope(scope: str, held: list, rows: dict, site, writer) -> None:

@@ -8,12 +8,12 @@ from collections import Counter
 from decimal import Decimal
 from html import escape
 
-from generator.schema import field_map
-from generator.site import urls
+from generator.access import urls
+from generator.editing.spreadsheet import csv_value
+from generator.records.schema import field_map
 from generator.site.common import INACTIVE, parse_day, write_page
 from generator.site.render import money, yuan
 from generator.site.suppress import HIDDEN, SMALL_CELL, suppress
-from generator.spreadsheet import csv_value
 
 # (file name, title, field, how many choices): the tables of 在档 households by one field of the form.
 BY_FIELD = (

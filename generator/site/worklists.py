@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from generator.site import urls
+from generator.access import urls
 from generator.site.common import INACTIVE, parse_day, write_page
 
 REVIEW_MONTH, REVIEW_DAY = 10, 31

@@ -1,0 +1,485 @@
+"""Safe loading of household records: YAML must never lose data silently."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import stat
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from generator.errors import ERROR, Problem, RecordError
+from generator.records import canonical
+from generator.records.cache import PARALLEL_FROM, blob_id, identify, read, read_file, write
+from generator.records.schema import label_path
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 20
+RECORD_DIR = "records"
+SETTINGS_DIR = "_settings"
+_PATH_RE = re.compile(r"^[1-9][0-9]{5}$")
+_CONTENT = re.compile(r"^\s*[^\s#]", re.M)  # a line with something other than a comment
+
+if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - packaging guard
+    raise ImportError("PyYAML 未带 libyaml（C 加速）：请安装带 libyaml 的 PyYAML（见 README）。")
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_CONSTRUCT = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class Record:
+    """One household as read from one file.
+
+    A record restored from the cache carries no line map: it is rebuilt from the file on first use,
+    which only happens when there is something to report about that record.
+    """
+
+    path: str
+    data: dict
+    _lines: dict[str, int] | None
+    blob: str
+    _plain: dict[str, str] | None = None  # pointer → source text of unquoted non-strings
+    source: str | None = None  # absolute file path, for the lazy line map
+    _raw: bytes | None = None  # the bytes, when read by the fast reader from no file
+
+    @property
+    def lines(self) -> dict[str, int]:
+        if self._lines is None:
+            self._reparse()
+        return self._lines
+
+    @property
+    def plain(self) -> dict[str, str]:
+        if self._plain is None:
+            self._reparse()
+        return self._plain
+
+    def _reparse(self) -> None:
+        try:
+            raw = self._raw
+            if raw is None:
+                raw = Path(self.source).read_bytes() if self.source else b""
+                if blob_id(raw) != self.blob:
+                    raise OSError("changed")
+            _, self._lines, self._plain = parse_yaml(raw, lines=True)
+            self._raw = None
+        except (OSError, RecordRejected):  # the file changed or vanished since: report without lines
+            self._lines, self._plain = {}, {}
+
+    def compact(self) -> tuple:
+        """What the cache keeps of a record: its data and blob, not its line map."""
+        return (self.path, self.data, self.blob)
+
+    @property
+    def county(self) -> str:
+        parts = self.path.split("/")
+        return parts[-2] if len(parts) >= 2 else ""
+
+    @property
+    def stem(self) -> str:
+        return self.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+
+    def line_of(self, pointer: str) -> int | None:
+        """The line of the nearest enclosing value that has one."""
+        while True:
+            if pointer in self.lines:
+                return self.lines[pointer]
+            if not pointer:
+                return None
+            pointer = pointer.rsplit("/", 1)[0]
+
+    def problem(self, pointer: str, code: str, message: str, severity: str = ERROR) -> Problem:
+        return Problem(self.path, self.line_of(pointer), pointer, label_path(pointer), code, message, severity)
+
+
+@dataclass
+class LoadResult:
+    records: list[Record]
+    problems: list[Problem]
+
+
+class RecordRejected(Exception):
+    """A construct that records do not allow; carries line, pointer and message."""
+
+    def __init__(self, line: int | None, pointer: str, code: str, message: str):
+        super().__init__(message)
+        self.line, self.pointer, self.code, self.message = line, pointer, code, message
+
+
+def load_file(path: Path, root: Path) -> tuple[Record | None, list[Problem]]:
+    """Read one record; on any trap return None and located Chinese problems."""
+    rel = _relative(path, root)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{exc.strerror or exc}")]
+    return parse_bytes(raw, rel)
+
+
+def parse_bytes(raw: bytes, rel: str, *, blob: str | None = None) -> tuple[Record | None, list[Problem]]:
+    """Parse the bytes of one record file named `rel` (whose blob id may already be known)."""
+    try:
+        data, lines, plain = parse_yaml(raw)
+    except RecordRejected as exc:
+        return None, [Problem(rel, exc.line, exc.pointer, label_path(exc.pointer), exc.code, exc.message)]
+    if not isinstance(data, dict):
+        return None, [Problem(rel, 1, "", "", "not-a-mapping", "档案应是“字段: 值”的映射，而不是列表或单个值。")]
+    return Record(rel, data, lines, blob or blob_id(raw), plain, _raw=raw if lines is None else None), []
+
+
+def parse_yaml(raw: bytes, *, lines: bool = False) -> tuple[object, dict[str, int] | None, dict[str, str] | None]:
+    """Decode and parse YAML bytes into plain data, a pointer→line map and unquoted source texts.
+
+    Text in the plain subset of YAML is read by the fast reader, which gives neither line map nor
+    source texts (None): they are only needed to report a problem, and the strict loader finds them
+    then (lines=True).
+    """
+    if len(raw) > MAX_BYTES:
+        raise RecordRejected(None, "", "too-large", f"文件太大（{len(raw):,} 字节，上限 1 MB），一户一个文件不应这么大。")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RecordRejected(line, "", "bad-encoding", "文件不是 UTF-8 编码（可能用 GBK 保存了），请用 UTF-8 重新保存。") from None
+    if _CONTENT.search(text) is None:
+        raise RecordRejected(1, "", "empty", "文件为空，没有任何字段。")
+    if not lines:
+        try:
+            return canonical.read(text), None, None
+        except Exception:  # noqa: BLE001 - NotCanonical, or any surprise of the fast path: the strict loader decides
+            pass
+    for number, line in enumerate(text.splitlines(), 1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            raise RecordRejected(number, "", "tab", "该行用 Tab 缩进，YAML 只允许空格缩进，请把 Tab 换成空格。")
+    if "&" in text or "*" in text or "!" in text or "<<" in text:
+        _reject_anchors_and_tags(text)
+    loader = yaml.CSafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc) from None
+    except yaml.reader.ReaderError as exc:
+        line = _line_at(text, exc.position)
+        raise RecordRejected(line, "", "control-char", "文件中有不可见的控制字符，请删除（可用编辑器的“显示不可见字符”找到它）。") from None
+    except yaml.YAMLError as exc:
+        raise RecordRejected(None, "", "yaml-syntax", f"YAML 格式错误：{exc}") from None
+    except RecursionError:
+        raise RecordRejected(None, "", "too-deep", "嵌套层次太深，档案不应这样写。") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise RecordRejected(1, "", "empty", "文件为空，没有任何字段。")
+    where: dict[str, int] = {}
+    plain: dict[str, str] = {}
+    data = _build(node, "", where, plain, set(), 0)
+    return data, where, plain
+
+
+def line_in_file(root: Path, rel: str, pointer: str) -> int | None:
+    """The line of a value in a record file on disk (for problems found after loading)."""
+    try:
+        _, where, _ = parse_yaml((root / rel).read_bytes(), lines=True)
+    except (OSError, RecordRejected):
+        return None
+    return where.get(pointer)
+
+
+def _reject_anchors_and_tags(text: str) -> None:
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise RecordRejected(line, "", "anchor", "档案中不允许使用锚点和别名（& 和 *）：请把内容直接写出来；若是文字，请加引号。")
+            if getattr(event, "tag", None) is not None:
+                raise RecordRejected(line, "", "tag", f"档案中不允许使用 YAML 标签（{event.tag}）；若是文字，请加引号。")
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc) from None
+    except yaml.reader.ReaderError as exc:
+        line = _line_at(text, exc.position)
+        raise RecordRejected(line, "", "control-char", "文件中有不可见的控制字符，请删除。") from None
+
+
+_YAML_PROBLEMS = {
+    "found character that cannot start any token": "这里有不能开头的字符（如 Tab、@ 或 `），文字请加引号",
+    "mapping values are not allowed": "这里不能出现冒号“: ”，含冒号的文字请加引号",
+    "did not find expected ',' or ']'": "方括号列表没有闭合（缺少“]”或逗号）",
+    "did not find expected ',' or '}'": "花括号没有闭合（缺少“}”或逗号）",
+    "exceeded maximum nesting depth": "嵌套层次太深，档案不应这样写",
+    "could not find expected ':'": "缺少冒号“:”（字段名后要有“: ”）",
+    "found unexpected end of stream": "文件意外结束（可能被截断或引号没有闭合）",
+    "found unknown escape character": "双引号内有无效的转义字符（\\），请改用单引号",
+    "did not find expected key": "缩进不对齐或少了“- ”，找不到下一个字段",
+    "did not find expected '-' indicator": "列表缩进不对齐，找不到“- ”",
+    "expected a single document in the stream": "文件中只能有一份档案（不要用 --- 分隔多份）",
+    "found character '\\t' that cannot start any token": "这里有 Tab 字符，请改用空格",
+    "control characters are not allowed": "文件中有不可见的控制字符，请删除",
+}
+
+
+def _line_at(text: str, position: int) -> int:
+    """libyaml's reader reports a byte offset into the UTF-8 text."""
+    return text.encode("utf-8")[:position].count(b"\n") + 1
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError) -> RecordRejected:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    problem = exc.problem or ""
+    said = next((zh for en, zh in _YAML_PROBLEMS.items() if en in problem), None)
+    if said is None and "expected a single document" in (exc.context or ""):
+        said = _YAML_PROBLEMS["expected a single document in the stream"]
+    if said is None and "while scanning a quoted scalar" in (exc.context or ""):
+        said = "引号没有闭合（文件可能被截断）"
+    message = f"YAML 格式错误：{said}。" if said else f"YAML 格式错误（{problem or exc.context}）。"
+    return RecordRejected(line, "", "yaml-syntax", message)
+
+
+def _build(node, pointer: str, lines: dict, plain: dict, seen: set, depth: int):
+    line = node.start_mark.line + 1
+    lines.setdefault(pointer, line)
+    if id(node) in seen:
+        raise RecordRejected(line, pointer, "anchor", "档案中不允许使用别名（*）。")
+    seen.add(id(node))
+    if depth > MAX_DEPTH:
+        raise RecordRejected(line, pointer, "too-deep", "嵌套层次太深，档案不应这样写。")
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != _MAP:
+            raise RecordRejected(line, pointer, "tag", "不支持的 YAML 写法（标签或合并键 <<）。")
+        out: dict = {}
+        first_line: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                raise RecordRejected(key_node.start_mark.line + 1, pointer, "bad-key", "字段名必须是简单的文字（不支持合并键 << 或复杂键）。")
+            key = sys.intern(key_node.value)
+            key_line = key_node.start_mark.line + 1
+            child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
+            if key in out:
+                raise RecordRejected(key_line, child, "duplicate-key",
+                                f"字段「{key}」重复（第 {first_line[key]} 行和第 {key_line} 行），YAML 只会保留后一个，请删去多余的一个。")
+            first_line[key] = key_line
+            lines[child] = key_line
+            out[key] = _build(value_node, child, lines, plain, seen, depth + 1)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            raise RecordRejected(line, pointer, "tag", "不支持的 YAML 写法（标签）。")
+        return [_build(item, f"{pointer}/{i}", lines, plain, seen, depth + 1) for i, item in enumerate(node.value)]
+    return _scalar(node, pointer, line, plain)
+
+
+def _scalar(node, pointer: str, line: int, plain: dict):
+    tag, value = node.tag, node.value
+    if tag == _STR:
+        return sys.intern(value) if len(value) <= 12 else value
+    if not node.style:
+        plain[pointer] = value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return _CONSTRUCT.bool_values[value.lower()]
+    if tag == _INT:
+        return _CONSTRUCT.construct_yaml_int(node)
+    if tag == _FLOAT:
+        number = _CONSTRUCT.construct_yaml_float(node)
+        if math.isnan(number) or math.isinf(number):
+            raise RecordRejected(line, pointer, "bad-number", f"“{value}”不是有效的数字。")
+        return number
+    if tag == _TIMESTAMP:
+        try:
+            stamp = _CONSTRUCT.construct_yaml_timestamp(node)
+        except ValueError:  # 2016-02-30 or 0000-00-00: keep the text so validation can say why
+            return value
+        return stamp.isoformat()
+    raise RecordRejected(line, pointer, "tag", f"不支持的 YAML 写法（{tag}）；若是文字，请加引号。")
+
+
+def _relative(path: Path, root: Path) -> str:
+    text, base = str(path), str(root)
+    if not path.is_absolute() == root.is_absolute() or ".." in text:
+        pass
+    elif base in (".", ""):
+        return path.as_posix()
+    elif text.startswith(base.rstrip("/") + "/"):
+        return text[len(base.rstrip("/")) + 1 :]
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def record_paths(root: Path) -> tuple[list[Path], list[Problem]]:
+    """Every household file under root/records, and problems for files that sit in the wrong place."""
+    files, problems = record_files(root)
+    return [Path(path) for _, path in files], problems
+
+
+def record_files(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """(path relative to root, path to open) of every household file, as plain strings (a province has 26,700).
+
+    Only regular files are records: a symlink (or anything else) under records/ is an error and is never followed.
+    """
+    base = root / RECORD_DIR
+    if base.is_symlink():
+        raise RecordError(f"{base} 是符号链接：档案目录 records/ 必须是普通目录，不能链接到别处。")
+    if not base.is_dir():
+        raise RecordError(f"找不到档案目录 {base}（应在档案库根目录下有 records/）。")
+    found: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    with os.scandir(base) as top:
+        for entry in sorted(top, key=lambda e: e.name):
+            rel = f"{RECORD_DIR}/{entry.name}"
+            if entry.name == SETTINGS_DIR:
+                continue  # special_files() looks at the settings
+            if not entry.is_dir(follow_symlinks=False) and not entry.is_file(follow_symlinks=False):
+                problems.append(not_regular_problem(rel, entry.path))
+            elif entry.name.startswith("."):
+                continue
+            elif entry.is_dir(follow_symlinks=False) and _PATH_RE.match(entry.name):
+                with os.scandir(entry.path) as inner:
+                    for item in sorted(inner, key=lambda e: e.name):
+                        if not item.is_file(follow_symlinks=False) and not item.is_dir(follow_symlinks=False):
+                            problems.append(not_regular_problem(f"{rel}/{item.name}", item.path))
+                        elif item.name.endswith(".yaml") and item.is_file(follow_symlinks=False):
+                            found.append((f"{rel}/{item.name}", item.path))
+                        elif not item.name.startswith("."):
+                            problems.append(Problem(f"{rel}/{item.name}", None, "", "", "stray-file",
+                                                    "档案文件应命名为 <职工编号>.yaml，此文件不会被读取。", "warning"))
+            else:
+                problems.append(Problem(rel, None, "", "", "stray-file",
+                                        "records/ 下应只有以 6 位县级行政区划代码命名的目录，此项不会被读取。", "warning"))
+    return found, problems
+
+
+NOT_REGULAR = "not-regular"
+
+
+def not_regular_problem(rel: str, path: str) -> Problem:
+    """The error for a path under records/, the settings or schema/ that is not a regular file (or folder)."""
+    try:
+        what = "符号链接" if os.path.islink(path) else "特殊文件（不是普通文件）"
+    except OSError:
+        what = "特殊文件（不是普通文件）"
+    return Problem(rel, None, "", "", NOT_REGULAR,
+                   f"是{what}：records/、设置文件和 schema/ 下只能放普通文件，它不会被读取，链接指向的内容也不会。")
+
+
+def is_regular(path: str | os.PathLike) -> bool:
+    """A regular file itself, not a link to one."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def special_files(root: Path) -> list[Problem]:
+    """Errors for every symlink or other non-regular file among the settings (records/_settings/) and schema/."""
+    out: list[Problem] = []
+    for rel in (f"{RECORD_DIR}/{SETTINGS_DIR}", "schema"):
+        out += _special_under(str(root), rel)
+    return out
+
+
+def _special_under(root: str, rel: str) -> list[Problem]:
+    path = os.path.join(root, rel)
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return []
+    except OSError:
+        return [not_regular_problem(rel, path)]
+    if stat.S_ISREG(mode):
+        return []
+    if not stat.S_ISDIR(mode):
+        return [not_regular_problem(rel, path)]
+    out: list[Problem] = []
+    for name in sorted(os.listdir(path)):
+        out += _special_under(root, f"{rel}/{name}")
+    return out
+
+
+def load_tree(root: Path, paths: list[Path] | None = None, *, cache: bool = True) -> LoadResult:
+    """Load every record under root (or the given files), reusing parsed blobs from the cache."""
+    problems: list[Problem] = []
+    if paths is None:
+        paths, problems = record_paths(root)
+    else:  # a named file that is a link is reported, never read through
+        problems = [not_regular_problem(_relative(p, root), str(p)) for p in paths if os.path.lexists(p) and not is_regular(p)]
+        paths = [p for p in paths if is_regular(p) or not os.path.lexists(p)]
+    records, parse_problems = load_many(root, paths, use_cache=cache)
+    return LoadResult(records, problems + parse_problems)
+
+
+def _parse_chunk(items: list[tuple[str, bytes]]):
+    out = [parse_bytes(raw, rel) for rel, raw in items]
+    for record, _ in out:
+        if record is not None:
+            record._raw = None  # the caller names the file, which gives the lines when needed
+    return out
+
+
+def load_many(root: Path, paths: list[Path], *, use_cache: bool = True):
+    """Parse the given record files, reusing cached parses of unchanged blobs."""
+    cached = read(root, "records") if use_cache else {}
+    fresh: dict = {}
+    records: list[Record] = []
+    problems: list[Problem] = []
+    misses: list[tuple[int, str, bytes]] = []
+    results: list = [None] * len(paths)
+    files = [(_relative(path, root), str(path)) for path in paths]
+    for index, (rel, path, blob, raw, failed) in enumerate(identify(root, files, use_cache=use_cache, whole=False)):
+        if raw is None and failed is None and (rel, blob) not in cached:
+            try:
+                raw, _ = read_file(path)  # known by its signature but not parsed yet
+            except OSError as exc:
+                failed = exc
+        if failed is not None:
+            results[index] = (None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{failed.strerror or failed}")])
+            continue
+        key = (rel, blob)
+        hit = cached.get(key)
+        if hit is not None:
+            fresh[key] = hit
+            data, found = hit
+            record = Record(rel, data, None, blob, None, path) if data is not None else None
+            results[index] = (record, found)
+        else:
+            misses.append((index, rel, raw))
+    for (index, rel, raw), outcome in zip(misses, _parse_all([(rel, raw) for _, rel, raw in misses]), strict=True):
+        record, found = outcome
+        if record is not None:
+            record.source = str(paths[index])
+        results[index] = outcome
+        fresh[(rel, record.blob if record else blob_id(raw))] = (record.data if record else None, found)
+    for record, found in results:
+        if record is not None:
+            records.append(record)
+        problems.extend(found)
+    if use_cache and (misses or len(fresh) != len(cached)):
+        write(root, "records", fresh)
+    return records, problems
+
+
+def _parse_all(items: list[tuple[str, bytes]]) -> list:
+    workers = min(os.cpu_count() or 1, 4)
+    if len(items) < PARALLEL_FROM or workers < 2:
+        return _parse_chunk(items)
+    size = max(100, len(items) // (workers * 20))  # small chunks: workers finish together
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [outcome for chunk in pool.map(_parse_chunk, chunks) for outcome in chunk]

@@ -1,0 +1,145 @@
+"""JSON Schema validation with jsonschema semantics and messages in the user's words."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+
+import jsonschema
+import jsonschema_rs
+
+from generator.errors import Problem
+from generator.records.load import Record
+from generator.records.schema import field_map, join_pointer, load_schema, pattern_of
+
+_TYPE_NAMES = {"string": "文字", "number": "数字", "integer": "整数", "object": "一组字段", "array": "列表", "boolean": "是非值"}
+_CONDITIONAL = {
+    "其他注明": "选了“其他”，须填写「{name}」说明具体内容。",
+    "农民工": "是否农民工为“是”，须填写「农民工」一节（劳动关系、工会会员和会费等）。",
+    "低保证": "困难类别为低保户，须填写「低保证」（证号和有效期）。",
+    "退出": "状态为已解困脱困或已注销，须填写「退出」（日期和原因）。",
+}
+
+
+@lru_cache(maxsize=1)
+def _validators():
+    schema = load_schema()
+    fast = jsonschema_rs.validator_for(schema, validate_formats=True)
+    full = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return fast, full
+
+
+def check(record: Record) -> list[Problem]:
+    """Schema problems of one record; the fast engine answers for valid records, jsonschema words the rest."""
+    fast, full = _validators()
+    if fast.is_valid(record.data):
+        return []
+    errors = sorted(full.iter_errors(record.data), key=lambda e: list(map(str, e.absolute_path)))
+    typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    # A value of the wrong type also fails its enum or pattern: say only what is really wrong.
+    errors = [e for e in errors if e.validator == "type" or tuple(e.absolute_path) not in typed]
+    return [_problem(record, error) for error in errors]
+
+
+def _problem(record: Record, error: jsonschema.ValidationError) -> Problem:
+    pointer = join_pointer(error.absolute_path)
+    kind = error.validator
+    info = field_map().get(pattern_of(pointer))
+    instance = error.instance
+    if kind == "required":
+        name = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
+        child = f"{pointer}/{name}"
+        conditional = "allOf" in error.schema_path
+        key = "其他注明" if name.endswith("其他注明") else name
+        message = _CONDITIONAL[key].format(name=name) if conditional and key in _CONDITIONAL else f"缺少必填项「{name}」。"
+        return record.problem(child, "required", message)
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        allowed = list((error.schema.get("properties") or {}).keys())
+        extras = [k for k in instance if k not in allowed] if isinstance(instance, dict) else []
+        name = extras[0] if extras else ""
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.4)
+        hint = f"是不是「{close[0]}」？" if close else "表上没有这个栏目。"
+        return record.problem(f"{pointer}/{name}", "unknown-field", f"未知字段「{name}」：{hint}")
+    if kind == "type":
+        return record.problem(pointer, "type", _type_message(record, pointer, instance, error.validator_value, info))
+    if kind == "enum":
+        return record.problem(pointer, "enum", _enum_message(instance, error.validator_value))
+    if kind == "not" and isinstance(instance, str):
+        return record.problem(pointer, "control-char", control_message(instance, error.schema))
+    if kind == "const":
+        return record.problem(pointer, "enum", f"应为“{error.validator_value}”。")
+    if kind == "format":
+        return record.problem(pointer, "date", f"“{instance}”不是有效日期，应写作 YYYY-MM-DD，例如 2016-08-01。")
+    if kind == "pattern":
+        return record.problem(pointer, "pattern", _pattern_message(instance, info))
+    if kind in ("minimum", "exclusiveMinimum"):
+        return record.problem(pointer, "minimum", f"不能小于 {error.validator_value}（现为 {instance}）。")
+    if kind in ("maximum", "exclusiveMaximum"):
+        return record.problem(pointer, "maximum", f"不能大于 {error.validator_value}（现为 {instance}）。")
+    if kind == "minLength":
+        return record.problem(pointer, "empty", "不能为空。")
+    if kind == "maxLength":
+        return record.problem(pointer, "too-long", f"太长（最多 {error.validator_value} 个字，现有 {len(instance)} 个）。")
+    if kind == "minItems":
+        return record.problem(pointer, "min-items", f"至少填写 {error.validator_value} 项。")
+    if kind == "maxItems":
+        return record.problem(pointer, "max-items", f"最多 {error.validator_value} 项。")
+    if kind == "uniqueItems":
+        return record.problem(pointer, "duplicate-item", "有重复的选项。")
+    return record.problem(pointer, kind or "schema", f"不符合要求：{error.message}")
+
+
+_INVISIBLE = (
+    ("\n\r\x85\u2028\u2029", "换行符"),
+    ("\t", "Tab"),
+    ("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069", "文字方向控制符"),
+    ("\u200b\u200c\u200d\u2060\ufeff", "零宽字符"),
+)
+
+
+def control_message(text: str, schema: dict) -> str:
+    """Which invisible character a text holds (the schema's $defs/line or text says which are refused), and where."""
+    found = re.search(schema["not"]["pattern"], text)
+    char = found.group() if found else ""
+    name = next((label for chars, label in _INVISIBLE if char in chars), "控制字符") if char else "控制字符"
+    where = f"第 {found.start() + 1} 个字处" if found else ""
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+    value = f"“{shown}”" if len(text) <= 40 else ""
+    if re.search(schema["not"]["pattern"], "\n"):
+        rule = "这一栏只能写一行，不能有换行、Tab、文字方向控制符、零宽字符等看不见的字符"
+    else:
+        rule = "这一栏可以换行，但不能有 Tab、文字方向控制符、零宽字符等其他看不见的字符"
+    return f"{value}{where}有看不见的{name}（U+{ord(char or chr(0)):04X}）：{rule}，请删除（编辑器的“显示不可见字符”可以找到它）。"
+
+
+def _type_message(record: Record, pointer: str, instance, expected, info) -> str:
+    want = expected if isinstance(expected, str) else expected[0]
+    if instance is None:
+        return "未填写（值为空）；不填就整行删去，要填须写上内容。"
+    source = record.plain.get(pointer)
+    if want == "string" and isinstance(instance, (int, float)) and not isinstance(instance, bool):
+        shown = source if source is not None else instance
+        if info and info.text_number:
+            return (f"写成了数字 {shown}：前导零和末尾的 X 会丢失、0 开头的数字会被当作八进制，"
+                    f"请加引号，写作 \"{shown}\"。")
+        return f"应为文字，写成了数字 {shown}：请加引号。"
+    if want == "string" and isinstance(instance, bool):
+        return f"“{source}”被读成了是非值：请写“是”或“否”，或加引号。"
+    if want == "string" and isinstance(instance, str) is False and info and info.kind == "date":
+        return "应为日期，写作 YYYY-MM-DD。"
+    if want in ("number", "integer") and isinstance(instance, str):
+        return f"应为{_TYPE_NAMES[want]}，不要加引号或单位（现为“{instance}”）。"
+    return f"应为{_TYPE_NAMES.get(want, want)}。"
+
+
+def _enum_message(instance, options) -> str:
+    shown = "、".join(map(str, options)) if len(options) <= 14 else "、".join(map(str, options[:14])) + f" 等 {len(options)} 项"
+    close = difflib.get_close_matches(str(instance), [str(o) for o in options], n=1, cutoff=0.5)
+    hint = f"是不是“{close[0]}”？" if close else ""
+    return f"“{instance}”不是可选值。{hint}可选：{shown}。"
+
+
+def _pattern_message(instance, info) -> str:
+    description = info.description if info else ""
+    return f"“{instance}”格式不正确。{description}"

@@ -1,0 +1,105 @@
+"""The households a build renders: only their data, with repeated strings shared, cached by git blob id.
+
+The site needs neither YAML line numbers nor the unquoted source texts the validator keeps, and a province
+(26,700 households) held as full Records costs about 60 KB each (1.7 GB). Here each household is its data
+alone, with keys and short values interned (one object per distinct string), read back from a cache keyed by
+the file's blob id, so an unchanged file is never parsed again and a province fits in about 500 MB. Files are
+validated first (generator.validation.validate, with its own cache); only files without errors are read here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.records import cache
+from generator.records.load import RecordRejected, is_regular, parse_yaml
+
+CACHE_NAME = "site-data"
+_SHARED_UP_TO = 12  # characters: enum values, dates and other strings that repeat across households
+
+
+@dataclass(slots=True)
+class Household:
+    """One household file as the site sees it."""
+
+    path: str  # records/460105/4601050001.yaml
+    blob: str
+    data: dict
+
+    @property
+    def county(self) -> str:
+        return self.path.rsplit("/", 2)[-2]
+
+    @property
+    def stem(self) -> str:
+        return self.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+
+
+def load_households(root: Path, files: list[tuple[str, str]]) -> list[Household]:
+    """Every readable, parseable household among `files` ((rel, path) pairs; the validator has reported the others).
+
+    The cache is kept per county, so a change rewrites one county's file (about 3 MB), not the province's.
+    """
+    cached = cache.Shards(root, CACHE_NAME)
+    found: list = []
+    misses: list = []
+    files = [(rel, path) for rel, path in files if is_regular(path)]  # a file turned into a link since validation
+    for rel, path, blob, raw, failed in cache.identify(root, files):
+        if failed is not None:
+            continue
+        shard, key = cache.shard_of(rel), (rel, blob)
+        data = cached.get(shard, key)
+        if data is None:
+            if raw is None:
+                try:
+                    with open(path, "rb") as fh:
+                        raw = fh.read()
+                except OSError:
+                    continue
+            misses.append((len(found), raw))
+        found.append([shard, key, data])
+    for (index, _), data in zip(misses, _parse_all([raw for _, raw in misses]), strict=True):
+        found[index][2] = data
+        if isinstance(data, dict):
+            cached.put(found[index][0], found[index][1], data)
+    cached.save()
+    return [Household(sys.intern(key[0]), key[1], data) for _, key, data in found if isinstance(data, dict)]
+
+
+def _parse_all(raws: list[bytes]) -> list:
+    """Parse files the cache does not hold, in worker processes when there are many (a first build)."""
+    jobs = min(os.cpu_count() or 1, 2)
+    if len(raws) < cache.PARALLEL_FROM or jobs < 2:
+        return _parse_chunk(raws)
+    size = max(100, len(raws) // (jobs * 20))  # small chunks: workers finish together
+    chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [data for part in pool.map(_parse_chunk, chunks) for data in part]
+
+
+def _parse_chunk(raws: list[bytes]) -> list:
+    """The validator has vetted these files; the loader gives the same data it checked (dates as ISO text)."""
+    out = []
+    for raw in raws:  # (the build runs with the garbage collector off)
+        try:
+            data, _, _ = parse_yaml(raw)
+        except RecordRejected:
+            out.append(None)
+            continue
+        out.append(share(data))
+    return out
+
+
+def share(value):
+    """The same data with dictionary keys and short strings interned (pickling keeps the sharing)."""
+    if isinstance(value, dict):
+        return {sys.intern(k): share(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [share(v) for v in value]
+    if isinstance(value, str) and len(value) <= _SHARED_UP_TO:
+        return sys.intern(value)
+    return value
