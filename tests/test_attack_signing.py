@@ -240,3 +240,24 @@ def test_a_bad_key_entry_is_refused_naming_file_line_and_field(entry, message):
     line = text.splitlines().index(next(x for x in text.splitlines() if x.startswith("    公钥:"))) + 1
     assert problem.path == REVIEWERS and problem.line is not None and problem.line > line
     assert message in problem.to_text() and "公钥" in problem.to_text()
+
+
+def test_a_key_change_is_a_settings_change_only_a_province_reviewer_approves(tmp_path):
+    work = Archive(tmp_path / "work")
+    rotated = {R4601[1]: key_entry(R4601[1], until="2026-01-01") + key_entry(R4601[1], "new")}
+    listing = with_keys(SAMPLE, rotated | {e: key_entry(e) for e in _others(R4601)})
+    work.branch("own-key")
+    work.commit(EDITOR, "Rotate my key", {}, other={REVIEWERS: listing})
+    by_city = work.merge("own-key", R4601, 1)  # a city reviewer cannot approve the list, not even their own key
+    signed_new = work.pull_request("one", EDITOR, R4601, 2, {N1: household(N1)})
+    verdicts = _verdicts(work)
+    assert not verdicts[by_city][0] and "无权审批海南省（46）的档案" in verdicts[by_city][1][0]
+    assert verdicts[signed_new] == (True, ())  # the rotation never took effect: the old key still signs
+    by_province = _listed(work, listing + "# 已核对新公钥的指纹\n", 3)  # approving the file makes all of it take effect
+    work.branch("two")
+    work.commit(EDITOR, "Edit", {N1: household(N1, 备注="二")})
+    new_key = work.merge("two", R4601, 4, sign=key_of(R4601[1], "new"))
+    old_key = work.pull_request("three", EDITOR, R4601, 5, {N2: household(N2)})
+    verdicts = _verdicts(work)
+    assert verdicts[by_province] == (True, ()) and verdicts[new_key] == (True, ())
+    assert not verdicts[old_key][0] and "签名无法验证" in verdicts[old_key][1][0]  # expired on 2026-01-01
