@@ -261,3 +261,17 @@ def test_a_key_change_is_a_settings_change_only_a_province_reviewer_approves(tmp
     verdicts = _verdicts(work)
     assert verdicts[by_province] == (True, ()) and verdicts[new_key] == (True, ())
     assert not verdicts[old_key][0] and "签名无法验证" in verdicts[old_key][1][0]  # expired on 2026-01-01
+
+
+def test_review_shows_the_fingerprint_of_a_key_a_branch_adds_as_ssh_keygen_prints_it(tmp_path):
+    from generator.history.review import review
+
+    keys = {e: key_entry(e) for e in _others(R46)} | {R46[1]: ""}
+    work = Archive(tmp_path / "work", with_keys(SAMPLE, keys))
+    work.branch("key")
+    work.commit(EDITOR, "Register a key", {}, other={REVIEWERS: with_keys(SAMPLE, keys | {R46[1]: key_entry(R46[1])})})
+    printed = subprocess.run(["ssh-keygen", "-lf", f"{key_of(R46[1])}.pub"], capture_output=True, text=True, check=True)
+    fingerprint = printed.stdout.split()[1]
+    text = review(work.root, "refs/heads/main..refs/heads/key").to_markdown()
+    assert f"新增公钥：reviewer-46@example.invalid 的 {fingerprint}（生效日期 2020-01-01）" in text
+    assert "批准前请与本人当面或电话核对这个指纹" in text

@@ -186,3 +186,37 @@ class Book:
         if key not in self._known:
             self._known.update(verify(self.git_dir, [(sha, reviewers)]))
         return self._known[key]
+
+
+def fingerprint(key: str) -> str:
+    """SHA256:… as `ssh-keygen -l` prints it, for a reviewer to compare by phone before approving a key."""
+    import base64
+
+    try:
+        blob = base64.b64decode(key.split()[1], validate=True)
+    except (IndexError, ValueError):
+        return "（无法解析的公钥）"
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def key_changes(before: Reviewers, after: Reviewers) -> list[str]:
+    """What a change to the reviewers list does to the keys and to 要求签名, in the reviewer's words."""
+    old = {(k.email, k.key): k for k in before.keys}
+    new = {(k.email, k.key): k for k in after.keys}
+    out = []
+    for ident, key in new.items():
+        dates = f"生效日期 {key.valid_after}" + (f"，失效日期 {key.valid_before}" if key.valid_before else "")
+        if ident not in old:
+            out.append(f"新增公钥：{key.email} 的 {fingerprint(key.key)}（{dates}）。批准前请与本人当面或电话核对这个指纹"
+                       "（本人执行 ssh-keygen -lf 公钥文件）；用它签名的合并要等这次修改合并之后才有效。")
+        elif key.revoked and not old[ident].revoked:
+            out.append(f"撤销公钥：{key.email} 的 {fingerprint(key.key)}（撤销日期 {key.revoked}）：合并之后再用它签名的合并无效，"
+                       "此前的合并不受影响。")
+        elif key != old[ident]:
+            out.append(f"修改公钥日期：{key.email} 的 {fingerprint(key.key)}，现为{dates}。")
+    for ident, key in old.items():
+        if ident not in new:
+            out.append(f"删除公钥：{key.email} 的 {fingerprint(key.key)}：合并之后再用它签名的合并无效，此前的合并不受影响。")
+    if before.require_signatures != after.require_signatures:
+        out.append(f"要求签名：{before.require_signatures or '未设定'} → {after.require_signatures or '删除'}。")
+    return out
