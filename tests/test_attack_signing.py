@@ -17,7 +17,7 @@ from hook_support import N1, N2, make_server, push, pusher_env, server_main
 
 from generator.cli import cli
 from generator.errors import UsageError
-from generator.history.hooks import authorized_keys_line
+from generator.history.hooks import authorized_keys_line, install_hook
 from generator.history.log import read_history
 
 GIT_SHELL = shutil.which("git-shell") or "/usr/lib/git-core/git-shell"
@@ -275,3 +275,22 @@ def test_review_shows_the_fingerprint_of_a_key_a_branch_adds_as_ssh_keygen_print
     text = review(work.root, "refs/heads/main..refs/heads/key").to_markdown()
     assert f"新增公钥：reviewer-46@example.invalid 的 {fingerprint}（生效日期 2020-01-01）" in text
     assert "批准前请与本人当面或电话核对这个指纹" in text
+
+
+def test_a_typed_trailer_under_a_bot_account_is_refused_when_the_editor_clicks_merge(tmp_path):
+    """The issue's case: 合并账号 configured, the editor merges their own request typing a reviewer's Approved-by."""
+    bot = ("Gitea", "gitea@example.invalid")
+    bare = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    work = Archive(tmp_path / "work", with_keys(SAMPLE) + f"合并账号:\n  - {bot[1]}\n")
+    git(work.root, "remote", "add", "origin", str(bare))
+    assert push(work, "main").returncode == 0  # the import, before the hook
+    install_hook(bare, pusher_source="gitea")
+    work.branch("mine")
+    work.commit(EDITOR, "Edit", {N1: household(N1)})
+    message = "Merge pull request 'mine' (#4)\n\nApproved-by: 示例海口审核员 <reviewer-4601@example.invalid>"
+    work.merge("mine", bot, message=message, sign=None)
+    assert not read_history(work.root).commits[0].reasons  # before 要求签名 the audit only notes it ...
+    done = push(work, "main", pusher="editor", variable="GITEA_PUSHER_NAME")
+    assert done.returncode != 0 and "推送人 editor 不是审批人 示例海口审核员" in done.stderr  # ... the server knows better
+    assert server_main(bare) == work.initial
