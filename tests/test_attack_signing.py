@@ -294,3 +294,19 @@ def test_a_typed_trailer_under_a_bot_account_is_refused_when_the_editor_clicks_m
     done = push(work, "main", pusher="editor", variable="GITEA_PUSHER_NAME")
     assert done.returncode != 0 and "推送人 editor 不是审批人 示例海口审核员" in done.stderr  # ... the server knows better
     assert server_main(bare) == work.initial
+
+
+def test_a_signature_that_is_not_ssh_is_never_taken_to_git(tmp_path):
+    """Signer names of GPG signatures come from the auditor's keyring: such a merge is flagged without asking."""
+    work = Archive(tmp_path / "work")
+    merged = work.pull_request("one", EDITOR, R4601, 1, {N1: household(N1)})
+    raw = git(work.root, "cat-file", "commit", merged) + "\n"
+    head, _, message = raw.partition("\n\n")
+    head = re.sub(r"(?ms)^gpgsig .*?-----END SSH SIGNATURE-----\n?", "", head + "\n").rstrip("\n")
+    forged = f"{head}\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\n{message}"
+    done = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--stdin"], cwd=work.root, input=forged,
+                          capture_output=True, text=True, check=True)
+    git(work.root, "update-ref", "refs/heads/main", done.stdout.strip())
+    commit = read_history(work.root).commits[0]
+    assert commit.sha == done.stdout.strip() and not commit.approved
+    assert "签名无法验证" in commit.reasons[0] and "不是 SSH 签名" in commit.reasons[0]

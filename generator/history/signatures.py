@@ -81,12 +81,14 @@ def verify(git_dir: Path, jobs: list[tuple[str, Reviewers]], env: dict | None = 
     if not groups:
         return out
     env = {**(env or os.environ), "GIT_DIR": str(git_dir), "GIT_NO_REPLACE_OBJECTS": "1"}
-    signed = _signed(env, sorted({sha for _, shas in groups.values() for sha in shas}))
+    signed, other = _signed(env, sorted({sha for _, shas in groups.values() for sha in shas}))
     fresh: dict[tuple[str, str], Verdict] = {}
     with tempfile.TemporaryDirectory(prefix="bangfu-signers-") as scratch:
         for digest, (signers, shas) in groups.items():
             asked = [s for s in shas if s in signed]
-            fresh.update({(s, digest): Verdict(UNSIGNED) for s in shas if s not in signed})
+            fresh.update({(s, digest): Verdict(UNSIGNED) for s in shas if s not in signed and s not in other})
+            # A GPG or X.509 signature is never taken to git: its signer names come from the local keyring.
+            fresh.update({(s, digest): Verdict(BAD, detail="不是 SSH 签名") for s in shas if s in other})
             if asked:
                 path = Path(scratch) / f"{digest}.allowed"
                 path.write_text(signers.text, encoding="utf-8")
@@ -100,13 +102,15 @@ def verify(git_dir: Path, jobs: list[tuple[str, Reviewers]], env: dict | None = 
     return out
 
 
-def _signed(env: dict, shas: list[str]) -> set[str]:
-    """The commits among shas that carry a signature header at all (one `git cat-file --batch`)."""
+def _signed(env: dict, shas: list[str]) -> tuple[set[str], set[str]]:
+    """(commits with an SSH signature, commits with another kind of signature), in one `git cat-file --batch`."""
+    ssh: set[str] = set()
+    other: set[str] = set()
     if not shas:
-        return set()
+        return ssh, other
     done = subprocess.run(["git", "cat-file", "--batch"], input="".join(f"{s}\n" for s in shas).encode(), env=env,
                           capture_output=True, check=False)
-    out, data, i = set(), done.stdout, 0
+    data, i = done.stdout, 0
     while i < len(data):
         end = data.index(b"\n", i)
         head = data[i:end].split()
@@ -115,10 +119,11 @@ def _signed(env: dict, shas: list[str]) -> set[str]:
         size = int(head[2])
         body = data[end + 1:end + 1 + size]
         headers = body.split(b"\n\n", 1)[0]
-        if re.search(rb"^gpgsig(-sha256)? ", headers, re.MULTILINE):
-            out.add(head[0].decode())
+        found = re.search(rb"^gpgsig(?:-sha256)? (.*)$", headers, re.MULTILINE)
+        if found:
+            (ssh if found.group(1).strip() == b"-----BEGIN SSH SIGNATURE-----" else other).add(head[0].decode())
         i = end + 1 + size + 1
-    return out
+    return ssh, other
 
 
 def _check(env: dict, allowed: Path, shas: list[str], signers: Signers) -> dict[str, Verdict]:
