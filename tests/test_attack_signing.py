@@ -310,3 +310,15 @@ def test_a_signature_that_is_not_ssh_is_never_taken_to_git(tmp_path):
     commit = read_history(work.root).commits[0]
     assert commit.sha == done.stdout.strip() and not commit.approved
     assert "签名无法验证" in commit.reasons[0] and "不是 SSH 签名" in commit.reasons[0]
+
+
+def test_hook_install_sets_the_pusher_source_in_the_servers_own_config(tmp_path):
+    bare = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    first = CliRunner().invoke(cli, ["hook", "install", "--bare", str(bare)], catch_exceptions=False)
+    assert first.exit_code == 0 and "还没有设定推送人的来源（--pusher-source）" in first.output
+    second = CliRunner().invoke(cli, ["hook", "install", "--bare", str(bare), "--pusher-source", "ssh"], catch_exceptions=False)
+    assert second.exit_code == 0 and "推送人的来源" not in second.output
+    assert git(bare, "config", "--local", "bangfu.pusherSource") == "ssh"
+    wrong = CliRunner().invoke(cli, ["hook", "install", "--bare", str(bare), "--pusher-source", "env"])
+    assert wrong.exit_code == 2 and git(bare, "config", "--local", "bangfu.pusherSource") == "ssh"

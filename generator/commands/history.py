@@ -9,7 +9,14 @@ import click
 
 from generator.errors import UsageError
 from generator.history.audit import audit
-from generator.history.hooks import FLAVOURS, PUSHER_KEY, PUSHER_SOURCES, authorized_keys_line, codeowners, install_hook
+from generator.history.hooks import (
+    FLAVOURS,
+    PUSHER_SOURCES,
+    authorized_keys_line,
+    codeowners,
+    install_hook,
+    pusher_source_configured,
+)
 from generator.history.log import read_history
 from generator.history.review import review
 
@@ -113,7 +120,7 @@ def hook_install(bare: Path, branch: str, force: bool, pusher_source: str | None
     click.echo(f"已安装：{target}（保护分支 {branch}；已设置 receive.fsckObjects=true、core.logAllRefUpdates=always）")
     click.echo("注意：能登录服务器 shell 的人可以跳过钩子推送。推送的人只能经代码托管平台，或经登录 shell 为 git-shell 的 ssh 账号"
                "（见 docs/history.md“服务器上谁能推送、怎样推送”）。")
-    if pusher_source is None and not _configured_source(bare):
+    if pusher_source is None and not pusher_source_configured(bare):
         click.echo(f"注意：还没有设定推送人的来源（--pusher-source）：在设定之前，审批合并都推送不到 {branch}。")
 
 
@@ -135,11 +142,6 @@ def hook_authorized_key(account: str, key_file: Path, git_shell: str) -> None:
         raise UsageError(f"无法读取公钥文件 {key_file}：{exc}") from None
     click.echo(authorized_keys_line(account, text.strip(), git_shell))
 
-
-def _configured_source(bare: Path) -> bool:
-    import git
-
-    return bool(git.Repo(bare).git.config("--local", "--get", PUSHER_KEY, with_exceptions=False))
 
 
 @click.command("codeowners")

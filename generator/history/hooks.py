@@ -192,6 +192,11 @@ def authorized_keys_line(account: str, public_key: str, git_shell: str = "git-sh
     return f'command="{command}",restrict {key[0]} {key[1]} {account}'
 
 
+def pusher_source_configured(bare: Path) -> bool:
+    """Whether the bare repository's own config names where the pusher comes from."""
+    return bool(git.Repo(bare).git.config("--local", "--get", PUSHER_KEY, with_exceptions=False))
+
+
 def pusher(archive: Archive) -> tuple[str | None, str]:
     """(the authenticated account pushing, or None; why it is unknown), from the one source the server names."""
     try:
