@@ -322,3 +322,19 @@ def test_hook_install_sets_the_pusher_source_in_the_servers_own_config(tmp_path)
     assert git(bare, "config", "--local", "bangfu.pusherSource") == "ssh"
     wrong = CliRunner().invoke(cli, ["hook", "install", "--bare", str(bare), "--pusher-source", "env"])
     assert wrong.exit_code == 2 and git(bare, "config", "--local", "bangfu.pusherSource") == "ssh"
+
+
+def test_without_ssh_keygen_a_signature_is_not_verifiable_and_nothing_is_remembered(tmp_path, monkeypatch):
+    from generator.history import signatures
+
+    work = Archive(tmp_path / "work")
+    merged = work.pull_request("one", EDITOR, R4601, 1, {N1: household(N1)})
+    bare_path = tmp_path / "bin"
+    bare_path.mkdir()
+    (bare_path / "git").symlink_to(shutil.which("git"))
+    monkeypatch.setenv("PATH", str(bare_path))
+    commit = read_history(work.root).commits[0]
+    assert commit.sha == merged and not commit.approved and "本机没有 ssh-keygen" in commit.reasons[0]
+    assert merged not in (work.root / ".git" / signatures.CACHE).read_text(encoding="utf-8")
+    monkeypatch.undo()
+    assert read_history(work.root).commits[0].signature == "签名有效"

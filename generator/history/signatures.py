@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ CACHE = "bangfu-signatures-v1"  # in the git directory: "<commit> <allowed-signe
 GOOD, UNSIGNED, BAD = "good", "unsigned", "bad"
 WORKERS, CHUNK = 4, 50
 NOT_VERIFIABLE = "签名无法验证"
+NO_SSH_KEYGEN = "本机没有 ssh-keygen，无法核验签名（Debian：apt-get install openssh-client；Windows：Git for Windows 自带）"
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -34,6 +36,7 @@ class Verdict:
     status: str  # GOOD, UNSIGNED or BAD
     signer: str = ""  # the e-mail whose key made a good signature
     detail: str = ""  # git's one-letter result and the key's fingerprint, for messages
+    final: bool = True  # False when this machine could not check (no ssh-keygen, git failed): never kept
 
     @property
     def good(self) -> bool:
@@ -128,11 +131,13 @@ def _signed(env: dict, shas: list[str]) -> tuple[set[str], set[str]]:
 
 def _check(env: dict, allowed: Path, shas: list[str], signers: Signers) -> dict[str, Verdict]:
     """git's own signature check (what `git verify-commit` runs) for many commits at once."""
+    if shutil.which("ssh-keygen", path=env.get("PATH")) is None:
+        return {s: Verdict(BAD, detail=NO_SSH_KEYGEN, final=False) for s in shas}
     done = subprocess.run(["git", "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed}",
                            "-c", "gpg.ssh.defaultKeyCommand=", "log", "--no-walk=unsorted", "--stdin",
                            "--format=%H%x1f%G?%x1f%GS%x1f%GF"],
                           input="".join(f"{s}\n" for s in shas).encode(), env=env, capture_output=True, check=False)
-    out = {s: Verdict(BAD, detail="git 无法核验") for s in shas}
+    out = {s: Verdict(BAD, detail=f"git 无法核验：{_last(done.stderr)}", final=False) for s in shas}
     for line in done.stdout.decode("utf-8", "replace").splitlines():
         parts = line.split("\x1f")
         if len(parts) != 4 or parts[0] not in out:
@@ -143,8 +148,13 @@ def _check(env: dict, allowed: Path, shas: list[str], signers: Signers) -> dict[
         elif result == "N":
             out[sha] = Verdict(UNSIGNED)
         else:
-            out[sha] = Verdict(BAD, detail=f"{result} {fingerprint}".strip())
+            out[sha] = Verdict(BAD, detail=f"{result} {fingerprint}".strip(), final=result != "E")  # E: could not check
     return out
+
+
+def _last(stderr: bytes) -> str:
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else "没有输出"
 
 
 def _read_cache(path: Path) -> dict[tuple[str, str], Verdict]:
@@ -165,7 +175,7 @@ def _write_cache(path: Path, fresh: dict[tuple[str, str], Verdict]) -> None:
         return
     try:  # one appending write, as the clean-merges list in generator/history/merges.py
         with open(path, "a", encoding="utf-8") as out:
-            out.write("".join(f"{s}\t{d}\t{v.status}\t{v.signer}\t{v.detail}\n" for (s, d), v in fresh.items()))
+            out.write("".join(f"{s}\t{d}\t{v.status}\t{v.signer}\t{v.detail}\n" for (s, d), v in fresh.items() if v.final))
     except OSError:
         pass
 
