@@ -228,12 +228,14 @@ def test_verdicts_are_checked_in_one_batch_and_kept_in_the_git_directory(tmp_pat
     ('      - 公钥: "ssh-ed25519 AAAA\\"x"\n        生效日期: "2026-01-01"\n', "公钥"),
     ('      - 公钥: "{key}"\n        生效日期: "2026-02-30"\n', "“2026-02-30”不是有效的日期"),
     ('      - 公钥: "{key}"\n        生效日期: "2026-02-01"\n        失效日期: "2026-01-01"\n', "失效日期必须晚于生效日期"),
-], ids=["key", "date", "order"])
+    ('      - 公钥: "{other}"\n        生效日期: "2026-01-01"\n', "这把公钥已登记在另一个人"),
+], ids=["key", "date", "order", "shared"])
 def test_a_bad_key_entry_is_refused_naming_file_line_and_field(entry, message):
     from generator.access.reviewers import parse_reviewers
     from generator.errors import RecordError
 
-    text = with_keys(SAMPLE, {R4601[1]: entry.replace("{key}", public_key(R4601[1]))})
+    entry = entry.replace("{key}", public_key(R4601[1])).replace("{other}", public_key(R46[1]))
+    text = with_keys(SAMPLE, {R46[1]: key_entry(R46[1]), R4601[1]: entry})
     with pytest.raises(RecordError) as caught:
         parse_reviewers(text.encode())
     problem = caught.value.problems[0]

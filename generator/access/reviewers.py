@@ -197,7 +197,12 @@ def _dates(record) -> list[Problem]:
             dt.date.fromisoformat(value)
         except ValueError:
             out.append(record.problem(pointer, "reviewers-date", f"“{value}”不是有效的日期，应写作 YYYY-MM-DD（需加引号）。"))
+    owners: dict[str, str] = {}
     for where, key in fields:
         if key.get("失效日期", "9999") <= key["生效日期"]:
             out.append(record.problem(f"{where}/失效日期", "reviewers-key-dates", "失效日期必须晚于生效日期。"))
+        blob, person = " ".join(key["公钥"].split()[:2]), where.rsplit("/公钥/", 1)[0]
+        if owners.setdefault(blob, person) != person:
+            out.append(record.problem(f"{where}/公钥", "reviewers-key-shared",
+                                      "这把公钥已登记在另一个人（或合并方）名下：每把钥匙只属于一个人，签名才能认出是谁。"))
     return out
