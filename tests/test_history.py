@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from history_support import EDITOR, EDITOR2, R4601, R460105, REPO, Archive, git, household, path_of
+from history_support import EDITOR, EDITOR2, R4601, R460105, REPO, Archive, git, household, key_entry, path_of, with_keys
 
 from generator.cli import cli
 from generator.history import details
@@ -130,15 +130,33 @@ def test_gitlab_merge_requests_and_forge_bots_with_trailers(tmp_path):
     repo.branch("add")
     repo.commit(EDITOR, "Add", {N1: household(N1)})
     message = "Merge branch 'add' into 'main'\n\nSee merge request union/archive!7\n\nApproved-by: 示例海口审核员 <reviewer-4601@example.invalid>"
-    repo.merge("add", ("GitLab", "gitlab@example.invalid"), message=message)
+    repo.merge("add", ("GitLab", "gitlab@example.invalid"), message=message, sign=None)
     change = read_history(repo.root).for_path(path_of(N1))[0]
     assert change.pr == "!7" and change.approved and change.approver.email == R4601[1]
+    # A bot without a key: anyone can type that trailer, so the unsigned merge is marked (a warning until 要求签名).
+    assert change.commit.signature == "签名无法验证" and "合并没有签名" in change.commit.notes[0]
+
+
+def test_a_signing_mergers_trailer_counts_only_under_its_own_signature(tmp_path):
+    forge = ("Gitea", "gitea@example.invalid")
+    listed = (f"签名合并方:\n  - 名称: 代码托管平台\n    邮箱: {forge[1]}\n    账号: gitea\n    公钥:\n"
+              + key_entry(forge[1]))
+    repo = Archive(tmp_path / "forge", archive_reviewers() + listed)
+    message = "Merge pull request '户' (#7)\n\nApproved-by: 示例海口审核员 <reviewer-4601@example.invalid>"
+    for name, key in (("signed", True), ("typed", None)):
+        repo.branch(name)
+        repo.commit(EDITOR, "Add", {N1: household(N1, 备注=name)})
+        repo.merge(name, forge, message=message, sign=key)
+    typed, signed = read_history(repo.root).commits[:2]
+    assert signed.approved and signed.approver.email == R4601[1] and signed.signature == "签名有效"
+    assert signed.accounts == ("gitea", "reviewer-4601")
+    assert not typed.approved and "没有合并方的有效签名就不能作为审批" in typed.reasons[0]
 
 
 def archive_reviewers() -> str:
     """The shipped reviewers list without this repository's own audit baseline (a commit test repos lack)."""
     text = (REPO / "records" / "_settings" / "reviewers.yaml").read_text(encoding="utf-8")
-    return re.sub(r"(?m)^(# 建档时.*\n)?审计起点:.*\n", "", text)
+    return with_keys(re.sub(r"(?m)^(# 建档时.*\n)?审计起点:.*\n", "", text))
 
 
 def test_authority_comes_from_the_reviewers_list_before_the_merge(archive):

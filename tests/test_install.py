@@ -115,11 +115,11 @@ def test_a_hook_installed_from_the_package_accepts_and_refuses_pushes(installed,
     git(work.root, "remote", "add", "origin", str(bare))
 
     def push() -> subprocess.CompletedProcess:
-        env = {**as_env(EDITOR), **_clean_env()}
+        env = {**as_env(EDITOR), **_clean_env(), "REMOTE_USER": "reviewer-4601"}  # the web server's login: the reviewer
         return subprocess.run(["git", "push", "-q", "origin", "main"], cwd=work.root, env=env, capture_output=True, text=True)
 
     assert push().returncode == 0  # the initial import, before the hook
-    done = _run(installed, "bangfu", "hook", "install", "--bare", str(bare), cwd=tmp_path)
+    done = _run(installed, "bangfu", "hook", "install", "--bare", str(bare), "--pusher-source", "http", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "site-packages" in (bare / "hooks" / "pre-receive").read_text(encoding="utf-8")
     approved = work.pull_request("edit", EDITOR, R4601, 2, {N1: household(N1, 备注="已核实")})

@@ -10,7 +10,7 @@ from pathlib import Path
 import git
 
 from generator.access import reviewers as reviewers_file
-from generator.access.reviewers import SETTINGS_PREFIX, region_of
+from generator.access.reviewers import REVIEWERS_PATH, SETTINGS_PREFIX, Reviewers, parse_reviewers, region_of
 from generator.clock import today
 from generator.errors import HistoryError, Problem, RecordError, UsageError
 from generator.history.approval import PYPROJECT, home_note, non_regular, program_home
@@ -32,6 +32,7 @@ from generator.history.git import split_range as _split
 from generator.history.log import MAIN_REF, STANDARDS_PATH
 from generator.history.markdown import code, md
 from generator.history.merges import own_changes
+from generator.history.signatures import key_changes
 from generator.rules.regions import regions
 from generator.validation.validate import INACTIVE, validate_tree
 
@@ -185,6 +186,7 @@ def review(root: Path, spec: str) -> Review:
     settings = sorted({p for f in files for p in (f.path, f.old_path) if p and p.startswith(SETTINGS_PREFIX)})
     outside = _outside(archive, merge_base, head)
     notes = _merge_notes(archive, read_log(archive, head, base)) + _non_regular(archive, files, outside)
+    notes += _key_notes(archive, merge_base, head) if REVIEWERS_PATH in settings else []
     home = program_home(_blob_at(archive, base, PYPROJECT))
     impact = _impact(archive, root, merge_base, head) if STANDARDS_PATH in settings else None
     return Review(base, head, merge_base, spec, commits, result, settings, others, unrelated,
@@ -222,6 +224,19 @@ def _outside(archive: Archive, old: str, new: str) -> list[FileChange]:
     outside: list[FileChange] = []
     parse_raw(out.decode("utf-8", "replace"), archive.prefix, outside)
     return outside
+
+
+def _key_notes(archive: Archive, old: str, new: str) -> list[str]:
+    """Keys the branch adds, revokes or removes from the reviewers list (a broken list is reported by validation)."""
+    reader = BlobReader(archive)
+    lists = []
+    for rev in (old, new):
+        blob = settings_blobs(archive, rev).get(REVIEWERS_PATH)
+        try:
+            lists.append(parse_reviewers(reader.read(blob)) if blob else Reviewers.empty(""))
+        except RecordError:
+            return []
+    return [f"{REVIEWERS_PATH}：{line}" for line in key_changes(*lists)]
 
 
 def _merge_notes(archive: Archive, commits: dict) -> list[str]:
