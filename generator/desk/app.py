@@ -1,0 +1,291 @@
+"""The desk's Flask application: every view asks who is logged in (nginx's header) and checks scope and role itself."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, abort, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFProtect
+
+from generator.access.reviewers import Reviewers, parse_reviewers
+from generator.access.users import ACCESS_PATH, Access, load_access
+from generator.clock import today
+from generator.desk import form as desk_form
+from generator.desk.identity import USER_HEADER, User, identify
+from generator.desk.plumbing import MAIN, Git, Person, PlumbingError, Request
+from generator.editing.store import record_path
+from generator.errors import BangfuError, RecordError
+from generator.history.review import review
+from generator.records.dump import dump_record
+from generator.records import schema_check
+from generator.records.load import parse_bytes
+from generator.records.settings import SETTINGS
+from generator.rules.assess import assess
+from generator.rules.regions import regions
+from generator.rules.standards import load_standards
+from generator.validation.validate import Context, check_record
+
+log = logging.getLogger("bangfu.desk")
+REVIEWERS = f"{SETTINGS}/reviewers.yaml"
+_NUMBER = re.compile(r"[1-9][0-9]{9}")
+MAX_BODY = 256 * 1024
+MAX_NOTE = 2000
+LISTED = 200
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where the desk's archive is and how it signs: set by the administrator, never by a request."""
+
+    root: Path  # the server's copy of the archive (a git repository the desk alone writes)
+    key: Path  # the desk's private SSH signing key (its public key is in reviewers.yaml under 签名合并方)
+    merger: str  # the desk's e-mail as a 签名合并方 in reviewers.yaml
+    secret: bytes  # signs the CSRF session cookie
+
+    @classmethod
+    def from_env(cls) -> Config:
+        secret_file = os.environ.get("BANGFU_DESK_SECRET_FILE")
+        secret = Path(secret_file).read_bytes().strip() if secret_file else secrets.token_bytes(32)
+        return cls(Path(os.environ["BANGFU_DESK_ROOT"]), Path(os.environ["BANGFU_DESK_KEY"]), os.environ["BANGFU_DESK_MERGER"], secret)
+
+
+class Settings:
+    """access.yaml and reviewers.yaml as approved on main, read again whenever main moves."""
+
+    def __init__(self, git: Git):
+        self.git = git
+        self._at: str | None = None
+        self.access: Access | None = None
+        self.reviewers: Reviewers | None = None
+
+    def load(self) -> tuple[str, Access, Reviewers]:
+        main = self.git.resolve(MAIN)
+        if main is None:
+            raise BangfuError("编辑台的档案库没有 main 分支。")
+        if main != self._at:
+            raw = self.git.blob(main, ACCESS_PATH)
+            self.access = load_access(self.git.root, raw=raw) if raw is not None else None
+            reviewers_raw = self.git.blob(main, REVIEWERS)
+            self.reviewers = parse_reviewers(reviewers_raw) if reviewers_raw else Reviewers.empty("没有审核人名单")
+            self._at = main
+        if self.access is None:
+            raise BangfuError("main 上没有访问授权文件（records/_settings/access.yaml）。")
+        return main, self.access, self.reviewers
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(__name__, static_url_path="/desk/static")
+    app.config.update(SECRET_KEY=config.secret, MAX_CONTENT_LENGTH=MAX_BODY, MAX_FORM_MEMORY_SIZE=MAX_BODY,
+                      SESSION_COOKIE_PATH="/desk/", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+                      WTF_CSRF_TIME_LIMIT=8 * 3600)
+    CSRFProtect(app)
+    git = Git(config.root)
+    settings = Settings(git)
+
+    @app.before_request
+    def who() -> None:
+        g.main, access, g.reviewers = settings.load()
+        g.user = identify(request.headers.get(USER_HEADER), access, g.reviewers)
+        if g.user is None:
+            log.warning("desk refused: no known user (header %r) for %s %s", request.headers.get(USER_HEADER), request.method,
+                        request.path)
+            abort(403)
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return render_template("error.html", title="无权访问", text="您没有权限查看或修改这一页（不在您的范围或角色之内）。"), 403
+
+    @app.errorhandler(404)
+    def missing(_error):
+        return render_template("error.html", title="没有找到", text="没有这一户或这个修改请求。"), 404
+
+    @app.errorhandler(400)
+    def bad(error):
+        text = "请求无效：页面可能已过期（安全令牌无效），请刷新页面后再提交。" if "CSRF" in str(error) else "请求无效。"
+        return render_template("error.html", title="请求无效", text=text), 400
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return render_template("error.html", title="内容太多", text="提交的内容超过了编辑台允许的大小。"), 413
+
+    @app.get("/desk/")
+    def index():
+        user: User = g.user
+        query = request.args.get("q", "").strip()[:50]
+        found = [p for p in git.records(g.main) if user.may_edit(p.split("/")[1])]
+        if query:
+            found = [p for p in found if query in p.rsplit("/", 1)[1] or _matches(git, g.main, p, query)]
+        mine = [r for r in git.requests() if r.user == user.login]
+        queue = [r for r in git.requests() if user.may_review(r.county, g.reviewers)]
+        table = regions()
+        rows = [(p.rsplit("/", 1)[1].removesuffix(".yaml"), table.name(p.split("/")[1])) for p in found[:LISTED]]
+        return render_template("index.html", user=user, rows=rows, more=max(0, len(found) - LISTED), query=query, mine=mine,
+                               queue=queue, scopes=[f"{table.name(s)}（{s}）" for s in user.edit_scopes])
+
+    @app.route("/desk/h/<number>", methods=["GET", "POST"])
+    def household(number: str):
+        user: User = g.user
+        path, data = _household(git, g.main, user, number)
+        log.info("desk read: user=%s household=%s", user.login, number)
+        values = {f.name: desk_form.shown(data.get(f.name)) for f in desk_form.form_fields()}
+        new, message = data, ""
+        if request.method == "POST":
+            new = desk_form.apply(data, request.form.to_dict())
+            values.update({f.name: request.form.get(f.name, "")[:desk_form.MAX_TEXT] for f in desk_form.form_fields()
+                           if f.editable and f.name in request.form})
+        problems, trace = _check(config.root, path, new)
+        errors = [p for p in problems if p.is_error]
+        if request.method == "POST" and request.form.get("action") == "submit":
+            note = request.form.get("note", "").strip()[:MAX_NOTE]
+            if new == data:
+                message = "没有任何修改，不能提交审核。"
+            elif errors:
+                message = f"还有 {len(errors)} 个错误，请改正后再提交审核。"
+            elif not note:
+                message = "请填写修改说明（为什么改、依据什么）。"
+            else:
+                text = f"编辑台：修改 {number}\n\n{note}\n"
+                try:
+                    made = git.submit(user.login, number, path, dump_record(new).encode("utf-8"), user.person, text)
+                except PlumbingError as exc:
+                    message = str(exc)
+                else:
+                    log.info("desk submit: user=%s household=%s ref=%s", user.login, number, made.ref)
+                    return redirect(url_for("index", submitted=made.ref.rsplit("/", 1)[1]), code=303)
+        by_field: dict[str, list[str]] = {}
+        for p in problems:
+            top = p.pointer.split("/")[1] if p.pointer.count("/") >= 1 else ""
+            by_field.setdefault(top, []).append(f"{'错误' if p.is_error else '提示'}：{p.message}")
+        return render_template("household.html", user=user, number=number, fields=desk_form.form_fields(), values=values,
+                               data=data, by_field=by_field, problems=problems, trace=trace, message=message,
+                               county=regions().name(number[:6]), changed=new != data)
+
+    @app.get("/desk/r/<login>/<name>")
+    def change_request(login: str, name: str):
+        user: User = g.user
+        found = _request(git, login, name)
+        if not user.may_review(found.county, g.reviewers) and found.user != user.login:
+            _deny(user, f"request {found.ref}")
+        summary = review(config.root, f"{g.main}..{found.head}")
+        log.info("desk read: user=%s request=%s", user.login, found.ref)
+        return render_template("request.html", user=user, req=found, summary=summary,
+                               may_approve=_refusal(git, user, found, g.main, g.reviewers) is None,
+                               refusal=_refusal(git, user, found, g.main, g.reviewers))
+
+    @app.post("/desk/r/<login>/<name>/approve")
+    def approve(login: str, name: str):
+        user: User = g.user
+        found = _request(git, login, name)
+        refusal = _refusal(git, user, found, g.main, g.reviewers)
+        if refusal:
+            _deny(user, f"approve {found.ref}: {refusal}")
+        merger = g.reviewers.merger(config.merger)
+        if merger is None:
+            return render_template("error.html", title="不能合并", text="审核人名单中没有登记本编辑台（签名合并方），编辑台不能签名合并。"), 409
+        message = (f"编辑台：合并 {found.number} 的修改请求（{found.user}）\n\n"
+                   f"Approved-by: {user.person}\n")
+        try:
+            merged = git.merge(found, user.person, Person(merger.name, merger.email), config.key, message)
+        except PlumbingError as exc:
+            return render_template("error.html", title="不能合并", text=str(exc)), 409
+        log.info("desk approve: user=%s request=%s merge=%s", user.login, found.ref, merged)
+        return redirect(url_for("index", merged=merged[:12]), code=303)
+
+    @app.post("/desk/r/<login>/<name>/return")
+    def give_back(login: str, name: str):
+        user: User = g.user
+        found = _request(git, login, name)
+        refusal = _refusal(git, user, found, g.main, g.reviewers)
+        if refusal:
+            _deny(user, f"return {found.ref}: {refusal}")
+        reason = request.form.get("reason", "").strip()[:MAX_NOTE]
+        kind = "退回修改" if request.form.get("kind") != "reject" else "不予通过"
+        if not reason:
+            return render_template("error.html", title="请填写理由", text=f"{kind}必须写明理由。"), 400
+        git.close(found, user.person, f"编辑台：{kind} {found.number}\n\n{reason}\n")
+        log.info("desk %s: user=%s request=%s", kind, user.login, found.ref)
+        return redirect(url_for("index"), code=303)
+
+    return app
+
+
+def _deny(user: User, what: str):
+    log.warning("desk denied: user=%s %s %s %s", user.login, request.method, request.path, what)
+    abort(403)
+
+
+def _household(git: Git, main: str, user: User, number: str) -> tuple[str, dict]:
+    """The household's path and data at main, after the scope check (403 and logged outside the user's scope)."""
+    if not _NUMBER.fullmatch(number):
+        abort(404)
+    county = number[:6]
+    if not user.may_edit(county):
+        _deny(user, f"household {number}")
+    path = record_path(county, number)
+    raw = git.blob(main, path)
+    if raw is None:
+        abort(404)
+    record, _ = parse_bytes(raw, path)
+    if record is None or record.data.get("所属地区") != county:
+        abort(404)
+    return path, record.data
+
+
+def _request(git: Git, login: str, name: str) -> Request:
+    found = git.request(f"refs/heads/desk/{login}/{name}")
+    if found is None:
+        abort(404)
+    return found
+
+
+def _refusal(git: Git, user: User, found: Request, main: str, reviewers: Reviewers) -> str | None:
+    """Why this user may not approve this request (the rules of bangfu audit), or None."""
+    if not user.may_review(found.county, reviewers):
+        return "您不是这个县的审核人。"
+    if found.user == user.login:
+        return "不能审批自己提交的修改（自审自批）。"
+    authors = git.run("log", "--format=%ae%n%ce", f"{main}..{found.head}").lower().split()
+    if user.email.lower() in authors:
+        return "您参与了这个修改请求的提交，不能审批它（自审自批）。"
+    for path in git.changed(main, found.head):
+        parts = path.split("/")
+        if len(parts) != 3 or parts[0] != "records" or not user.may_review(parts[1], reviewers):
+            return f"修改请求改动了 {path}，不在您可以审批的范围内。"
+    return None
+
+
+def _matches(git: Git, main: str, path: str, query: str) -> bool:
+    raw = git.blob(main, path)
+    if raw is None:
+        return False
+    record, _ = parse_bytes(raw, path)
+    return record is not None and any(query == str(record.data.get(k, "")) or (k == "姓名" and query in str(record.data.get(k, "")))
+                                      for k in ("姓名", "身份证号"))
+
+
+def _check(root: Path, path: str, data: dict):
+    """The CLI's checks of one record (schema, fields, rules, working cycle) and its eligibility trace."""
+    try:
+        text = dump_record(data)
+    except (TypeError, ValueError) as exc:
+        from generator.errors import Problem
+
+        return [Problem(path, None, "", "", "desk-value", f"无法写成档案：{exc}")], None
+    record, problems = parse_bytes(text.encode("utf-8"), path)
+    if record is None:
+        return problems, None
+    ctx = Context(root, today())
+    problems = check_record(record, ctx)
+    trace = None
+    if not any(p.is_error for p in schema_check.check(record)):
+        try:
+            trace = assess(record.data, record.county, ctx.standards, ctx.today)
+        except (RecordError, KeyError, TypeError, ValueError):
+            trace = None
+    return problems, trace
