@@ -1,0 +1,209 @@
+"""The desk's server-side rules through Flask's test client on a real git repository (the identity header is what
+nginx would set; tests/test_desk_e2e.py drives the same app behind real nginx and gunicorn with Chromium)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from history_support import ADMIN, R460105, Archive, git, household, key_entry, key_of, path_of
+from nginx_support import write_access
+
+from generator.desk.app import Config, create_app
+from generator.desk.identity import USER_HEADER
+from generator.history.log import read_history
+
+DESK = ("编辑台", "desk@example.invalid")
+N5 = "4601050001"  # 秀英区
+N6 = "4601060001"  # 龙华区
+USERS = {"xy-ed": [("460105", ["经办人"])], "lh-ed": [("460106", ["经办人"])],
+         "reviewer-460105": [("460105", ["审核人"])], "reviewer-4602": [("4602", ["审核人"])],
+         "xy-both": [("460105", ["经办人", "审核人"])]}
+
+
+def make_archive(root: Path) -> Archive:
+    """An archive with two households, the desk registered as a signing merger, and desk users in access.yaml."""
+    listed = f"签名合并方:\n  - 名称: {DESK[0]}\n    邮箱: {DESK[1]}\n    账号: desk\n    公钥:\n{key_entry(DESK[1])}"
+    work = Archive(root)
+    reviewers = root / "records" / "_settings" / "reviewers.yaml"
+    text = reviewers.read_text(encoding="utf-8")
+    # xy-both is a 460105 reviewer too (to try self-approval): the second account of the 秀英 reviewer
+    text = text.replace("    账号: reviewer-460105\n", "    账号:\n      - reviewer-460105\n      - xy-both\n")
+    reviewers.write_text(text + listed, encoding="utf-8")
+    write_access(root, USERS)
+    work.write(N5, household(N5))
+    work.write(N6, household(N6))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--amend", "-m", "Import settings and households", who=ADMIN)
+    return work
+
+
+def desk_config(root: Path) -> Config:
+    return Config(root, key_of(DESK[1]), DESK[1], b"test-secret-not-for-production")
+
+
+@pytest.fixture
+def desk(tmp_path):
+    work = make_archive(tmp_path / "repo")
+    app = create_app(desk_config(work.root))
+    return work, app
+
+
+def client(app, user: str | None):
+    c = app.test_client()
+    if user:
+        c.environ_base["HTTP_" + USER_HEADER.upper().replace("-", "_")] = user
+    return c
+
+
+def token(page: bytes) -> str:
+    found = re.search(rb'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no CSRF token"
+    return found.group(1).decode()
+
+
+def submit(c, number: str, changes: dict[str, str], note: str = "家访核实", action: str = "submit"):
+    page = c.get(f"/desk/h/{number}")
+    assert page.status_code == 200
+    return c.post(f"/desk/h/{number}", data={"csrf_token": token(page.data), "action": action, "note": note, **changes})
+
+
+def test_no_user_header_is_refused(desk):
+    _, app = desk
+    assert client(app, None).get("/desk/").status_code == 403
+    assert client(app, "nobody-here").get("/desk/").status_code == 403
+
+
+def test_an_editor_lists_only_households_in_scope(desk):
+    _, app = desk
+    page = client(app, "xy-ed").get("/desk/").data.decode()
+    assert N5 in page and N6 not in page
+
+
+def test_opening_or_posting_another_countys_household_is_403_and_logged(desk, caplog):
+    _, app = desk
+    c = client(app, "xy-ed")
+    assert c.get(f"/desk/h/{N6}").status_code == 403
+    own = c.get(f"/desk/h/{N5}")
+    answer = c.post(f"/desk/h/{N6}", data={"csrf_token": token(own.data), "action": "submit", "note": "x", "姓名": "改名"})
+    assert answer.status_code == 403
+    denied = [r.getMessage() for r in caplog.records if "desk denied" in r.getMessage()]
+    assert any("xy-ed" in m and N6 in m for m in denied)
+    assert "refs/heads/desk" not in git(desk[0].root, "for-each-ref")
+
+
+def test_a_post_without_csrf_token_is_refused(desk):
+    work, app = desk
+    answer = client(app, "xy-ed").post(f"/desk/h/{N5}", data={"action": "submit", "note": "x", "家庭人口": "5"})
+    assert answer.status_code == 400 and "安全令牌" in answer.data.decode()
+    assert "refs/heads/desk" not in git(work.root, "for-each-ref")
+
+
+def test_an_error_is_shown_beside_its_field_and_nothing_is_submitted(desk):
+    work, app = desk
+    answer = submit(client(app, "xy-ed"), N5, {"家庭年度总收入": "很多"})
+    page = answer.data.decode()
+    assert answer.status_code == 200 and 'data-field="家庭年度总收入"' in page and "还有" in page
+    assert "refs/heads/desk" not in git(work.root, "for-each-ref")
+
+
+def test_submit_writes_a_branch_by_the_editor_changing_only_that_field(desk):
+    work, app = desk
+    before = git(work.root, "rev-parse", "refs/heads/main")
+    status = git(work.root, "status", "--porcelain")
+    answer = submit(client(app, "xy-ed"), N5, {"邮政编码": "570312"})
+    assert answer.status_code == 303
+    ref = f"refs/heads/desk/xy-ed/{N5}-1"
+    assert git(work.root, "log", "-1", "--format=%an|%ae|%s", ref) == "测试账号xy-ed|xy-ed@desk.bangfu.invalid|编辑台：修改 " + N5
+    diff = git(work.root, "diff", "refs/heads/main", ref)
+    assert [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))] == [
+        '-邮政编码: "570311"', '+邮政编码: "570312"']
+    assert git(work.root, "rev-parse", "refs/heads/main") == before  # main untouched
+    assert git(work.root, "status", "--porcelain") == status  # the working tree is never used
+
+
+def audit_json(root: Path) -> dict:
+    """`bangfu audit` as an auditor runs it (since the import commit), which must pass."""
+    first = git(root, "rev-list", "--max-parents=0", "refs/heads/main")
+    done = subprocess.run([sys.executable, "-m", "generator", "audit", "--since", first, "--format", "json"], cwd=root,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout)
+
+
+def _submitted(app, user="xy-ed", number=N5) -> str:
+    assert submit(client(app, user), number, {"邮政编码": "570312"}).status_code == 303
+    return f"/desk/r/{user}/{number}-1"
+
+
+def _approve(c, url: str):
+    page = c.get(url)
+    return c.post(f"{url}/approve", data={"csrf_token": token(page.data)} if page.status_code == 200 else {})
+
+
+def test_a_reviewer_approves_and_audit_credits_the_reviewer(desk):
+    work, app = desk
+    url = _submitted(app)
+    c = client(app, "reviewer-460105")
+    assert "邮政编码" in c.get(url).data.decode()
+    assert _approve(c, url).status_code == 303
+    head = git(work.root, "rev-parse", "refs/heads/main")
+    assert len(git(work.root, "rev-list", "--parents", "-1", head).split()) == 3  # a --no-ff merge
+    assert git(work.root, "log", "-1", "--format=%ae|%ce", head) == f"{R460105[1]}|{DESK[1]}"
+    merge = next(c for c in read_history(work.root).commits if c.sha == head)
+    assert merge.approved and merge.approver.email == R460105[1]
+    audited = audit_json(work.root)
+    assert audited["通过"] and audited["审计提交数"] == 1 and audited["签名无法验证的审批合并"] == []
+    assert "refs/heads/desk/" not in git(work.root, "for-each-ref")
+
+
+def test_a_reviewer_of_another_region_cannot_approve(desk, caplog):
+    work, app = desk
+    url = _submitted(app)
+    c = client(app, "reviewer-4602")
+    assert c.get(url).status_code == 403
+    main = git(work.root, "rev-parse", "refs/heads/main")
+    home = c.get("/desk/")  # a page of its own, for a valid CSRF token: the crafted POST is refused on its scope
+    assert home.status_code == 200 and N5 not in home.data.decode()
+    hidden = home.data.decode()
+    assert "csrf_token" not in hidden  # no form on the home page: take a token from a fresh session instead
+    with c.session_transaction() as session:
+        session["csrf_token"] = "a" * 40
+    from flask_wtf.csrf import generate_csrf
+
+    with app.test_request_context():
+        from flask import session as live
+
+        live["csrf_token"] = "a" * 40
+        crafted = generate_csrf()
+    assert c.post(f"{url}/approve", data={"csrf_token": crafted}).status_code == 403
+    assert git(work.root, "rev-parse", "refs/heads/main") == main
+    assert any("reviewer-4602" in r.getMessage() and "approve" in r.getMessage() for r in caplog.records)
+
+
+def test_a_reviewer_cannot_approve_their_own_request(desk):
+    work, app = desk
+    url = _submitted(app, user="xy-both")
+    c = client(app, "xy-both")
+    main = git(work.root, "rev-parse", "refs/heads/main")
+    assert "不能审批自己提交的修改" in c.get(url).data.decode()
+    page = c.get(f"/desk/h/{N5}")
+    assert c.post(f"{url}/approve", data={"csrf_token": token(page.data)}).status_code == 403
+    assert git(work.root, "rev-parse", "refs/heads/main") == main
+
+
+def test_return_needs_a_reason_and_keeps_the_request(desk):
+    work, app = desk
+    url = _submitted(app)
+    c = client(app, "reviewer-460105")
+    page = c.get(url)
+    assert c.post(f"{url}/return", data={"csrf_token": token(page.data), "reason": " "}).status_code == 400
+    assert c.post(f"{url}/return", data={"csrf_token": token(page.data), "reason": "收入证明缺失"}).status_code == 303
+    kept = git(work.root, "for-each-ref", "--format=%(refname)", "refs/desk-closed/")
+    assert kept == f"refs/desk-closed/xy-ed/{N5}-1"
+    assert "收入证明缺失" in git(work.root, "log", "-1", "--format=%B", kept)
+    assert git(work.root, "log", "-1", "--format=%ae", kept) == R460105[1]
