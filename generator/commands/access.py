@@ -28,10 +28,12 @@ from generator.access.users import describe_access, load_access
               help="基本认证不配 HTTPS 也监听本机以外的地址（仅当 HTTPS 由前置代理终止且其间网络可信时）。")
 @click.option("--rate-limit", type=int, default=RATE_LIMIT, show_default=True,
               help="基本认证时每个客户端地址每秒可发的请求数（可先突发 40 个），超出答 429，用来挡住猜密码。")
+@click.option("--desk-socket", type=click.Path(path_type=Path),
+              help="编辑台（bangfu desk）的 unix 套接字，例如 /run/bangfu/desk.sock：给出时 /desk/ 经同一登录转给编辑台。")
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True,
               help="档案库根目录（读 records/_settings/access.yaml 和 roles.yaml）。")
 def deploy_config_command(site, out, auth, htpasswd, auth_url, listen, server_name, access_log, tls_cert, tls_key,
-                          allow_plain_http, rate_limit, root):
+                          allow_plain_http, rate_limit, desk_socket, root):
     """生成分级授权的 nginx 配置：县级只看本县，市级看本市各县，省级看全部。
 
     \b
@@ -49,7 +51,7 @@ def deploy_config_command(site, out, auth, htpasswd, auth_url, listen, server_na
     report = deploy_config(DeployOptions(site=site, out=out, root=root, auth=auth, htpasswd=htpasswd, auth_url=auth_url,
                                          listen=listen, server_name=server_name, access_log=access_log,
                                          tls_cert=tls_cert, tls_key=tls_key, allow_plain_http=allow_plain_http,
-                                         rate_limit=rate_limit))
+                                         rate_limit=rate_limit, desk_socket=desk_socket))
     for warning in report.warnings:
         click.echo(f"警告：{warning}", err=True)
     click.echo(f"已写出 {report.out}：{report.users} 个用户、{report.groups} 个组；"

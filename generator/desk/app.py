@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +48,10 @@ class Config:
 
     @classmethod
     def from_env(cls) -> Config:
-        secret_file = os.environ.get("BANGFU_DESK_SECRET_FILE")
-        secret = Path(secret_file).read_bytes().strip() if secret_file else secrets.token_bytes(32)
+        # One secret for every gunicorn worker (a token made by one is checked by another), kept outside the archive.
+        secret = Path(os.environ["BANGFU_DESK_SECRET_FILE"]).read_bytes().strip()
+        if len(secret) < 16:
+            raise BangfuError("编辑台的密钥文件太短（至少 16 字节的随机内容）。")
         return cls(Path(os.environ["BANGFU_DESK_ROOT"]), Path(os.environ["BANGFU_DESK_KEY"]), os.environ["BANGFU_DESK_MERGER"], secret)
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from generator.access.nginx import DESK_USER_HEADER
 from generator.access.reviewers import Reviewers
 from generator.access.users import Access
 from generator.desk.plumbing import Person
 from generator.rules.regions import regions
 
-USER_HEADER = "X-Bangfu-Desk-User"  # set by nginx (proxy_set_header replaces any copy the client sent)
+USER_HEADER = DESK_USER_HEADER  # set by nginx (proxy_set_header replaces any copy the client sent)
 _USER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
 EDITOR, REVIEWER = "经办人", "审核人"
 DESK_DOMAIN = "desk.bangfu.invalid"  # e-mail of a desk user who is not in the reviewers list
