@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from history_support import ADMIN, R460105, Archive, git, household, key_entry, key_of, path_of
+from history_support import ADMIN, R460105, Archive, git, household, key_entry, key_of
 from nginx_support import write_access
 
 from generator.desk.app import Config, create_app
@@ -207,3 +207,40 @@ def test_return_needs_a_reason_and_keeps_the_request(desk):
     assert kept == f"refs/desk-closed/xy-ed/{N5}-1"
     assert "收入证明缺失" in git(work.root, "log", "-1", "--format=%B", kept)
     assert git(work.root, "log", "-1", "--format=%ae", kept) == R460105[1]
+
+
+@pytest.mark.parametrize("socket_path", ["/run/bangfu/desk.sock;\n}\nserver {", "relative/desk.sock", "/run/b u/desk.sock",
+                                         "/run/bangfu/$desk.sock"])
+def test_deploy_config_refuses_a_desk_socket_that_would_reach_into_the_configuration(tmp_path, socket_path):
+    from nginx_support import write_pages
+
+    from generator.access.nginx import DeployOptions, deploy_config
+    from generator.errors import UsageError
+
+    work = make_archive(tmp_path / "repo")
+    out = tmp_path / "bangfu.conf"
+    with pytest.raises(UsageError) as refused:
+        deploy_config(DeployOptions(site=write_pages(tmp_path / "site", []), out=out, root=work.root,
+                                    htpasswd=tmp_path / "htpasswd", desk_socket=Path(socket_path)))
+    assert "--desk-socket" in refused.value.problems[0].message and not out.exists()
+
+
+def test_deploy_config_adds_the_desk_only_when_asked(tmp_path):
+    from nginx_support import directives, write_pages
+
+    from generator.access.nginx import DeployOptions, deploy_config
+
+    work = make_archive(tmp_path / "repo")
+    site = write_pages(tmp_path / "site", [])
+    plain, desk = tmp_path / "plain.conf", tmp_path / "desk.conf"
+    deploy_config(DeployOptions(site=site, out=plain, root=work.root, htpasswd=tmp_path / "htpasswd"))
+    deploy_config(DeployOptions(site=site, out=desk, root=work.root, htpasswd=tmp_path / "htpasswd",
+                                desk_socket=Path("/run/bangfu/desk.sock")))
+    assert "/desk/" not in plain.read_text(encoding="utf-8")
+    found = directives(desk.read_text(encoding="utf-8"))
+    inside = [words for blocks, words in found if blocks and blocks[-1] == "location ^~ /desk/"]
+    assert ("proxy_set_header", "X-Bangfu-Desk-User", "$bangfu_user") in inside
+    assert ("proxy_pass", "http://unix:/run/bangfu/desk.sock:") in inside
+    methods = [words for blocks, words in found if blocks and blocks[-1].startswith("map") and "$bangfu_method_ok" in blocks[-1]]
+    assert ('"~^POST /desk/"', "1") in methods
+    assert not any("auth_basic" in words[0] and "off" in words for words in inside)  # the same login as the site

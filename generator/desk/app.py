@@ -20,13 +20,12 @@ from generator.desk.plumbing import MAIN, Git, Person, PlumbingError, Request
 from generator.editing.store import record_path
 from generator.errors import BangfuError, RecordError
 from generator.history.review import review
-from generator.records.dump import dump_record
 from generator.records import schema_check
+from generator.records.dump import dump_record
 from generator.records.load import parse_bytes
 from generator.records.settings import SETTINGS
 from generator.rules.assess import assess
 from generator.rules.regions import regions
-from generator.rules.standards import load_standards
 from generator.validation.validate import Context, check_record
 
 log = logging.getLogger("bangfu.desk")
