@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from history_support import ADMIN, R460105, Archive, git, household, key_entry, key_of
+from history_support import ADMIN, R460105, Archive, git, household, key_entry, key_of, path_of
 from nginx_support import write_access
 
 from generator.desk.app import Config, create_app
@@ -244,3 +244,23 @@ def test_deploy_config_adds_the_desk_only_when_asked(tmp_path):
     methods = [words for blocks, words in found if blocks and blocks[-1].startswith("map") and "$bangfu_method_ok" in blocks[-1]]
     assert ('"~^POST /desk/"', "1") in methods
     assert not any("auth_basic" in words[0] and "off" in words for words in inside)  # the same login as the site
+
+
+def test_members_are_a_repeatable_group_with_problems_beside_their_fields(desk):
+    work, app = desk
+    c = client(app, "xy-ed")
+    rows = len(household(N5)["家庭主要成员"]) + 1
+    new = f"家庭主要成员-{rows - 1}-"
+    answer = submit(c, N5, {"家庭主要成员-rows": str(rows), "家庭主要成员-0-月收入": "不知道", f"{new}姓名": "测新增"},
+                    action="check")
+    page = answer.data.decode()
+    assert 'data-field="家庭主要成员-0-月收入"' in page  # the wrong number, beside that member's field
+    assert f'data-field="{new}关系"' in page  # the new member lacks required fields, named on its own row
+    assert "refs/heads/desk" not in git(work.root, "for-each-ref")
+    removed = submit(c, N5, {"家庭主要成员-rows": str(rows), "家庭主要成员-0-删除": "是", "家庭人口": "2"}, note="迁出")
+    assert "还有 2 个错误" in removed.data.decode()  # the rules see the member gone: incomes and situations no longer add up
+    answer = submit(c, N5, {"家庭主要成员-rows": str(rows), "家庭主要成员-1-单位或学校": "示例第二中学（虚构）"}, note="转学")
+    assert answer.status_code == 303, re.findall(r'class="(?:message|problem)"[^>]*>([^<]*)', answer.data.decode())
+    diff = git(work.root, "diff", "refs/heads/main", f"refs/heads/desk/xy-ed/{N5}-1", "--", path_of(N5))
+    changed = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert len(changed) in (1, 2) and changed[-1] == "+    单位或学校: 示例第二中学（虚构）"

@@ -160,11 +160,13 @@ def create_app(config: Config | None = None) -> Flask:
                     return redirect(url_for("index", submitted=made.ref.rsplit("/", 1)[1]), code=303)
         by_field: dict[str, list[str]] = {}
         for p in problems:
-            top = p.pointer.split("/")[1] if p.pointer.count("/") >= 1 else ""
-            by_field.setdefault(top, []).append(f"{'错误' if p.is_error else '提示'}：{p.message}")
+            by_field.setdefault(_place(p.pointer), []).append(f"{'错误' if p.is_error else '提示'}：{p.message}")
+        members = new.get(desk_form.MEMBERS) if isinstance(new.get(desk_form.MEMBERS), list) else []
         return render_template("household.html", user=user, number=number, fields=desk_form.form_fields(), values=values,
                                data=data, by_field=by_field, problems=problems, trace=trace, message=message,
-                               county=regions().name(number[:6]), changed=new != data)
+                               county=regions().name(number[:6]), changed=new != data, members=members,
+                               member_fields=desk_form.member_fields(), member_key=desk_form.member_key,
+                               shown=desk_form.shown, MEMBERS=desk_form.MEMBERS)
 
     @app.get("/desk/r/<login>/<name>")
     def change_request(login: str, name: str):
@@ -213,6 +215,14 @@ def create_app(config: Config | None = None) -> Flask:
         return redirect(url_for("index"), code=303)
 
     return app
+
+
+def _place(pointer: str) -> str:
+    """Where a problem is shown: beside its member's field (家庭主要成员-0-月收入), else beside its top-level field."""
+    parts = pointer.split("/")
+    if len(parts) >= 4 and parts[1] == desk_form.MEMBERS and parts[2].isdigit():
+        return desk_form.member_key(int(parts[2]), parts[3])
+    return parts[1] if len(parts) >= 2 else ""
 
 
 def _deny(user: User, what: str):
