@@ -22,7 +22,7 @@ N5 = "4601050001"  # 秀英区
 N6 = "4601060001"  # 龙华区
 USERS = {"xy-ed": [("460105", ["经办人"])], "lh-ed": [("460106", ["经办人"])],
          "reviewer-460105": [("460105", ["审核人"])], "reviewer-4602": [("4602", ["审核人"])],
-         "xy-both": [("460105", ["经办人", "审核人"])]}
+         "xy-both": [("460105", ["经办人", "审核人"])], "xy-ed2": [("460105", ["经办人"])]}
 
 
 def make_archive(root: Path) -> Archive:
@@ -135,6 +135,18 @@ def audit_json(root: Path) -> dict:
     return json.loads(done.stdout)
 
 
+def session_token(c, app) -> str:
+    """A valid CSRF token for this client's session, as anyone can get from any form of the desk."""
+    from flask import session as live
+    from flask_wtf.csrf import generate_csrf
+
+    with c.session_transaction() as session:
+        session["csrf_token"] = "a" * 40
+    with app.test_request_context():
+        live["csrf_token"] = "a" * 40
+        return generate_csrf()
+
+
 def _submitted(app, user="xy-ed", number=N5) -> str:
     assert submit(client(app, user), number, {"邮政编码": "570312"}).status_code == 303
     return f"/desk/r/{user}/{number}-1"
@@ -167,19 +179,9 @@ def test_a_reviewer_of_another_region_cannot_approve(desk, caplog):
     c = client(app, "reviewer-4602")
     assert c.get(url).status_code == 403
     main = git(work.root, "rev-parse", "refs/heads/main")
-    home = c.get("/desk/")  # a page of its own, for a valid CSRF token: the crafted POST is refused on its scope
-    assert home.status_code == 200 and N5 not in home.data.decode()
-    hidden = home.data.decode()
-    assert "csrf_token" not in hidden  # no form on the home page: take a token from a fresh session instead
-    with c.session_transaction() as session:
-        session["csrf_token"] = "a" * 40
-    from flask_wtf.csrf import generate_csrf
-
-    with app.test_request_context():
-        from flask import session as live
-
-        live["csrf_token"] = "a" * 40
-        crafted = generate_csrf()
+    home = c.get("/desk/")
+    assert home.status_code == 200 and N5 not in home.data.decode()  # not in the queue
+    crafted = session_token(c, app)
     assert c.post(f"{url}/approve", data={"csrf_token": crafted}).status_code == 403
     assert git(work.root, "rev-parse", "refs/heads/main") == main
     assert any("reviewer-4602" in r.getMessage() and "approve" in r.getMessage() for r in caplog.records)
@@ -264,3 +266,55 @@ def test_members_are_a_repeatable_group_with_problems_beside_their_fields(desk):
     diff = git(work.root, "diff", "refs/heads/main", f"refs/heads/desk/xy-ed/{N5}-1", "--", path_of(N5))
     changed = [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     assert len(changed) in (1, 2) and changed[-1] == "+    单位或学校: 示例第二中学（虚构）"
+
+
+def test_two_editors_at_once_different_fields_both_merge_and_nothing_is_lost(desk):
+    work, app = desk
+    assert submit(client(app, "xy-ed"), N5, {"邮政编码": "570312"}).status_code == 303
+    assert submit(client(app, "xy-ed2"), N5, {"手机号码": "17000009999"}).status_code == 303
+    c = client(app, "reviewer-460105")
+    assert _approve(c, f"/desk/r/xy-ed/{N5}-1").status_code == 303
+    assert _approve(c, f"/desk/r/xy-ed2/{N5}-1").status_code == 303  # main moved meanwhile: merged onto the new main
+    text = git(work.root, "show", f"refs/heads/main:{path_of(N5)}")
+    assert '邮政编码: "570312"' in text and '手机号码: "17000009999"' in text
+    assert audit_json(work.root)["审计提交数"] == 2
+
+
+def test_two_editors_changing_the_same_field_the_second_is_refused_and_kept(desk):
+    work, app = desk
+    assert submit(client(app, "xy-ed"), N5, {"邮政编码": "570312"}).status_code == 303
+    assert submit(client(app, "xy-ed2"), N5, {"邮政编码": "570313"}).status_code == 303
+    c = client(app, "reviewer-460105")
+    assert _approve(c, f"/desk/r/xy-ed/{N5}-1").status_code == 303
+    main = git(work.root, "rev-parse", "refs/heads/main")
+    answer = _approve(c, f"/desk/r/xy-ed2/{N5}-1")
+    shown = answer.data.decode()
+    assert answer.status_code == 409 and "邮政编码" in shown and "570312" in shown and "570313" in shown  # both values
+    assert git(work.root, "rev-parse", "refs/heads/main") == main
+    assert git(work.root, "rev-parse", "--verify", "-q", f"refs/heads/desk/xy-ed2/{N5}-1")  # nothing lost
+
+
+def test_the_same_person_under_another_login_cannot_approve(desk):
+    """reviewer-460105 and xy-both are one reviewer (one e-mail, two accounts): approving xy-both's request is self-approval."""
+    work, app = desk
+    assert submit(client(app, "xy-both"), N5, {"邮政编码": "570312"}).status_code == 303
+    c = client(app, "reviewer-460105")
+    url = f"/desk/r/xy-both/{N5}-1"
+    assert "自审自批" in c.get(url).data.decode()
+    main = git(work.root, "rev-parse", "refs/heads/main")
+    assert c.post(f"{url}/approve", data={"csrf_token": session_token(c, app)}).status_code == 403
+    assert git(work.root, "rev-parse", "refs/heads/main") == main
+
+
+def test_a_ref_that_moved_meanwhile_is_never_overwritten(desk):
+    from generator.desk.plumbing import MAIN, Git, Person, PlumbingError
+
+    work, _ = desk
+    repo = Git(work.root)
+    main = repo.resolve(MAIN)
+    first = repo.commit_file(main, path_of(N5), b"a: 1\n", Person("甲", "a@example.invalid"), "one")
+    repo.update_ref(MAIN, first, main, "test")
+    second = repo.commit_file(main, path_of(N5), b"a: 2\n", Person("乙", "b@example.invalid"), "two")
+    with pytest.raises(PlumbingError, match="已被别人修改"):
+        repo.update_ref(MAIN, second, main, "test")  # built on the old main: refused, the first change stays
+    assert repo.resolve(MAIN) == first

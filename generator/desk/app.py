@@ -16,7 +16,8 @@ from generator.access.users import ACCESS_PATH, Access, load_access
 from generator.clock import today
 from generator.desk import form as desk_form
 from generator.desk.identity import USER_HEADER, User, identify
-from generator.desk.plumbing import MAIN, Git, Person, PlumbingError, Request
+from generator.desk.plumbing import MAIN, Conflict, Git, Person, PlumbingError, Request
+from generator.desk.reapply import reapply
 from generator.editing.store import record_path
 from generator.errors import BangfuError, RecordError
 from generator.history.review import review
@@ -80,6 +81,11 @@ class Settings:
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
+    if not log.handlers:  # every read and every refusal is kept with its user (gunicorn's error log: stderr → journal)
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
     app = Flask(__name__, static_url_path="/desk/static")
     app.config.update(SECRET_KEY=config.secret, MAX_CONTENT_LENGTH=MAX_BODY, MAX_FORM_MEMORY_SIZE=MAX_BODY,
                       SESSION_COOKIE_PATH="/desk/", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
@@ -93,7 +99,7 @@ def create_app(config: Config | None = None) -> Flask:
         g.main, access, g.reviewers = settings.load()
         g.user = identify(request.headers.get(USER_HEADER), access, g.reviewers)
         if g.user is None:
-            log.warning("desk refused: no known user (header %r) for %s %s", request.headers.get(USER_HEADER), request.method,
+            log.warning("desk refused: no known user (header %r) for %s %r", request.headers.get(USER_HEADER), request.method,
                         request.path)
             abort(403)
 
@@ -193,7 +199,17 @@ def create_app(config: Config | None = None) -> Flask:
         message = (f"编辑台：合并 {found.number} 的修改请求（{found.user}）\n\n"
                    f"Approved-by: {user.person}\n")
         try:
-            merged = git.merge(found, user.person, Person(merger.name, merger.email), config.key, message)
+            try:
+                merged = git.merge(found, user.person, Person(merger.name, merger.email), config.key, message)
+            except Conflict:
+                again, clashes = reapply(git, found)
+                if again is None:
+                    text = "这个修改请求与 main 上的新修改改了同一字段，不能合并；请退回经办人对照两边的值重新提交：" + "；".join(
+                        f"{c.field or c.path}：main 上为“{desk_form.shown(c.main)}”，本请求为“{desk_form.shown(c.request)}”"
+                        for c in clashes)
+                    log.info("desk conflict: user=%s request=%s fields=%s", user.login, found.ref, [c.field for c in clashes])
+                    return render_template("error.html", title="修改冲突", text=text), 409
+                merged = git.merge(again, user.person, Person(merger.name, merger.email), config.key, message)
         except PlumbingError as exc:
             return render_template("error.html", title="不能合并", text=str(exc)), 409
         log.info("desk approve: user=%s request=%s merge=%s", user.login, found.ref, merged)
@@ -226,7 +242,7 @@ def _place(pointer: str) -> str:
 
 
 def _deny(user: User, what: str):
-    log.warning("desk denied: user=%s %s %s %s", user.login, request.method, request.path, what)
+    log.warning("desk denied: user=%s %s %r %s", user.login, request.method, request.path, what)
     abort(403)
 
 

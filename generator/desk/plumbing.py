@@ -29,6 +29,10 @@ class PlumbingError(BangfuError):
     """A git command of the desk failed, or a ref moved meanwhile."""
 
 
+class Conflict(PlumbingError):
+    """git's line merge of a request onto main does not apply cleanly."""
+
+
 @dataclass(frozen=True)
 class Person:
     """A git identity the desk writes: name and e-mail from the approved settings, never from the client."""
@@ -119,14 +123,23 @@ class Git:
 
     def commit_file(self, base: str, path: str, content: bytes, author: Person, message: str) -> str:
         """A commit on top of `base` that writes one file, built in a temporary index."""
+        return self.commit_files(base, {path: content}, author, message)
+
+    def commit_files(self, base: str, files: dict[str, bytes], author: Person, message: str) -> str:
+        """A commit on top of `base` that writes these files, built in a temporary index outside the repository."""
         with tempfile.TemporaryDirectory(prefix="bangfu-desk-") as scratch:
             extra = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
             self.run("read-tree", base, extra=extra)
-            blob = self.run("hash-object", "-w", "--stdin", data=content)
-            self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", extra=extra)
+            for path, content in files.items():
+                blob = self.run("hash-object", "-w", "--stdin", data=content)
+                self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", extra=extra)
             tree = self.run("write-tree", extra=extra)
         return self.run("commit-tree", tree, "-p", base, "-F", "-", data=message.encode(),
                         extra={**author.env("AUTHOR"), **author.env("COMMITTER")})
+
+    def author_of(self, commit: str) -> Person:
+        name, _, email = self.run("log", "-1", "--format=%an%x00%ae", commit).partition("\0")
+        return Person(name, email)
 
     def submit(self, user: str, number: str, path: str, content: bytes, author: Person, message: str) -> Request:
         """A new change-request branch refs/heads/desk/<user>/<职工编号>-<n> from main, created only if absent."""
@@ -151,7 +164,7 @@ class Git:
                               capture_output=True, env=self.env, check=False)
         tree = done.stdout.decode().split("\n", 1)[0].strip()
         if done.returncode != 0 or not _SHA.fullmatch(tree):
-            raise PlumbingError("这个修改请求与 main 上的新修改冲突，不能合并；请退回经办人重新提交。")
+            raise Conflict("这个修改请求与 main 上的新修改冲突，不能合并；请退回经办人重新提交。")
         commit = self.run("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "commit-tree", "-S", tree,
                           "-p", main, "-p", request.head, "-F", "-", data=message.encode(),
                           extra={**author.env("AUTHOR"), **committer.env("COMMITTER")})
