@@ -318,3 +318,21 @@ def test_a_ref_that_moved_meanwhile_is_never_overwritten(desk):
     with pytest.raises(PlumbingError, match="已被别人修改"):
         repo.update_ref(MAIN, second, main, "test")  # built on the old main: refused, the first change stays
     assert repo.resolve(MAIN) == first
+
+
+def test_desk_unit_runs_gunicorn_on_the_socket_only_and_refuses_text_systemd_would_read(tmp_path):
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    args = ["desk", "unit", "--root", "/srv/bangfu/desk-archive", "--key", "/etc/bangfu/desk_ed25519", "--merger",
+            "desk@union.example", "--secret-file", "/etc/bangfu/desk.secret"]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    start = next(line for line in done.output.splitlines() if line.startswith("ExecStart="))
+    assert "--bind unix:/run/bangfu/desk.sock" in start and "--header-map drop" in start and "--umask 0o007" in start
+    assert "Environment=BANGFU_DESK_MERGER=desk@union.example" in done.output
+    for bad in (["--root", "/srv/a\nExecStartPre=/bin/sh"], ["--merger", "x@y.example\nUser=root"], ["--socket", "/run/a b.sock"]):
+        refused = CliRunner().invoke(cli, args + bad)
+        assert refused.exit_code != 0 and "无法生成编辑台的 systemd 单元" in refused.output
+        assert not any(line.startswith(("ExecStart", "User=")) for line in refused.output.splitlines())

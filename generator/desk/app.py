@@ -226,7 +226,10 @@ def create_app(config: Config | None = None) -> Flask:
         kind = "退回修改" if request.form.get("kind") != "reject" else "不予通过"
         if not reason:
             return render_template("error.html", title="请填写理由", text=f"{kind}必须写明理由。"), 400
-        git.close(found, user.person, f"编辑台：{kind} {found.number}\n\n{reason}\n")
+        try:
+            git.close(found, user.person, f"编辑台：{kind} {found.number}\n\n{reason}\n")
+        except PlumbingError as exc:
+            return render_template("error.html", title="不能办理", text=str(exc)), 409
         log.info("desk %s: user=%s request=%s", kind, user.login, found.ref)
         return redirect(url_for("index"), code=303)
 

@@ -31,11 +31,11 @@ class Unit:
         for name, value in (("--root", self.root), ("--key", self.key), ("--secret-file", self.secret),
                             ("--socket", self.socket), ("--python", self.python)):
             if not _PATH.fullmatch(str(value)):
-                problems.append(f"{name} 应为绝对路径，只含字母、数字和 . _ - /，而不是“{value}”。")
+                problems.append(f"{name} 应为绝对路径，只含字母、数字和 . _ - /，而不是“{_visible(value)}”。")
         if not _EMAIL.fullmatch(self.merger):
-            problems.append(f"--merger 应为编辑台在 reviewers.yaml“签名合并方”中登记的邮箱，而不是“{self.merger}”。")
+            problems.append(f"--merger 应为编辑台在 reviewers.yaml“签名合并方”中登记的邮箱，而不是“{_visible(self.merger)}”。")
         if not _ACCOUNT.fullmatch(self.account):
-            problems.append(f"--account 应为系统账号名，而不是“{self.account}”。")
+            problems.append(f"--account 应为系统账号名，而不是“{_visible(self.account)}”。")
         if not 1 <= self.workers <= 16:
             problems.append(f"--workers 应在 1 到 16 之间，而不是 {self.workers}。")
         if problems:
@@ -63,3 +63,8 @@ class Unit:
                 f"RuntimeDirectory={self.socket.parent.name}\nRuntimeDirectoryMode=0750\nUMask=0007\n{env}"
                 f"ExecStart={command}\nRestart=on-failure\nNoNewPrivileges=yes\nProtectSystem=strict\nProtectHome=yes\n"
                 f"PrivateTmp=yes\nReadWritePaths={self.root}\n\n[Install]\nWantedBy=multi-user.target\n")
+
+
+def _visible(value) -> str:
+    """The value as typed, with control characters (a newline would start a line of its own) shown as escapes."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", str(value))
