@@ -84,6 +84,17 @@ def test_an_editor_lists_only_households_in_scope(desk):
     assert N5 in page and N6 not in page
 
 
+def test_find_by_name_id_number_and_number_only_in_scope(desk):
+    _, app = desk
+    mine, other = household(N5), household(N6)
+    c = client(app, "xy-ed")
+    for query in (mine["姓名"], mine["身份证号"], N5[-4:]):
+        listed = c.get("/desk/", query_string={"q": query}).data.decode()
+        assert f"/desk/h/{N5}" in listed and N6 not in listed
+    assert f"/desk/h/{N6}" not in c.get("/desk/", query_string={"q": other["身份证号"]}).data.decode()
+    assert f"/desk/h/{N6}" in client(app, "lh-ed").get("/desk/", query_string={"q": other["身份证号"]}).data.decode()
+
+
 def test_opening_or_posting_another_countys_household_is_403_and_logged(desk, caplog):
     _, app = desk
     c = client(app, "xy-ed")
@@ -336,3 +347,11 @@ def test_desk_unit_runs_gunicorn_on_the_socket_only_and_refuses_text_systemd_wou
         refused = CliRunner().invoke(cli, args + bad)
         assert refused.exit_code != 0 and "无法生成编辑台的 systemd 单元" in refused.output
         assert not any(line.startswith(("ExecStart", "User=")) for line in refused.output.splitlines())
+
+
+def test_a_broken_access_file_on_main_is_a_chinese_page_not_a_traceback(desk):
+    work, app = desk
+    (work.root / "records" / "_settings" / "access.yaml").write_text("用户: [\n", encoding="utf-8")
+    git(work.root, "commit", "-q", "-am", "Break access.yaml")
+    answer = client(app, "xy-ed").get("/desk/")
+    assert answer.status_code == 503 and "访问授权文件" in answer.data.decode() and "Traceback" not in answer.data.decode()

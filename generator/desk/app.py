@@ -116,6 +116,11 @@ def create_app(config: Config | None = None) -> Flask:
         text = "请求无效：页面可能已过期（安全令牌无效），请刷新页面后再提交。" if "CSRF" in str(error) else "请求无效。"
         return render_template("error.html", title="请求无效", text=text), 400
 
+    @app.errorhandler(BangfuError)
+    def broken(error):
+        log.error("desk cannot serve %s %r: %s", request.method, request.path, error)
+        return render_template("error.html", title="编辑台暂时不能使用", text=f"{error}（请告知管理员。）"), 503
+
     @app.errorhandler(413)
     def too_large(_error):
         return render_template("error.html", title="内容太多", text="提交的内容超过了编辑台允许的大小。"), 413
@@ -126,7 +131,8 @@ def create_app(config: Config | None = None) -> Flask:
         query = request.args.get("q", "").strip()[:50]
         found = [p for p in git.records(g.main) if user.may_edit(p.split("/")[1])]
         if query:
-            found = [p for p in found if query in p.rsplit("/", 1)[1] or _matches(git, g.main, p, query)]
+            by_number = [p for p in found if query in p.rsplit("/", 1)[1]]
+            found = by_number if query.isdigit() and len(query) <= 10 and by_number else _matching(git, g.main, found, query)
         mine = [r for r in git.requests() if r.user == user.login]
         queue = [r for r in git.requests() if user.may_review(r.county, g.reviewers)]
         table = regions()
@@ -289,13 +295,17 @@ def _refusal(git: Git, user: User, found: Request, main: str, reviewers: Reviewe
     return None
 
 
-def _matches(git: Git, main: str, path: str, query: str) -> bool:
-    raw = git.blob(main, path)
-    if raw is None:
-        return False
-    record, _ = parse_bytes(raw, path)
-    return record is not None and any(query == str(record.data.get(k, "")) or (k == "姓名" and query in str(record.data.get(k, "")))
-                                      for k in ("姓名", "身份证号"))
+def _matching(git: Git, main: str, paths: list[str], query: str) -> list[str]:
+    """Households whose 职工编号 or 身份证号 is the query, or whose 姓名 contains it."""
+    out = []
+    for path, raw in git.blobs(main, paths).items():
+        record, _ = parse_bytes(raw, path)
+        if record is None:
+            continue
+        data = record.data
+        if query in path.rsplit("/", 1)[1] or query == str(data.get("身份证号", "")) or query in str(data.get("姓名", "")):
+            out.append(path)
+    return out
 
 
 def _check(root: Path, path: str, data: dict):

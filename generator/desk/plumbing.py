@@ -91,6 +91,26 @@ class Git:
                               env=self.env, check=False)
         return done.stdout if done.returncode == 0 else None
 
+    def blobs(self, commit: str, paths: list[str]) -> dict[str, bytes]:
+        """Many files of one commit in one `git cat-file --batch` (a county's households for a search)."""
+        if not paths:
+            return {}
+        done = subprocess.run(["git", "-C", str(self.root), "cat-file", "--batch"], input="".join(f"{commit}:{p}\n" for p in paths).encode(),
+                              capture_output=True, env=self.env, check=False)
+        out, data, i = {}, done.stdout, 0
+        for path in paths:
+            end = data.find(b"\n", i)
+            if end < 0:
+                break
+            head = data[i:end].split()
+            if len(head) != 3 or head[1] != b"blob":
+                i = end + 1  # "<name> missing": no body follows
+                continue
+            size = int(head[2])
+            out[path] = data[end + 1:end + 1 + size]
+            i = end + 1 + size + 1
+        return out
+
     def records(self, commit: str) -> list[str]:
         """Every household file at a commit (records/<county>/<职工编号>.yaml)."""
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", "records/")
