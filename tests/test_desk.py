@@ -355,3 +355,36 @@ def test_a_broken_access_file_on_main_is_a_chinese_page_not_a_traceback(desk):
     git(work.root, "commit", "-q", "-am", "Break access.yaml")
     answer = client(app, "xy-ed").get("/desk/")
     assert answer.status_code == 503 and "访问授权文件" in answer.data.decode() and "Traceback" not in answer.data.decode()
+
+
+def test_a_new_household_takes_the_next_free_number_only_in_scope_and_is_checked_like_any_other(desk):
+    work, app = desk
+    c = client(app, "xy-ed")
+    assert f"/desk/new/460105" in c.get("/desk/").data.decode() and "/desk/new/460106" not in c.get("/desk/").data.decode()
+    page = c.get("/desk/new/460105")
+    assert page.status_code == 200 and "4601050002" in page.data.decode() and "problem" in page.data.decode()
+    answer = c.post("/desk/new/460106", data={"csrf_token": token(page.data), "action": "submit", "note": "x", "姓名": "甲"})
+    assert answer.status_code == 403
+    filled = {k: str(v) for k, v in household("4601050002").items() if not isinstance(v, (list, dict)) and k not in ("职工编号", "所属地区")}
+    members = household("4601050002")["家庭主要成员"]
+    filled["状态"] = "调查中"  # a new household is surveyed first (bangfu new)
+    # qualifying on income alone (困难情形 are not yet editable on the desk): 600 元 a person a month for three people
+    filled.update({"困难类别": "低保边缘户", "本人月平均收入": "1800", "家庭其他非薪资年收入": "0", "家庭年度总收入": "21600",
+                   "家庭月人均收入": "600"})
+    rows = {"家庭主要成员-rows": str(len(members))} | {f"家庭主要成员-{i}-{k}": str(v) for i, member in enumerate(members)
+                                                       for k, v in member.items() if not isinstance(v, (list, dict))}
+    rows |= {f"家庭主要成员-{i}-月收入": "0" for i in range(len(members))}
+    from werkzeug.datastructures import MultiDict
+
+    lists = {k: v for k, v in household("4601050002").items() if isinstance(v, list) and v and isinstance(v[0], str)}
+    form = [("csrf_token", token(page.data)), *filled.items(), *rows.items()]
+    form += [(f"{k}-shown", "1") for k in lists] + [(k, option) for k, v in lists.items() for option in v]
+    answer = c.post("/desk/new/460105", data=MultiDict(form + [("action", "check")]))
+    assert answer.status_code == 200 and "认定过程" in answer.data.decode()
+    assert "refs/heads/desk" not in git(work.root, "for-each-ref")
+    assert "4601050003" not in c.get("/desk/new/460105").data.decode()  # nothing taken by looking
+    answer = c.post("/desk/new/460105", data=MultiDict(form + [("action", "submit"), ("note", "入户调查新建")]))
+    # 困难情形 and 低保证 are not yet editable on the desk: without them the rules refuse every category, beside the field
+    page = answer.data.decode()
+    assert answer.status_code == 200 and "还有 1 个错误" in page and 'data-field="困难类别"' in page
+    assert "refs/heads/desk" not in git(work.root, "for-each-ref")

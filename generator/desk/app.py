@@ -18,6 +18,7 @@ from generator.desk import form as desk_form
 from generator.desk.identity import USER_HEADER, User, identify
 from generator.desk.plumbing import MAIN, Conflict, Git, Person, PlumbingError, Request
 from generator.desk.reapply import reapply
+from generator.editing.new import MAX_SEQUENCE
 from generator.editing.store import record_path
 from generator.errors import BangfuError, RecordError
 from generator.history.review import review
@@ -27,6 +28,7 @@ from generator.records.load import parse_bytes
 from generator.records.settings import SETTINGS
 from generator.rules.assess import assess
 from generator.rules.regions import regions
+from generator.validation.lifecycle import SURVEY
 from generator.validation.validate import Context, check_record
 
 log = logging.getLogger("bangfu.desk")
@@ -138,17 +140,37 @@ def create_app(config: Config | None = None) -> Flask:
         table = regions()
         rows = [(p.rsplit("/", 1)[1].removesuffix(".yaml"), table.name(p.split("/")[1])) for p in found[:LISTED]]
         return render_template("index.html", user=user, rows=rows, more=max(0, len(found) - LISTED), query=query, mine=mine,
-                               queue=queue, scopes=[f"{table.name(s)}（{s}）" for s in user.edit_scopes])
+                               queue=queue, scopes=[f"{table.name(s)}（{s}）" for s in user.edit_scopes],
+                               counties=[(c, table.name(c)) for c in _counties(user)])
 
     @app.route("/desk/h/<number>", methods=["GET", "POST"])
     def household(number: str):
         user: User = g.user
         path, data = _household(git, g.main, user, number)
         log.info("desk read: user=%s household=%s", user.login, number)
+        return edit(user, number, path, data, url_for("household", number=number), f"编辑台：修改 {number}")
+
+    @app.route("/desk/new/<county>", methods=["GET", "POST"])
+    def new_household(county: str):
+        """A new household in 调查中 with the next free 职工编号 of the county (as bangfu new), on main and in open requests."""
+        user: User = g.user
+        if not re.fullmatch(r"[1-9][0-9]{5}", county) or not regions().is_county(county):
+            abort(404)
+        if not user.may_edit(county):
+            _deny(user, f"new household in {county}")
+        try:
+            number = _next_number(git, g.main, county)
+        except BangfuError as exc:
+            return render_template("error.html", title="不能新建", text=str(exc)), 409
+        data = {"职工编号": number, "所属地区": county, "状态": SURVEY}
+        return edit(user, number, record_path(county, number), data, url_for("new_household", county=county),
+                    f"编辑台：新建 {number}", fresh=True)
+
+    def edit(user: User, number: str, path: str, data: dict, action: str, subject: str, fresh: bool = False):
         values = {f.name: desk_form.shown(data.get(f.name)) for f in desk_form.form_fields()}
         new, message = data, ""
         if request.method == "POST":
-            new = desk_form.apply(data, request.form.to_dict())
+            new = desk_form.apply(data, request.form.to_dict(), {k: request.form.getlist(k) for k in request.form})
             values.update({f.name: request.form.get(f.name, "")[:desk_form.MAX_TEXT] for f in desk_form.form_fields()
                            if f.editable and f.name in request.form})
         problems, trace = _check(config.root, path, new)
@@ -161,10 +183,11 @@ def create_app(config: Config | None = None) -> Flask:
                 message = f"还有 {len(errors)} 个错误，请改正后再提交审核。"
             elif not note:
                 message = "请填写修改说明（为什么改、依据什么）。"
+            elif fresh and git.blob(g.main, path) is not None:
+                message = f"职工编号 {number} 刚被别人用了，请重新新建。"
             else:
-                text = f"编辑台：修改 {number}\n\n{note}\n"
                 try:
-                    made = git.submit(user.login, number, path, dump_record(new).encode("utf-8"), user.person, text)
+                    made = git.submit(user.login, number, path, dump_record(new).encode("utf-8"), user.person, f"{subject}\n\n{note}\n")
                 except PlumbingError as exc:
                     message = str(exc)
                 else:
@@ -178,7 +201,7 @@ def create_app(config: Config | None = None) -> Flask:
                                data=data, by_field=by_field, problems=problems, trace=trace, message=message,
                                county=regions().name(number[:6]), changed=new != data, members=members,
                                member_fields=desk_form.member_fields(), member_key=desk_form.member_key,
-                               shown=desk_form.shown, MEMBERS=desk_form.MEMBERS)
+                               shown=desk_form.shown, MEMBERS=desk_form.MEMBERS, action=action, fresh=fresh, new=new)
 
     @app.get("/desk/r/<login>/<name>")
     def change_request(login: str, name: str):
@@ -240,6 +263,23 @@ def create_app(config: Config | None = None) -> Flask:
         return redirect(url_for("index"), code=303)
 
     return app
+
+
+def _counties(user: User) -> list[str]:
+    """The counties a user may create households in (the counties of their editing scopes), at most a province's."""
+    table = regions()
+    return sorted({c for scope in user.edit_scopes for c in table.counties(scope)})
+
+
+def _next_number(git: Git, main: str, county: str) -> str:
+    """One more than the highest sequence of the county on main and in every open or closed desk request."""
+    used = {p.rsplit("/", 1)[1].removesuffix(".yaml") for p in git.records(main) if p.split("/")[1] == county}
+    used |= {r.number for r in git.requests() if r.county == county}
+    sequences = [int(n[6:]) for n in used if n.startswith(county)]
+    following = max(sequences, default=0) + 1
+    if following > MAX_SEQUENCE:
+        raise BangfuError(f"地区 {county} 的职工编号已用到 {county}{MAX_SEQUENCE}，没有可用的顺序号。")
+    return f"{county}{following:04d}"
 
 
 def _place(pointer: str) -> str:

@@ -32,6 +32,11 @@ class Field:
         return self.info.kind in SCALAR and self.name not in FIXED
 
     @property
+    def multi(self) -> bool:
+        """An option list with several choices (致困原因 …): a checkbox group."""
+        return self.info.kind == "multi"
+
+    @property
     def input_type(self) -> str:
         return {"date": "date", "month": "month"}.get(self.info.kind, "text")
 
@@ -61,7 +66,7 @@ def shown(value) -> str:
     return str(value)
 
 
-def apply(data: dict, form: dict[str, str]) -> dict:
+def apply(data: dict, form: dict[str, str], lists: dict[str, list[str]] | None = None) -> dict:
     """A copy of the record with the editable fields taken from the form; other fields untouched.
 
     A value that is not a number where a number belongs stays as typed, so the validator names it beside the
@@ -78,6 +83,17 @@ def apply(data: dict, form: dict[str, str]) -> dict:
             out.pop(item.name, None)
             continue
         out[item.name] = _typed(item.info, text)
+    for item in form_fields():
+        if item.info.kind != "multi" or f"{item.name}-shown" not in form:
+            continue
+        chosen = [o for o in item.info.enum if o in set((lists or {}).get(item.name, []))]  # only listed options, in order
+        old = data.get(item.name)
+        if chosen == (old if isinstance(old, list) else []):
+            continue
+        if chosen:
+            out[item.name] = chosen
+        else:
+            out.pop(item.name, None)
     if f"{MEMBERS}-rows" in form:
         members = _members(data.get(MEMBERS), form)
         if members != data.get(MEMBERS):
@@ -92,7 +108,7 @@ def _members(old, form: dict[str, str]) -> list:
     """The member list from the form: each row changes its own member's fields; a new row adds one; 删除 removes one."""
     old = old if isinstance(old, list) else []
     try:
-        rows = min(int(form[f"{MEMBERS}-rows"]), MAX_MEMBERS, len(old) + 1)
+        rows = min(int(form[f"{MEMBERS}-rows"]), max(MAX_MEMBERS, len(old)))
     except ValueError:
         return copy.deepcopy(old)
     out = []
