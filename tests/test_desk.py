@@ -360,7 +360,7 @@ def test_a_broken_access_file_on_main_is_a_chinese_page_not_a_traceback(desk):
 def test_a_new_household_takes_the_next_free_number_only_in_scope_and_is_checked_like_any_other(desk):
     work, app = desk
     c = client(app, "xy-ed")
-    assert f"/desk/new/460105" in c.get("/desk/").data.decode() and "/desk/new/460106" not in c.get("/desk/").data.decode()
+    assert "/desk/new/460105" in c.get("/desk/").data.decode() and "/desk/new/460106" not in c.get("/desk/").data.decode()
     page = c.get("/desk/new/460105")
     assert page.status_code == 200 and "4601050002" in page.data.decode() and "problem" in page.data.decode()
     answer = c.post("/desk/new/460106", data={"csrf_token": token(page.data), "action": "submit", "note": "x", "姓名": "甲"})
