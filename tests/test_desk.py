@@ -388,3 +388,19 @@ def test_a_new_household_takes_the_next_free_number_only_in_scope_and_is_checked
     page = answer.data.decode()
     assert answer.status_code == 200 and "还有 1 个错误" in page and 'data-field="困难类别"' in page
     assert "refs/heads/desk" not in git(work.root, "for-each-ref")
+
+
+def test_option_lists_take_only_their_own_options(desk):
+    from werkzeug.datastructures import MultiDict
+
+    work, app = desk
+    c = client(app, "xy-ed")
+    page = c.get(f"/desk/h/{N5}")
+    reasons = household(N5)["致困原因"]
+    kept = reasons[:-1] if len(reasons) > 1 else reasons
+    form = MultiDict([("csrf_token", token(page.data)), ("致困原因-shown", "1"), *[("致困原因", r) for r in kept],
+                      ("致困原因", "<script>x</script>"), ("action", "check")])
+    shown = c.post(f"/desk/h/{N5}", data=form).data.decode()
+    assert "<script>x</script>" not in shown  # an option the schema does not list is dropped, never echoed raw
+    checked = re.findall(r'name="致困原因" value="([^"]+)" checked', shown)
+    assert checked == kept
