@@ -107,6 +107,14 @@ def test_opening_or_posting_another_countys_household_is_403_and_logged(desk, ca
     assert "refs/heads/desk" not in git(desk[0].root, "for-each-ref")
 
 
+def test_the_session_cookie_is_strict_http_only_under_desk_and_secure_over_https(desk, tmp_path):
+    work, app = desk
+    cookie = client(app, "xy-ed").get(f"/desk/h/{N5}").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/desk/" in cookie and "Secure" not in cookie
+    secure = create_app(Config(work.root, key_of(DESK[1]), DESK[1], b"test-secret-not-for-production", https=True))
+    assert "Secure" in client(secure, "xy-ed").get(f"/desk/h/{N5}").headers["Set-Cookie"]
+
+
 def test_a_post_without_csrf_token_is_refused(desk):
     work, app = desk
     answer = client(app, "xy-ed").post(f"/desk/h/{N5}", data={"action": "submit", "note": "x", "家庭人口": "5"})
@@ -342,7 +350,8 @@ def test_desk_unit_runs_gunicorn_on_the_socket_only_and_refuses_text_systemd_wou
     assert done.exit_code == 0, done.output
     start = next(line for line in done.output.splitlines() if line.startswith("ExecStart="))
     assert "--bind unix:/run/bangfu/desk.sock" in start and "--header-map drop" in start and "--umask 0o007" in start
-    assert "Environment=BANGFU_DESK_MERGER=desk@union.example" in done.output
+    assert "Environment=BANGFU_DESK_MERGER=desk@union.example" in done.output and "BANGFU_DESK_HTTPS=0" in done.output
+    assert "Environment=BANGFU_DESK_HTTPS=1" in CliRunner().invoke(cli, [*args, "--https"]).output
     for bad in (["--root", "/srv/a\nExecStartPre=/bin/sh"], ["--merger", "x@y.example\nUser=root"], ["--socket", "/run/a b.sock"]):
         refused = CliRunner().invoke(cli, args + bad)
         assert refused.exit_code != 0 and "无法生成编辑台的 systemd 单元" in refused.output

@@ -21,7 +21,8 @@ def desk_command():
               help="gunicorn 监听的 unix 套接字；与 deploy-config --desk-socket 相同。")
 @click.option("--account", default="bangfu-desk", show_default=True, help="运行编辑台的系统账号（nginx 的用户加入其同名组）。")
 @click.option("--workers", type=int, default=2, show_default=True, help="gunicorn 工作进程数。")
-def unit_command(root, key, merger, secret_file, socket, account, workers):
+@click.option("--https", is_flag=True, help="站点经 HTTPS 提供（deploy-config 给了 --tls-cert）：会话 cookie 只经 HTTPS 发送。")
+def unit_command(root, key, merger, secret_file, socket, account, workers, https):
     """写出运行编辑台的 systemd 单元（gunicorn，只监听 unix 套接字）。
 
     \b
@@ -31,7 +32,7 @@ def unit_command(root, key, merger, secret_file, socket, account, workers):
     """
     from generator.desk.unit import Unit
 
-    click.echo(Unit(root, key, merger, secret_file, socket, account, workers=workers).text(), nl=False)
+    click.echo(Unit(root, key, merger, secret_file, socket, account, workers=workers, https=https).text(), nl=False)
 
 
 COMMANDS = [desk_command]

@@ -47,6 +47,7 @@ class Config:
     key: Path  # the desk's private SSH signing key (its public key is in reviewers.yaml under 签名合并方)
     merger: str  # the desk's e-mail as a 签名合并方 in reviewers.yaml
     secret: bytes  # signs the CSRF session cookie
+    https: bool = False  # the site is served over HTTPS: the session cookie is sent over HTTPS only
 
     @classmethod
     def from_env(cls) -> Config:
@@ -54,7 +55,8 @@ class Config:
         secret = Path(os.environ["BANGFU_DESK_SECRET_FILE"]).read_bytes().strip()
         if len(secret) < 16:
             raise BangfuError("编辑台的密钥文件太短（至少 16 字节的随机内容）。")
-        return cls(Path(os.environ["BANGFU_DESK_ROOT"]), Path(os.environ["BANGFU_DESK_KEY"]), os.environ["BANGFU_DESK_MERGER"], secret)
+        return cls(Path(os.environ["BANGFU_DESK_ROOT"]), Path(os.environ["BANGFU_DESK_KEY"]), os.environ["BANGFU_DESK_MERGER"], secret,
+                   os.environ.get("BANGFU_DESK_HTTPS") == "1")
 
 
 class Settings:
@@ -91,6 +93,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, static_url_path="/desk/static")
     app.config.update(SECRET_KEY=config.secret, MAX_CONTENT_LENGTH=MAX_BODY, MAX_FORM_MEMORY_SIZE=MAX_BODY,
                       SESSION_COOKIE_PATH="/desk/", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+                      SESSION_COOKIE_SECURE=config.https, SESSION_COOKIE_NAME="bangfu_desk",
                       WTF_CSRF_TIME_LIMIT=8 * 3600)
     CSRFProtect(app)
     git = Git(config.root)

@@ -25,6 +25,7 @@ class Unit:
     account: str = "bangfu-desk"
     python: Path = Path(sys.executable)
     workers: int = 2
+    https: bool = False
 
     def check(self) -> None:
         problems = []
@@ -49,7 +50,7 @@ class Unit:
 
     def environment(self) -> dict[str, str]:
         return {"BANGFU_DESK_ROOT": str(self.root), "BANGFU_DESK_KEY": str(self.key), "BANGFU_DESK_MERGER": self.merger,
-                "BANGFU_DESK_SECRET_FILE": str(self.secret)}
+                "BANGFU_DESK_SECRET_FILE": str(self.secret), "BANGFU_DESK_HTTPS": "1" if self.https else "0"}
 
     def text(self) -> str:
         self.check()
