@@ -287,12 +287,18 @@ def test_members_are_a_repeatable_group_with_problems_beside_their_fields(desk):
     assert len(changed) in (1, 2) and changed[-1] == "+    单位或学校: 示例第二中学（虚构）"
 
 
-def test_two_editors_at_once_different_fields_both_merge_and_nothing_is_lost(desk):
-    work, app = desk
+def _first_merged(app, second: dict[str, str]):
+    """Two editors change N5 at once (xy-ed 邮政编码, xy-ed2 `second`); the reviewer approves xy-ed's request first."""
     assert submit(client(app, "xy-ed"), N5, {"邮政编码": "570312"}).status_code == 303
-    assert submit(client(app, "xy-ed2"), N5, {"手机号码": "17000009999"}).status_code == 303
+    assert submit(client(app, "xy-ed2"), N5, second).status_code == 303
     c = client(app, "reviewer-460105")
     assert _approve(c, f"/desk/r/xy-ed/{N5}-1").status_code == 303
+    return c
+
+
+def test_two_editors_at_once_different_fields_both_merge_and_nothing_is_lost(desk):
+    work, app = desk
+    c = _first_merged(app, {"手机号码": "17000009999"})
     assert _approve(c, f"/desk/r/xy-ed2/{N5}-1").status_code == 303  # main moved meanwhile: merged onto the new main
     text = git(work.root, "show", f"refs/heads/main:{path_of(N5)}")
     assert '邮政编码: "570312"' in text and '手机号码: "17000009999"' in text
@@ -301,10 +307,7 @@ def test_two_editors_at_once_different_fields_both_merge_and_nothing_is_lost(des
 
 def test_two_editors_changing_the_same_field_the_second_is_refused_and_kept(desk):
     work, app = desk
-    assert submit(client(app, "xy-ed"), N5, {"邮政编码": "570312"}).status_code == 303
-    assert submit(client(app, "xy-ed2"), N5, {"邮政编码": "570313"}).status_code == 303
-    c = client(app, "reviewer-460105")
-    assert _approve(c, f"/desk/r/xy-ed/{N5}-1").status_code == 303
+    c = _first_merged(app, {"邮政编码": "570313"})
     main = git(work.root, "rev-parse", "refs/heads/main")
     answer = _approve(c, f"/desk/r/xy-ed2/{N5}-1")
     shown = answer.data.decode()

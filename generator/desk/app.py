@@ -214,17 +214,12 @@ def create_app(config: Config | None = None) -> Flask:
             _deny(user, f"request {found.ref}")
         summary = review(config.root, f"{g.main}..{found.head}")
         log.info("desk read: user=%s request=%s", user.login, found.ref)
-        return render_template("request.html", user=user, req=found, summary=summary,
-                               may_approve=_refusal(git, user, found, g.main, g.reviewers) is None,
-                               refusal=_refusal(git, user, found, g.main, g.reviewers))
+        refusal = _refusal(git, user, found, g.main, g.reviewers)
+        return render_template("request.html", user=user, req=found, summary=summary, may_approve=refusal is None, refusal=refusal)
 
     @app.post("/desk/r/<login>/<name>/approve")
     def approve(login: str, name: str):
-        user: User = g.user
-        found = _request(git, login, name)
-        refusal = _refusal(git, user, found, g.main, g.reviewers)
-        if refusal:
-            _deny(user, f"approve {found.ref}: {refusal}")
+        user, found = _judged(git, login, name, "approve")
         merger = g.reviewers.merger(config.merger)
         if merger is None:
             return render_template("error.html", title="不能合并", text="审核人名单中没有登记本编辑台（签名合并方），编辑台不能签名合并。"), 409
@@ -249,11 +244,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.post("/desk/r/<login>/<name>/return")
     def give_back(login: str, name: str):
-        user: User = g.user
-        found = _request(git, login, name)
-        refusal = _refusal(git, user, found, g.main, g.reviewers)
-        if refusal:
-            _deny(user, f"return {found.ref}: {refusal}")
+        user, found = _judged(git, login, name, "return")
         reason = request.form.get("reason", "").strip()[:MAX_NOTE]
         kind = "退回修改" if request.form.get("kind") != "reject" else "不予通过"
         if not reason:
@@ -320,6 +311,15 @@ def _request(git: Git, login: str, name: str) -> Request:
     if found is None:
         abort(404)
     return found
+
+
+def _judged(git: Git, login: str, name: str, what: str) -> tuple[User, Request]:
+    """(the reviewer, the request) when the logged-in user may decide on it; else 403 and logged."""
+    found = _request(git, login, name)
+    refusal = _refusal(git, g.user, found, g.main, g.reviewers)
+    if refusal:
+        _deny(g.user, f"{what} {found.ref}: {refusal}")
+    return g.user, found
 
 
 def _refusal(git: Git, user: User, found: Request, main: str, reviewers: Reviewers) -> str | None:

@@ -24,6 +24,8 @@ DELETE = "删除"
 
 @dataclass(frozen=True)
 class Field:
+    """One field of the form: its key in the record and what the schema says of it."""
+
     name: str
     info: FieldInfo
 
