@@ -84,7 +84,7 @@ def test_an_editor_lists_only_households_in_scope(desk):
     assert N5 in page and N6 not in page
 
 
-def test_find_by_name_id_number_and_number_only_in_scope(desk):
+def test_find_by_name_id_number_and_number_only_in_scope(desk, caplog):
     _, app = desk
     mine, other = household(N5), household(N6)
     c = client(app, "xy-ed")
@@ -93,6 +93,7 @@ def test_find_by_name_id_number_and_number_only_in_scope(desk):
         assert f"/desk/h/{N5}" in listed and N6 not in listed
     assert f"/desk/h/{N6}" not in c.get("/desk/", query_string={"q": other["身份证号"]}).data.decode()
     assert f"/desk/h/{N6}" in client(app, "lh-ed").get("/desk/", query_string={"q": other["身份证号"]}).data.decode()
+    assert any(f"user=lh-ed query='{other['身份证号']}' found=1" in r.getMessage() for r in caplog.records)  # searches are logged
 
 
 def test_opening_or_posting_another_countys_household_is_403_and_logged(desk, caplog):

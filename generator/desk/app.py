@@ -138,6 +138,7 @@ def create_app(config: Config | None = None) -> Flask:
         if query:
             by_number = [p for p in found if query in p.rsplit("/", 1)[1]]
             found = by_number if query.isdigit() and len(query) <= 10 and by_number else _matching(git, g.main, found, query)
+            log.info("desk search: user=%s query=%r found=%d", user.login, query, len(found))
         mine = [r for r in git.requests() if r.user == user.login]
         queue = [r for r in git.requests() if user.may_review(r.county, g.reviewers)]
         table = regions()
