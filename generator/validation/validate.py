@@ -334,8 +334,12 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def validate_paths(root: Path, paths: list[Path], *, use_cache: bool = True) -> tuple[int, list[Problem]]:
-    """Validate the archive, or only the named files (still checked against the whole archive)."""
-    if not paths:
+    """Validate the archive, or only the named files (still checked against the whole archive).
+
+    The whole archive takes one route however it is named (no path, `records`, its absolute path, the root):
+    the same files under the same cache keys, without listing or resolving them one by one first.
+    """
+    if not paths or _names_archive(root, paths):
         return validate_tree(root, None, use_cache=use_cache)
     files = expand(paths)
     base = Path(os.path.abspath(root / "records"))  # not resolve(): a link must be judged where it sits
@@ -344,6 +348,12 @@ def validate_paths(root: Path, paths: list[Path], *, use_cache: bool = True) -> 
         wanted = {_relative(f, root) for f in files}
         return len(files), [p for p in problems if p.path in wanted]
     return validate_tree(root, files, use_cache=use_cache)
+
+
+def _names_archive(root: Path, paths: list[Path]) -> bool:
+    """Whether one of `paths` is the archive's root or its records/ folder (then every record is named)."""
+    whole = {os.path.realpath(root), os.path.realpath(root / "records")}
+    return any(os.path.realpath(p) in whole for p in paths)
 
 
 def check_settings(root: Path, ctx: Context) -> list[Problem]:
