@@ -57,9 +57,6 @@ class Reviewers:
         found = [r for r in self.items if covers(r.region, region)]
         return sorted(found, key=lambda r: -len(r.region))
 
-    def name_of(self, email: str) -> str | None:
-        return next((r.name for r in self.items if r.email.lower() == email.lower()), None)
-
 
 def covers(scope: str, region: str) -> bool:
     """Whether a reviewer of `scope` (46, 4601, 460105) may approve a change to `region`."""

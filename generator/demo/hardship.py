@@ -126,11 +126,11 @@ def _situation(rng: random.Random, ev: Evidence, person: Person, tag: str, categ
     if tag == "major_illness":
         ev.situation("重大疾病", person, "病历及诊断证明", f"{who}病历及诊断证明")
         ev.causes.add("家庭成员患重特大疾病")
-        _expense(rng, ev, category, "重大疾病医疗支出", "医疗费用票据", f"{who}住院医疗费用票据", "住院及门诊自付部分")
+        _expense(ev, category, "重大疾病医疗支出", "医疗费用票据", f"{who}住院医疗费用票据", "住院及门诊自付部分")
     elif tag == "severe_disability":
         ev.situation("残疾基本丧失劳动能力", person, "残疾证", f"{who}残疾证")
         ev.causes.add("家庭成员无劳动能力")
-        _expense(rng, ev, category, "残疾康复支出", "医疗费用票据", f"{who}康复治疗费用票据", "康复训练和辅具费用")
+        _expense(ev, category, "残疾康复支出", "医疗费用票据", f"{who}康复治疗费用票据", "康复训练和辅具费用")
     elif tag == "disability":
         ev.situation("残疾", person, "残疾证", f"{who}残疾证")
     elif tag == "chronic":
@@ -140,23 +140,23 @@ def _situation(rng: random.Random, ev: Evidence, person: Person, tag: str, categ
     elif tag == "major_accident":
         ev.situation("重大意外事故", person, "灾害或事故证明", f"{who}事故认定书（虚构）")
         ev.causes.add("遭受意外事故")
-        _expense(rng, ev, category, "重大意外事故支出", "医疗费用票据", f"{who}事故治疗费用票据", "事故治疗自付部分")
+        _expense(ev, category, "重大意外事故支出", "医疗费用票据", f"{who}事故治疗费用票据", "事故治疗自付部分")
     elif tag == "university":
         ev.situation("子女上大学", person, "学生证或录取通知书", f"{who}录取通知书")
         ev.causes.add("子女上学")
-        _expense(rng, ev, category, "子女上大学支出", "学费票据", f"{who}学费及住宿费票据", "学费、住宿费")
+        _expense(ev, category, "子女上大学支出", "学费票据", f"{who}学费及住宿费票据", "学费、住宿费")
     elif tag == "schooling":
         ev.situation("子女就学", person, "学生证或录取通知书", f"{who}学生证")
         ev.causes.add("子女上学")
 
 
-def _expense(rng: random.Random, ev: Evidence, category: str, kind: str, proof_kind: str, proof: str, note: str) -> None:
+def _expense(ev: Evidence, category: str, kind: str, proof_kind: str, proof: str, note: str) -> None:
     if category != "意外致困户":
         return
     ev.expenses.append({"类别": kind, "年度金额": 0, "凭证": ev.attach(proof_kind, proof), "说明": note})
 
 
-def causes_of(rng: random.Random, family: Family, ev: Evidence, on, uninsured: bool) -> list[str]:
+def causes_of(rng: random.Random, family: Family, ev: Evidence, uninsured: bool) -> list[str]:
     """致困原因 that follow from the household's facts, in the form's order."""
     causes = set(ev.causes)
     for person in family.people:

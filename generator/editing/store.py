@@ -124,8 +124,3 @@ def write_all(files: dict[Path, bytes]) -> None:
         raise
     for tmp, target in staged:
         os.replace(tmp, target)
-
-
-def atomic_write(target: Path, content: bytes) -> None:
-    """Write one file through a temporary file renamed over the target."""
-    write_all({target: content})

@@ -96,7 +96,7 @@ def _digest(text: str) -> str:
 
 # Top-level modules of the dependencies (pyproject.toml) and of what they lean on for our output.
 DEPENDENCY_MODULES = ("mkdocs", "material", "yaml", "jinja2", "markupsafe", "jsonschema", "jsonschema_rs", "git",
-                      "stdnum", "click", "rich", "openpyxl", "markdown", "pymdownx")
+                      "stdnum", "click", "openpyxl", "markdown", "pymdownx")
 
 
 @lru_cache(maxsize=1)

@@ -79,10 +79,6 @@ class Record:
         except (OSError, RecordRejected):  # the file changed or vanished since: report without lines
             self._lines, self._plain = {}, {}
 
-    def compact(self) -> tuple:
-        """What the cache keeps of a record: its data and blob, not its line map."""
-        return (self.path, self.data, self.blob)
-
     @property
     def county(self) -> str:
         parts = self.path.split("/")

@@ -98,11 +98,6 @@ class Assessment:
         """The declared 困难类别 is what the rules give (exited records are not re-judged)."""
         return self.exited or self.category == self.declared
 
-    @property
-    def qualified(self) -> bool:
-        """A needy household under 五（一）, migrant-worker conditions included."""
-        return self.category is not None and not self.migrant_missing
-
     def add(self, key: str, text: str | Callable[[], str], sources: tuple[Sourced, ...] = (), **values) -> None:
         if self.explain:
             self.steps.append(Step(key, text, values, sources))

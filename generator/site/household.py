@@ -92,17 +92,17 @@ def _form(data: dict, values: Values) -> dict:
         "rows": [[c for c in map(cell, row) if c] for row in FORM_ROWS],
         "pairs": [c for c in map(cell, FORM_PAIRS) if c],
         "members": _table(data, "家庭主要成员", MEMBER_COLUMNS, values),
-        "causes": _options(data, "致困原因", values),
+        "causes": _options(data, "致困原因"),
         "bank": [c for c in map(cell, BANK) if c],
         "attachments": _table(data, "附件", ATTACHMENT_COLUMNS, values),
         "target": cell("是否为解困脱困对象"),
         "decided": cell("确定时间"),
-        "groups": [_options(data, name, values) for name in GROUPS],
+        "groups": [_options(data, name) for name in GROUPS],
         "foot": [[c for c in map(cell, row) if c] for row in FORM_FOOT],
     }
 
 
-def _options(data: dict, name: str, values: Values) -> dict:
+def _options(data: dict, name: str) -> dict:
     """A multiple-choice field as the paper form prints it: every option, the chosen ones ticked."""
     info = field_map()["/" + name]
     chosen = data.get(name) or []
@@ -222,8 +222,8 @@ def cards(data: dict, values: Values) -> dict:
         "liaison": liaison.get("姓名", ""),
         "liaison_title": liaison.get("职务", ""),
         "liaison_phone": liaison.get("联系方式", ""),
-        "measures": _options(data, "四个一批措施", values),
-        "plans": _options(data, "七个行动计划", values),
+        "measures": _options(data, "四个一批措施"),
+        "plans": _options(data, "七个行动计划"),
     }
 
 
