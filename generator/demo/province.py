@@ -17,6 +17,7 @@ from generator import RESOURCES
 from generator.demo.household import Province, build
 from generator.demo.identity import next_free
 from generator.errors import UsageError
+from generator.records import SETTINGS as SETTINGS_FOLDER
 from generator.records.dump import dump_record
 from generator.rules.regions import regions
 from generator.rules.standards import load_standards
@@ -25,7 +26,7 @@ DEMO_TODAY = dt.date(2026, 11, 1)
 SAMPLE_SEED = 2016
 SAMPLE_HOUSEHOLDS = 48
 SOURCE_ROOT = RESOURCES  # its records/_settings/ are the demo's settings
-SETTINGS = Path("records") / "_settings"
+SETTINGS = Path(SETTINGS_FOLDER)
 PARALLEL_FROM = 2000  # below this, starting worker processes costs more than it saves
 
 # Households that every run of at least this many households contains, so that a small sample

@@ -36,8 +36,8 @@ from generator.history.git import (
     settings_blobs,
 )
 from generator.history.merges import OwnChanges, own_changes
+from generator.rules.standards import STANDARDS_PATH
 
-STANDARDS_PATH = "records/_settings/standards.yaml"
 RECORDS_PREFIX = "records/"
 APPROVED, BASELINE, UNAPPROVED = "approved", "baseline", "unapproved"
 KINDS = {"A": "新建档案", "M": "修改", "T": "修改", "D": "删除档案", "R": "迁移"}

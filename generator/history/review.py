@@ -28,9 +28,9 @@ from generator.history.git import (
     read_log,
     settings_blobs,
 )
-from generator.history.log import STANDARDS_PATH
 from generator.history.merges import own_changes
 from generator.rules.regions import regions
+from generator.rules.standards import STANDARDS_PATH
 from generator.validation.validate import INACTIVE, validate_tree
 
 KINDS = ("新增", "修改", "退出", "迁移", "删除")

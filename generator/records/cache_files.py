@@ -25,10 +25,11 @@ from pathlib import Path
 
 from generator import PACKAGE_DIR
 from generator.errors import WARNING, Problem
+from generator.records import SETTINGS
 
 FOLDER = "bangfu-cache"  # inside the git directory
 LEGACY_DIR = ".bangfu-cache"  # where caches were once kept, in the working tree: never read, only warned about
-SETTINGS_DIR = Path("records") / "_settings"
+SETTINGS_DIR = Path(SETTINGS)
 
 
 def cache_dir(root: Path) -> Path:

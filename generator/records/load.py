@@ -14,14 +14,14 @@ from pathlib import Path
 import yaml
 
 from generator.errors import ERROR, Problem, RecordError
-from generator.records import canonical
+from generator.records import RECORDS, SETTINGS, canonical
 from generator.records.cache import PARALLEL_FROM, blob_id, identify, read, read_file, write
 from generator.records.schema import label_path
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 20
-RECORD_DIR = "records"
-SETTINGS_DIR = "_settings"
+RECORD_DIR = RECORDS
+SETTINGS_DIR = SETTINGS.rsplit("/", 1)[1]
 _PATH_RE = re.compile(r"^[1-9][0-9]{5}$")
 _CONTENT = re.compile(r"^\s*[^\s#]", re.M)  # a line with something other than a comment
 

@@ -8,11 +8,10 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from generator.errors import Problem, RecordError
+from generator.records import SETTINGS  # noqa: F401 (the settings folder, named here too)
 from generator.records.load import Record, parse_bytes
 from generator.records.schema import load_schema
 from generator.records.schema_check import control_message
-
-SETTINGS = "records/_settings"
 
 _WANTED = {"string": "加引号的文字", "number": "数字", "integer": "整数", "array": "列表（每项以“- ”开头）",
            "object": "“项目: 值”的映射", "boolean": "是或否"}

@@ -12,11 +12,12 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from generator.errors import Problem, RecordError
+from generator.records import SETTINGS
 from generator.records.load import Record, parse_bytes
 from generator.records.schema import load_schema
 from generator.rules.regions import Regions, regions
 
-STANDARDS_PATH = "records/_settings/standards.yaml"
+STANDARDS_PATH = f"{SETTINGS}/standards.yaml"
 SCHEMA_NAME = "standards.schema.json"
 URBAN, RURAL, MINIMUM_WAGE, MULTIPLIER = "城市低保标准", "农村低保标准", "最低工资标准", "边缘倍数"
 FIELDS = (URBAN, RURAL, MINIMUM_WAGE, MULTIPLIER)

@@ -12,8 +12,7 @@ from stdnum.cn import ric
 from generator.errors import WARNING, Problem
 from generator.records.load import Record
 from generator.records.schema import fields
-
-NOTICE_MIN_DAYS = 7
+from generator.validation.lifecycle import NOTICE_MIN_DAYS
 
 
 def check(record: Record, ctx) -> list[Problem]:

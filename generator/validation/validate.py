@@ -12,9 +12,10 @@ from typing import NamedTuple
 
 from generator.clock import today
 from generator.errors import ERROR, WARNING, Problem
-from generator.records import cache, schema_check
+from generator.records import SETTINGS, cache, schema_check
 from generator.records.cache import blob_id
 from generator.records.load import (
+    SETTINGS_DIR,
     Record,
     _relative,
     is_regular,
@@ -327,7 +328,7 @@ def expand(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*.yaml") if "_settings" not in p.parts))
+            out.extend(sorted(p for p in path.rglob("*.yaml") if SETTINGS_DIR not in p.parts))
         else:
             out.append(path)
     return out
@@ -364,7 +365,7 @@ def check_settings(root: Path, ctx: Context) -> list[Problem]:
     from generator.errors import RecordError
 
     problems: list[Problem] = []
-    settings = root / "records" / "_settings"
+    settings = root / SETTINGS
     loaders = [("standards.yaml", lambda: ctx.standards), ("roles.yaml", lambda: load_policy(root)),
                ("access.yaml", lambda: load_access(root))]
     for name, loader in loaders:
@@ -372,7 +373,7 @@ def check_settings(root: Path, ctx: Context) -> list[Problem]:
             try:
                 loader()
             except RecordError as exc:
-                problems.extend(exc.problems or [Problem(f"records/_settings/{name}", None, "", "", "settings", exc.message)])
+                problems.extend(exc.problems or [Problem(f"{SETTINGS}/{name}", None, "", "", "settings", exc.message)])
     if (settings / "reviewers.yaml").is_file():
         problems.extend(reviewers.check(root))
     return problems
