@@ -158,3 +158,13 @@ def test_the_archive_named_any_way_takes_one_route(archive, base_record_text, mo
     _put(archive, base_record_text.replace("4601059001", "4601059003"), "records/460105/4601059003.yaml")
     assert "共检查 3 份档案" in CliRunner().invoke(cli, ["validate", str(archive / "records")], catch_exceptions=False).output
     assert len(checked) == 1  # only the new file is checked
+
+
+def test_an_unknown_field_with_a_slash_is_located_on_its_line(archive, base_record_text):
+    """The unknown-field problem names the key by an escaped pointer, so its line is found (it was left blank)."""
+    text = base_record_text.rstrip("\n") + "\n备注/说明: 见附件\n"
+    _put(archive, text)
+    result = _invoke(archive, "--format", "json")
+    line = len(text.splitlines())
+    found = [p for p in json.loads(result.output) if p["code"] == "unknown-field"]
+    assert [(p["line"], p["pointer"]) for p in found] == [(line, "/备注~1说明")]

@@ -13,6 +13,7 @@ from generator.access.csp import REPORT, Csp, content_security_policy, scan
 from generator.access.privacy import AREAS
 from generator.access.users import HANDBOOK, INDEX, Access, load_access
 from generator.errors import Problem, RecordError, UsageError
+from generator.records.schema import join_pointer
 
 BASIC, SSO = "basic", "sso"
 DENIED = "/.bangfu-denied"  # gate prefix that never exists on disk: try_files then falls through to the refusal
@@ -163,7 +164,7 @@ def check_access(access: Access) -> None:
     problems = []
 
     def bad(where: list[str], message: str) -> None:
-        problems.append(Problem(access.path, None, "".join(f"/{part}" for part in where), ".".join(where),
+        problems.append(Problem(access.path, None, join_pointer(where), ".".join(where),
                                 "access-unsafe", message))
 
     for kind, principals, pattern in (("用户", access.users, _USER_NAME), ("组", access.groups, _GROUP_NAME)):

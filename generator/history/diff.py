@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 
 from generator.access.privacy import mask_address, mask_card, mask_id, mask_name, mask_phone
-from generator.records.schema import FieldInfo, field_map, fields, pattern_of
+from generator.records.schema import FieldInfo, child_pointer, field_map, fields, pattern_of
 
 MISSING = "（未填）"
 LONG_TEXT = 60
@@ -125,7 +125,7 @@ def _mapping(old: dict, new: dict, base: str, base_label: str, out: list[FieldCh
         before, after = old.get(key), new.get(key)
         if before == after:
             continue
-        pointer = f"{base}/{key.replace('~', '~0').replace('/', '~1')}"
+        pointer = child_pointer(base, key)
         info = _info(pointer)
         label = _label(base_label, key, info)
         if isinstance(before, dict) or isinstance(after, dict):

@@ -16,7 +16,7 @@ import yaml
 from generator.errors import ERROR, Problem, RecordError
 from generator.records import RECORDS, SETTINGS, canonical
 from generator.records.cache import PARALLEL_FROM, blob_id, identify, read, read_file, write
-from generator.records.schema import label_path
+from generator.records.schema import child_pointer, label_path
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 20
@@ -264,7 +264,7 @@ def _build(node, pointer: str, lines: dict, plain: dict, seen: set, depth: int):
                 raise RecordRejected(key_node.start_mark.line + 1, pointer, "bad-key", "字段名必须是简单的文字（不支持合并键 << 或复杂键）。")
             key = sys.intern(key_node.value)
             key_line = key_node.start_mark.line + 1
-            child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
+            child = child_pointer(pointer, key)
             if key in out:
                 raise RecordRejected(key_line, child, "duplicate-key",
                                 f"字段「{key}」重复（第 {first_line[key]} 行和第 {key_line} 行），YAML 只会保留后一个，请删去多余的一个。")

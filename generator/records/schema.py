@@ -38,9 +38,14 @@ def split_pointer(pointer: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
 
 
+def child_pointer(pointer: str, key) -> str:
+    """The JSON pointer of `key` inside the value at `pointer` (~ and / in the key escaped)."""
+    return pointer + "/" + str(key).replace("~", "~0").replace("/", "~1")
+
+
 def join_pointer(parts) -> str:
     """Join parts into a JSON pointer."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "".join(child_pointer("", p) for p in parts)
 
 
 def label_path(pointer: str) -> str:

@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from generator.errors import Problem, RecordError
 from generator.records import SETTINGS  # noqa: F401 (the settings folder, named here too)
 from generator.records.load import Record, parse_bytes
-from generator.records.schema import load_schema
+from generator.records.schema import join_pointer, load_schema
 from generator.records.schema_check import control_message
 
 _WANTED = {"string": "加引号的文字", "number": "数字", "integer": "整数", "array": "列表（每项以“- ”开头）",
@@ -28,7 +28,7 @@ def read_settings(root: Path | None, rel: str, schema_name: str, title: str, raw
     record, problems = parse_bytes(raw, rel)
     if record is None:
         raise RecordError(f"{title}有误。", problems)
-    problems = [record.problem(_pointer(e), "settings-control-char" if e.validator == "not" else f"settings-{e.validator}",
+    problems = [record.problem(join_pointer(e.absolute_path), "settings-control-char" if e.validator == "not" else f"settings-{e.validator}",
                                say(e, schema_name))
                 for e in _validator(schema_name).iter_errors(record.data)]
     if problems:
@@ -39,10 +39,6 @@ def read_settings(root: Path | None, rel: str, schema_name: str, title: str, raw
 @cache
 def _validator(schema_name: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(schema_name), format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-def _pointer(error) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in error.absolute_path)
 
 
 def say(error, schema_name: str) -> str:

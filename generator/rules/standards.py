@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from generator.errors import Problem, RecordError
 from generator.records import SETTINGS
 from generator.records.load import Record, parse_bytes
-from generator.records.schema import load_schema
+from generator.records.schema import join_pointer, load_schema
 from generator.rules.regions import Regions, regions
 
 STANDARDS_PATH = f"{SETTINGS}/standards.yaml"
@@ -123,7 +123,7 @@ def _validator() -> Draft202012Validator:
 def _schema_problems(record: Record) -> list[Problem]:
     out = []
     for error in _validator().iter_errors(record.data):
-        pointer = "".join(f"/{p}" for p in error.absolute_path)
+        pointer = join_pointer(error.absolute_path)
         out.append(record.problem(pointer, f"standards-{error.validator}", _say(error)))
     return out
 
