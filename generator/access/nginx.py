@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from generator.access.csp import REPORT, Csp, content_security_policy, scan
 from generator.access.privacy import AREAS
 from generator.access.users import HANDBOOK, INDEX, Access, load_access
 from generator.errors import Problem, RecordError, UsageError
+from generator.records.files import atomic_file
 from generator.records.schema import join_pointer
 
 BASIC, SSO = "basic", "sso"
@@ -90,9 +90,8 @@ def deploy_config(options: DeployOptions) -> DeployReport:
     text = render(options, site, access, csp)
     out = options.out
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    with atomic_file(out) as fh:
+        fh.write(text.encode("utf-8"))
     return DeployReport(out, len(access.users), len(access.groups), csp.scripts, csp.styles, warnings)
 
 

@@ -11,11 +11,9 @@ import gc
 import hashlib
 import os
 import pickle
-import tempfile
 import time
 from pathlib import Path
 
-# Re-exported: callers name them cache.cache_dir, cache.inputs_key, … beside cache.read and cache.write.
 from generator.records.cache_files import (  # noqa: F401
     CACHE_DIR,
     cache_dir,
@@ -25,6 +23,9 @@ from generator.records.cache_files import (  # noqa: F401
     load,
     program_key,
 )
+
+# Re-exported: callers name them cache.cache_dir, cache.inputs_key, … beside cache.read and cache.write.
+from generator.records.files import atomic_file
 
 PARALLEL_FROM = 1500  # below this, starting worker processes costs more than it saves
 STAT_CACHE = "stat"
@@ -76,10 +77,8 @@ def write(root: Path, name: str, mapping: dict, key: str | None = None) -> None:
     target = _cache_file(root, name, key or inputs_key(root))
     try:
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_file(target, mode=0o600) as fh:
             pickle.dump(mapping, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
         for old in target.parent.glob(f"{name}@*.pickle"):
             if old != target:
                 old.unlink(missing_ok=True)
