@@ -155,7 +155,7 @@ def review(root: Path, spec: str) -> Review:
     base, head = archive.resolve(base_rev), archive.resolve(head_rev)
     try:
         merge_base = archive.repo.git.merge_base(base, head)
-    except Exception:  # noqa: BLE001 - git says only "exit 1" when the histories share nothing
+    except git.GitCommandError:  # git says only "exit 1" when the histories share nothing
         raise HistoryError(f"{base_rev} 和 {head_rev} 没有共同的历史，无法比较。") from None
     files = diff_files(archive, merge_base, head)
     commits = [(c.sha, c.subject, c.author) for c in read_log(archive, head, base).values()][::-1]

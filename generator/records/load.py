@@ -7,6 +7,8 @@ import os
 import re
 import stat
 import sys
+import warnings
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,13 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _CONSTRUCT = yaml.constructor.SafeConstructor()
+# Files the fast reader handed to the strict loader in this process: "not-canonical" (written by hand, expected)
+# or "reader-error <exception>" (a bug of the fast reader, also raised as a FastReaderWarning).
+FALLBACKS: Counter[str] = Counter()
+
+
+class FastReaderWarning(RuntimeWarning):
+    """The fast reader failed on a file it should have read or declined: a bug, never a silent slowdown."""
 
 
 @dataclass
@@ -157,8 +166,12 @@ def parse_yaml(raw: bytes, *, lines: bool = False) -> tuple[object, dict[str, in
     if not lines:
         try:
             return canonical.read(text), None, None
-        except Exception:  # noqa: BLE001 - NotCanonical, or any surprise of the fast path: the strict loader decides
-            pass
+        except canonical.NotCanonical:  # written by hand: the strict loader reads it
+            FALLBACKS["not-canonical"] += 1
+        except Exception as exc:  # noqa: BLE001 - a bug of the fast reader: said, counted, and the strict loader decides
+            FALLBACKS[f"reader-error {type(exc).__name__}"] += 1
+            warnings.warn(f"the fast reader failed ({type(exc).__name__}: {exc}); the strict loader reads this file",
+                          FastReaderWarning, stacklevel=2)
     for number, line in enumerate(text.splitlines(), 1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
