@@ -9,15 +9,15 @@ import stat
 import sys
 import warnings
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from generator.errors import ERROR, Problem, RecordError
+from generator.parallel import map_chunks
 from generator.records import RECORDS, SETTINGS, canonical
-from generator.records.cache import PARALLEL_FROM, blob_id, identify, read, read_file, write
+from generator.records.cache import blob_id, identify, read, read_file, write
 from generator.records.schema import child_pointer, label_path
 
 MAX_BYTES = 1024 * 1024
@@ -485,10 +485,4 @@ def load_many(root: Path, paths: list[Path], *, use_cache: bool = True):
 
 
 def _parse_all(items: list[tuple[str, bytes]]) -> list:
-    workers = min(os.cpu_count() or 1, 4)
-    if len(items) < PARALLEL_FROM or workers < 2:
-        return _parse_chunk(items)
-    size = max(100, len(items) // (workers * 20))  # small chunks: workers finish together
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [outcome for chunk in pool.map(_parse_chunk, chunks) for outcome in chunk]
+    return map_chunks(_parse_chunk, items, "parse")

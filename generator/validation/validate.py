@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from generator.clock import today
 from generator.errors import ERROR, WARNING, Problem
+from generator.parallel import map_chunks, no_gc
 from generator.records import SETTINGS, cache, schema_check
 from generator.records.cache import blob_id
 from generator.records.load import (
@@ -110,7 +110,7 @@ def _check_key(ctx: Context) -> str:
 
 
 def _scan_chunk(items, ctx):
-    with cache.no_gc():
+    with no_gc():
         return _scan(items, ctx)
 
 
@@ -143,7 +143,7 @@ def validate_tree(root: Path, paths: list[Path] | None = None, ctx: Context | No
     An unchanged file (by its stat signature, else by its blob id) takes its result from the cache;
     the others are read, parsed and checked in worker processes when there are many.
     """
-    with cache.no_gc():
+    with no_gc():
         return _validate_tree(root, paths, ctx, use_cache)
 
 
@@ -249,14 +249,7 @@ def validate(records: list[Record], ctx: Context, *, use_cache: bool = True) -> 
 
 
 def _run(worker, items, ctx):
-    jobs = min(os.cpu_count() or 1, 4)
-    if len(items) < cache.PARALLEL_FROM or jobs < 2:
-        return worker(items, ctx)
-    _warm_up(ctx)
-    size = max(100, len(items) // (jobs * 20))  # small chunks: workers finish together
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [item for part in pool.map(worker, chunks, [ctx] * len(chunks)) for item in part]
+    return map_chunks(worker, items, "validate", ctx, before=lambda: _warm_up(ctx))
 
 
 def _warm_up(ctx: Context) -> None:
