@@ -31,6 +31,12 @@ def resolve(node: dict, root: dict | None = None) -> dict:
     return merged
 
 
+# The statuses of the working cycle, spelled once: the enum of 状态 in the household schema, in its order.
+STATUSES = tuple(resolve(load_schema()["properties"]["状态"])["enum"])
+SURVEY, NOTICE, PENDING, ACTIVE, RELIEVED, CANCELLED = STATUSES
+INACTIVE = (RELIEVED, CANCELLED)  # exited: the record is kept, the household no longer supported
+
+
 def split_pointer(pointer: str) -> list[str]:
     """Split a JSON pointer into its unescaped parts."""
     if not pointer:

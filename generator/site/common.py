@@ -8,10 +8,10 @@ from collections import defaultdict
 
 from generator.access import urls
 from generator.access.privacy import LIST
+from generator.records.schema import INACTIVE
 from generator.site.render import Values, render
 
-EXITED, CANCELLED = "已解困脱困", "已注销"
-INACTIVE = (EXITED, CANCELLED)
+EXITED, CANCELLED = INACTIVE
 
 
 def members(records, regions) -> dict[str, list]:

@@ -11,6 +11,7 @@ from itertools import groupby
 
 from generator.access import urls
 from generator.parallel import context, workers
+from generator.records.schema import ACTIVE
 from generator.rules import Unusable, assess
 from generator.site.common import INACTIVE
 from generator.site.household import fragments, household_pages, household_view
@@ -93,7 +94,7 @@ def render_one(record, site):
 
 def _chosen(page: str, group: list) -> list:
     active = [r for r in group if r.data.get("状态") not in INACTIVE]
-    return [r for r in active if r.data.get("状态") == "帮扶中"] if page.endswith("cards/") else active
+    return [r for r in active if r.data.get("状态") == ACTIVE] if page.endswith("cards/") else active
 
 
 def _batch_keys(county: str, group: list, keys: dict, site) -> list[tuple[str, str]]:

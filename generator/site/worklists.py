@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from generator.access import urls
+from generator.records.schema import ACTIVE, NOTICE, PENDING
 from generator.site.common import INACTIVE, parse_day, write_page
 
 REVIEW_MONTH, REVIEW_DAY = 10, 31
@@ -27,13 +28,13 @@ def worklists(records, site, rows: dict) -> list[dict]:
             if start and end and start <= today <= end:
                 row = row or rows[record.path]
                 notices.append((row, [notice.get("层级", ""), start.isoformat(), end.isoformat(), f"{(end - today).days} 天"]))
-        if status == "待审批":
+        if status == PENDING:
             ends = [e for e in (parse_day(n.get("结束日期")) for n in data.get("公示") or []) if e]
             row = row or rows[record.path]
             pending.append((row, [max(ends).isoformat() if ends else ""]))
         if status in INACTIVE:
             continue
-        if status == "帮扶中":
+        if status == ACTIVE:
             decided = parse_day(data.get("确定时间"))
             years = {item.get("年度") for item in data.get("年度核查") or []}
             if decided and decided.year < today.year and today.year not in years:
@@ -55,9 +56,9 @@ def worklists(records, site, rows: dict) -> list[dict]:
     stale_note = "按 git 历史中最后一次合并到主分支的日期。" if sources <= {"git"} else \
         "没有 git 历史，按档案文件的修改时间（不可靠：复制或解压会改变它）。"
     return [
-        {"id": "notices", "title": "公示中", "note": "今天在公示期内的公示，及其结束日期。",
+        {"id": "notices", "title": NOTICE, "note": "今天在公示期内的公示，及其结束日期。",
          "extra": ["公示层级", "开始日期", "结束日期", "剩余"], "rows": sorted(notices, key=lambda r: r[1][2])},
-        {"id": "pending", "title": "待审批", "note": "状态为待审批的档案（公示期满后由县级以上工会审批）。",
+        {"id": "pending", "title": PENDING, "note": "状态为待审批的档案（公示期满后由县级以上工会审批）。",
          "extra": ["公示结束"], "rows": pending},
         {"id": "review", "title": f"{today.year} 年度核查未完成",
          "note": f"帮扶中、建档早于今年、还没有 {today.year} 年度核查记录的档案；每年 10 月 31 日前完成。",

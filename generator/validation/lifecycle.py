@@ -6,11 +6,9 @@ import datetime as dt
 
 from generator.errors import WARNING, Problem
 from generator.records.load import Record
+from generator.records.schema import ACTIVE, CANCELLED, INACTIVE, NOTICE, PENDING, RELIEVED, STATUSES, SURVEY  # noqa: F401 (re-exported)
 
-# Values of the schema's 状态 vocabulary (tests/test_lifecycle.py checks they match the schema).
-SURVEY, NOTICE, PENDING, ACTIVE, RELIEVED, CANCELLED = "调查中", "公示中", "待审批", "帮扶中", "已解困脱困", "已注销"
-STATUSES = (SURVEY, NOTICE, PENDING, ACTIVE, RELIEVED, CANCELLED)
-EXITED = (RELIEVED, CANCELLED)
+EXITED = INACTIVE  # the statuses are the schema's enum of 状态 (records/schema.py)
 # Exited households are never deleted; they are listed in their own libraries.
 LIBRARY = {RELIEVED: "脱困库", CANCELLED: "注销库"}
 # A status requires the evidence of every step up to its rank (a cancellation may happen at any step).

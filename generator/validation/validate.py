@@ -25,11 +25,10 @@ from generator.records.load import (
     record_files,
     special_files,
 )
-from generator.records.schema import label_path
+from generator.records.schema import INACTIVE, label_path
 from generator.rules.regions import Regions, regions
 from generator.validation import checks
 
-INACTIVE = ("已解困脱困", "已注销")
 CHECKS_CACHE = "checks"
 
 
