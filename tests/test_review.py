@@ -102,3 +102,15 @@ def test_review_command(branch):
     assert bad.exit_code == 2 and "“main”不是 BASE..HEAD 形式" in bad.output
     missing = runner.invoke(cli, ["review", "main..nowhere", "--root", str(branch.root)])
     assert missing.exit_code == 1 and "找不到提交或分支“nowhere”" in missing.output
+
+
+@pytest.mark.parametrize("amount", [24000, 937.5, 0.125, 2.675, 1234567.891, 0, -12.005])
+def test_an_amount_reads_the_same_in_the_review_the_page_and_the_trace(amount):
+    """The review diff rounded half to even (0.125 → 0.12) where the pages and the trace round half up (0.13)."""
+    from decimal import Decimal
+
+    from generator.history.diff import money
+    from generator.rules.trace import yuan
+    from generator.site.render import yuan as page_yuan
+
+    assert money(amount) == page_yuan(amount) == yuan(Decimal(str(amount)))

@@ -15,7 +15,10 @@ EXAMPLE_NOTE = "注意：认定标准文件标为示例数据，以下标准数�
 
 
 def yuan(amount: Decimal) -> str:
-    """36000 → 36,000; 937.5 → 937.50 (amounts are shown to the fen only when they have fen)."""
+    """36000 → 36,000; 937.5 → 937.50 (amounts are shown to the fen only when they have fen, rounded half up).
+
+    The one money format: the trace, the pages (site/render.yuan) and the review diff (history/diff.money) use it.
+    """
     whole = int(amount)
     if whole == amount:
         return f"{whole:,}"
