@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from generator.clock import parse_date
 from generator.errors import WARNING, Problem
 from generator.records.load import Record
 from generator.records.schema import ACTIVE, CANCELLED, INACTIVE, NOTICE, PENDING, RELIEVED, STATUSES, SURVEY  # noqa: F401 (re-exported)
@@ -63,14 +64,6 @@ def transition(before: dict, record: Record) -> list[Problem]:
     if old in order and new in order and order.index(new) < order.index(old):
         return [record.problem("/状态", "status-backwards", f"状态从{old}退回{new}：请在说明中写明原因。", WARNING)]
     return []
-
-
-def parse_date(value) -> dt.date | None:
-    """A YYYY-MM-DD string as a date, or None."""
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        return None
 
 
 def is_migrant(data: dict) -> bool:
