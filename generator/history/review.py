@@ -29,9 +29,10 @@ from generator.history.git import (
     settings_blobs,
 )
 from generator.history.merges import own_changes
+from generator.records.schema import INACTIVE
 from generator.rules.regions import regions
 from generator.rules.standards import STANDARDS_PATH
-from generator.validation.validate import INACTIVE, validate_tree
+from generator.validation.validate import validate_tree
 
 KINDS = ("新增", "修改", "退出", "迁移", "删除")
 INCOME = "/家庭年度总收入"
