@@ -9,7 +9,6 @@ from markupsafe import Markup
 
 from generator.access import urls
 from generator.access.privacy import ARCHIVE, mask_name
-from generator.history.signatures import NOT_VERIFIABLE
 from generator.records.schema import field_map, fields
 from generator.site.paper import cards_html, form_html
 from generator.site.render import Values, label, money, render, yuan
@@ -258,7 +257,6 @@ def _change(change) -> dict:
     return {  # the wording is the CLI's (`bangfu history`): Change.summary() is the one place it is made
         "approved": change.approved,
         "reasons": list(change.reasons),
-        "unverified": change.commit.signature == NOT_VERIFIABLE,  # shown as 签名无法验证
         "notes": list(change.commit.notes),
         "lines": change.lines(),
         "summary": change.summary(),
