@@ -1,10 +1,14 @@
-"""A synthetic province as a real git history: editor branches merged by reviewers (git fast-import)."""
+"""A synthetic province as a real git history: editor branches merged by reviewers (git fast-import), each merge
+signed by its reviewer with a key made for this run (git's SSH signing; private keys only under tests/tmp)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import shutil
 import subprocess
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -16,6 +20,34 @@ from generator.records.dump import dump_record
 TODAY = dt.date(2026, 11, 1)
 REPO = Path(__file__).resolve().parent.parent
 EDIT_SHARE = 0.2  # a fifth of the pull requests change existing households instead of adding new ones
+KEYS = REPO / "tests" / "tmp" / "bench-keys"  # never committed (.gitignore)
+
+
+def key_of(email: str) -> Path:
+    """The private key a sample reviewer signs with, made once by ssh-keygen."""
+    folder = KEYS / email
+    if not (folder / "id").exists():
+        KEYS.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix="new-", dir=KEYS))
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", email, "-f", str(scratch / "id")], check=True)
+        try:
+            scratch.rename(folder)
+        except OSError:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return folder / "id"
+
+
+def signing(email: str) -> list[str]:
+    """git options that sign with the reviewer's key."""
+    return ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key_of(email)}"]
+
+
+def _with_keys(text: str) -> str:
+    """The reviewers list with each reviewer's public key registered."""
+    def add(found: re.Match) -> str:
+        key = Path(f"{key_of(found.group(2))}.pub").read_text(encoding="utf-8").split()
+        return f'{found.group(0)}{found.group(1)}公钥:\n{found.group(1)}  - 公钥: "{key[0]} {key[1]}"\n{found.group(1)}    生效日期: "2016-01-01"\n'
+    return re.sub(r"(?m)^( +)邮箱: (\S+)\n", add, text)
 
 
 def _reviewer_for(county: str, reviewers: list[tuple[str, str, str]]) -> tuple[str, str]:
@@ -46,6 +78,7 @@ def make_province_repo(root: Path, households: int, commits: int, seed: int = 1)
     root.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
     settings = {p.name: p.read_text(encoding="utf-8") for p in (REPO / "records" / "_settings").glob("*.yaml")}
+    settings["reviewers.yaml"] = _with_keys(settings["reviewers.yaml"])
     (root / "records" / "_settings").mkdir(parents=True, exist_ok=True)
     for name, text in settings.items():
         (root / "records" / "_settings" / name).write_text(text, encoding="utf-8")
@@ -114,8 +147,30 @@ def make_province_repo(root: Path, households: int, commits: int, seed: int = 1)
     out.append(b"reset refs/heads/pr\nfrom 0000000000000000000000000000000000000000\n")
     subprocess.run(["git", "fast-import", "--quiet", "--force"], cwd=root, input=b"".join(out), check=True)
     subprocess.run(["git", "update-ref", "-d", "refs/heads/pr"], cwd=root, check=False)
+    _sign_merges(root)
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=root, check=True)
     return int(subprocess.run(["git", "rev-list", "--count", "main"], cwd=root, capture_output=True, text=True).stdout)
+
+
+def _sign_merges(root: Path) -> None:
+    """Remake main's commits with `git commit-tree`, same trees, people and dates, each merge signed by its committer
+    (fast-import cannot sign)."""
+    log = subprocess.run(["git", "log", "-z", "--reverse", "--topo-order", "--date=raw",
+                          "--format=%H%x1f%P%x1f%T%x1f%an%x1f%ae%x1f%ad%x1f%cn%x1f%ce%x1f%cd%x1f%B", "refs/heads/main"],
+                         cwd=root, capture_output=True, check=True).stdout.decode("utf-8")
+    new: dict[str, str] = {}
+    for entry in filter(None, log.split("\0")):
+        sha, parents, tree, an, ae, ad, cn, ce, cd, message = entry.split("\x1f", 9)
+        parents = parents.split()
+        env = {**os.environ, "GIT_AUTHOR_NAME": an, "GIT_AUTHOR_EMAIL": ae, "GIT_AUTHOR_DATE": ad,
+               "GIT_COMMITTER_NAME": cn, "GIT_COMMITTER_EMAIL": ce, "GIT_COMMITTER_DATE": cd}
+        sign = [*signing(ce)] if len(parents) > 1 else []
+        args = ["git", *sign, "commit-tree", *(["-S"] if sign else []), tree]
+        for parent in parents:
+            args += ["-p", new[parent]]
+        new[sha] = subprocess.run(args, cwd=root, env=env, input=message.encode("utf-8"), capture_output=True,
+                                  check=True).stdout.decode().strip()
+    subprocess.run(["git", "update-ref", "refs/heads/main", new[sha]], cwd=root, check=True)
 
 
 def merge_one_change(root: Path) -> None:
@@ -136,6 +191,6 @@ def merge_one_change(root: Path) -> None:
     target.write_text("".join(lines) + note, encoding="utf-8")
     subprocess.run(["git", "commit", "-q", "-am", f"Update a note in {county}"], cwd=root, env={**env, **editor}, check=True)
     subprocess.run(["git", "checkout", "-q", "main"], cwd=root, check=True)
-    subprocess.run(["git", "merge", "-q", "--no-ff", branch, "-m", f"Merge pull request #{count} from editor/{branch}"],
+    subprocess.run(["git", *signing(email), "merge", "-q", "--no-ff", "-S", branch, "-m", f"Merge pull request #{count} from editor/{branch}"],
                    cwd=root, env={**env, **reviewer}, check=True)
     subprocess.run(["git", "branch", "-q", "-D", branch], cwd=root, check=True)

@@ -3,7 +3,7 @@
     python bench/run.py [--households 26700] [--commits 2700] [--runs 3] [--work bench/out]
 
 It makes a synthetic province with `bangfu demo`, commits it as a git history of editor branches and
-reviewer merges (git fast-import), then times the steps issue 8 names, each in a fresh process, and
+reviewer merges (git fast-import; each merge then signed by its reviewer), then times the steps issue 8 names, each in a fresh process, and
 samples the resident memory of the whole process tree.
 """
 
@@ -29,6 +29,7 @@ from province import make_province_repo, merge_one_change  # noqa: E402
 PYTHON = sys.executable
 SAMPLE_EVERY = 0.5  # seconds between memory samples
 TODAY = "2026-11-01"
+IMPACT_SET = "4601:城市低保标准=700@2027-01-01"
 
 
 def _tree_rss_kb(pid: int) -> int:
@@ -85,6 +86,7 @@ def _clear_cache(root: Path) -> None:
     from generator.records.cache import cache_dir
 
     shutil.rmtree(cache_dir(root), ignore_errors=True)
+    (root / ".git" / "bangfu-signatures-v1").unlink(missing_ok=True)  # signature verdicts: every merge is verified again
 
 
 SKIP: set[str] = set()
@@ -113,10 +115,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=HERE / "out")
     parser.add_argument("--keep", action="store_true", help="reuse an existing province in --work")
-    parser.add_argument("--skip", default="", help="comma-separated steps to skip: validate,build,rebuild,history")
+    parser.add_argument("--skip", default="", help="comma-separated steps to skip: validate,build,fresh,rebuild,history,impact")
     opts = parser.parse_args()
     SKIP.update({"validate": "validate", "build": "full build, all", "fresh": "full build into", "rebuild": "rebuild",
-                 "history": "history"}[s]
+                 "history": "history", "impact": "impact"}[s]
                 for s in opts.skip.split(",") if s)
 
     root = opts.work / "province"
@@ -157,6 +159,11 @@ def main() -> None:
     history = [PYTHON, "-c", "import sys; from pathlib import Path; from generator.history.log import read_history; "
                "h = read_history(Path(sys.argv[1])); print(h)", str(root)]
     measure("history pass (cold)", opts.runs, lambda: _clear_cache(root), history, root, rows, peaks)
+
+    # Issue 16: one city's urban 低保 standard rises; every household judged, those of that city twice.
+    impact = bangfu("impact", "--root", str(root), "--set", IMPACT_SET)
+    measure("impact, one changed standard (cold)", opts.runs, lambda: _clear_cache(root), impact, root, rows, peaks)
+    measure("impact, one changed standard (facts cached)", opts.runs, lambda: None, impact, root, rows, peaks)
 
     finder = site / "s" / "46" / "finder.json"
     raw = finder.read_bytes() if finder.exists() else b""

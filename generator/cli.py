@@ -5,17 +5,20 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from generator import __version__
-from generator.errors import BangfuError
+from generator import __version__, clitext
+from generator.errors import BangfuError, os_reason
 
 # Each module under generator/commands/ defines click commands and lists them in COMMANDS. A module is
 # imported only when one of its commands runs: `bangfu validate` must not pay for openpyxl, mkdocs or git.
 COMMAND_MODULES = {
     "validate": "validate",
     "explain": "rules",
+    "impact": "impact",
     "demo": "demo",
     "build": "site",
     "serve": "site",
@@ -35,31 +38,7 @@ COMMAND_MODULES = {
     "export-xlsx": "workflow",
 }
 
-_CLICK_WORDS = {
-    "No such option": "没有这个选项",
-    "No such command": "没有这个命令",
-    "Missing argument": "缺少参数",
-    "Missing option": "缺少选项",
-    "Invalid value for": "值无效：",
-    "does not exist": "不存在",
-    "is not one of": "不是可选值之一",
-    "Got unexpected extra argument": "多余的参数",
-    "Got unexpected extra arguments": "多余的参数",
-    "requires an argument": "需要一个值",
-    "is not a valid integer": "不是有效的整数",
-    "is not a valid date": "不是有效的日期",
-    "Did you mean": "是不是",
-    "Option": "选项",
-    "Path": "路径",
-    "File": "文件",
-    "Directory": "目录",
-}
-
-
-def _zh(text: str) -> str:
-    for en, zh in sorted(_CLICK_WORDS.items(), key=lambda kv: -len(kv[0])):
-        text = text.replace(en, zh)
-    return text
+clitext.install()  # before any command module declares its options: click.Path() names itself through gettext
 
 
 class _Formatter(click.HelpFormatter):
@@ -67,16 +46,36 @@ class _Formatter(click.HelpFormatter):
         super().write_usage(prog, args.replace("[OPTIONS]", "[选项]").replace("COMMAND", "命令").replace("[ARGS]...", "[参数]..."), "用法：")
 
     def write_heading(self, heading: str) -> None:
-        self.write(f"{'':>{self.current_indent}}{ {'Options': '选项', 'Commands': '命令', 'Arguments': '参数'}.get(heading, heading)}：\n")
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")  # click's heading, already through gettext
+
+    def write_text(self, text: str) -> None:
+        """click.HelpFormatter.write_text in display columns; Chinese lines rejoin without a space between them."""
+        indent = " " * self.current_indent
+        for paragraph in clitext.paragraphs(text):
+            if isinstance(paragraph, list):  # a \b block: as written
+                lines = paragraph
+            else:
+                lines = clitext.wrap(paragraph, max(self.width - self.current_indent, 20))
+            self.write("".join(f"{indent}{line}\n" if line else "\n" for line in lines))
 
     def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
-        words = (("[default: ", "[默认："), ("[required]", "[必填]"), ("; required]", "；必填]"), ("default: ", "默认："))
-        translated = []
+        """click.HelpFormatter.write_dl measured in display columns: a Chinese character takes two."""
+        rows = list(rows)
+        first_col = min(max((clitext.width(term) for term, _ in rows), default=0), col_max) + col_spacing
+        indent = " " * self.current_indent
         for term, text in rows:
-            for en, zh in words:
-                text = text.replace(en, zh)
-            translated.append((term, text))
-        super().write_dl(translated, col_max, col_spacing)
+            self.write(f"{indent}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            if clitext.width(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - clitext.width(term)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = clitext.wrap(text, max(self.width - first_col - self.current_indent, 10)) or [""]
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{indent}{' ' * first_col}{line}\n")
 
 
 class _Context(click.Context):
@@ -115,7 +114,7 @@ class BangfuGroup(BangfuCommand, click.Group):
             sys.exit(0)
         except click.UsageError as exc:
             hint = f"\n运行 {exc.ctx.command_path} --help 查看用法。" if exc.ctx else ""
-            click.echo(f"用法错误：{_zh(exc.format_message())}{hint}", err=True)
+            click.echo(f"用法错误：{exc.format_message()}{hint}", err=True)
             sys.exit(2)
         except BangfuError as exc:
             exc.show()
@@ -129,7 +128,7 @@ class BangfuGroup(BangfuCommand, click.Group):
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except OSError as exc:
-            click.echo(f"错误：无法读写 {exc.filename or ''}：{exc.strerror or exc}", err=True)
+            click.echo(f"错误：无法读写 {exc.filename or ''}：{os_reason(exc)}", err=True)
             sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, never a traceback
             if os.environ.get("BANGFU_DEBUG"):
@@ -164,12 +163,37 @@ def _register(module_name: str) -> None:
         cli.add_command(command)
 
 
+SETTINGS_DIR = ("records", "_settings")
+
+
+def find_root(start: Path) -> Path | None:
+    """The archive that holds `start`: the nearest folder at or above it with records/_settings/ (as git finds .git)."""
+    for folder in (start, *start.parents):
+        if folder.joinpath(*SETTINGS_DIR).is_dir():
+            return folder
+    return None
+
+
+def _root_from_cwd(ctx: click.Context, param: click.Parameter, value):
+    """--root not given: the archive around the current folder, so `cd records/460105 && bangfu validate x.yaml` works."""
+    if ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT or value is None:
+        return value
+    here = Path.cwd()
+    found = find_root(here)
+    if found is None or found == here:
+        return value
+    return Path(os.path.relpath(found, here))
+
+
 def _chinese(command: click.Command) -> None:
-    """Give a command (and a group's subcommands) the Chinese help and errors."""
+    """Give a command (and a group's subcommands) the Chinese help and errors; --root defaults to the archive around."""
     if type(command) is click.Command:
         command.__class__ = BangfuCommand
     elif type(command) is click.Group:
         command.__class__ = _SubGroup
+    for param in command.params:
+        if param.name == "root" and param.callback is None:
+            param.callback = _root_from_cwd
     for sub in getattr(command, "commands", {}).values():
         _chinese(sub)
 

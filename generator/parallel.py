@@ -27,6 +27,7 @@ POLICY = {
     "site-data": Policy(1500, 2),  # households parsed for the site (each worker holds a share of the province)
     "render": Policy(400, 2),  # household pages rendered
     "details": Policy(1500, 4),  # what each change of the history did to a household
+    "impact": Policy(1500, 4),  # records read for the impact of a change of the standards
     "demo": Policy(2000, 2),  # synthetic households written
 }
 

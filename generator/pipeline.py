@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.access.privacy import load_policy
-from generator.errors import BuildError, Problem
+from generator.errors import BuildError, Problem, os_reason
 from generator.history.view import read_history_index
 from generator.parallel import no_gc
 from generator.publish import Output
@@ -39,16 +39,25 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int | None = None) -> BuildResult:
-    """Build the whole site from the archive at `root` into `out`; on any error `out` stays as it was."""
+# The steps of a build, as its progress line names them (the keys are the --timings names).
+STEPS = {"校验": "校验档案", "载入": "载入档案", "历史": "读取修改历史", "手册": "生成手册", "手册复制": "复制手册",
+         "档案页": "生成档案页", "地区页": "生成地区页和统计", "发布": "发布站点"}
+
+
+def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int | None = None,
+               progress=None) -> BuildResult:
+    """Build the whole site from the archive at `root` into `out`; on any error `out` stays as it was.
+
+    progress: a generator.progress.Progress told each step as it begins (the CLI's line on a terminal).
+    """
     with no_gc():  # many small objects and no cycles worth collecting: the collector only costs time here
-        return _build_site(root, out, allow_invalid, jobs)
+        return _build_site(root, out, allow_invalid, jobs, progress)
 
 
-def _build_site(root: Path, out: Path, allow_invalid: bool, jobs: int | None) -> BuildResult:
+def _build_site(root: Path, out: Path, allow_invalid: bool, jobs: int | None, progress) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult(Path(out))
-    clock = _Clock(result.timings)
+    clock = _Clock(result.timings, progress)
     try:
         root = Path(root)
         ctx = Context(root)
@@ -100,7 +109,7 @@ def _build_site(root: Path, out: Path, allow_invalid: bool, jobs: int | None) ->
         clock("发布")
         result.written, result.linked, result.files = writer.written, writer.linked, len(writer.base)
     except OSError as exc:
-        raise BuildError(f"写入输出目录失败（{exc.strerror or exc}：{exc.filename or ''}），原有站点保持不变。") from None
+        raise BuildError(f"写入输出目录失败（{os_reason(exc)}：{exc.filename or ''}），原有站点保持不变。") from None
     result.seconds = time.perf_counter() - started
     return result
 
@@ -112,11 +121,18 @@ def _site_key(root: Path, shell) -> str:
 
 
 class _Clock:
-    def __init__(self, timings: dict[str, float]):
+    def __init__(self, timings: dict[str, float], progress=None):
         self.timings = timings
         self.last = time.perf_counter()
+        self.progress = progress
+        self._announce(0)
 
     def __call__(self, step: str) -> None:
         now = time.perf_counter()
         self.timings[step] = round(now - self.last, 3)
         self.last = now
+        self._announce(list(STEPS).index(step) + 1)
+
+    def _announce(self, index: int) -> None:
+        if self.progress is not None and index < len(STEPS):
+            self.progress.step(list(STEPS.values())[index])

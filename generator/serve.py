@@ -26,24 +26,36 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self):
         if self.path.split("?", 1)[0] == RELOAD_PATH:
-            self._send(str(self.state.get("build", 0)).encode(), "text/plain")
+            self._send(200, "text/plain", str(self.state.get("build", 0)).encode())
             return
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
         if path.suffix == ".html" and path.is_file():
-            self._send(path.read_bytes().replace(b"</body>", _RELOAD + b"</body>", 1), "text/html; charset=utf-8")
+            self._send(200, "text/html; charset=utf-8", path.read_bytes().replace(b"</body>", _RELOAD + b"</body>", 1))
             return
         super().do_GET()
 
-    def _send(self, body: bytes, content_type: str) -> None:
-        """A page or the build counter, never cached (the preview changes under it)."""
-        self.send_response(200)
+    def _send(self, code: int, content_type: str, data: bytes) -> None:
+        self.send_response(code)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(data)
+
+    # Errors other than 404 (a POST, a bad request): a short Chinese page instead of Python's English one.
+    error_message_format = ('<!doctype html><html lang="zh"><meta charset="utf-8"><title>出错了（%(code)d）</title>'
+                            '<h1>出错了（%(code)d）</h1><p>预览服务器无法处理这个请求。<a href="/">回到首页</a></p></html>')
+    error_content_type = "text/html; charset=utf-8"
+
+    def send_error(self, code, message=None, explain=None):
+        """A missing page gets the site's own 页面不存在 page (errors/404.html, as nginx serves it)."""
+        page = Path(self.directory) / "errors" / "404.html"
+        if code != 404 or not page.is_file() or self.command == "HEAD":
+            super().send_error(code, message, explain)
+            return
+        self._send(404, "text/html; charset=utf-8", page.read_bytes())
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass

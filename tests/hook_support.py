@@ -7,21 +7,26 @@ from pathlib import Path
 
 from history_support import EDITOR, R4601, Archive, as_env, git, household
 
-from generator.history.hooks import install_hook
+from generator.history.hooks import PUSHER_SOURCES, install_hook
 
 N1, N2 = "4601059001", "4601059002"
 
 
-def pusher_env(who=EDITOR) -> dict:
+def pusher_env(who=EDITOR, pusher: str | None = None, variable: str = "REMOTE_USER") -> dict:
     """A pusher's environment: not the test process's (importing bangfu sets GIT_NO_REPLACE_OBJECTS there),
-    so the hook is seen protecting itself."""
+    so the hook is seen protecting itself. pusher: the account the server reports in `variable` (a local push
+    hands the environment to the hook as a web server hands REMOTE_USER to git-http-backend)."""
     env = as_env(who)
-    env.pop("GIT_NO_REPLACE_OBJECTS", None)
+    for name in ("GIT_NO_REPLACE_OBJECTS", *PUSHER_SOURCES.values()):
+        env.pop(name, None)
+    if pusher is not None:
+        env[variable] = pusher
     return env
 
 
-def push(repo: Archive, *args: str, remote: str = "origin") -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "push", "-q", remote, *args], cwd=repo.root, env=pusher_env(),
+def push(repo: Archive, *args: str, remote: str = "origin", pusher: str | None = None,
+         variable: str = "REMOTE_USER") -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "push", "-q", remote, *args], cwd=repo.root, env=pusher_env(EDITOR, pusher, variable),
                           capture_output=True, text=True)
 
 
@@ -33,7 +38,7 @@ def make_server(tmp_path: Path) -> tuple[Path, Archive]:
     work.pull_request("add", EDITOR, R4601, 1, {N1: household(N1), N2: household(N2)})
     git(work.root, "remote", "add", "origin", str(bare))
     assert push(work, "main").returncode == 0
-    install_hook(bare)
+    install_hook(bare, pusher_source="http")
     return bare, work
 
 

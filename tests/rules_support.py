@@ -112,6 +112,16 @@ def household(**changes) -> dict:
     return apply_changes(data, changes)
 
 
+def attached(data: dict) -> dict:
+    """The record with one attachment per piece of evidence it names, unless it lists its own 附件 (evidence named
+    without any 附件 gets a warning, which is not what most rule cases are about)."""
+    if "附件" not in data:
+        named = [s.get("证明材料") for s in data.get("困难情形") or ()] + [e.get("凭证") for e in data.get("特殊支出") or ()]
+        if any(named):
+            data["附件"] = [{"附件类型": "其他", "附件名称": name} for name in dict.fromkeys(n for n in named if n)]
+    return data
+
+
 def with_income(monthly: str, size: int = 4, **changes) -> dict:
     """A household whose whole income is the worker's `monthly` yuan (a decimal string, kept exact)."""
     data = household(家庭人口=size, **changes)

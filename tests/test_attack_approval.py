@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from history_support import EDITOR, EDITOR2, R46, R4601, REPO, Archive, Server, git, household, path_of
+from history_support import EDITOR, EDITOR2, R46, R4601, REPO, Archive, Server, git, household, key_entry, path_of
 from stdnum import luhn
 
 from generator.cli import cli
@@ -218,7 +218,7 @@ def test_moving_the_baseline_forward_hides_nothing(archive):
 
 def test_moving_the_baseline_is_refused_by_the_hook(server):
     set_baseline(server.work, server.work.initial, 2)
-    assert server.push("main").returncode == 0
+    assert server.push("main", pusher="reviewer-46").returncode == 0
     set_baseline(server.work, server.work.head(), 3)
     server.refused("修改了审计起点")
 
@@ -234,7 +234,8 @@ def test_a_baseline_set_by_a_direct_commit_is_not_honoured(archive):
 
 def add_reviewer(repo: Archive, direct: bool) -> None:
     text = (repo.root / REVIEWERS).read_text(encoding="utf-8").rstrip("\n")
-    entry = f"\n  - 姓名: {EDITOR2[0]}\n    邮箱: {EDITOR2[1]}\n    地区:\n      - \"4601\"\n"
+    entry = (f"\n  - 姓名: {EDITOR2[0]}\n    邮箱: {EDITOR2[1]}\n    账号: editor2\n    地区:\n      - \"4601\"\n"
+             f"    公钥:\n{key_entry(EDITOR2[1])}")
     if direct:
         repo.commit(EDITOR2, "Add myself", {}, other={REVIEWERS: text + entry})
     else:

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from conftest import make_archive
 from workflow_support import household, read, write
 
+from generator.access.spreadsheet import FORMULA_START
 from generator.cli import cli
-from generator.editing.spreadsheet import FORMULA_START
 from generator.site.stats import to_csv
 from generator.site.suppress import suppress, suppress_counts
 

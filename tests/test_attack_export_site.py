@@ -22,7 +22,7 @@ from generator.pipeline import build_site
 pytestmark = [pytest.mark.nginx, pytest.mark.slow, pytest.mark.xdist_group("attack-export-site")]
 
 USERS = {"jb-46": [("46", ["经办人"])], "tj-46": [("46", ["统计员"])]}
-PRINT_TEXTS = ("打印", "打印本页", "打印本期")
+PRINT_TEXTS = ("打印", "打印本页", "打印本期", "打印档案表和台账")
 # Runs before any page script: records each window.print() call (and which notice was marked to print alone)
 # and every content-security-policy violation.
 RECORDER = """

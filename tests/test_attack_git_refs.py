@@ -57,7 +57,7 @@ def test_a_replace_ref_on_the_server_does_not_let_a_force_push_rewind_main(serve
     bare, work = server
     old = server_main(bare)
     newer = work.pull_request("more", EDITOR, R4601, 6, {N2: household(N2, 备注="已核实")})
-    assert push(work, "main").returncode == 0
+    assert push(work, "main", pusher="reviewer-4601").returncode == 0
     # z: a fake "approved merge" on top of main whose tree is the old one; shown in place of the old commit,
     # the old commit would seem to descend from main.
     work.branch("rewind", newer)

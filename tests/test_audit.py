@@ -110,7 +110,7 @@ def test_audit_command_exit_codes_and_output(archive):
     lines = bad.output.splitlines()
     assert lines[1].endswith("作者 测试编辑乙 <editor2@example.invalid>：直接提交到 main，没有经过合并请求和审核人审批。")
     assert lines[2] == "    地区：秀英区（460105）；文件：records/460105/4601059001.yaml"
-    assert lines[-1] == "结论：1 个提交未经有效审批（直接提交、自审自批、合并人无权审批或在合并时自己改动等）。"
+    assert lines[-1] == "结论：1 个提交未经有效审批（直接提交、自审自批、合并人无权审批、在合并时自己改动或签名无法验证等）。"
     data = json.loads(run("--format", "json").output)
     assert data["通过"] is False and data["未经审批"][0]["问题"] == ["直接提交到 main，没有经过合并请求和审核人审批。"]
 

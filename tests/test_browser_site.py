@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections import Counter
 
 import pytest
@@ -143,3 +144,333 @@ def test_no_request_leaves_loopback(site):
         browser.goto(url + page)
     outside = [u for u in browser.requests if not u.startswith((url, "data:", "blob:", "about:"))]
     assert browser.requests and not outside, json.dumps(outside, ensure_ascii=False)
+
+
+# --- issue 15: what a new user tripped over on the site ---------------------------------------------------------
+
+LATE = "2026-12-01"  # a month after the tests' today: notices that ran then have ended
+
+
+def _late_build(root, out):
+    """Build an archive as of LATE (the tests' today is earlier)."""
+    import os
+
+    from generator.pipeline import build_site
+
+    old = os.environ["BANGFU_TODAY"]
+    os.environ["BANGFU_TODAY"] = LATE
+    try:
+        build_site(root, out)
+    finally:
+        os.environ["BANGFU_TODAY"] = old
+    return out
+
+
+@pytest.fixture(scope="module")
+def late_sites(tmp_path_factory):
+    """(name, archive root, site) of the samples and of a small demo province, both built as of LATE."""
+    from site_support import copy_samples
+
+    from generator.demo.province import write_demo
+
+    base = tmp_path_factory.mktemp("late")
+    samples = copy_samples(base / "samples")
+    demo = base / "demo"
+    write_demo(demo, 60, 7)
+    return [(name, root, _late_build(root, base / f"{name}-site")) for name, root in (("samples", samples), ("demo", demo))]
+
+
+_FIGURES = """[...document.querySelectorAll('a.bf-count-link')].map(function (a) {
+    var text = (a.closest('tr, li') || a).textContent.trim();
+    return [a.getAttribute('href'), (text.match(/(\\d+|\\*)\\s*户?$/) || [])[1]];
+})"""
+
+
+def _list_length(browser, url: str) -> int:
+    """How many households the list at url shows (household table, filtered by ?status=, or one worklist section).
+
+    The household table is loaded once per scope (following the first link for real, so its ?status= is read by
+    the page); the other statuses are chosen in its status filter, as a person would, not loaded again."""
+    from urllib.parse import parse_qs, urlsplit
+
+    page, _, section = url.partition("#")
+    if section:
+        if page != browser.eval("location.href").split("#")[0]:
+            browser.goto(page)
+        return browser.eval(f"document.querySelectorAll('#{section} tbody tr').length")
+    wanted = parse_qs(urlsplit(page).query).get("status", [""])[0]
+    if page.split("?")[0] != browser.eval("location.href").split("?")[0]:
+        browser.goto(page)
+        browser.wait_for("document.querySelector('.bf-sortable tbody') && !document.querySelector('.bf-sortable td[colspan]')")
+        assert browser.eval("document.querySelector('.bf-filter-status').value") == wanted
+    else:
+        browser.eval(f"var s=document.querySelector('.bf-filter-status');s.value={json.dumps(wanted)};"
+                     "s.dispatchEvent(new Event('input'))")
+    return browser.eval("document.querySelectorAll('.bf-sortable tbody tr').length")
+
+
+def test_every_overview_count_equals_the_list_it_links_to(late_sites):
+    from generator.site.suppress import shown, suppress_counts
+
+    browser = Browser()
+    # The theme's own scripts (search index, navigation) play no part in counting: not loaded, to keep this quick.
+    browser.page("Network.setBlockedURLs", urls=["*/assets/javascripts/*"])
+    try:
+        for name, _, out in late_sites:
+            with serving(out) as url:
+                scopes = sorted(p.parent.name for p in (out / "s").glob("*/index.html"))
+                assert len(scopes) > 5, name
+                for scope in scopes:
+                    browser.goto(f"{url}s/{scope}/")
+                    figures = browser.eval(_FIGURES)
+                    # status links first: the first one is followed for real, so the page must read its ?status=
+                    hrefs = sorted((h for h, _ in figures), key=lambda h: h == "households/")
+                    lengths = {href: _list_length(browser, f"{url}s/{scope}/{href}") for href in hrefs}
+                    total = lengths["households/"]
+                    statuses = [h for h, _ in figures if h.startswith("households/?status=")]
+                    assert len(statuses) == 6, (name, scope, figures)
+                    expected = dict(zip(statuses, suppress_counts([lengths[h] for h in statuses]), strict=True))
+                    assert sum(lengths[h] for h in statuses) == total, (name, scope)
+                    for href, figure in figures:
+                        if href == "households/":
+                            want = shown(total)
+                        elif href in expected:
+                            want = expected[href]
+                        else:
+                            assert href.startswith("worklists/#"), href
+                            want = shown(lengths[href], base=total)
+                        assert figure == str(want), (name, scope, href, figure, lengths[href])
+    finally:
+        browser.close()
+
+
+def test_a_notice_that_has_ended_is_on_a_worklist(late_sites):
+    browser = Browser()
+    try:
+        for name, root, out in late_sites:
+            ended = []
+            for path in sorted((root / "records").glob("[0-9]*/*.yaml")):
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                ends = [str(n["结束日期"]) for n in data.get("公示") or []]
+                if data["状态"] == "公示中" and all(e < LATE for e in ends):
+                    ended.append(str(data["职工编号"]))
+            assert ended, name  # the samples' 4604000002 and the demo's 公示中 household: notices over by LATE
+            with serving(out) as url:
+                browser.goto(f"{url}s/46/worklists/")
+                listed = browser.eval("[...document.querySelectorAll('#ended tbody tr td:first-child')].map(t => t.textContent)")
+                assert sorted(listed) == sorted(ended), name
+                heading = browser.eval("document.querySelector('#ended h2').textContent")
+                assert heading == f"公示期已满但状态未推进（{len(ended)} 户）"
+    finally:
+        browser.close()
+
+
+def _table_rows(browser) -> int:
+    browser.wait_for("document.querySelector('.bf-sortable tbody') && !document.querySelector('.bf-sortable td[colspan]')")
+    return browser.eval("document.querySelectorAll('.bf-sortable tbody tr').length")
+
+
+def test_show_more_is_hidden_when_every_row_shows_and_works_when_not(site, tmp_path):
+    url, browser, households = site
+    visible = "(function(b){return !!b && getComputedStyle(b).display !== 'none' && b.offsetWidth > 0})" \
+              "(document.querySelector('.bf-more-button'))"
+    browser.goto(f"{url}s/46/households/")
+    assert _table_rows(browser) == len(households)
+    assert browser.eval(visible) is False
+    _, out = built_samples()
+    big = tmp_path / "site"
+    shutil.copytree(out / "s" / "46", big / "s" / "46")
+    shutil.copytree(out / "assets", big / "assets")
+    listed = json.loads((out / "s" / "46" / "households.json").read_text(encoding="utf-8"))
+    rows = [[f"{i:010d}", *row[1:]] for i, row in enumerate((listed["rows"] * 30)[:1200])]
+    (big / "s" / "46" / "households.json").write_text(json.dumps({**listed, "rows": rows}, ensure_ascii=False), encoding="utf-8")
+    with serving(big) as big_url:
+        browser.goto(f"{big_url}s/46/households/")
+        assert _table_rows(browser) == 500 and browser.eval(visible) is True
+        browser.eval("document.querySelector('.bf-more-button').click()")
+        assert _table_rows(browser) == 1000 and browser.eval(visible) is True
+        browser.eval("document.querySelector('.bf-more-button').click()")
+        assert _table_rows(browser) == 1200 and browser.eval(visible) is False
+
+
+def _finder_count(browser, query: str) -> int:
+    browser.type("#bf-q", query)
+    text = browser.wait_for("(function(t){return /找到/.test(t) && t})(document.querySelector('.bf-finder-status').textContent)")
+    return 0 if "没有找到" in text else int(text.split("找到 ")[1].split(" 户")[0])
+
+
+def test_table_filter_and_finder_find_the_same_households(site):
+    url, browser, households = site
+    data = next(d for d in households if d["_county"] == "460105")
+    queries = ["万宁", "海口", "龙华区", data["姓名"], str(data["职工编号"]), data["身份证号"],
+               data["身份证号"][:4] + "**********" + data["身份证号"][-4:], f"万宁 {households[0]['状态']}"]
+    found = {}
+    browser.goto(f"{url}s/46/")
+    for query in queries:
+        found[query] = _finder_count(browser, query)
+    browser.goto(f"{url}s/46/households/")
+    _table_rows(browser)
+    for query in queries:
+        browser.type(".bf-filter-text", query)
+        assert _table_rows(browser) == found[query], (query, found)
+    assert found["万宁"] == sum(1 for d in households if d["_county"] == "469006") > 0
+    assert found[data["身份证号"]] >= 1 and found["海口"] >= found["龙华区"] > 0
+
+
+def test_a_query_in_the_address_fills_the_finder_without_opening_the_handbook_search(site):
+    url, browser, households = site
+    data = households[3]
+    for param in ("q", "find"):
+        browser.goto(f"{url}s/46/?{param}={data['职工编号']}")
+        browser.wait_for("document.querySelectorAll('.bf-finder-results a').length")
+        time.sleep(0.5)  # the theme's search starts right after load
+        assert browser.eval("document.querySelector('#__search').checked") is False
+        assert browser.eval("document.querySelector('.md-search__input').value") == ""
+        assert browser.eval("document.querySelector('#bf-q').value") == str(data["职工编号"])
+        assert "q=" not in browser.eval("location.search")
+
+
+def test_history_page_says_what_the_cli_says(site):
+    from generator.history.log import read_history
+
+    url, browser, households = site
+    root, _ = built_samples()
+    history = read_history(root)
+    for data in households[:3]:
+        changes = history.for_path(f"records/{data['_county']}/{data['职工编号']}.yaml")
+        assert changes
+        browser.goto(f"{url}h/{data['_county']}/{data['职工编号']}/history/")
+        lines = browser.eval("[...document.querySelectorAll('.bf-history > li > p.bf-change')].map(p => p.innerText)")
+        assert [line.rsplit("；提交 ", 1)[0] for line in lines] == [c.summary() for c in changes]
+        assert "审批：；" not in browser.eval("document.body.innerText")
+
+
+def test_household_page_names_the_household_once_and_aligns_money(site):
+    url, browser, households = site
+    data = next(d for d in households if d.get("帮扶台账"))
+    browser.goto(f"{url}h/{data['_county']}/{data['职工编号']}/")
+    heading = browser.eval("document.querySelector('.md-content h1').textContent")
+    form = browser.eval("document.querySelector('.bf-paper').innerText")
+    assert heading == f"{data['职工编号']} {data['姓名']}" and data["姓名"] in form  # the archive area shows it in full
+    assert data["姓名"] not in browser.eval("document.title")  # browsers keep titles in their history (docs/access.md)
+    text = browser.eval("document.querySelector('#form').innerText")
+    assert f"所属地区：{data['所属地区']}" not in text and f"（{data['所属地区']}）" in text and "海南省" in text
+    aligns = browser.eval("""[...document.querySelectorAll('#ledger table')].map(t => {
+        var heads = [...t.querySelectorAll('thead th')].map(h => h.textContent);
+        var col = heads.findIndex(h => h.indexOf('金额') >= 0);
+        return [...t.querySelectorAll('tbody tr, tfoot tr')].map(r => getComputedStyle(r.children[col]).textAlign);
+    })""")
+    assert len(aligns) == 2 and all(a == "right" for table in aligns for a in table), aligns
+
+
+def test_breadcrumb_says_a_county_level_city_once(site):
+    url, browser, _ = site
+    for page in ("s/460400/", "s/460400/households/", "h/460400/4604000002/"):
+        browser.goto(url + page)
+        crumbs = browser.eval("document.querySelector('.bf-crumbs').innerText.trim()")
+        assert crumbs.split(" › ")[:2] == ["海南省", "儋州市"] and crumbs.count("儋州市") == 1, (page, crumbs)
+
+
+def test_batch_print_with_nothing_to_print_offers_no_print_link(site):
+    url, browser, households = site
+    helped = {d["_county"] for d in households if d["状态"] == "帮扶中"}
+    county = next(d["_county"] for d in households if d["_county"] not in helped)
+    browser.goto(f"{url}s/{county}/print/cards/")
+    assert browser.eval("document.querySelectorAll('[data-bangfu-print]').length") == 0
+    assert "没有联系卡要打印" in browser.eval("document.body.innerText")
+
+
+def test_statistics_charts_say_what_they_draw_and_years_have_no_gaps(site):
+    url, browser, households = site
+    browser.goto(f"{url}s/46/stats/exact/")
+    captions = browser.eval("[...document.querySelectorAll('figure.bf-chart-figure')].map(f => "
+                            "[f.closest('section').id, f.querySelector('figcaption').textContent])")
+    heads = browser.eval("Object.fromEntries([...document.querySelectorAll('section.bf-stat')].map(s => "
+                         "[s.id, [...s.querySelectorAll('thead th')].map(h => h.textContent)]))")
+    assert len(captions) == len(heads) and all(any(h in caption for h in heads[id_][1:]) for id_, caption in captions)
+    years = sorted({int(str(e["日期"])[:4]) for d in households for e in d.get("帮扶台账") or []})
+    shown = browser.eval("[...document.querySelectorAll('#ledger tbody tr td:first-child')].map(t => +t.textContent)")
+    assert shown == list(range(years[0], years[-1] + 1)) and len(shown) > len(years), (shown, years)
+
+
+def test_handbook_pages_have_room_for_wide_content(site):
+    url, browser, _ = site
+    browser.goto(f"{url}handbook/fields/")
+    assert browser.eval("getComputedStyle(document.querySelector('.md-sidebar--secondary')).display") == "none"
+    assert browser.eval("[...document.querySelectorAll('.md-typeset table')].every(t => "
+                        "t.closest('.md-typeset__scrollwrap, .md-content').scrollWidth <= "
+                        "t.closest('.md-typeset__scrollwrap, .md-content').clientWidth + 1)")
+    browser.goto(f"{url}demo/")
+    assert browser.eval("[...document.querySelectorAll('pre > code')].map(c => c.scrollWidth - c.clientWidth)") == [0, 0]
+
+
+def test_one_household_prints_its_form_and_ledger_like_the_paper(site):
+    url, browser, households = site
+    data = max((d for d in households if d.get("帮扶台账")), key=lambda d: len(d.get("附件") or []))
+    page = f"{url}h/{data['_county']}/{data['职工编号']}/"
+    browser.goto(page)
+    pages = pdf_pages(browser.pdf())
+    assert 2 <= len(pages) <= 3 and all(near(size, A4) for size in pages), pages  # was 9 sheets
+    browser.page("Emulation.setEmulatedMedia", media="print")
+    try:
+        browser.goto(page)
+        shown = browser.eval("Object.fromEntries([...document.querySelectorAll('section.bf-section')].map(s => "
+                             "[s.id, getComputedStyle(s).display !== 'none']))")
+        assert shown == {"form": True, "trace": False, "plan": False, "cards": False, "ledger": True,
+                         "attachments": False, "history": False}
+        assert browser.eval("getComputedStyle(document.querySelector('#form')).breakAfter") == "page"
+        assert browser.eval("getComputedStyle(document.querySelector('.bf-extra')).display") == "none"
+        # every table of the form and the ledger repeats its header row on the next sheet
+        heads = browser.eval("[...document.querySelectorAll('#form table, #ledger table')]"
+                             ".filter(t => t.rows.length > 2 && !t.closest('.bf-extra'))"
+                             ".map(t => t.tHead ? getComputedStyle(t.tHead).display : 'none')")
+        assert heads and set(heads) == {"table-header-group"}, heads
+        width = browser.eval("[...document.querySelectorAll('#form table')].every(t => t.scrollWidth <= t.parentElement.clientWidth + 1)")
+        assert width
+    finally:
+        browser.page("Emulation.setEmulatedMedia", media="")
+
+
+_SHEET = """[...document.querySelectorAll('section.bf-notice')].map(s => ({
+    heads: [...s.querySelectorAll('thead th')].map(h => h.textContent),
+    lines: [...s.querySelectorAll('thead th')].map(h => { var r = document.createRange(); r.selectNodeContents(h);
+           return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }),
+    text: [...s.querySelectorAll('h2, p:not(.bf-noprint)')].map(p => p.textContent.replace(/[0-9]/g, '#'))}))"""
+
+
+def test_site_notice_and_bangfu_notice_print_one_layout_on_a4(site, tmp_path):
+    import datetime as dt
+
+    from generator.editing.notice import notice_list
+
+    url, browser, households = site
+    county = next(d["_county"] for d in households if d.get("公示"))
+    notice = next(n for d in households if d["_county"] == county for n in d.get("公示") or [])
+    start = str(notice["开始日期"])
+    listed = [(f"records/{d['_county']}/{d['职工编号']}.yaml", notice["层级"], d) for d in households if d["_county"] == county]
+    folder = tmp_path / "cli"
+    folder.mkdir()
+    (folder / "list.html").write_text(notice_list(county, dt.date.fromisoformat(start), dt.date.fromisoformat(str(notice["结束日期"])),
+                                                  notice.get("地点"), listed), encoding="utf-8")
+    sheets = {}
+    browser.page("Emulation.setDeviceMetricsOverride", width=703, height=1000, deviceScaleFactor=1, mobile=False)  # A4 text width
+    browser.page("Emulation.setEmulatedMedia", media="print")
+    try:
+        browser.goto(f"{url}s/{county}/notices/{start[:4]}/")
+        sheets["site"] = browser.eval(_SHEET)
+        with serving(folder) as cli_url:
+            browser.goto(cli_url + "list.html")
+            sheets["cli"] = browser.eval(_SHEET)
+            cli_pages = pdf_pages(browser.pdf())
+    finally:
+        browser.page("Emulation.setEmulatedMedia", media="")
+        browser.page("Emulation.setDeviceMetricsOverride", width=1280, height=1000, deviceScaleFactor=1, mobile=False)
+    cli_sheet = sheets["cli"][0]
+    site_sheet = next(s for s in sheets["site"] if s["text"][0] == cli_sheet["text"][0] and s["text"][2] == cli_sheet["text"][2])
+    assert site_sheet["heads"] == cli_sheet["heads"] == ["序号", "姓名", "性别", "工作单位", "困难类别", "家庭人口", "致困原因"]
+    # the same words around the table: title, legal basis, period, where to object, issuing union and date
+    assert [t.split("，拟将")[0] for t in site_sheet["text"]] == [t.split("，拟将")[0] for t in cli_sheet["text"]]
+    assert any("总工会" in t and "联系电话" in t for t in cli_sheet["text"]) and site_sheet["text"][-1].endswith("日")
+    for sheet in (site_sheet, cli_sheet):
+        assert max(sheet["lines"]) == 1, sheet  # no header wraps (序/号, 性/别, 家庭人/口)
+    assert cli_pages and all(near(size, A4) for size in cli_pages), cli_pages

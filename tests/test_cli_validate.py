@@ -168,3 +168,114 @@ def test_an_unknown_field_with_a_slash_is_located_on_its_line(archive, base_reco
     line = len(text.splitlines())
     found = [p for p in json.loads(result.output) if p["code"] == "unknown-field"]
     assert [(p["line"], p["pointer"]) for p in found] == [(line, "/备注~1说明")]
+
+
+# -- Click's own messages through gettext (issue 15 item 11) ---------------------------------------------------------
+
+
+def test_click_messages_are_translated_without_touching_the_users_words(tmp_path):
+    """The old word-by-word rewrite turned the path "Option File Path.yaml" into "选项 文件 路径.yaml"."""
+    result = CliRunner().invoke(cli, ["fmt", "--root", str(tmp_path), "Option File Path.yaml"], prog_name="bangfu")
+    assert result.exit_code == 2
+    assert result.output == ("用法错误：'[路径]...' 的值无效：路径“Option File Path.yaml”不存在。\n"
+                             "运行 bangfu fmt --help 查看用法。\n")
+    result = CliRunner().invoke(cli, ["export-xlsx", "--status", "Did you mean Option"])
+    assert result.exit_code == 2
+    assert result.output.startswith("用法错误：'--status' 的值无效：“Did you mean Option”不是可选值之一：'调查中', ")
+    result = CliRunner().invoke(cli, ["notice", "--region", "4601", "--start", "2026-01-01", "--days", "Path"])
+    assert result.output.startswith("用法错误：'--days' 的值无效：“Path”不是有效的整数。\n")
+
+
+def _display_width(text):
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_help_columns_line_up_in_display_width():
+    """`export-xlsx --help` listed Chinese choices and pushed their descriptions past the column (a CJK character
+    is two columns wide on a terminal)."""
+    output = CliRunner().invoke(cli, ["export-xlsx", "--help"]).output
+    options = output.split("选项：\n", 1)[1].splitlines()
+    starts = set()
+    for line in options:
+        term, gap, text = line.strip().partition("  ")
+        if gap and text.strip():
+            starts.add(_display_width(line[:len(line) - len(text.lstrip())]))
+        else:
+            assert not line.startswith("  -") or line.strip() == term, line
+    assert len(starts) == 1, output
+    assert "  --layout [一行一户|一表一户]    版式：" in output, output
+    assert all(_display_width(line) <= 80 for line in options), output
+
+
+# -- the archive around the current folder (issue 15 item 7) ---------------------------------------------------------
+
+
+def test_validate_and_explain_run_from_a_folder_inside_the_archive(archive, base_record_text, monkeypatch):
+    """`cd records/460105 && bangfu validate 4601059001.yaml` blamed the standards file in English OS text."""
+    _put(archive, base_record_text)
+    monkeypatch.chdir(archive / "records" / "460105")
+    result = CliRunner().invoke(cli, ["validate", "4601059001.yaml"])
+    assert (result.exit_code, result.output) == (0, "共检查 1 份档案：全部通过。\n")
+    result = CliRunner().invoke(cli, ["explain", "4601059001.yaml"])
+    assert result.output.startswith("职工编号 4601059001，"), result.output
+    _put(archive, base_record_text.replace("民族: 汉族", "民族: 汉"))
+    result = CliRunner().invoke(cli, ["validate", "4601059001.yaml"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{TARGET}:"), result.output
+
+
+def test_outside_an_archive_the_standards_file_is_named_in_chinese(tmp_path, base_record_text, monkeypatch):
+    _put(tmp_path, base_record_text)
+    monkeypatch.chdir(tmp_path / "records" / "460105")
+    result = CliRunner().invoke(cli, ["explain", "4601059001.yaml"])
+    assert result.exit_code == 1
+    assert result.output == ("错误：认定标准文件有误。\nrecords/_settings/standards.yaml: 无法读取认定标准文件：文件或文件夹不存在。"
+                             "请在档案库（含 records/_settings/ 的文件夹）或其中的任一文件夹里运行，或用 --root 指明档案库。\n")
+
+
+# -- what a Chinese input method types in place of YAML's punctuation (issue 15 item 6) -------------------------------
+
+
+def _line_count(text):
+    return len(text.splitlines())
+
+
+def test_a_fullwidth_colon_is_named_on_its_own_line(archive, base_record_text):
+    _put(archive, base_record_text.replace("家庭人口: 3", "家庭人口：3"))
+    result = _invoke(archive, "--no-cache")
+    assert result.exit_code == 1
+    assert result.output == (f"{TARGET}:32: YAML 格式错误：用了全角冒号“：”，请改为半角“:”加空格，写作“家庭人口: 3”。\n"
+                             "共检查 1 份档案：1 个错误，0 个警告。\n")
+
+
+def test_a_fullwidth_colon_on_the_last_line_is_not_reported_past_the_end(archive, base_record_text):
+    text = base_record_text.rstrip("\n") + "\n备注：已核实\n"
+    _put(archive, text)
+    result = _invoke(archive, "--no-cache")
+    assert result.output.startswith(f"{TARGET}:{_line_count(text)}: YAML 格式错误：用了全角冒号“：”，请改为半角“:”加空格，"
+                                    "写作“备注: 已核实”。\n"), result.output
+
+
+def test_a_fullwidth_space_is_named(archive, base_record_text):
+    _put(archive, base_record_text.replace("民族: 汉族", "民族:\u3000汉族"))
+    result = _invoke(archive, "--no-cache")
+    assert result.output.startswith(f"{TARGET}:7: YAML 格式错误：冒号后用了全角空格“\u3000”，请改为半角空格。\n"), result.output
+
+
+def test_fullwidth_quotes_are_named(archive, base_record_text):
+    _put(archive, base_record_text.replace('身份证号: "460100198003159015"', "身份证号: “460100198003159015”"))
+    result = _invoke(archive, "--no-cache")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{TARGET}:10: 身份证号: 用了全角引号“”，引号成了内容的一部分：文字请改用半角引号 \"…\"，"
+                                    "数字不加引号。““460100198003159015””格式不正确。"), result.output
+
+
+def test_help_paragraphs_wrap_in_display_width_without_stray_spaces():
+    """`validate --help` printed a 110-column line with "目录。 每个问题" (click joins lines with a space and
+    counts a Chinese character as one column)."""
+    output = CliRunner().invoke(cli, ["validate", "--help"], prog_name="bangfu").output
+    assert "\n  不给路径时校验 records/ 下全部档案；可以给出文件或目录。每个问题一行：" in output, output
+    assert "目录。 每" not in output
+    assert all(_display_width(line) <= 80 for line in output.splitlines()), output
+    assert "\n  例：\n    bangfu validate\n    bangfu validate records/460105/4601050001.yaml --format json\n" in output

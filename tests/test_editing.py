@@ -93,6 +93,35 @@ def test_new_with_every_required_field_given_writes_a_valid_record(cycle):
     assert run(cycle, "validate", str(path_of(cycle, "4601050008"))).endswith("全部通过。\n")
 
 
+def test_validate_advises_how_to_fill_what_new_left_empty(cycle):
+    """Issue 15 item 8: each empty line of a new record said "不填就整行删去", and deleting it only led to
+    "缺少必填项". The advice now says the field is required and what to write there."""
+    run(cycle, "new", "--region", "460105", "--name", "测试新", "--id", id_number("1985-05-05", "女", 90))
+    target = path_of(cycle, "4601050008")
+    output = run(cycle, "validate", str(target), code=1)
+    assert "删去" not in output
+    lines = {line.split(": ", 1)[1].split(":", 1)[0]: line for line in output.splitlines() if ": " in line}
+    text = target.read_text(encoding="utf-8").splitlines()
+    number = {line.split(":")[0]: i for i, line in enumerate(text, 1)}
+    rel = "records/460105/4601050008.yaml"
+    assert lines["家庭人口"] == f"{rel}:{number['家庭人口']}: 家庭人口: 必填项，尚未填写：请写整数，不加引号和单位，例如 3。"
+    assert lines["困难类别"] == f"{rel}:{number['困难类别']}: 困难类别: 必填项，尚未填写：请从可选值中选一个：低保户、低保边缘户、意外致困户。"
+    assert lines["确定时间"] == f"{rel}:{number['确定时间']}: 确定时间: 必填项，尚未填写：请写日期，格式 YYYY-MM-DD，例如 2016-08-01（加引号）。"
+    assert lines["审核人"] == f"{rel}:{number['审核人']}: 审核人: 必填项，尚未填写：请写上内容。"
+    # Following the advice works: the filled line is no longer reported, and nothing says to delete it.
+    write_text = "\n".join(line.replace("家庭人口: null", "家庭人口: 3") for line in text) + "\n"
+    target.write_text(write_text, encoding="utf-8")
+    assert "家庭人口" not in run(cycle, "validate", str(target), code=1)
+
+
+def test_an_optional_field_left_empty_may_be_deleted(archive, base_record_text):
+    path = archive / "records" / "460105" / "4601059001.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(base_record_text.rstrip("\n") + "\n备注: \"\"\n", encoding="utf-8")
+    output = run(archive, "validate", code=1)
+    assert "备注: 尚未填写：请写上内容。这一栏可以不填，不填就把这一整行删去。" in output, output
+
+
 @pytest.mark.parametrize(("args", "code", "says"), [
     (["--region", "469999"], 2, "不是本省的县级行政区划代码"),
     (["--region", "4601"], 2, "不是本省的县级行政区划代码"),
@@ -124,7 +153,7 @@ def test_notice_records_the_period_and_writes_a_masked_list(cycle):
     assert "records/460105/4601050002.yaml：没有入户调查记录（先调查，后公示）" in output
     assert "records/460105/4601050003.yaml：用人单位公示到 2016-08-22 才结束，帮扶中心公示应在其后开始" in output
     page = (cycle / "公示名单" / "公示名单-4601-2016-08-15.html").read_text(encoding="utf-8")
-    assert "<td>测*甲</td>" in page and "测试甲" not in page
+    assert ">测*甲</td>" in page and "测试甲" not in page
     assert first["身份证号"] not in page and "身份证" not in page
     assert "公示期：2016-08-15 至 2016-08-22" in page
     assert run(cycle, "validate").endswith("全部通过。\n")
@@ -230,6 +259,20 @@ def test_verify_worksheet_goes_out_and_comes_back(cycle):
     book.save(sheet_path)
     assert "已记入 1 户" in run(cycle, "verify", "--year", "2026", "--from", str(sheet_path))
     assert read(path_of(cycle, "4601050004"))["年度核查"][-1]["核查日期"] == "2026-10-15"
+
+
+def test_verify_with_nothing_to_verify_is_not_an_error(cycle):
+    """Issue 15 item 10: nothing due exited 1 with "错误：2026 年度没有待核查的档案。"."""
+    run(cycle, "verify", "--year", "2026", "--date", "2026-10-20", "--by", "示例核查员",
+        "--record", "4601050004=保留", "--record", "4601050005=保留", "--record", "4601060011=保留")
+    sheet_path = cycle / "核查.xlsx"
+    result = CliRunner().invoke(cli, ["verify", "--year", "2026", "--out", str(sheet_path), "--root", str(cycle)])
+    assert (result.exit_code, result.output) == (0, "2026 年度没有待核查的户，未写出核查表。\n")
+    assert not sheet_path.exists()
+    result = CliRunner().invoke(cli, ["verify", "--year", "2026", "--region", "460105", "--root", str(cycle)])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[1:] == [
+        "没有要核查的户（460105 范围内）：待核查的是状态为帮扶中、2026 年之前建档、还没有 2026 年度核查记录的户。"]
 
 
 # --- sample ------------------------------------------------------------------------------------------------------
@@ -376,3 +419,33 @@ def test_a_notice_can_start_today(cycle):
     """A running notice ends in the future; that is no error (today is 2026-11-01 in the tests)."""
     run(cycle, "notice", "--region", "460105", "--start", "2026-11-01")
     assert read(path_of(cycle, "4601050001"))["公示"][0]["结束日期"] == "2026-11-08"
+
+
+def test_a_notice_can_start_tomorrow(cycle):
+    """Issue 15 item 9: a notice list is printed and posted before its first day; `--start` tomorrow was refused
+    ("日期 2026-11-02 在将来") with a line past the end of the file."""
+    output = run(cycle, "notice", "--region", "460105", "--start", "2026-11-02")
+    assert output.startswith("已为 2 户记录公示期 2026-11-02 至 2026-11-09：\n  records/460105/4601050001.yaml 测*甲：用人单位公示\n")
+    assert read(path_of(cycle, "4601050001"))["公示"][0] == {"层级": "用人单位", "开始日期": "2026-11-02", "结束日期": "2026-11-09"}
+    assert run(cycle, "validate").endswith("全部通过。\n")
+
+
+def test_a_refused_edit_names_lines_of_the_file_as_it_is(cycle):
+    """Errors of an edit are located in the file on disk; what the edit would add has no line there yet."""
+    from generator.editing.store import Archive
+    from generator.errors import RecordError
+
+    archive = Archive.open(cycle)
+    record = archive.by_number()["4601050001"]
+    data = archive.edit(record)
+    data["家庭人口"] = 0
+    data.setdefault("公示", []).append({"层级": "乡镇", "开始日期": "2026-10-01", "结束日期": "2026-10-08"})
+    with pytest.raises(RecordError) as raised:
+        archive.save()
+    lines = path_of(cycle, "4601050001").read_text(encoding="utf-8").splitlines()
+    texts = [p.to_text() for p in raised.value.problems]
+    size = next(i for i, line in enumerate(lines, 1) if line.startswith("家庭人口:"))
+    assert f"records/460105/4601050001.yaml:{size}: 家庭人口: 不能小于 1（现为 0）。" in texts, texts
+    added = [t for t in texts if "公示[1].层级" in t]
+    assert added and added[0].startswith("records/460105/4601050001.yaml: 公示[1].层级: （本次要写入的内容）“乡镇”不是可选值。"), texts
+    assert all(p.line is None or p.line <= len(lines) for p in raised.value.problems)

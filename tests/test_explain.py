@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rules_support import STANDARDS_YAML, dump, household, standards, with_income
+from rules_support import STANDARDS_YAML, attached, dump, household, standards, with_income
 
 from generator.cli import cli
 from generator.records.load import load_file, load_tree
@@ -27,7 +27,7 @@ def _archive(tmp_path: Path, data: dict) -> Path:
     (settings / "standards.yaml").write_text(STANDARDS_YAML, encoding="utf-8")
     path = tmp_path / "records" / "460105" / "4601050001.yaml"
     path.parent.mkdir()
-    path.write_text(dump(data), encoding="utf-8")
+    path.write_text(dump(attached(data)), encoding="utf-8")
     return path
 
 
@@ -40,7 +40,7 @@ def test_explain_text(tmp_path: Path) -> None:
     result = _run("explain", str(path), "--root", str(tmp_path))
     assert result.exit_code == 0
     assert result.output == (
-        "职工编号 4601050001，评估日期 2018-06-01（取入户调查和年度核查中最晚的日期：入户调查.调查日期）\n"
+        "职工编号 4601050001，评估日期 2018-06-01（取入户调查和年度核查中最晚的日期：入户调查的调查日期）\n"
         "注意：认定标准文件标为示例数据，以下标准数值是虚构的，部署前必须替换为当地公布的标准。\n"
         "1. 适用标准：户口类型为城镇户口，用城市低保标准 600 元/人·月（海口市（4601）2016-01-01 起施行，依据：测试：海口市）；"
         "边缘倍数 1.5（海南省（46）2016-01-01 起施行，依据：测试：省）；边缘上限 600 × 1.5 = 900 元/人·月。\n"
@@ -64,7 +64,7 @@ def test_explain_json(tmp_path: Path) -> None:
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert (data["认定类别"], data["填报类别"], data["一致"]) == (None, "低保边缘户", False)
-    assert (data["家庭月人均收入"], data["低保标准"], data["边缘上限"]) == ("900.01", "600", "900.0")
+    assert (data["家庭月人均收入"], data["低保标准"], data["边缘上限"]) == ("900.01", "600.00", "900.00")
     assert data["步骤"][0]["标准来源"][0]["地区"] == "4601"
     assert data["结论"] == "不能认定为困难职工家庭；与填报的困难类别“低保边缘户”不一致。"
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
 import pytest
 from click.testing import CliRunner
-from history_support import EDITOR, EDITOR2, R4601, R460105, REPO, Archive, git, household, path_of
+from history_support import EDITOR, EDITOR2, R4601, R460105, REPO, Archive, git, household, key_entry, path_of, with_keys
 
 from generator.cli import cli
 from generator.history import details
@@ -130,15 +131,33 @@ def test_gitlab_merge_requests_and_forge_bots_with_trailers(tmp_path):
     repo.branch("add")
     repo.commit(EDITOR, "Add", {N1: household(N1)})
     message = "Merge branch 'add' into 'main'\n\nSee merge request union/archive!7\n\nApproved-by: 示例海口审核员 <reviewer-4601@example.invalid>"
-    repo.merge("add", ("GitLab", "gitlab@example.invalid"), message=message)
+    repo.merge("add", ("GitLab", "gitlab@example.invalid"), message=message, sign=None)
     change = read_history(repo.root).for_path(path_of(N1))[0]
     assert change.pr == "!7" and change.approved and change.approver.email == R4601[1]
+    # A bot without a key: anyone can type that trailer, so the unsigned merge is marked (a warning until 要求签名).
+    assert change.commit.signature == "签名无法验证" and "合并没有签名" in change.commit.notes[0]
+
+
+def test_a_signing_mergers_trailer_counts_only_under_its_own_signature(tmp_path):
+    forge = ("Gitea", "gitea@example.invalid")
+    listed = (f"签名合并方:\n  - 名称: 代码托管平台\n    邮箱: {forge[1]}\n    账号: gitea\n    公钥:\n"
+              + key_entry(forge[1]))
+    repo = Archive(tmp_path / "forge", archive_reviewers() + listed)
+    message = "Merge pull request '户' (#7)\n\nApproved-by: 示例海口审核员 <reviewer-4601@example.invalid>"
+    for name, key in (("signed", True), ("typed", None)):
+        repo.branch(name)
+        repo.commit(EDITOR, "Add", {N1: household(N1, 备注=name)})
+        repo.merge(name, forge, message=message, sign=key)
+    typed, signed = read_history(repo.root).commits[:2]
+    assert signed.approved and signed.approver.email == R4601[1] and signed.signature == "签名有效"
+    assert signed.accounts == ("gitea", "reviewer-4601")
+    assert not typed.approved and "没有合并方的有效签名就不能作为审批" in typed.reasons[0]
 
 
 def archive_reviewers() -> str:
     """The shipped reviewers list without this repository's own audit baseline (a commit test repos lack)."""
     text = (REPO / "records" / "_settings" / "reviewers.yaml").read_text(encoding="utf-8")
-    return re.sub(r"(?m)^(# 建档时.*\n)?审计起点:.*\n", "", text)
+    return with_keys(re.sub(r"(?m)^(# 建档时.*\n)?审计起点:.*\n", "", text))
 
 
 def test_authority_comes_from_the_reviewers_list_before_the_merge(archive):
@@ -245,3 +264,26 @@ def test_a_checked_out_revision_holds_exactly_its_records(archive, tmp_path):
         assert sorted(p.name for p in (tree / "records" / "460105").iterdir()) == [f"{N1}.yaml"]
         assert (tree / "records" / "_settings" / "reviewers.yaml").is_file()
         assert cache.cache_dir(tree).resolve() == cache.cache_dir(archive.root).resolve()  # the tree shares the caches
+
+
+def test_history_on_a_branch_says_which_commits_are_only_on_the_branch(archive):
+    """Issue 15 item 2: on an editor's branch, `bangfu history` called a commit that is only on the branch
+    "未经审批：直接提交到 main". The trail is refs/heads/main's; the branch's own commits are listed apart."""
+    archive.branch("editor/fix-income")
+    sha = archive.commit(EDITOR, "Fix income", {N1: household(N1, 备注="已核实")})
+    result = CliRunner().invoke(cli, ["history", path_of(N1), "--root", str(archive.root)], catch_exceptions=False)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[:3] == [
+        "当前 refs/heads/editor/fix-income 上有 1 个提交改了这户档案，只在 refs/heads/editor/fix-income 上，"
+        "尚未合并到 refs/heads/main（合并时由审核人审批）：",
+        f"  {git(archive.root, 'log', '-1', '--format=%cs', sha)} {sha[:8]} 编辑 {EDITOR[0]}：Fix income",
+        "以下是 refs/heads/main 上的修改记录：",
+    ]
+    assert "直接提交到 main" not in result.output and "未经审批" not in result.output
+    assert lines[3].endswith("修改，编辑 测试编辑乙，审批 示例秀英审核员（合并请求 #2）")
+    data = json.loads(CliRunner().invoke(
+        cli, ["history", path_of(N1), "--format", "json", "--root", str(archive.root)]).output)
+    assert data["分支"] == "refs/heads/editor/fix-income"
+    assert [c["提交"] for c in data["未合并的提交"]] == [sha]
+    assert all(c["已审批"] for c in data["修改"])

@@ -24,7 +24,7 @@ def server(tmp_path) -> tuple[Path, Archive]:
 def test_an_approved_merge_is_accepted(server):
     bare, work = server
     merged = work.pull_request("edit", EDITOR, R4601, 2, {N1: household(N1, 备注="已核实")})
-    done = push(work, "main")
+    done = push(work, "main", pusher="reviewer-4601")
     assert done.returncode == 0, done.stderr
     assert server_main(bare) == merged
 

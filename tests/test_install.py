@@ -115,11 +115,11 @@ def test_a_hook_installed_from_the_package_accepts_and_refuses_pushes(installed,
     git(work.root, "remote", "add", "origin", str(bare))
 
     def push() -> subprocess.CompletedProcess:
-        env = {**as_env(EDITOR), **_clean_env()}
+        env = {**as_env(EDITOR), **_clean_env(), "REMOTE_USER": "reviewer-4601"}  # the web server's login: the reviewer
         return subprocess.run(["git", "push", "-q", "origin", "main"], cwd=work.root, env=env, capture_output=True, text=True)
 
     assert push().returncode == 0  # the initial import, before the hook
-    done = _run(installed, "bangfu", "hook", "install", "--bare", str(bare), cwd=tmp_path)
+    done = _run(installed, "bangfu", "hook", "install", "--bare", str(bare), "--pusher-source", "http", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "site-packages" in (bare / "hooks" / "pre-receive").read_text(encoding="utf-8")
     approved = work.pull_request("edit", EDITOR, R4601, 2, {N1: household(N1, 备注="已核实")})
@@ -133,6 +133,18 @@ def test_a_hook_installed_from_the_package_accepts_and_refuses_pushes(installed,
     assert "remote: 拒绝推送到 main：" in done.stderr and "档案校验未通过" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
     assert git(bare, "rev-parse", "refs/heads/main") == approved
+
+
+def test_building_the_package_prints_no_deprecation_box(tmp_path):
+    """`make demo` printed setuptools' "`project.license` as a TOML table is deprecated" box: the metadata uses the
+    current form (an SPDX expression), so building with the setuptools the build requires warns about nothing."""
+    source = _source_copy(tmp_path / "source")
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert "SetuptoolsDeprecationWarning" not in output and "is deprecated" not in output, output[-3000:]
+    assert list((tmp_path / "wheel").glob("bangfu-*.whl"))
 
 
 # -- CI: the base commit's program checks the pull request's records -------------------------------------------

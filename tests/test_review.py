@@ -114,3 +114,14 @@ def test_an_amount_reads_the_same_in_the_review_the_page_and_the_trace(amount):
     from generator.site.render import yuan as page_yuan
 
     assert money(amount) == page_yuan(amount) == yuan(Decimal(str(amount)))
+
+
+def test_the_review_says_where_its_commits_are(branch):
+    """Issue 15 item 2: the review names where the reviewed commits are (full ref names)."""
+    text = review(branch.root, "main..edit").to_markdown()
+    assert "\n\n提交位置：只在 refs/heads/edit 上，尚未合并到 refs/heads/main。\n\n" in text, text
+    assert json.loads(review(branch.root, "main..edit").to_json())["提交位置"] == "只在 refs/heads/edit 上，尚未合并到 refs/heads/main"
+    branch.checkout("edit")
+    assert review(branch.root, "main..HEAD").location == "只在 refs/heads/edit 上，尚未合并到 refs/heads/main"
+    branch.merge("edit", R4601, 3)
+    assert review(branch.root, "main~1..main").location == "已在 refs/heads/main 上"

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rules_support import COUNTY, DAY, household, member, on, standards, with_income
+from rules_support import COUNTY, DAY, attached, household, member, on, standards, with_income
 
 from generator.rules import Unusable, assess, today_key
 from generator.rules.facts import read_household
@@ -27,6 +27,9 @@ class Case:
     codes: set = field(default_factory=set)
     texts: tuple = ()
     today: dt.date | None = None
+
+    def __post_init__(self):
+        attached(self.data)
 
 
 def _card(start="2018-01-01", end="2018-12-31", kind=None) -> dict:
@@ -139,7 +142,8 @@ CASES = [
     Case("accident-one-fen-above-after-deduction", _major_illness(特殊支出=_expense(28799.52), 困难类别="意外致困户"), None,
          {"category"}, texts=("= 900.01 元/人·月 >", "仍高于边缘上限")),
     Case("accident-expenses-exceed-income", _major_illness(特殊支出=_expense(100000), 困难类别="意外致困户"), "意外致困户",
-         texts=("支出超过收入，剩余按 0 元计", "= 0.00 元/人·月 ≤")),
+         {"expenses-exceed-income"},
+         texts=("合计 100,000 元。支出合计超过家庭收入 72,000 元，扣除后的收入按 0 元计，月人均 0.00 元/人·月 ≤ 边缘上限",)),
     Case("accident-without-major-situation", with_income("6000", 特殊支出=_expense(50000), 困难类别="意外致困户"), None,
          {"category"}, texts=("高于边缘上限，且没有有证明材料的重大疾病",)),
     Case("accident-expense-of-another-kind-not-deducted",
@@ -223,7 +227,7 @@ CASES = [
          texts=("一核查：没有 2019 年度（2019-10-31 前）的全面核查记录",), today=on("2019-11-01")),
     # Assessment date and exited records.
     Case("review-after-survey-sets-the-date", household(年度核查=_review(2019, "2019-03-01")), "低保边缘户",
-         texts=("评估日期 2019-03-01（取入户调查和年度核查中最晚的日期：年度核查[1].核查日期（2019 年度））",
+         texts=("评估日期 2019-03-01（取入户调查和年度核查中最晚的日期：2019 年度核查的核查日期）",
                 "城市低保标准 700")),
     Case("no-survey-uses-decision-date", household(入户调查=None), "低保边缘户",
          texts=("评估日期 2018-06-20（没有入户调查和年度核查记录，取确定时间）",)),
@@ -240,7 +244,7 @@ def test_rule(case: Case) -> None:
     assert {f.code for f in result.findings} == case.codes, [f.message for f in result.findings]
     for expected in case.texts:
         assert expected in text
-    assert result.agrees == (not ({"category", "dibao-card"} & case.codes))
+    assert result.agrees == (not ({"category", "dibao-card", "migrant-condition"} & case.codes))
 
 
 def test_wrong_category_message_carries_the_computation() -> None:
@@ -263,9 +267,9 @@ def test_json_has_the_same_steps_and_verdict() -> None:
     result = assess(_major_illness(特殊支出=_expense(30000), 困难类别="意外致困户"), COUNTY, STANDARDS)
     data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
     assert [s["说明"] for s in data["步骤"]] == [s.text for s in result.steps]
-    assert (data["认定类别"], data["一致"], data["家庭月人均收入"], data["扣除特殊支出"]) == ("意外致困户", True, "1500.00", "30000")
+    assert (data["认定类别"], data["一致"], data["家庭月人均收入"], data["扣除特殊支出"]) == ("意外致困户", True, "1500.00", "30000.00")
     sources = data["步骤"][0]["标准来源"]
-    assert sources[0] == {"项目": "城市低保标准", "数值": "600", "地区": "4601", "地区名称": "海口市",
+    assert sources[0] == {"项目": "城市低保标准", "数值": "600.00", "地区": "4601", "地区名称": "海口市",
                           "生效日期": "2016-01-01", "依据": "测试：海口市"}
 
 
@@ -335,3 +339,57 @@ def test_band_edges_are_exact_for_any_income(fen: int, size: int) -> None:
     result = assess(data, COUNTY, STANDARDS)
     assert result.per_capita == (monthly / size).quantize(Decimal("0.01"), ROUND_HALF_UP)
     assert result.category == ("低保边缘户" if monthly <= 600 * size else None)
+
+
+# -- issue 15 item 5: eligibility wording ------------------------------------------------------------------------------
+
+
+def test_a_migrant_without_union_membership_cannot_be_filed_as_a_migrant_household() -> None:
+    """It was explained as "认定为低保边缘户 … 一致" with JSON "一致": true while validation errors."""
+    result = assess(attached(_migrant(用工单位有工会="否")), COUNTY, STANDARDS)
+    assert result.conclusion() == ("农民工条件不全（用工单位没有工会组织），不能作为农民工困难职工家庭建档（按收入和困难情形可认定为低保边缘户）；"
+                                   "与填报的困难类别“低保边缘户”不一致。")
+    data = result.to_dict()
+    assert (data["一致"], data["认定类别"]) == (False, "低保边缘户")
+    assert {f.code for f in result.findings} == {"migrant-condition"}, "no second error blaming the category"
+
+
+def test_a_migrant_still_surveyed_is_not_said_to_have_every_step_on_record() -> None:
+    data = attached(_migrant(状态="调查中", 公示=None))
+    for key in ("村委会集体研究日期", "用人单位证明日期", "村委会证明日期", "村委会入户调查日期", "帮扶中心入户核实日期"):
+        data["农民工"].pop(key)
+    result = assess(data, COUNTY, STANDARDS)
+    [line] = [s.text for s in result.steps if s.key == "migrant"]
+    assert "均有记录" not in line
+    assert line == ("农民工条件：有劳动关系，用工单位有工会，已入会并按时交纳会费；状态为调查中，一会、两证明、三公示、两入户还在办理中，"
+                    "尚缺：一会：没有村民委员会集体研究的日期；两证明：没有用人单位出具证明的日期；两证明：没有村委会出具证明的日期；"
+                    "两入户：没有村委会入户调查的日期；两入户：没有帮扶中心入户核实的日期；三公示：缺少村委会、用人单位、帮扶中心公示。")
+    assert result.agrees and not result.findings
+
+
+def test_evidence_named_without_any_attachment_list_is_a_warning() -> None:
+    data = _major_illness(特殊支出=_expense(30000), 困难类别="意外致困户")
+    data.pop("附件", None)
+    result = assess(data, COUNTY, STANDARDS)
+    messages = {(f.pointer, f.severity, f.message) for f in result.findings}
+    assert ("/困难情形/0/证明材料", "warning", "证明材料“测试乙诊断证明”没有对应的附件：档案中没有「附件」一栏，"
+            "请补充同名附件（附件名称写“测试乙诊断证明”）。") in messages, messages
+    assert any(p == "/特殊支出/0/凭证" and s == "warning" for p, s, _ in messages), messages
+
+
+def test_money_in_json_is_always_a_string_with_two_decimals() -> None:
+    import re
+
+    for case in CASES:
+        data = assess(case.data, COUNTY, STANDARDS, case.today).to_dict()
+        amounts = [data[k] for k in ("家庭年度总收入", "推算收入", "家庭月人均收入", "低保标准", "边缘上限", "扣除特殊支出")]
+        for step in data["步骤"]:
+            amounts += [v for k, v in step.get("数值", {}).items() if k != "边缘倍数" and isinstance(v, str) and v[:1].isdigit()]
+            amounts += [s["数值"] for s in step.get("标准来源", []) if s["项目"] != "边缘倍数"]
+        assert all(a is None or re.fullmatch(r"-?\d+\.\d\d", a) for a in amounts), (case.id, amounts)
+
+
+def test_the_trace_uses_the_forms_words_not_data_paths() -> None:
+    for case in CASES:
+        result = assess(case.data, COUNTY, STANDARDS, case.today)
+        assert "[" not in result.date_basis and "." not in result.date_basis, result.date_basis

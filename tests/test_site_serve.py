@@ -8,8 +8,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
+import pytest
 from site_support import copy_samples
 
 from generator.serve import RELOAD_PATH
@@ -49,6 +51,12 @@ def test_serve_rebuilds_on_change_and_pages_reload(tmp_path):
         base = f"http://127.0.0.1:{port}/"
         page = _wait(lambda: _get(base + "h/460105/4601050001/"))
         assert RELOAD_PATH in page and "困难职工档案表" in page
+        for method, url, code, words in (("GET", base + "no/such/page/", 404, "页面不存在"), ("POST", base, 501, "出错了（501）")):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(urllib.request.Request(url, method=method, data=b"" if method == "POST" else None),
+                                       timeout=10)
+            body = refused.value.read().decode("utf-8")
+            assert refused.value.code == code and words in body and 'lang="zh"' in body and "Not Found" not in body
         first = _get(base + RELOAD_PATH.lstrip("/"))
         record = root / "records" / "460105" / "4601050001.yaml"
         record.write_text(record.read_text(encoding="utf-8").replace("家庭住址: ", "家庭住址: 新址", 1), encoding="utf-8")

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import make_archive
+from history_support import git
 from workflow_support import household, id_number, migrant, read, tree_digest, write
 
 from generator.cli import cli
@@ -43,7 +44,7 @@ def snapshot(root):
 @pytest.mark.parametrize("layout", ["一行一户", "一表一户"])
 def test_export_then_import_gives_back_the_same_records(full, tmp_path, layout):
     book = tmp_path / "导出.xlsx"
-    assert run(full, "export-xlsx", "--layout", layout, "--out", str(book)) == f"已导出 8 户：{book}\n"
+    assert run(full, "export-xlsx", "--layout", layout, "--out", str(book)).startswith(f"已导出 8 户：{book}\n")
     fresh = make_archive(tmp_path / "fresh")
     assert run(fresh, "import-xlsx", str(book)).startswith("新建 8 户，更新 0 户，0 户与档案相同未改动。\n")
     assert snapshot(fresh) == snapshot(full)
@@ -54,7 +55,7 @@ def test_the_export_is_in_the_order_of_the_form_with_schema_titles(full, tmp_pat
     book_path = tmp_path / "上报.xlsx"
     run(full, "export-xlsx", "--region", "460105", "--status", "帮扶中", "--out", str(book_path))
     book = openpyxl.load_workbook(book_path)
-    assert book.sheetnames == ["困难职工", *(s.title for s in item_sheets())]
+    assert book.sheetnames == ["困难职工", *(s.title for s in item_sheets()), "说明"]
     main = book["困难职工"]
     headers = [c.value for c in main[1]]
     top = [f.title for f in fields() if not (f.kind == "array" and f.children)]
@@ -199,3 +200,57 @@ def test_export_refuses_records_with_errors(full, tmp_path):
 def test_a_region_without_households_exports_nothing(full, tmp_path):
     shutil.rmtree(full / "records" / "460106")
     assert "所选范围内没有档案" in run(full, "export-xlsx", "--region", "460106", code=1)
+
+
+# -- issue 15 item 18: an export says what it exported --------------------------------------------------------------
+
+
+def test_the_export_names_its_commit_and_warns_off_main(full, tmp_path):
+    git(full, "init", "-q", "-b", "main")
+    git(full, "add", "-A")
+    git(full, "commit", "-q", "-m", "Import")
+    sha = git(full, "rev-parse", "HEAD")
+    book_path = tmp_path / "上报.xlsx"
+    output = run(full, "export-xlsx", "--out", str(book_path))
+    assert output == f"已导出 8 户：{book_path}\n导出内容：提交 {sha}（refs/heads/main）。\n"
+    notes = {row[0]: row[1] for row in openpyxl.load_workbook(book_path)["说明"].iter_rows(values_only=True)}
+    assert notes["导出内容"] == f"提交 {sha}（refs/heads/main）" and notes["户数"] == "8" and "注意" not in notes
+
+    git(full, "checkout", "-q", "-b", "editor/unmerged")
+    write(full, household("帮扶中", 12))
+    git(full, "add", "-A")
+    git(full, "commit", "-q", "-m", "Unmerged household")
+    branch_sha = git(full, "rev-parse", "HEAD")
+    output = run(full, "export-xlsx", "--out", str(book_path))
+    assert output == (f"已导出 9 户：{book_path}\n导出内容：提交 {branch_sha}（refs/heads/editor/unmerged）。\n"
+                      "警告：导出的不是 refs/heads/main 上的档案（当前为 refs/heads/editor/unmerged）：其中可能有尚未合并、"
+                      "未经审批的修改，不宜上报。\n")
+    notes = {row[0]: row[1] for row in openpyxl.load_workbook(book_path)["说明"].iter_rows(values_only=True)}
+    assert notes["注意"].startswith("导出的不是 refs/heads/main 上的档案")
+
+    data = read(full / "records" / "460105" / "4601050012.yaml")
+    data["备注"] = "未提交的修改"
+    write(full, data)
+    output = run(full, "export-xlsx", "--out", str(book_path))
+    assert "警告：records/ 下有 1 个文件有未提交的修改，导出的是工作区中的内容，与提交 " in output
+    assert "records/460105/4601050012.yaml" in output
+
+
+def test_export_sets_money_and_date_formats_and_column_widths(full, tmp_path):
+    run(full, "export-xlsx", "--out", str(tmp_path / "上报.xlsx"))
+    sheet = openpyxl.load_workbook(tmp_path / "上报.xlsx")["困难职工"]
+    headers = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    income = sheet.cell(2, headers.index("本人月平均收入") + 1)
+    assert income.number_format == "0.00" and isinstance(income.value, int | float)
+    born = sheet.cell(2, headers.index("出生日期") + 1)
+    assert born.number_format == "yyyy-mm-dd" and born.value == dt.datetime(1980, 3, 15)
+    address = openpyxl.utils.get_column_letter(headers.index("家庭住址") + 1)
+    number = openpyxl.utils.get_column_letter(headers.index("家庭人口") + 1)
+    assert sheet.column_dimensions[address].width > sheet.column_dimensions[number].width
+    import unicodedata
+
+    def shown(text):  # display columns: a CJK character takes two
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    longest = max(shown(str(sheet.cell(r, headers.index("家庭住址") + 1).value)) for r in range(2, sheet.max_row + 1))
+    assert sheet.column_dimensions[address].width >= min(50, longest)

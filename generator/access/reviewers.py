@@ -23,15 +23,40 @@ class Reviewer:
     region: str
     name: str
     email: str
-    account: str = ""
+    account: str = ""  # the first account (CODEOWNERS)
+    accounts: tuple[str, ...] = ()  # every account this person pushes with on the server
+
+
+@dataclass(frozen=True)
+class Key:
+    """One public key of a reviewer or a signing merger, as the approved list gives it."""
+
+    email: str  # whose key: the reviewer's or the merger's e-mail
+    key: str  # "ssh-ed25519 AAAA…" without the comment
+    valid_after: str  # YYYY-MM-DD
+    valid_before: str = ""
+    revoked: str = ""
+
+
+@dataclass(frozen=True)
+class Merger:
+    """A trusted merger (a forge that signs its merges, the desk): its signature vouches for the Approved-by trailer."""
+
+    name: str
+    email: str
+    accounts: tuple[str, ...] = ()
 
 
 class Reviewers:
     """The reviewers file, indexed by e-mail (case-insensitive)."""
 
-    def __init__(self, items: list[Reviewer], *, bots=(), baseline: str | None = None, example: bool = False, note: str = ""):
+    def __init__(self, items: list[Reviewer], *, bots=(), baseline: str | None = None, example: bool = False, note: str = "",
+                 keys: tuple[Key, ...] = (), mergers: tuple[Merger, ...] = (), require_signatures: str | None = None):
         self.items = items
-        self.bots = frozenset(b.lower() for b in bots)
+        self.keys = keys
+        self.mergers = mergers
+        self.require_signatures = require_signatures  # YYYY-MM-DD: unsigned approving merges from then on are errors
+        self.bots = frozenset([*(b.lower() for b in bots), *(m.email.lower() for m in mergers)])
         self.baseline = baseline
         self.example = example
         self.note = note  # why the list is empty (no file, a broken file), for messages
@@ -57,6 +82,27 @@ class Reviewers:
         """Everyone who may approve changes to this region, nearest scope first."""
         found = [r for r in self.items if covers(r.region, region)]
         return sorted(found, key=lambda r: -len(r.region))
+
+    def name_of(self, email: str) -> str | None:
+        return next((r.name for r in self.items if r.email.lower() == email.lower()), None)
+
+    def merger(self, email: str) -> Merger | None:
+        """The trusted signing merger committing with this e-mail, if any."""
+        return next((m for m in self.mergers if m.email.lower() == email.lower()), None)
+
+    def accounts_of(self, email: str) -> set[str]:
+        """The server accounts of the reviewer or signing merger with this e-mail."""
+        found = {a for r in self.items if r.email.lower() == email.lower() for a in r.accounts}
+        merger = self.merger(email)
+        return found | set(merger.accounts if merger else ())
+
+    def signing_emails(self) -> list[str]:
+        """Every e-mail that has keys, in a fixed order (reviewers first, then mergers)."""
+        out: list[str] = []
+        for key in self.keys:
+            if key.email.lower() not in out:
+                out.append(key.email.lower())
+        return out
 
 
 def covers(scope: str, region: str) -> bool:
@@ -104,8 +150,21 @@ def _reviewers(record) -> Reviewers:
     if problems:
         raise RecordError(f"{TITLE}有误。", problems)
     data = record.data
-    items = [Reviewer(code, e["姓名"], e["邮箱"], e.get("账号", "")) for e in data["审核人"] for code in e["地区"]]
-    return Reviewers(items, bots=data.get("合并账号", ()), baseline=data.get("审计起点"), example=data.get("示例数据") == "是")
+    items = []
+    for e in data["审核人"]:
+        accounts = _accounts(e)
+        items += [Reviewer(code, e["姓名"], e["邮箱"], accounts[0] if accounts else "", accounts) for code in e["地区"]]
+    people = [*data["审核人"], *data.get("签名合并方", ())]
+    keys = tuple(Key(e["邮箱"].lower(), " ".join(k["公钥"].split()[:2]), k["生效日期"], k.get("失效日期", ""), k.get("撤销日期", ""))
+                 for e in people for k in e.get("公钥", ()))
+    mergers = tuple(Merger(m["名称"], m["邮箱"], _accounts(m)) for m in data.get("签名合并方", ()))
+    return Reviewers(items, bots=data.get("合并账号", ()), baseline=data.get("审计起点"), example=data.get("示例数据") == "是",
+                     keys=keys, mergers=mergers, require_signatures=data.get("要求签名"))
+
+
+def _accounts(entry: dict) -> tuple[str, ...]:
+    value = entry.get("账号", ())
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _semantic(record) -> list[Problem]:
@@ -120,4 +179,31 @@ def _semantic(record) -> list[Problem]:
             out.append(record.problem(f"/审核人/{i}/邮箱", "reviewers-duplicate",
                                       f"邮箱 {entry['邮箱']} 与第 {seen[email]} 项重复：一人一项，多个地区写在同一项的“地区”中。"))
         seen.setdefault(email, i + 1)
+    out += _dates(record)
+    return out
+
+
+def _dates(record) -> list[Problem]:
+    """Real calendar dates, and no key that expires before it starts."""
+    import datetime as dt
+
+    out = []
+    groups = [("审核人", record.data["审核人"]), ("签名合并方", record.data.get("签名合并方", ()))]
+    fields = [(f"/{group}/{i}/公钥/{j}", key) for group, entries in groups for i, e in enumerate(entries)
+              for j, key in enumerate(e.get("公钥", ()))]
+    values = [("/要求签名", record.data["要求签名"])] if "要求签名" in record.data else []
+    values += [(f"{where}/{name}", key[name]) for where, key in fields for name in ("生效日期", "失效日期", "撤销日期") if name in key]
+    for pointer, value in values:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            out.append(record.problem(pointer, "reviewers-date", f"“{value}”不是有效的日期，应写作 YYYY-MM-DD（需加引号）。"))
+    owners: dict[str, str] = {}
+    for where, key in fields:
+        if key.get("失效日期", "9999") <= key["生效日期"]:
+            out.append(record.problem(f"{where}/失效日期", "reviewers-key-dates", "失效日期必须晚于生效日期。"))
+        blob, person = " ".join(key["公钥"].split()[:2]), where.rsplit("/公钥/", 1)[0]
+        if owners.setdefault(blob, person) != person:
+            out.append(record.problem(f"{where}/公钥", "reviewers-key-shared",
+                                      "这把公钥已登记在另一个人（或合并方）名下：每把钥匙只属于一个人，签名才能认出是谁。"))
     return out

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from generator.demo.province import SAMPLE_HOUSEHOLDS, SAMPLE_SEED, write_demo
+from generator.progress import Progress
 
 
 @click.command("demo")
@@ -31,7 +32,9 @@ def demo(households: int, seed: int, out: Path, force: bool) -> None:
       bangfu demo --out /tmp/演示档案库
       bangfu demo --households 26700 --seed 1 --out /tmp/全省 --force
     """
-    summary = write_demo(out, households, seed, force=force)
+    with Progress() as progress:
+        progress.step(f"生成 {households} 户虚构档案")
+        summary = write_demo(out, households, seed, force=force)
     click.echo(f"已在 {out / 'records'} 生成 {summary.households} 户、{summary.people} 人的虚构档案"
                f"（{summary.counties} 个县区，种子 {seed}）。")
 

@@ -9,8 +9,15 @@ import click
 
 from generator.errors import UsageError
 from generator.history.audit import audit
-from generator.history.hooks import FLAVOURS, codeowners, install_hook
-from generator.history.log import read_history
+from generator.history.hooks import (
+    FLAVOURS,
+    PUSHER_SOURCES,
+    authorized_keys_line,
+    codeowners,
+    install_hook,
+    pusher_source_configured,
+)
+from generator.history.log import MAIN_REF, history_rev, read_history
 from generator.history.review import review
 
 ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -32,16 +39,28 @@ def history_command(record: str, fmt: str, root: Path) -> None:
       bangfu history records/460105/4601050001.yaml
     """
     path = Path(record).as_posix().removeprefix("./")
-    history = read_history(root)
+    rev, branch = history_rev(root)
+    history = read_history(root, rev)
     history.fill([path])
     changes = history.for_path(path)
+    pending = [c for c in branch.commits if any(path in (f.path, f.old_path) for f in c.files)] if branch else []
     if fmt == "json":
-        click.echo(json.dumps({"警告": history.warnings, "修改": [c.to_dict() for c in changes]}, ensure_ascii=False, indent=2))
+        data = {"警告": history.warnings, "修改": [c.to_dict() for c in changes]}
+        if branch:
+            data["分支"] = branch.ref
+            data["未合并的提交"] = [{"提交": c.sha, "日期": c.date[:10], "作者": c.author.to_dict(), "说明": c.subject,
+                                 "位置": branch.where()} for c in pending]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for warning in history.warnings:
         click.echo(f"警告：{warning}")
+    if pending:
+        click.echo(f"当前 {branch.ref} 上有 {len(pending)} 个提交改了这户档案，{branch.where()}（合并时由审核人审批）：")
+        for commit in pending:
+            click.echo(f"  {commit.date[:10]} {commit.sha[:8]} 编辑 {commit.author.name}：{commit.subject}")
+        click.echo(f"以下是 {MAIN_REF} 上的修改记录：")
     if not changes:
-        click.echo(f"{path}：main 上没有这户档案的修改记录。")
+        click.echo(f"{path}：{MAIN_REF if rev == MAIN_REF else 'main'} 上没有这户档案的修改记录。")
     for change in changes:
         click.echo(change.summary() + ("" if change.approved else f"：{' '.join(change.reasons)}"))
         for line in change.lines():
@@ -96,7 +115,10 @@ def hook() -> None:
 @click.option("--bare", "bare", required=True, type=click.Path(file_okay=False, path_type=Path), help="服务器上的裸仓库。")
 @click.option("--branch", default="main", show_default=True, help="受保护的分支。")
 @click.option("--force", is_flag=True, help="替换已有的其他 pre-receive 钩子。")
-def hook_install(bare: Path, branch: str, force: bool) -> None:
+@click.option("--pusher-source", type=click.Choice(sorted(PUSHER_SOURCES)),
+              help="推送人从哪里来：gitea（GITEA_PUSHER_NAME）、gitlab（GL_USERNAME）、http（网页服务器的 REMOTE_USER）、"
+                   "ssh（authorized_keys 中每把公钥的强制命令设置的 BANGFU_PUSHER）。写入裸仓库的 bangfu.pusherSource。")
+def hook_install(bare: Path, branch: str, force: bool, pusher_source: str | None) -> None:
     """在裸仓库中安装 pre-receive 钩子：推送到 main 时，档案校验不通过、
     或新提交不是由有权审批的审核人（不是作者本人）合并的，推送被拒绝并说明原因。
 
@@ -104,12 +126,34 @@ def hook_install(bare: Path, branch: str, force: bool) -> None:
     钩子使用本机这个 bangfu（写入了 Python 解释器的绝对路径）。
     \b
     例：
-      bangfu hook install --bare /srv/git/bangfu.git
+      bangfu hook install --bare /srv/git/bangfu.git --pusher-source ssh
     """
-    target = install_hook(bare, branch, force=force)
+    target = install_hook(bare, branch, force=force, pusher_source=pusher_source)
     click.echo(f"已安装：{target}（保护分支 {branch}；已设置 receive.fsckObjects=true、core.logAllRefUpdates=always）")
     click.echo("注意：能登录服务器 shell 的人可以跳过钩子推送。推送的人只能经代码托管平台，或经登录 shell 为 git-shell 的 ssh 账号"
                "（见 docs/history.md“服务器上谁能推送、怎样推送”）。")
+    if pusher_source is None and not pusher_source_configured(bare):
+        click.echo(f"注意：还没有设定推送人的来源（--pusher-source）：在设定之前，审批合并都推送不到 {branch}。")
+
+
+@hook.command("authorized-key")
+@click.option("--account", required=True, help="此人在服务器上的账号（审核人名单中“账号”的写法）。")
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="此人的公钥文件（如 id_ed25519.pub）。")
+@click.option("--git-shell", "git_shell", default="git-shell", show_default=True, help="服务器上 git-shell 的路径。")
+def hook_authorized_key(account: str, key_file: Path, git_shell: str) -> None:
+    """输出 git 账号 ~/.ssh/authorized_keys 中这把公钥的一行：用这把钥匙登录的人只能执行 git 的推送和拉取命令，
+    钩子从强制命令设置的 BANGFU_PUSHER 得知推送人（服务器须设 bangfu.pusherSource=ssh）。
+
+    \b
+    例：
+      bangfu hook authorized-key --account zhangsan --key zhangsan.pub >> ~git/.ssh/authorized_keys
+    """
+    try:
+        text = key_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"无法读取公钥文件 {key_file}：{exc}") from None
+    click.echo(authorized_keys_line(account, text.strip(), git_shell))
+
 
 
 @click.command("codeowners")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from generator.pipeline import build_site
+from generator.pipeline import STEPS, build_site
+from generator.progress import Progress, seconds
 
 ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
                     help="档案库根目录（含 records/）。")
@@ -31,7 +32,8 @@ def build(root: Path, out: Path, allow_invalid: bool, jobs: int | None, timings:
       bangfu build
       bangfu build --out /srv/bangfu/site
     """
-    result = build_site(root, out, allow_invalid=allow_invalid, jobs=jobs)
+    with Progress(len(STEPS)) as progress:
+        result = build_site(root, out, allow_invalid=allow_invalid, jobs=jobs, progress=progress)
     for alarm in result.alarms:
         bar = "!" * 72
         click.secho(f"{bar}\n{alarm}\n{bar}", err=True, fg="red", bold=True)
@@ -40,10 +42,24 @@ def build(root: Path, out: Path, allow_invalid: bool, jobs: int | None, timings:
     skipped = sum(1 for p in result.problems if p.is_error)
     if skipped:
         click.echo(f"警告：有 {skipped} 个错误，出错的档案未生成页面（--allow-invalid）。", err=True)
-    click.echo(f"已生成站点 {result.out}：{result.households} 户，重新生成 {result.rendered} 户的页面，"
-               f"写入 {result.written} 个文件、沿用 {result.linked} 个，共 {result.files} 个文件，用时 {result.seconds:.1f} 秒。")
+    click.echo(build_summary(result))
     if timings:
         click.echo("各步骤用时：" + "，".join(f"{step} {seconds:.1f} 秒" for step, seconds in result.timings.items()))
+
+
+def build_summary(result) -> str:
+    """What a build did, in words: the households, which pages were made anew, what changed on disk, how long."""
+    if result.rendered == 0:
+        pages = "各户页面都没有变化，沿用上次生成的结果"
+    elif result.rendered == result.households:
+        pages = "各户页面全部重新生成"
+    else:
+        pages = f"其中 {result.rendered} 户的档案有变化，重新生成了这些户的页面"
+    if result.written == 0:
+        files = f"站点的 {result.files} 个文件与上次生成的完全相同"
+    else:
+        files = f"站点共 {result.files} 个文件，与上次相比有 {result.written} 个新写入或改动，其余 {result.files - result.written} 个不变"
+    return f"已生成站点 {result.out}：{result.households} 户，{pages}；{files}。用时 {seconds(result.seconds)}。"
 
 
 @click.command("serve")

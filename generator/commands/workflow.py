@@ -17,6 +17,7 @@ from generator.editing.sample import draw_sample, record_spot_checks
 from generator.editing.verify import due_for, outcomes_from, parse_outcome, record_outcomes, worklist
 from generator.editing.xlsx import LAYOUTS, ROWS, export_archive, import_archive
 from generator.errors import UsageError
+from generator.progress import Progress
 from generator.validation.lifecycle import CENTRE, EMPLOYER, NOTICE_MIN_DAYS, STATUSES, VILLAGE, review_deadline
 
 ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -145,17 +146,30 @@ def verify(year: int, region: str | None, out: Path | None, records: tuple[str, 
         return
     now = today()
     if out is not None:
-        path, count = worklist(root, year, region, out, now)
+        with Progress() as progress:
+            progress.step(f"查找 {year} 年度待核查的户并写出核查表")
+            path, count = worklist(root, year, region, out, now)
+        if path is None:
+            click.echo(f"{year} 年度没有待核查的户{_within(region)}，未写出核查表。")
+            return
         click.echo(f"已写出 {count} 户的核查表：{path}")
         return
-    due = due_for(root, year, region)
+    with Progress() as progress:
+        progress.step(f"查找 {year} 年度待核查的户")
+        due = due_for(root, year, region)
     deadline = review_deadline(year)
     left = (deadline - now).days
     when = f"还有 {left} 天" if left >= 0 else f"已逾期 {-left} 天"
     click.echo(f"{year} 年度核查（{deadline.isoformat()} 前，{when}）：待核查 {len(due)} 户。")
+    if not due:
+        click.echo(f"没有要核查的户{_within(region)}：待核查的是状态为帮扶中、{year} 年之前建档、还没有 {year} 年度核查记录的户。")
     for item in due:
         data = item.record.data
         click.echo(f"  {item.record.path} {mask_name(data.get('姓名', ''))}：{'；'.join(item.lacks) or '无其他待核实事项'}")
+
+
+def _within(region: str | None) -> str:
+    return f"（{region} 范围内）" if region else ""
 
 
 @click.command("sample")
@@ -197,7 +211,7 @@ def sample(region: str | None, percent: str | None, seed: str | None, out: Path 
 
 
 @click.command("fmt")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, metavar="[路径]...", type=click.Path(exists=True, path_type=Path))
 @click.option("--check", is_flag=True, help="只检查，不改文件；有不规范的文件时退出码为 1。")
 @click.option("--drop-comments", is_flag=True, help="允许删去档案中的注释（默认遇到注释就不改）。")
 @ROOT
@@ -265,8 +279,13 @@ def export_xlsx(region: str | None, statuses: tuple[str, ...], layout: str, out:
       bangfu export-xlsx --region 460105
       bangfu export-xlsx --status 帮扶中 --out 上报.xlsx
     """
-    result = export_archive(root, region, out, layout, statuses)
+    with Progress() as progress:
+        progress.step("读取、校验所选档案并写出表格")
+        result = export_archive(root, region, out, layout, statuses)
     click.echo(f"已导出 {result.count} 户：{result.path}")
+    click.echo(f"导出内容：{result.source.describe()}。")
+    for warning in result.source.warnings():
+        click.echo(f"警告：{warning}", err=True)
 
 
 COMMANDS = [new, notice, verify, sample, fmt, import_xlsx, export_xlsx]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.errors import Problem, RecordError
+from generator.errors import Problem, RecordError, os_reason
 from generator.records import cache
 from generator.records.cache import blob_id
 from generator.records.dump import HEADER, dump_record
@@ -39,7 +39,7 @@ def format_records(root: Path, paths: list[Path] | None = None, *, check: bool =
         try:
             blob = blob_id(path.read_bytes())
         except OSError as exc:
-            problems.append(Problem(_relative(path, root), None, "", "", "read-error", f"无法读取文件：{exc.strerror or exc}"))
+            problems.append(Problem(_relative(path, root), None, "", "", "read-error", f"无法读取文件：{os_reason(exc)}"))
             continue
         if blob in known:
             result.canonical += 1

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from markupsafe import Markup
 
 from generator.access.privacy import mask_name
 from generator.editing.store import Archive, check_scope
@@ -14,8 +15,6 @@ from generator.rules.regions import regions
 from generator.validation.lifecycle import CENTRE, NOTICE, NOTICE_MIN_DAYS, SURVEY, notice_levels, notices_by_level, parse_date
 
 NOTICE_DIR = "公示名单"
-# Columns of the printed list: no ID numbers, addresses or incomes on a wall.
-LIST_COLUMNS = ("职工编号", "姓名", "工作单位", "困难类别", "家庭人口", "致困原因")
 
 
 @dataclass
@@ -97,43 +96,18 @@ def _reasons(left_out: list[tuple[str, str]]) -> str:
 
 
 def notice_list(scope: str, start: dt.date, end: dt.date, place: str | None, listed: list[tuple[str, str, dict]]) -> str:
-    """The printable 公示名单: one page per notice level, names masked, no ID numbers."""
+    """The printable 公示名单: one page per notice level, names masked, no ID numbers.
+
+    The sheets are the site's (generator.site.notices.sheet and templates/_notice.html): one layout everywhere."""
+    from generator.site.notices import sheet
+    from generator.site.plugin import ASSETS
+    from generator.site.render import render
+
     table = regions()
-    name = table.full_name(scope)
-    if scope != table.province:
-        name = name.removeprefix(table.name(table.province))  # 海口市秀英区总工会, not 海南省海口市秀英区总工会
-    union = f"{name}总工会"
-    pages = []
+    sheets = []
     for level in dict.fromkeys(level for _, level, _ in listed):
-        rows = [data for _, lv, data in listed if lv == level]
-        body = "".join(_row(i, data) for i, data in enumerate(rows, 1))
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in ("序号", *LIST_COLUMNS))
-        pages.append(f"""<section>
-<h1>困难职工建档对象公示（{html.escape(level)}公示）</h1>
-<p>根据《困难职工精准帮扶入户调查建档立卡工作实施方案》，经入户调查，拟将下列 {len(rows)} 户职工家庭纳入困难职工档案，现予公示。</p>
-<p class="period">公示期：{start.isoformat()} 至 {end.isoformat()}{f"　公示地点：{html.escape(place)}" if place else ""}</p>
-<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
-<p>公示期间，如对公示对象有异议，请向{html.escape(union)}反映。联系电话：__________</p>
-<p class="sign">{html.escape(union)}<br>{start.year} 年 {start.month} 月 {start.day} 日</p>
-</section>""")
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>公示名单 {html.escape(scope)} {start.isoformat()}</title>
-<style>
-@page {{ size: A4; margin: 18mm; }}
-body {{ font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", serif; font-size: 12pt; }}
-section {{ page-break-after: always; }}
-h1 {{ text-align: center; font-size: 18pt; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border: 1px solid #000; padding: 4px 6px; }}
-.sign {{ text-align: right; margin-top: 2em; }}
-</style></head><body>
-{"".join(pages)}
-</body></html>
-"""
-
-
-def _row(index: int, data: dict) -> str:
-    cells = [str(index), data.get("职工编号", ""), mask_name(data.get("姓名", "")), data.get("工作单位") or "",
-             data.get("困难类别", ""), str(data.get("家庭人口", "")), "、".join(data.get("致困原因") or [])]
-    return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
-
+        households = [data for _, lv, data in listed if lv == level]
+        sheets.append(sheet(table, scope, level, start.isoformat(), end.isoformat(), [place] if place else [],
+                            households, lambda value: mask_name(value or "")))
+    return render("notice_file.html", title=f"公示名单 {scope} {start.isoformat()}", sheets=sheets,
+                  style=Markup((ASSETS / "notice.css").read_text(encoding="utf-8")))

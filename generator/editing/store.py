@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.errors import Problem, RecordError, UsageError
@@ -94,10 +94,23 @@ class Archive:
     def save(self, *, skip=None) -> list[str]:
         """Validate every change, then write all of them; on any error write nothing and raise RecordError."""
         problems = self.validate(skip=skip)
-        errors = [p for p in problems if p.is_error]
+        errors = [self.on_disk(p) for p in problems if p.is_error]
         if errors:
             raise RecordError(f"发现 {len(errors)} 个错误，未写入任何文件：", sorted(errors, key=lambda p: (p.path, p.line or 0)))
         return self.write()
+
+    def on_disk(self, problem: Problem) -> Problem:
+        """A problem of a change, located in the file as it is now: the line of the changed text does not exist yet.
+
+        A value the file already has keeps its line there; a value the command would add has none and says so.
+        """
+        if problem.path not in self.changes:
+            return problem
+        before = next((r for r in self.records if r.path == problem.path), None)
+        line = before.lines.get(problem.pointer) if before is not None and problem.pointer else None
+        if line is not None:
+            return replace(problem, line=line)
+        return replace(problem, line=None, message=f"（本次要写入的内容）{problem.message}")
 
     def write(self) -> list[str]:
         """Write every change and attached file (the caller has validated them)."""

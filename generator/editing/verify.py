@@ -109,11 +109,11 @@ def _lacks(data: dict, year: int) -> list[str]:
     return out
 
 
-def worklist(root: Path, year: int, scope: str | None, out: Path | None, today: dt.date) -> tuple[Path, int]:
-    """A worksheet of the households due, with columns for the verifier to fill in."""
+def worklist(root: Path, year: int, scope: str | None, out: Path | None, today: dt.date) -> tuple[Path | None, int]:
+    """A worksheet of the households due, with columns for the verifier to fill in; (None, 0) when none is due."""
     due = due_for(root, year, scope)
     if not due:
-        raise RecordError(f"{year} 年度没有待核查的档案。")
+        return None, 0  # nothing to verify is not an error: the caller says so and writes no sheet
     table = regions()
     rows = [[d.record.data["职工编号"], table.name(d.record.county), mask_name(d.record.data.get("姓名", "")),
              (d.record.data.get("帮扶责任人") or {}).get("姓名", ""), "；".join(d.lacks)] for d in due]

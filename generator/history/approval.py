@@ -9,6 +9,7 @@ from generator.access.reviewers import REVIEWERS_PATH, Reviewers, describe, pars
 from generator.errors import RecordError
 from generator.history.git import FileChange, Identity, RawCommit
 from generator.history.merges import OwnChanges
+from generator.history.signatures import NOT_VERIFIABLE, UNSIGNED, Verdict
 
 PYPROJECT = "pyproject.toml"  # at the repository top; `name = "bangfu"` there marks the program's own home
 PROGRAM_NAME = "bangfu"
@@ -152,6 +153,34 @@ def judge_merge(raw: RawCommit, merged: list[str], commits: dict[str, RawCommit]
         else:
             return person, person, []
     return None, candidates[0] if candidates else raw.committer, reasons
+
+
+def signature_check(raw: RawCommit, approver: Identity, reviewers: Reviewers, verdict: Verdict,
+                    parent_date: str = "") -> tuple[str | None, str | None]:
+    """(error, warning) about an approving merge's signature, checked against the keys approved before it.
+
+    A merge committed by a signing merger (签名合并方) names its approver in a trailer: only the merger's own
+    good signature makes that line count. Any other merge must be signed by its approver. An unsigned merge is a
+    warning until the list in force requires signatures (要求签名), then an error; a bad signature always is.
+    """
+    merger = reviewers.merger(raw.committer.email)
+    if merger is not None:
+        if verdict.good and verdict.signer == merger.email.lower():
+            return None, None
+        why = "没有签名" if verdict.status == UNSIGNED else f"签名不是它登记的公钥所签（{verdict.signer or verdict.detail}）"
+        return (f"{NOT_VERIFIABLE}：合并自称由签名合并方 {merger.name} 提交，审批人 {approver} 取自提交说明，但合并{why}："
+                "提交说明谁都能写，没有合并方的有效签名就不能作为审批。"), None
+    if verdict.good:
+        if verdict.signer == approver.email.lower():
+            return None, None
+        return f"{NOT_VERIFIABLE}：合并由 {verdict.signer} 的公钥签名，不是审批人 {approver} 本人的公钥。", None
+    if verdict.status == UNSIGNED:
+        required = reviewers.require_signatures
+        if required and max(raw.date[:10], parent_date[:10]) >= required:
+            return f"{NOT_VERIFIABLE}：合并没有签名，而审核人名单自 {required} 起要求每个审批合并都由审批人签名。", None
+        return None, f"{NOT_VERIFIABLE}：合并没有签名（审核人名单尚未要求签名，只作提示）。"
+    return (f"{NOT_VERIFIABLE}：合并的签名不能用合并之前 main 上经过审批的名单中审批人 {approver} 的公钥核验"
+            f"（公钥未登记、已撤销、已过期、尚未生效，或由本次合并自己加入；git：{verdict.detail}）。"), None
 
 
 def own_reason(merger: Identity, own: OwnChanges | None, parents: int) -> str | None:

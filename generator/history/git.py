@@ -15,7 +15,7 @@ from typing import NamedTuple
 import git
 
 from generator import gitrun
-from generator.errors import HistoryError
+from generator.errors import HistoryError, UsageError
 from generator.records.cache import CACHE_DIR
 
 RECORDS = "records/"
@@ -350,3 +350,17 @@ def _stderr(exc: git.GitCommandError) -> str:
 
 def is_shallow(archive: Archive) -> bool:
     return os.path.exists(os.path.join(archive.repo.git_dir, "shallow"))
+
+
+def split_range(spec: str) -> tuple[str, str]:
+    """BASE and HEAD of BASE..HEAD (or BASE...HEAD); an empty side is HEAD."""
+    for sep in ("...", ".."):
+        if sep in spec:
+            base, head = spec.split(sep, 1)
+            return base or "HEAD", head or "HEAD"
+    raise UsageError(f"“{spec}”不是 BASE..HEAD 形式，例如 main..editor/fix-income。")
+
+
+def cache_root(archive: Archive, root: Path) -> Path:
+    """Where the caches of an archive opened at root live: its git directory when bare."""
+    return Path(archive.repo.git_dir) if archive.repo.bare else Path(root)

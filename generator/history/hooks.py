@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -15,7 +17,7 @@ from generator.access import reviewers as reviewers_file
 from generator.access.reviewers import SETTINGS_PREFIX, load_reviewers
 from generator.errors import BangfuError, UsageError
 from generator.history.git import ZERO, Archive, checked_out, non_regular, non_regular_message, open_archive
-from generator.history.log import read_history
+from generator.history.log import BASELINE, read_history
 from generator.rules.regions import regions
 from generator.validation.validate import validate_tree
 
@@ -26,9 +28,18 @@ FLAVOURS = ("github", "gitlab", "gitea")
 # own config (git config --add bangfu.allowRefs 'refs/notes/*'), never anything a push can carry.
 ALLOW_KEY = "bangfu.allowRefs"
 ACCEPTED = ("refs/heads/", "refs/tags/")
+# Where the authenticated pusher comes from: set once by the server administrator in the bare repository's own
+# config (git config bangfu.pusherSource ssh); the hook reads that one variable and no other.
+PUSHER_KEY = "bangfu.pusherSource"
+PUSHER_SOURCES = {
+    "gitea": "GITEA_PUSHER_NAME",  # Gitea and Forgejo
+    "gitlab": "GL_USERNAME",
+    "http": "REMOTE_USER",  # git-http-backend behind a web server that authenticates
+    "ssh": "BANGFU_PUSHER",  # set by the forced command of each key in authorized_keys (see docs/history.md)
+}
 
 
-def install_hook(bare: Path, branch: str = "main", *, force: bool = False) -> Path:
+def install_hook(bare: Path, branch: str = "main", *, force: bool = False, pusher_source: str | None = None) -> Path:
     """Write hooks/pre-receive into a bare repository; it runs this very interpreter and package."""
     try:
         repo = git.Repo(bare)
@@ -49,6 +60,10 @@ def install_hook(bare: Path, branch: str = "main", *, force: bool = False) -> Pa
     target.parent.mkdir(parents=True, exist_ok=True)
     repo.git.config("receive.fsckObjects", "true")  # malformed objects (bad modes, paths like .git/) are refused
     repo.git.config("core.logAllRefUpdates", "always")  # the server's reflog: which account moved which ref, when
+    if pusher_source is not None:
+        if pusher_source not in PUSHER_SOURCES:
+            raise UsageError(f"不认识的推送人来源“{pusher_source}”，可选：{'、'.join(PUSHER_SOURCES)}。")
+        repo.git.config("--local", PUSHER_KEY, pusher_source)
     code = "import sys; from generator.history.hooks import main; sys.exit(main(sys.argv[1:]))"
     # Absolute paths: git runs hooks with a bare environment, where neither the venv nor bangfu is on PATH.
     target.write_text("#!/bin/sh\n"
@@ -157,7 +172,58 @@ def _check_update(repo_dir: Path, old: str, new: str, branch: str) -> list[str]:
     history = read_history(repo_dir, new, since=None if old == ZERO else old, baseline=old == ZERO)
     for commit in history.unapproved_commits():
         out.append(f"  {commit.short} {commit.subject}：{' '.join(commit.reasons)}")
-    return out
+    return out + _check_pusher(archive, history)
+
+
+ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,38}")  # as in schema/reviewers.schema.json
+
+
+def authorized_keys_line(account: str, public_key: str, git_shell: str = "git-shell") -> str:
+    """The line of the git account's ~/.ssh/authorized_keys for one person's key: whatever command the client asks
+    for goes to git-shell (so only git's own commands run), and the hook learns the account from BANGFU_PUSHER."""
+    if not ACCOUNT.fullmatch(account):
+        raise UsageError(f"账号“{account}”不合规：只能用字母、数字和 . _ -，以字母或数字开头。")
+    key = public_key.split()
+    if len(key) < 2 or not re.fullmatch(r"[A-Za-z0-9@.-]+", key[0]) or not re.fullmatch(r"[A-Za-z0-9+/]+={0,3}", key[1]):
+        raise UsageError("公钥格式不对：应为公钥文件（如 id_ed25519.pub）的内容。")
+    if not re.fullmatch(r"/?[A-Za-z0-9/._-]+", git_shell):
+        raise UsageError(f"git-shell 路径“{git_shell}”不合规。")
+    command = f'env BANGFU_PUSHER={account} {git_shell} -c \\"$SSH_ORIGINAL_COMMAND\\"'
+    return f'command="{command}",restrict {key[0]} {key[1]} {account}'
+
+
+def pusher_source_configured(bare: Path) -> bool:
+    """Whether the bare repository's own config names where the pusher comes from."""
+    return bool(git.Repo(bare).git.config("--local", "--get", PUSHER_KEY, with_exceptions=False))
+
+
+def pusher(archive: Archive) -> tuple[str | None, str]:
+    """(the authenticated account pushing, or None; why it is unknown), from the one source the server names."""
+    try:
+        source = archive.repo.git.config("--local", "--get", PUSHER_KEY).strip()
+    except git.GitCommandError:
+        return None, (f"服务器没有设定推送人的来源：请服务器管理员在裸仓库中设置 git config {PUSHER_KEY} "
+                      f"{'|'.join(PUSHER_SOURCES)}（见 docs/history.md）。")
+    variable = PUSHER_SOURCES.get(source)
+    if variable is None:
+        return None, f"服务器设定的推送人来源 {PUSHER_KEY}={source} 无效，可选：{'、'.join(PUSHER_SOURCES)}。"
+    name = os.environ.get(variable, "").strip()
+    if not name:
+        return None, f"服务器没有提供推送人（{source}：{variable} 为空），无法确认是谁推送的。"
+    return name, ""
+
+
+def _check_pusher(archive: Archive, history) -> list[str]:
+    """An approving merge reaches main only when pushed by its approver's own account (or by its signing merger)."""
+    approving = [c for c in history.commits if c.merge and c.approved and c.status != BASELINE]
+    if not approving:
+        return []
+    name, why = pusher(archive)
+    if name is None:
+        return [f"  无法确认推送人：{why}推送审批合并须由审批人本人的账号推送。"]
+    return [f"  {c.short} {c.subject}：推送人 {name} 不是审批人 {c.approver} 的账号"
+            f"（审核人名单中登记的账号：{'、'.join(c.accounts) or '无'}）。审批合并必须由审批人本人推送。"
+            for c in approving if name not in c.accounts]
 
 
 def _invalid(archive, rev: str) -> list[str]:

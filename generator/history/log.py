@@ -19,6 +19,7 @@ from generator.history.approval import (
     judge_merge,
     non_regular,
     own_reason,
+    signature_check,
     unique,
 )
 from generator.history.details import Computer, Details, Request, Side
@@ -36,10 +37,12 @@ from generator.history.git import (
     settings_blobs,
 )
 from generator.history.merges import OwnChanges, own_changes
+from generator.history.signatures import NOT_VERIFIABLE, Book
 from generator.rules.standards import STANDARDS_PATH
 
 RECORDS_PREFIX = "records/"
 APPROVED, BASELINE, UNAPPROVED = "approved", "baseline", "unapproved"
+VERIFIED = "签名有效"
 KINDS = {"A": "新建档案", "M": "修改", "T": "修改", "D": "删除档案", "R": "迁移"}
 NOT_A_REPO = "档案库不在 git 仓库中：没有修改历史，也无法核对审批。"
 _PR = (re.compile(r"Merge pull request #(\d+)"), re.compile(r"Merge pull request '.*' \(#(\d+)\)"),
@@ -65,6 +68,9 @@ class Commit:
     reasons: tuple[str, ...]
     files: list[FileChange]  # every judged file: records/, and outside it unless the program's home reviews it
     own_reason: str | None = None  # why the merger's own changes in this merge are unapproved
+    signature: str = ""  # for an approving merge: VERIFIED or NOT_VERIFIABLE
+    notes: tuple[str, ...] = ()  # warnings that do not make the commit unapproved (an unsigned merge, before 要求签名)
+    accounts: tuple[str, ...] = ()  # server accounts that may push this approving merge: the approver's (and a signing merger's)
 
     @property
     def approved(self) -> bool:
@@ -83,7 +89,7 @@ class Commit:
                 "审批人": self.approver.to_dict() if self.approver else None,
                 "作者": [a.to_dict() for a in self.authors], "地区": list(self.regions),
                 "审批": self.status, "已审批": self.approved, "问题": list(self.reasons),
-                "文件": [f.path for f in self.files]}
+                "签名": self.signature, "提示": list(self.notes), "文件": [f.path for f in self.files]}
 
 
 @dataclass(slots=True)
@@ -164,13 +170,14 @@ class Change:
             return f"{self.date} {self.kind}，合并人 {who} 在合并时自己的改动，未经审批{pr}"
         approval = f"审批 {self.approver.name}" if self.approved and self.approver else "未经审批"
         pr = f"（合并请求 {self.pr}）" if self.pr else ""
-        return f"{self.date} {self.kind}，编辑 {who}，{approval}{pr}"
+        signed = f"，{NOT_VERIFIABLE}" if self.commit.signature == NOT_VERIFIABLE else ""
+        return f"{self.date} {self.kind}，编辑 {who}，{approval}{signed}{pr}"
 
     def to_dict(self) -> dict:
         return {"路径": self.path, "原路径": self.file.old_path, "类型": self.kind, "日期": self.date,
                 "编辑": [e.to_dict() for e in self.editors], "提交": self.commit.sha, "合并请求": self.pr,
                 "审批人": self.approver.to_dict() if self.approver else None, "审批": self.commit.status,
-                "已审批": self.approved, "问题": list(self.reasons), "合并人自己的改动": self.own, "摘要": self.summary(),
+                "签名": self.commit.signature, "已审批": self.approved, "问题": list(self.reasons), "合并人自己的改动": self.own, "摘要": self.summary(),
                 **self.details.to_dict()}
 
 
@@ -250,6 +257,42 @@ def read_history(root: Path, rev: str = "HEAD", *, since: str | None = None, bas
     return history
 
 
+MAIN_REF = "refs/heads/main"
+
+
+@dataclass
+class Branch:
+    """Where the checked-out commit is relative to refs/heads/main: the branch (full ref name) and its own commits."""
+
+    ref: str  # refs/heads/editor/x, or words saying HEAD is detached
+    commits: list[RawCommit]  # on this branch only (not on refs/heads/main), newest first
+
+    def where(self) -> str:
+        return f"只在 {self.ref} 上，尚未合并到 {MAIN_REF}"
+
+
+def history_rev(root: Path) -> tuple[str, Branch | None]:
+    """Which line `bangfu history` reads, and the checked-out branch when it is not main.
+
+    The audit trail is main's (refs/heads/main): a commit that is only on the checked-out branch has not reached
+    main and is no "direct commit to main"; it is listed apart, as waiting for its merge. Without a main branch
+    (a bare clone of another name, a fresh repository) the checked-out line is read as before.
+    """
+    archive = open_archive(Path(root))
+    if archive is None or archive.repo.bare or not archive.repo.head.is_valid():
+        return "HEAD", None
+    git = archive.repo.git
+    main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
+    if not main:
+        return "HEAD", None
+    head = archive.resolve("HEAD")
+    if head == main:
+        return MAIN_REF, None
+    ref = git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip() or "分离的 HEAD（不在任何分支上）"
+    commits = read_log(archive, head, main)
+    return MAIN_REF, Branch(ref, sorted(commits.values(), key=lambda c: c.date, reverse=True))
+
+
 @dataclass
 class _Pass:
     """One walk of the line under one assumption about the 审计起点."""
@@ -270,9 +313,10 @@ def _walk(history: History, archive: Archive, commits: dict[str, RawCommit], tip
     home = _top_blob(archive, start, PYPROJECT) if start else None
     candidates = baseline_candidates(line, commits, Rules(reader, settings.get(REVIEWERS_PATH), started=start is not None))
     rejected: list[str] = []
+    book = _signatures(archive, line, commits, settings.get(REVIEWERS_PATH), Rules(reader, None, started=False))
     for candidate in [*candidates, None]:
         walk = _pass(history, archive, line, brought, own, commits, dict(settings), home, reader, candidate,
-                     baseline, start is not None)
+                     baseline, start is not None, book)
         if walk.setter_accepted:
             break
         index, value = candidate
@@ -285,9 +329,25 @@ def _walk(history: History, archive: Archive, commits: dict[str, RawCommit], tip
         history.warnings.append(home_note(f"{walk.home} 个提交中有这样的文件"))
 
 
+def _signatures(archive: Archive, line: list[str], commits: dict[str, RawCommit], blob: str | None, parser: Rules) -> Book:
+    """Verify every merge on the line at once, each against reviewers.yaml at its first parent; a merge whose list in
+    force turns out different (a flagged change to the list) is verified again on its own during the walk."""
+    book = Book(Path(archive.repo.git_dir))
+    jobs = []
+    for index in range(len(line) - 1, -1, -1):
+        raw = commits[line[index]]
+        if len(raw.parents) > 1:
+            jobs.append((raw.sha, parser.parse(blob)))
+        for f in raw.files:
+            if f.path == REVIEWERS_PATH or f.old_path == REVIEWERS_PATH:
+                blob = f.new_blob if f.path == REVIEWERS_PATH else None
+    book.prime(jobs)
+    return book
+
+
 def _pass(history: History, archive: Archive, line: list[str], brought: dict, own: dict, commits: dict[str, RawCommit],
           settings: dict[str, str], home: str | None, reader, candidate: tuple[int, str] | None, baseline: bool,
-          bounded: bool) -> _Pass:
+          bounded: bool, book: Book) -> _Pass:
     rules, home, out = Rules(reader, settings.get(REVIEWERS_PATH), started=bounded), Home(reader, home), _Pass()
     fixed = candidate[1] if candidate else rules.baseline
     at = baseline_at(line, fixed, candidate[0] if candidate else -1, out.warnings, bounded) if baseline else len(line)
@@ -309,6 +369,8 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
             continue
         merged = brought.get(raw.sha)
         commit = _judge(raw, index, merged, commits, rules.reviewers, files, own_files, mine)
+        if commit.merge and commit.approver is not None:
+            _sign(commit, raw, commits, rules.reviewers, book)
         commit.reasons = tuple(strange) + commit.reasons
         if REVIEWERS_PATH in {f.path for f in raw.files} | {f.old_path for f in raw.files}:
             moved = rules.moved_baseline(settings, fixed) if candidate is None or index < candidate[0] else None
@@ -316,7 +378,7 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
         if commit.reasons:
             commit.status = UNAPPROVED
         if index >= at:
-            commit.status, commit.reasons, commit.own_reason = BASELINE, (), None
+            commit.status, commit.reasons, commit.own_reason, commit.signature, commit.notes = BASELINE, (), None, "", ()
         accepted = commit.approved or rules.bootstraps(not raw.parents)
         if candidate is not None and index == candidate[0]:
             out.setter_accepted = accepted
@@ -325,6 +387,19 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
         _changes(out, history, raw, commit, merged, commits, own_files, (before.get(STANDARDS_PATH), settings.get(STANDARDS_PATH)),
                  mine)
     return out
+
+
+def _sign(commit: Commit, raw: RawCommit, commits: dict[str, RawCommit], reviewers: Reviewers, book: Book) -> None:
+    """Check an approving merge's signature against the approved list at its first parent."""
+    verdict = book.verdict(raw.sha, reviewers)
+    parent = commits.get(raw.parents[0])
+    error, warning = signature_check(raw, commit.approver, reviewers, verdict, parent.date if parent else "")
+    commit.signature = NOT_VERIFIABLE if error or warning else VERIFIED
+    commit.notes = (warning,) if warning else ()
+    commit.reasons += (error,) if error else ()
+    merger = reviewers.merger(raw.committer.email)
+    accounts = reviewers.accounts_of(commit.approver.email) | (reviewers.accounts_of(merger.email) if merger and not error else set())
+    commit.accounts = tuple(sorted(accounts))
 
 
 def _judged(raw: RawCommit, mine: OwnChanges | None, in_home: bool, guarded: tuple[str, ...]):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -11,9 +10,9 @@ from pathlib import Path
 import git
 
 from generator.access import reviewers as reviewers_file
-from generator.access.reviewers import SETTINGS_PREFIX, region_of
+from generator.access.reviewers import REVIEWERS_PATH, SETTINGS_PREFIX, Reviewers, parse_reviewers, region_of
 from generator.clock import today
-from generator.errors import HistoryError, Problem, UsageError
+from generator.errors import HistoryError, Problem, RecordError, UsageError
 from generator.history.approval import PYPROJECT, home_note, non_regular, program_home
 from generator.history.details import Computer, Details, Request, Side
 from generator.history.git import (
@@ -28,7 +27,12 @@ from generator.history.git import (
     read_log,
     settings_blobs,
 )
+from generator.history.git import cache_root as _cache_root
+from generator.history.git import split_range as _split
+from generator.history.log import MAIN_REF
+from generator.history.markdown import code, md
 from generator.history.merges import own_changes
+from generator.history.signatures import key_changes
 from generator.records.schema import INACTIVE
 from generator.rules.regions import regions
 from generator.rules.standards import STANDARDS_PATH
@@ -36,8 +40,6 @@ from generator.validation.validate import validate_tree
 
 KINDS = ("新增", "修改", "退出", "迁移", "删除")
 INCOME = "/家庭年度总收入"
-_MARKDOWN = re.compile(r"([\\`*_\[\]()!|~#$^{}])")
-_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 @dataclass
@@ -84,6 +86,8 @@ class Review:
     outside: list[str] = field(default_factory=list)  # files outside records/ the branch changes
     notes: list[str] = field(default_factory=list)  # merges with their mergers' own changes, non-regular files
     home: bool = False  # the base is the program's own home: files outside records/ are the program's
+    impact: object = None  # generator.rules.impact.Impact when standards.yaml changed
+    location: str = ""  # where HEAD's commits are: already on refs/heads/main, or only on a named branch
 
     @property
     def errors(self) -> int:
@@ -112,6 +116,7 @@ class Review:
         verdict = "✅ 通过" if not self.errors else f"❌ {self.errors} 个错误"
         out = ["## 档案修改审阅", "",
                f"{code(self.spec)}：共同祖先 `{self.merge_base[:8]}` → `{self.head[:8]}`，{len(self.commits)} 个提交，作者：{authors}", "",
+               *([f"提交位置：{md(self.location)}。", ""] if self.location else []),
                f"**共 {len(self.households)} 户**：{self.counts()}。校验：{verdict}。"]
         if self.home_line:
             out += ["", f"> {md(self.home_line)}"]
@@ -129,6 +134,10 @@ class Review:
             passed = "—（文件已删除）" if household.kind == "删除" else "通过"
             out.append("- 校验：" + (passed if not household.problems else ""))
             out += [f"  - {md(_problem(p))}" for p in household.problems]
+        if self.impact is not None:
+            from generator.history.impact_report import FIRST, to_markdown
+
+            out += ["", to_markdown(self.impact, first=FIRST, heading="###").rstrip("\n")]
         if self.other_problems:
             out += ["", "### 其他档案因本次修改出现的问题", ""] + [f"- {code(p.path)} {md(_problem(p))}" for p in self.other_problems]
         if self.unrelated:
@@ -143,7 +152,11 @@ class Review:
                 "错误数": self.errors, "须注意": self.warnings, "设置文件": self.settings,
                 "档案": [h.to_dict() for h in self.households],
                 "其他问题": [p.to_dict() for p in self.other_problems], "原有问题数": self.unrelated,
-                "非档案文件": self.outside, "说明": [self.home_line] if self.home_line else []}
+                "非档案文件": self.outside, "说明": [self.home_line] if self.home_line else [], "提交位置": self.location}
+        if self.impact is not None:
+            from generator.history.impact_report import summary_dict
+
+            data["标准调整的影响"] = summary_dict(self.impact)
         return json.dumps(data, ensure_ascii=False, indent=2)
 
 
@@ -175,9 +188,36 @@ def review(root: Path, spec: str) -> Review:
     settings = sorted({p for f in files for p in (f.path, f.old_path) if p and p.startswith(SETTINGS_PREFIX)})
     outside = _outside(archive, merge_base, head)
     notes = _merge_notes(archive, read_log(archive, head, base)) + _non_regular(archive, files, outside)
+    notes += _key_notes(archive, merge_base, head) if REVIEWERS_PATH in settings else []
     home = program_home(_blob_at(archive, base, PYPROJECT))
+    impact = _impact(archive, root, merge_base, head) if STANDARDS_PATH in settings else None
     return Review(base, head, merge_base, spec, commits, result, settings, others, unrelated,
-                  sorted({p for f in outside for p in (f.path, f.old_path) if p}), notes, home)
+                  sorted({p for f in outside for p in (f.path, f.old_path) if p}), notes, home, impact,
+                  _location(archive, head_rev, head))
+
+
+def _impact(archive: Archive, root: Path, merge_base: str, head: str):
+    """What the branch's standards do to the archive at its tip (bangfu impact), or None when a side cannot be read."""
+    from generator.history.impact import revision_impact
+
+    try:
+        return revision_impact(archive, _cache_root(archive, root), merge_base, head, today())
+    except (UsageError, RecordError):
+        return None  # a missing or wrong standards file is reported by the validation of the tree
+
+
+def _location(archive: Archive, rev: str, head: str) -> str:
+    """Where the reviewed commits are: on refs/heads/main already, or only on the branch `rev` names (full ref)."""
+    git = archive.repo.git
+    main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
+    if not main:
+        return ""
+    if archive.is_ancestor(head, main):
+        return f"已在 {MAIN_REF} 上"
+    name = rev if rev.startswith("refs/") else archive.full_name(rev) if rev not in ("HEAD", "@") else \
+        git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip()
+    branch = name if name.startswith("refs/") else f"提交 {head[:8]}"
+    return f"只在 {branch} 上，尚未合并到 {MAIN_REF}"
 
 
 def _outside(archive: Archive, old: str, new: str) -> list[FileChange]:
@@ -186,6 +226,19 @@ def _outside(archive: Archive, old: str, new: str) -> list[FileChange]:
     outside: list[FileChange] = []
     parse_raw(out.decode("utf-8", "replace"), archive.prefix, outside)
     return outside
+
+
+def _key_notes(archive: Archive, old: str, new: str) -> list[str]:
+    """Keys the branch adds, revokes or removes from the reviewers list (a broken list is reported by validation)."""
+    reader = BlobReader(archive)
+    lists = []
+    for rev in (old, new):
+        blob = settings_blobs(archive, rev).get(REVIEWERS_PATH)
+        try:
+            lists.append(parse_reviewers(reader.read(blob)) if blob else Reviewers.empty(""))
+        except RecordError:
+            return []
+    return [f"{REVIEWERS_PATH}：{line}" for line in key_changes(*lists)]
 
 
 def _merge_notes(archive: Archive, commits: dict) -> list[str]:
@@ -214,20 +267,6 @@ def _blob_at(archive: Archive, rev: str, path: str) -> bytes | None:
         return None
 
 
-def md(text) -> str:
-    """Text from records or commits as inert markdown: no HTML, links, images, emphasis or line breaks survive."""
-    text = _BREAKS.sub(" ", str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MARKDOWN.sub(r"\\\1", text)
-
-
-def code(text) -> str:
-    """A path or revision as a code span that no backtick inside it can close (code spans render nothing)."""
-    text = _BREAKS.sub(" ", str(text))
-    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def _split_unrelated(files: list[FileChange], details: list[Details], computer: Computer, standards, day: str):
     """A "rename" of one person's file into another person's is a deletion and an addition."""
     out_files, out_details = [], []
@@ -241,18 +280,6 @@ def _split_unrelated(files: list[FileChange], details: list[Details], computer: 
         out_files += [gone, FileChange("A", f.path, None, None, f.new_blob)]
         out_details += [before, d]
     return out_files, out_details
-
-
-def _split(spec: str) -> tuple[str, str]:
-    for sep in ("...", ".."):
-        if sep in spec:
-            base, head = spec.split(sep, 1)
-            return base or "HEAD", head or "HEAD"
-    raise UsageError(f"“{spec}”不是 BASE..HEAD 形式，例如 main..editor/fix-income。")
-
-
-def _cache_root(archive: Archive, root: Path) -> Path:
-    return Path(archive.repo.git_dir) if archive.repo.bare else Path(root)
 
 
 def _kind(f: FileChange, details: Details) -> str:

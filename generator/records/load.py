@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.errors import ERROR, Problem, RecordError
+from generator.errors import ERROR, Problem, RecordError, os_reason
 from generator.parallel import map_chunks
 from generator.records import RECORDS, SETTINGS, canonical
 from generator.records.cache import blob_id, identify, read, read_file, write
@@ -107,7 +107,29 @@ class Record:
             pointer = pointer.rsplit("/", 1)[0]
 
     def problem(self, pointer: str, code: str, message: str, severity: str = ERROR) -> Problem:
+        quoted = _fullwidth_quoted(self.data, pointer)
+        if quoted:
+            message = f"用了全角引号{quoted[0]}{quoted[-1]}，引号成了内容的一部分：文字请改用半角引号 \"…\"，数字不加引号。{message}"
         return Problem(self.path, self.line_of(pointer), pointer, label_path(pointer), code, message, severity)
+
+
+_QUOTE_PAIRS = ("“”", "‘’", "＂＂", "＇＇")
+
+
+def _fullwidth_quoted(data, pointer: str) -> str | None:
+    """The value at `pointer` when full-width quotes wrap it (what an input method types for YAML's quotes)."""
+    value = data
+    for part in pointer.split("/")[1:] if pointer else []:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict):
+            value = value.get(key)
+        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return None
+    if isinstance(value, str) and len(value) >= 2 and value[0] + value[-1] in _QUOTE_PAIRS:
+        return value
+    return None
 
 
 @dataclass
@@ -130,7 +152,7 @@ def load_file(path: Path, root: Path) -> tuple[Record | None, list[Problem]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{exc.strerror or exc}")]
+        return None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{os_reason(exc)}")]
     return parse_bytes(raw, rel)
 
 
@@ -182,7 +204,7 @@ def parse_yaml(raw: bytes, *, lines: bool = False) -> tuple[object, dict[str, in
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc) from None
+        raise _fullwidth(text, exc) or _syntax_error(exc) from None
     except yaml.reader.ReaderError as exc:
         line = _line_at(text, exc.position)
         raise RecordRejected(line, "", "control-char", "文件中有不可见的控制字符，请删除（可用编辑器的“显示不可见字符”找到它）。") from None
@@ -239,6 +261,39 @@ _YAML_PROBLEMS = {
     "found character '\\t' that cannot start any token": "这里有 Tab 字符，请改用空格",
     "control characters are not allowed": "文件中有不可见的控制字符，请删除",
 }
+
+
+_FULLWIDTH_SPACE = "\u3000"
+_FULLWIDTH_COLON = "用了全角冒号“：”，请改为半角“:”加空格"
+_FULLWIDTH_BLANK = "用了全角空格“　”，请改为半角空格。"
+
+
+def _fullwidth(text: str, exc: yaml.MarkedYAMLError) -> RecordRejected | None:
+    """What a Chinese input method types in place of YAML's ": " and spaces, on the line where it was typed.
+
+    libyaml notices a missing ": " only on the line after (or past the end of the file); the culprit is the
+    last line at or before that point whose key ends in a full-width colon or that uses a full-width space
+    where YAML needs a space.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    lines = text.splitlines()
+    last = min(mark.line + 1, len(lines)) if mark else len(lines)
+    for number in range(last, 0, -1):
+        line = lines[number - 1]
+        body = line.lstrip(" ")
+        if body.startswith(_FULLWIDTH_SPACE):
+            return RecordRejected(number, "", "fullwidth-space", f"YAML 格式错误：缩进{_FULLWIDTH_BLANK}")
+        if body.startswith("- "):
+            body = body[2:].lstrip(" ")
+        if not body or body[0] in "#'\"":
+            continue
+        colon, fullwidth = body.find(":"), body.find("：")
+        if fullwidth > 0 and (colon < 0 or fullwidth < colon):
+            key, value = body[:fullwidth].strip(), body[fullwidth + 1:].strip()
+            return RecordRejected(number, "", "fullwidth-colon", f"YAML 格式错误：{_FULLWIDTH_COLON}，写作“{key}: {value}”。")
+        if colon > 0 and body[colon + 1:colon + 2] == _FULLWIDTH_SPACE:
+            return RecordRejected(number, "", "fullwidth-space", f"YAML 格式错误：冒号后{_FULLWIDTH_BLANK}")
+    return None
 
 
 def _line_at(text: str, position: int) -> int:
@@ -347,7 +402,7 @@ def record_files(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
     if base.is_symlink():
         raise RecordError(f"{base} 是符号链接：档案目录 records/ 必须是普通目录，不能链接到别处。")
     if not base.is_dir():
-        raise RecordError(f"找不到档案目录 {base}（应在档案库根目录下有 records/）。")
+        raise RecordError(f"找不到档案目录 {base}（应在档案库根目录下有 records/）：请在档案库或其中的任一文件夹里运行，或用 --root 指明档案库。")
     found: list[tuple[str, str]] = []
     problems: list[Problem] = []
     with os.scandir(base) as top:
@@ -458,7 +513,7 @@ def load_many(root: Path, paths: list[Path], *, use_cache: bool = True):
             except OSError as exc:
                 failed = exc
         if failed is not None:
-            results[index] = (None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{failed.strerror or failed}")])
+            results[index] = (None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{os_reason(failed)}")])
             continue
         key = (rel, blob)
         hit = cached.get(key)

@@ -61,6 +61,8 @@ def _problem(record: Record, error: jsonschema.ValidationError) -> Problem:
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.4)
         hint = f"是不是「{close[0]}」？" if close else "表上没有这个栏目。"
         return record.problem(child_pointer(pointer, name), "unknown-field", f"未知字段「{name}」：{hint}")
+    if instance in ("", None, []) and kind in _UNFILLED_CODES:
+        return record.problem(pointer, _UNFILLED_CODES[kind], _unfilled(info, error))
     if kind == "type":
         return record.problem(pointer, "type", _type_message(record, pointer, instance, error.validator_value, info))
     if kind == "enum":
@@ -116,7 +118,7 @@ def control_message(text: str, schema: dict) -> str:
 def _type_message(record: Record, pointer: str, instance, expected, info) -> str:
     want = expected if isinstance(expected, str) else expected[0]
     if instance is None:
-        return "未填写（值为空）；不填就整行删去，要填须写上内容。"
+        return "尚未填写。"
     source = record.plain.get(pointer)
     if want == "string" and isinstance(instance, (int, float)) and not isinstance(instance, bool):
         shown = source if source is not None else instance
@@ -133,8 +135,42 @@ def _type_message(record: Record, pointer: str, instance, expected, info) -> str
     return f"应为{_TYPE_NAMES.get(want, want)}。"
 
 
+_UNFILLED_CODES = {"type": "type", "enum": "enum", "format": "date", "pattern": "pattern", "minLength": "empty",
+                   "minItems": "min-items"}
+
+
+def _unfilled(info, error: jsonschema.ValidationError) -> str:
+    """A field left empty (as `bangfu new` leaves what it was not given): what to write there.
+
+    Deleting the line only helps an optional field; a required one must be filled in.
+    """
+    kind = info.kind if info else ""
+    if error.validator == "enum" or kind == "enum":
+        options = error.validator_value if error.validator == "enum" else (info.enum if info else ())
+        need = f"请从可选值中选一个：{_shown(options)}。" if options else "请写上内容。"
+    elif kind == "date" or error.validator == "format":
+        need = "请写日期，格式 YYYY-MM-DD，例如 2016-08-01（加引号）。"
+    elif kind == "month":
+        need = "请写年月，格式 YYYY-MM，例如 2016-08（加引号）。"
+    elif kind in ("number", "integer"):
+        need = f"请写{_TYPE_NAMES[kind]}{f'（单位：{info.unit}）' if info and info.unit else ''}，不加引号和单位，例如 {'3' if kind == 'integer' else '1250'}。"
+    elif kind == "array":
+        need = "请至少写一项，每项一行，以“- ”开头。"
+    elif error.validator == "pattern" and info and info.description:
+        need = f"请按要求填写：{info.description}"
+    else:
+        need = "请写上内容。"
+    if info is None or info.required:
+        return f"必填项，尚未填写：{need}"
+    return f"尚未填写：{need}这一栏可以不填，不填就把这一整行删去。"
+
+
+def _shown(options) -> str:
+    return "、".join(map(str, options)) if len(options) <= 14 else "、".join(map(str, options[:14])) + f" 等 {len(options)} 项"
+
+
 def _enum_message(instance, options) -> str:
-    shown = "、".join(map(str, options)) if len(options) <= 14 else "、".join(map(str, options[:14])) + f" 等 {len(options)} 项"
+    shown = _shown(options)
     close = difflib.get_close_matches(str(instance), [str(o) for o in options], n=1, cutoff=0.5)
     hint = f"是不是“{close[0]}”？" if close else ""
     return f"“{instance}”不是可选值。{hint}可选：{shown}。"

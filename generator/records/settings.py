@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from generator.errors import Problem, RecordError
+from generator.errors import Problem, RecordError, os_reason
 from generator.records import SETTINGS  # noqa: F401 (the settings folder, named here too)
 from generator.records.load import Record, parse_bytes
 from generator.records.schema import join_pointer, load_schema
@@ -23,7 +23,7 @@ def read_settings(root: Path | None, rel: str, schema_name: str, title: str, raw
         try:
             raw = (Path(root or ".") / rel).read_bytes()
         except OSError as exc:
-            problem = Problem(rel, None, "", "", "settings-missing", f"无法读取{title}：{exc.strerror or exc}")
+            problem = Problem(rel, None, "", "", "settings-missing", f"无法读取{title}：{os_reason(exc)}")
             raise RecordError(f"{title}有误。", [problem]) from None
     record, problems = parse_bytes(raw, rel)
     if record is None:

@@ -28,9 +28,17 @@ def assess(data: dict, county: str, standards: Standards, today: dt.date | None 
     With explain=False no steps are kept (a quarter faster), unless the declared category disagrees:
     then the household is judged again with steps, because that error carries the whole computation.
     """
-    household = read_household(data, county)
-    day, basis = _assessment_date(household)
-    result = Assessment(household.number, county, household.declared, day, basis,
+    return assess_household(read_household(data, county), standards, today, explain=explain)
+
+
+def assess_household(household: Household, standards: Standards, today: dt.date | None = None, *,
+                     explain: bool = True, on: dt.date | None = None) -> Assessment:
+    """assess() of a household already read; on: judge it as if re-verified that day, when later than its own date."""
+    day, basis = assessment_date(household)
+    if on is not None and on > day:
+        basis = f"按 {on.isoformat()} 复核计（档案的评估日期为 {day.isoformat()}，{basis}）"
+        day = on
+    result = Assessment(household.number, household.county, household.declared, day, basis,
                         exited=household.status in EXITED, example=standards.example, explain=explain)
     lower, multiplier = _dibao_standard(result, household, standards)
     total = _household_income(result, household)
@@ -47,17 +55,17 @@ def assess(data: dict, county: str, standards: Standards, today: dt.date | None 
     check_family(result, household)
     check_migrant(result, household, today)
     if not explain and not result.agrees:
-        return assess(data, county, standards, today)
+        return assess_household(household, standards, today, on=on)
     _declared(result, household, card_valid)
     return result
 
 
-def _assessment_date(household: Household) -> tuple[dt.date, str]:
+def assessment_date(household: Household) -> tuple[dt.date, str]:
     """The latest of the survey date and the annual reviews' dates; 确定时间 when neither exists."""
-    latest, field = household.survey_date, "入户调查.调查日期"
-    for index, year, day, _ in household.reviews:
+    latest, field = household.survey_date, "入户调查的调查日期"
+    for _, year, day, _ in household.reviews:
         if latest is None or day > latest:
-            latest, field = day, f"年度核查[{index + 1}].核查日期（{year} 年度）"
+            latest, field = day, f"{year} 年度核查的核查日期"
     if latest is None:
         return household.decided, "没有入户调查和年度核查记录，取确定时间"
     return latest, f"取入户调查和年度核查中最晚的日期：{field}"
@@ -65,13 +73,7 @@ def _assessment_date(household: Household) -> tuple[dt.date, str]:
 
 def _dibao_standard(result: Assessment, household: Household, standards: Standards):
     """The urban or rural 低保 standard and the multiplier in force; records where each came from."""
-    card_kind = household.dibao and household.dibao["低保类型"]
-    if card_kind:
-        field, why = (URBAN if card_kind == "城市低保" else RURAL), f"低保证上的低保类型为{card_kind}"
-    elif household.hukou == "农业户口":
-        field, why = RURAL, "户口类型为农业户口"
-    else:
-        field, why = URBAN, f"户口类型为{household.hukou}"
+    field, why = dibao_field(household)
     day, county = result.assessed_on, household.county
     lower = standards.lookup(county, field, day)
     multiplier = standards.lookup(county, MULTIPLIER, day)
@@ -89,6 +91,21 @@ def _dibao_standard(result: Assessment, household: Household, standards: Standar
                        f"边缘上限 {yuan(lower.value)} × {multiplier.value} = {yuan(upper)} 元/人·月。",
                (lower, multiplier), 低保类型=field, 低保标准=lower.value, 边缘倍数=multiplier.value, 边缘上限=upper)
     return lower, multiplier
+
+
+def dibao_field(household: Household) -> tuple[str, str]:
+    """Which 低保 standard applies (urban or rural) and why: the card's kind, else the hukou."""
+    card_kind = household.dibao and household.dibao["低保类型"]
+    if card_kind:
+        return (URBAN if card_kind == "城市低保" else RURAL), f"低保证上的低保类型为{card_kind}"
+    if household.hukou == "农业户口":
+        return RURAL, "户口类型为农业户口"
+    return URBAN, f"户口类型为{household.hukou}"
+
+
+def imputable(household: Household) -> bool:
+    """Whether any member could be imputed the minimum wage (jobless, no income); the age and the rest decide later."""
+    return any(p.identity in JOBLESS and p.monthly_income == 0 for p in household.members)
 
 
 def _household_income(result: Assessment, household: Household) -> Decimal:
@@ -272,16 +289,21 @@ def _accident(result: Assessment, household: Household, income: Decimal, situati
     result.deducted = deducted
     remainder = income - deducted
     shown_remainder = per_month(max(remainder, Decimal(0)), size)
-    negative = "，支出超过收入，剩余按 0 元计" if remainder < 0 else ""
     listed = "；".join(counted) or "没有可扣除的支出凭证"
     extra = f"；{'；'.join(skipped)}" if skipped else ""
     within = remainder <= upper * 12 * size
     verdict = "在边缘上限以内 → 意外致困户" if within else "仍高于边缘上限 → 不能认定为困难职工家庭"
     sign = "≤" if within else ">"
-    result.add("expenses",
-               f"扣除特殊支出：{listed}{extra}；合计 {yuan(deducted)} 元。({yuan(income)} 元 − {yuan(deducted)} 元){negative}"
-               f" ÷ 12 ÷ {size} 人 = {cents(shown_remainder)} 元/人·月 {sign} 边缘上限 {yuan(upper)} 元"
-               f"{_exactly(max(remainder, Decimal(0)), size, upper)} → {verdict}。",
+    if remainder < 0:
+        computed = (f"支出合计超过家庭收入 {yuan(income)} 元，扣除后的收入按 0 元计，月人均 0.00 元/人·月"
+                    f" ≤ 边缘上限 {yuan(upper)} 元")
+        result.flag("/特殊支出", "expenses-exceed-income",
+                    f"可扣除的特殊支出合计 {yuan(deducted)} 元，超过家庭收入 {yuan(income)} 元（家庭年度总收入"
+                    f"{'＋推算收入' if result.imputed else ''}）：请核对支出凭证的金额和家庭收入。", WARNING)
+    else:
+        computed = (f"({yuan(income)} 元 − {yuan(deducted)} 元) ÷ 12 ÷ {size} 人 = {cents(shown_remainder)} 元/人·月"
+                    f" {sign} 边缘上限 {yuan(upper)} 元{_exactly(remainder, size, upper)}")
+    result.add("expenses", f"扣除特殊支出：{listed}{extra}；合计 {yuan(deducted)} 元。{computed} → {verdict}。",
                扣除特殊支出=deducted, 扣除后月人均=shown_remainder)
     if within:
         result.category = ACCIDENT_CATEGORY
@@ -299,8 +321,8 @@ def _exactly(annual: Decimal, size: int, limit: Decimal) -> str:
 
 def _declared(result: Assessment, household: Household, card_valid: bool) -> None:
     """A declared 困难类别 the rules do not support is an error that carries the whole computation."""
-    if result.agrees:
-        return
+    if result.agrees or (result.migrant_refused and result.category == household.declared):
+        return  # an unmet 农民工 condition is flagged where it is, not as a wrong category
     trace = "\n".join("  " + line for line in result.step_lines())
     if household.declared == DIBAO and not card_valid:
         head = (f"困难类别填为低保户，但评估日期 {result.assessed_on.isoformat()} 没有有效的低保证"

@@ -26,19 +26,28 @@ def check_migrant(result: Assessment, household: Household, today: dt.date | Non
     missing += _union(migrant, day)
     # 一会、两证明、三公示、两入户 are steps of the procedure: required once the household has gone through
     # them (from 待审批 on); while it is still surveyed or on notice they are work in progress, not errors.
-    if household.status not in IN_PROGRESS:
-        missing += _village(migrant)
-        missing += _notices(household)
-    missing += _reviews(household, today if household.status not in IN_PROGRESS else None)
+    in_progress = household.status in IN_PROGRESS
+    steps = _village(migrant) + _notices(household)
+    if not in_progress:
+        missing += steps
+    missing += _reviews(household, today if not in_progress else None)
     overdue = [item for item in missing if item[1].startswith(OVERDUE)]
     for pointer, text in missing:
         result.migrant_missing.append(text)
         # An overdue annual review is a task for the worklist, not a defect that should block every change.
         severity = WARNING if (pointer, text) in overdue else ERROR
+        result.migrant_refused |= severity == ERROR
         result.flag(pointer, "migrant-review-overdue" if severity == WARNING else "migrant-condition",
                     f"农民工建档条件不满足：{text}。", severity)
+    pending = ""
+    if in_progress and steps:
+        pending = f"状态为{household.status}，一会、两证明、三公示、两入户还在办理中，尚缺：{'；'.join(t for _, t in steps)}"
+    elif in_progress:
+        pending = f"状态为{household.status}，一会、两证明、三公示、两入户已有记录"
     if missing:
-        result.add("migrant", f"农民工条件：{'；'.join(t for _, t in missing)}。")
+        result.add("migrant", f"农民工条件：{'；'.join(t for _, t in missing)}{'；' + pending if pending else ''}。")
+    elif pending:
+        result.add("migrant", f"农民工条件：有劳动关系，用工单位有工会，已入会并按时交纳会费；{pending}。")
     else:
         result.add("migrant", "农民工条件：有劳动关系，用工单位有工会，已入会并按时交纳会费；"
                               "一会、两证明、三公示、两入户、一核查均有记录。")

@@ -32,18 +32,22 @@ def counted_situations(result: Assessment, household: Household) -> dict[str, li
         if doubt:
             result.flag(f"{pointer}/情形", "situation-corroboration",
                         f"困难情形“{kind}”与{name}的登记情况不符：{doubt}；请核对。", WARNING)
-        if household.attachments and evidence not in household.attachments:
-            result.flag(f"{pointer}/证明材料", "evidence-attachment",
-                        f"证明材料“{evidence}”不在附件中，请补充同名附件。", WARNING)
+        if evidence not in household.attachments:
+            result.flag(f"{pointer}/证明材料", "evidence-attachment", _unattached("证明材料", evidence, household), WARNING)
         counted.setdefault(kind, []).append(f"{name}，证明材料：{evidence}")
         shown.append(f"{kind}（{name}，证明材料：{evidence}{'；' + doubt if doubt else ''}）")
     for i, expense in enumerate(household.expenses):
-        if household.attachments and expense["凭证"] not in household.attachments:
-            result.flag(f"/特殊支出/{i}/凭证", "evidence-attachment",
-                        f"支出凭证“{expense['凭证']}”不在附件中，请补充同名附件。", WARNING)
+        if expense["凭证"] not in household.attachments:
+            result.flag(f"/特殊支出/{i}/凭证", "evidence-attachment", _unattached("支出凭证", expense["凭证"], household), WARNING)
     result.add("situations", lambda: f"困难情形：{'；'.join(shown) if shown else '没有记录'}。",
                困难情形=sorted(counted))
     return counted
+
+
+def _unattached(what: str, name: str, household: Household) -> str:
+    if not household.attachments:
+        return f"{what}“{name}”没有对应的附件：档案中没有「附件」一栏，请补充同名附件（附件名称写“{name}”）。"
+    return f"{what}“{name}”不在附件中，请补充同名附件。"
 
 
 def _doubt(kind: str, people: list[Person]) -> str:

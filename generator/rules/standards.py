@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from generator.errors import Problem, RecordError
+from generator.errors import Problem, RecordError, os_reason
 from generator.records import SETTINGS
 from generator.records.load import Record, parse_bytes
 from generator.records.settings import schema_problems
@@ -36,7 +37,8 @@ class Sourced:
         return f"{self.region_name}（{self.region}）{self.effective.isoformat()} 起施行，依据：{self.basis}"
 
     def to_dict(self) -> dict:
-        return {"项目": self.field, "数值": str(self.value), "地区": self.region, "地区名称": self.region_name,
+        amount = str(self.value) if self.field == MULTIPLIER else str(self.value.quantize(Decimal("0.01")))  # money: 0.00
+        return {"项目": self.field, "数值": amount, "地区": self.region, "地区名称": self.region_name,
                 "生效日期": self.effective.isoformat(), "依据": self.basis}
 
 
@@ -69,6 +71,19 @@ class Standards:
         self._cache[key] = found
         return found
 
+    def entries(self) -> list[Sourced]:
+        """Every value the file sets, by region, item and effective date."""
+        return sorted((s for _, values in self._index.values() for s in values),
+                      key=lambda s: (s.region, s.field, s.effective))
+
+    def with_entries(self, entries: list[Sourced], path: str | None = None) -> Standards:
+        """Standards of these entries (a proposal), keeping this file's region table and example flag."""
+        return Standards(list(entries), self._regions, example=self.example, path=path or self.path)
+
+    @property
+    def regions(self) -> Regions:
+        return self._regions
+
     def chain(self, region: str) -> list[str]:
         """The region and its parents, nearest first (GB/T 2260 prefixes for a code the table lacks)."""
         if region in self._regions:
@@ -86,7 +101,9 @@ def load_standards(root: Path) -> Standards:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        problem = Problem(STANDARDS_PATH, None, "", "", "standards-missing", f"无法读取认定标准文件：{exc.strerror or exc}")
+        hint = ("。请在档案库（含 records/_settings/ 的文件夹）或其中的任一文件夹里运行，或用 --root 指明档案库"
+                if exc.errno == errno.ENOENT else "")
+        problem = Problem(STANDARDS_PATH, None, "", "", "standards-missing", f"无法读取认定标准文件：{os_reason(exc)}{hint}。")
         raise RecordError("认定标准文件有误。", [problem]) from None
     return parse_standards(raw, STANDARDS_PATH)
 

@@ -53,7 +53,7 @@ class Step:
     def to_dict(self) -> dict:
         out = {"步骤": self.key, "说明": self.text}
         if self.values:
-            out["数值"] = {k: _jsonable(v) for k, v in self.values.items()}
+            out["数值"] = {k: _jsonable(v, k) for k, v in self.values.items()}
         if self.sources:
             out["标准来源"] = [s.to_dict() for s in self.sources]
         return out
@@ -92,14 +92,16 @@ class Assessment:
     zero_employment: bool | None = None
     single_parent: bool | None = None
     migrant_missing: list[str] = field(default_factory=list)
+    migrant_refused: bool = False  # a 农民工 condition is unmet (not merely an overdue review): no 农民工 archive
     steps: list[Step] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     explain: bool = True  # False: keep no steps (validation of a province; see assess)
 
     @property
     def agrees(self) -> bool:
-        """The declared 困难类别 is what the rules give (exited records are not re-judged)."""
-        return self.exited or self.category == self.declared
+        """The declared 困难类别 is what the rules give, and a 农民工 household meets the 农民工 conditions
+        (exited records are not re-judged)."""
+        return self.exited or (self.category == self.declared and not self.migrant_refused)
 
     def add(self, key: str, text: str | Callable[[], str], sources: tuple[Sourced, ...] = (), **values) -> None:
         if self.explain:
@@ -110,13 +112,16 @@ class Assessment:
 
     def conclusion(self) -> str:
         """The one-line verdict."""
-        if self.category is None:
+        if self.migrant_refused:
+            income = f"按收入和困难情形可认定为{self.category}" if self.category else "按收入和困难情形也不能认定为困难职工家庭"
+            verdict = f"农民工条件不全（{'；'.join(self.migrant_missing)}），不能作为农民工困难职工家庭建档（{income}）"
+        elif self.category is None:
             verdict = "不能认定为困难职工家庭"
         else:
             verdict = f"认定为{self.category}"
             if self.cancel:
                 verdict += "（经政府救助后无特殊困难，应予注销）"
-        if self.migrant_missing:
+        if self.migrant_missing and not self.migrant_refused:
             verdict += f"；农民工条件不全：{'；'.join(self.migrant_missing)}"
         if self.exited:
             said = f"档案已退出，困难类别不再复核（填报：{self.declared}）"
@@ -139,19 +144,20 @@ class Assessment:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        """The same steps and verdict as JSON-ready data (money as exact decimal strings)."""
+        """The same steps and verdict as JSON-ready data; money always as a string with two decimals ("60000.00")."""
         return {
             "职工编号": self.number,
             "所属地区": self.county,
             "评估日期": self.assessed_on.isoformat(),
             "评估日期依据": self.date_basis,
             "示例标准": self.example,
-            "家庭年度总收入": str(self.household_income),
-            "推算收入": str(self.imputed),
-            "家庭月人均收入": None if self.per_capita is None else str(self.per_capita),
-            "低保标准": None if self.lower is None else str(self.lower),
-            "边缘上限": None if self.upper is None else str(self.upper),
-            "扣除特殊支出": str(self.deducted),
+            "家庭年度总收入": money(self.household_income),
+            "推算收入": money(self.imputed),
+            "家庭月人均收入": money(self.per_capita),
+            "低保标准": money(self.lower),
+            "边缘倍数": None if self.multiplier is None else str(self.multiplier),
+            "边缘上限": money(self.upper),
+            "扣除特殊支出": money(self.deducted),
             "步骤": [s.to_dict() for s in self.steps],
             "填报类别": self.declared,
             "认定类别": self.category,
@@ -165,11 +171,19 @@ class Assessment:
         }
 
 
-def _jsonable(value):
+NOT_MONEY = frozenset({"边缘倍数"})  # the one decimal in the steps that is not an amount of money
+
+
+def money(amount: Decimal | None) -> str | None:
+    """An amount in JSON: a string with exactly two decimals, no separators ("60000.00", "937.50")."""
+    return None if amount is None else str(Decimal(amount).quantize(CENT, ROUND_HALF_UP))
+
+
+def _jsonable(value, key: str = ""):
     if isinstance(value, Decimal):
-        return str(value)
+        return str(value) if key in NOT_MONEY else money(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, key) for v in value]
     return value

@@ -38,7 +38,16 @@ def link(record) -> str:
     return urls.household(record.county, number(record))
 
 
-def list_row(record, values: Values) -> dict:
+def place(regions, county: str) -> str:
+    """The region names under the province a household is searched and listed by ("海口市 秀英区", "万宁市")."""
+    names: list[str] = []
+    for code in reversed(regions.ancestors(county)[:-1]):
+        if regions.name(code) not in names:
+            names.append(regions.name(code))
+    return " ".join(names)
+
+
+def list_row(record, values: Values, regions) -> dict:
     """One household as lists show it (list area: masked ID, no health, no bank card)."""
     data = record.data
     helper = data.get("帮扶责任人") or {}
@@ -53,6 +62,7 @@ def list_row(record, values: Values) -> dict:
         "status": data.get("状态", ""),
         "helper": helper.get("姓名", ""),
         "deadline": data.get("帮扶任务完成时限", ""),
+        "place": place(regions, record.county),
     }
 
 

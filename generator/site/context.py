@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from generator.access.privacy import Policy
 from generator.history.view import HistoryIndex
@@ -22,3 +22,4 @@ class Site:
     standards: object
     history: HistoryIndex
     key: str  # names every input shared by all pages (code, templates, frame, policy, standards)
+    future: dict = field(default_factory=dict)  # effects of future-dated standards by record (generator.site.future)

@@ -14,6 +14,12 @@ def field_reference() -> str:
     """The Markdown of the field reference page."""
     schema = load_schema()
     out = [
+        # The tables are wide: no table of contents beside them (the left navigation stays).
+        "---",
+        "hide:",
+        "  - toc",
+        "---",
+        "",
         "# 字段说明",
         "",
         "本页由程序根据 `schema/household.schema.json` 在每次生成站点时自动生成，与校验所用的规则完全一致，请勿手工修改。",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from generator.access.privacy import HIDDEN, LIST
-from generator.site.common import number
+from generator.site.common import number, place
 from generator.site.render import Values
 
 FORMAT = 2
@@ -33,7 +33,7 @@ def finder_data(records, site) -> str:
         address = values.person("住址", data.get("家庭住址")) or ""
         rows.append([number(record), values.person("姓名", data.get("姓名")) or "", ident_parts,
                      county, category, _words(address, site, record.county), data.get("状态", "")])
-    region_names = [site.regions.name(code) for code in counties]
+    region_names = [place(site.regions, code) for code in counties]
     return json.dumps({"v": FORMAT, "regions": list(counties), "regionNames": region_names,
                        "categories": list(categories), "rows": rows}, ensure_ascii=False, separators=(",", ":"))
 

@@ -40,12 +40,11 @@ def household_pages(record, assessment, changes, site) -> tuple[dict[str, str], 
     view = household_view(record, assessment, changes, site)
     parts = fragments(view)
     out = {}
-    for page, template, title in (("", "household.html", view["title"]),
-                                  ("card", "card_page.html", f"{view['title']} 联系卡"),
-                                  ("history", "history.html", f"{view['title']} 修改历史")):
+    for page, template, suffix in (("", "household.html", ""), ("card", "card_page.html", " 联系卡"),
+                                   ("history", "history.html", " 修改历史")):
         path = urls.household(record.county, view["number"], page)
         body = render(template, h=view, base=urls.base(path), **parts)
-        out[path + "index.html"] = site.shell.page(title, body, urls.depth(path))
+        out[path + "index.html"] = site.shell.page(view["title"] + suffix, body, urls.depth(path), view["heading"] + suffix)
     return out, parts
 
 
@@ -65,10 +64,13 @@ def household_view(record, assessment, changes, site) -> dict:
         "path": record.path,
         "region": site.regions.full_name(record.county),
         "crumbs": [(c, site.regions.name(c)) for c in reversed(site.regions.ancestors(record.county))],
+        # The page's heading names the household as the archive area shows names (roles.yaml), like the form below it;
+        # the <title> stays masked: browsers keep titles in their history (docs/access.md).
         "title": f"{number} {mask_name(data.get('姓名') or '')}",
+        "heading": f"{number} {values.person('姓名', data.get('姓名')) or ''}".strip(),
         "status": data.get("状态", ""),
         "form": _form(data, values),
-        "extra": _extra(data, values),
+        "extra": _extra(data, values, site.regions),
         "trace": _trace(assessment),
         "plan": _plan(data, values),
         "cards": cards(data, values),
@@ -121,7 +123,7 @@ def _table(data: dict, name: str, columns: tuple[str, ...], values: Values) -> d
             "rows": [[r[j] for j in keep] for r in rows]}
 
 
-def _extra(data: dict, values: Values) -> list[dict]:
+def _extra(data: dict, values: Values, regions) -> list[dict]:
     """Fields the paper form has no place for (working cycle, 低保证, 农民工 …), generically from the schema."""
     out = []
     for info in fields():
@@ -144,6 +146,8 @@ def _extra(data: dict, values: Values) -> list[dict]:
             out.append({"title": info.title, "kind": "pairs", "items": items})
         else:
             text = values.show(info.pointer, value)
+            if name == "所属地区" and text is not None and value in regions:
+                text = f"{regions.full_name(value)}（{value}）"  # a person reads the name, the code is for lookups
             if text is not None:
                 out.append({"title": info.title, "kind": "value", "text": text})
     return out
@@ -240,7 +244,7 @@ def ledger(data: dict) -> dict:
         years[year][1] += amount
         total += amount
         rows.append([entry.get("日期", ""), entry.get("帮扶类型", ""), yuan(amount), entry.get("帮扶人", ""), entry.get("备注", "")])
-    return {"labels": [label(f"/帮扶台账/*/{c}") for c in LEDGER_COLUMNS], "rows": rows,
+    return {"labels": [label(f"/帮扶台账/*/{c}") for c in LEDGER_COLUMNS], "rows": rows, "numeric": [LEDGER_COLUMNS.index("金额")],
             "years": [(y, n, yuan(s)) for y, (n, s) in sorted(years.items())], "count": len(rows), "total": yuan(total)}
 
 
@@ -250,14 +254,10 @@ def _attachments(data: dict, values: Values) -> dict:
 
 def _change(change) -> dict:
     """One entry of the household's history (generator.history.log.Change)."""
-    return {
-        "date": change.date,
-        "kind": change.kind,
-        "editors": "、".join(e.name for e in change.editors),
-        "approver": change.approver.name if change.approver else "",
-        "pr": change.pr or "",
+    return {  # the wording is the CLI's (`bangfu history`): Change.summary() is the one place it is made
         "approved": change.approved,
         "reasons": list(change.reasons),
+        "notes": list(change.commit.notes),
         "lines": change.lines(),
         "summary": change.summary(),
         "commit": change.commit.short,

@@ -73,18 +73,35 @@ def _item(key, entries, site) -> dict:
             "count": len(entries)}
 
 
+def issuer(regions, scope: str) -> str:
+    """The union that posts a notice: 海口市秀英区总工会 (the province's name left out below the province)."""
+    name = regions.full_name(scope)
+    if scope != regions.province:
+        name = name.removeprefix(regions.name(regions.province))
+    return f"{name}总工会"
+
+
+def sheet(regions, scope: str, level: str, start: str, end: str, places, households, name, anchor_id: str = "") -> dict:
+    """One 公示名单 sheet (templates/_notice.html) of the households (record data) noticed in one period.
+
+    name: how a household's 姓名 is shown on a notice (masked, as roles.yaml says for the notice area)."""
+    rows = [{"name": name(data.get("姓名")) or "", "sex": data.get("性别", ""), "employer": data.get("工作单位") or "",
+             "category": data.get("困难类别", ""), "people": data.get("家庭人口", ""),
+             "causes": "、".join(data.get("致困原因") or [])} for data in households]
+    day = start.split("-") if isinstance(start, str) else []
+    signed = f"{day[0]} 年 {int(day[1])} 月 {int(day[2])} 日" if len(day) == 3 else start
+    return {"id": anchor_id, "level": level, "start": start, "end": end, "places": list(places), "rows": rows,
+            "union": issuer(regions, scope), "signed": signed, "phone": ""}
+
+
 def _year(county: str, year: str, found: list, site, writer, common: dict) -> None:
     """One county's notice lists of one year, each period a section printed on its own."""
     path = year_page(county, year)
     values = Values(site.policy, NOTICE)
     lists = []
     for (_, level, start, end), entries in found:
-        rows = []
-        for record, _ in sorted(entries, key=lambda e: number(e[0])):
-            data = record.data
-            rows.append({"name": values.person("姓名", data.get("姓名")) or "", "sex": data.get("性别", ""),
-                         "employer": data.get("工作单位", ""), "category": data.get("困难类别", ""),
-                         "people": data.get("家庭人口", ""), "causes": "、".join(data.get("致困原因") or [])})
+        households = [record.data for record, _ in sorted(entries, key=lambda e: number(e[0]))]
         places = sorted({n.get("地点") for _, n in entries if n.get("地点")})
-        lists.append({"id": anchor(level, start, end), "level": level, "start": start, "end": end, "places": places, "rows": rows})
+        lists.append(sheet(site.regions, county, level, start, end, places, households,
+                           lambda value: values.person("姓名", value), anchor(level, start, end)))
     write_page(writer, site, path, f"{common['name']} {year} 年公示名单", "notice.html", **common, year=year, lists=lists)

@@ -33,12 +33,15 @@ def options(group: dict, cols: int = 1) -> str:
 
 def _side_table(title: str, table: dict) -> str:
     """A block with a vertical title on the left, column labels, and one row per item (members, attachments)."""
+    # The title cell stands in the header row and continues down an empty column (a rowspan cannot cross from thead
+    # into tbody), so a table split over two printed pages repeats its header row on the second.
     labels = "".join(f"<th>{_e(label)}</th>" for label in table["labels"])
-    rows = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in table["rows"])
+    side = '<td class="bf-side-cont"></td>'
+    rows = "".join("<tr>" + side + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in table["rows"])
     if not rows:
-        rows = f'<tr><td colspan="{len(table["labels"])}">（无）</td></tr>'
-    span = len(table["rows"]) + 1 if table["rows"] else 2
-    return f'<table class="bf-form"><tr><th class="bf-side" rowspan="{span}">{title}</th>{labels}</tr>{rows}</table>'
+        rows = f'<tr>{side}<td colspan="{len(table["labels"])}">（无）</td></tr>'
+    return (f'<table class="bf-form bf-side-table"><thead><tr><th class="bf-side">{title}</th>{labels}</tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
 
 
 def form_html(view: dict) -> Markup:
@@ -50,7 +53,7 @@ def form_html(view: dict) -> Markup:
         out.append('<table class="bf-form"><tr>' + "".join(_head(name, r) for name, r, _ in row) + "</tr><tr>"
                    + "".join(f"<td>{_e(v)}</td>" for _, _, v in row) + "</tr></table>")
     out.append('<table class="bf-form"><tr>' + "".join(f"{_head(name, r)}<td>{_e(v)}</td>" for name, r, v in f["pairs"]) + "</tr></table>")
-    out.append(_side_table("家庭<br>主要<br>成员", f["members"]).replace('class="bf-form"', 'class="bf-form bf-members"', 1))
+    out.append(_side_table("家庭<br>主要<br>成员", f["members"]).replace('class="bf-form ', 'class="bf-form bf-members ', 1))
     causes = f["causes"]
     out.append(f'<table class="bf-form"><tr><th class="bf-side">{_REQ if causes["required"] else ""}{_e(causes["title"])}</th>'
                f"<td>{options(causes, 5)}</td></tr></table>")

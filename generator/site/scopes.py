@@ -16,7 +16,7 @@ from generator.site.stats import render_stats
 from generator.site.suppress import NOTE, shown, suppress_counts
 from generator.site.worklists import render_worklists, worklists
 
-TABLE_COLUMNS = ("职工编号", "姓名", "身份证号", "困难类别", "致困原因", "状态", "帮扶责任人", "帮扶任务完成时限")
+TABLE_COLUMNS = ("职工编号", "姓名", "身份证号", "困难类别", "致困原因", "状态", "帮扶责任人", "帮扶任务完成时限", "所属地区")
 
 
 def render_scopes(records, site, writer, keys: dict[str, str]) -> None:
@@ -33,7 +33,7 @@ def render_scopes(records, site, writer, keys: dict[str, str]) -> None:
     for scope, held, key in stale:
         for record in held:
             if record.path not in rows:
-                rows[record.path] = list_row(record, values)
+                rows[record.path] = list_row(record, values, site.regions)
         writer.group_key = key
         try:
             _scope(scope, held, rows, site, writer)
@@ -77,7 +77,7 @@ def _scope(scope: str, held: list, rows: dict, site, writer) -> None:
 
 def _households_json(table: list[dict]) -> str:
     """The household table as compact arrays (the page's script sorts and filters it)."""
-    keys = ("number", "name", "id", "category", "causes", "status", "helper", "deadline", "county")
+    keys = ("number", "name", "id", "category", "causes", "status", "helper", "deadline", "place", "county")
     return json.dumps({"cols": list(TABLE_COLUMNS), "rows": [[row[k] for k in keys] for row in table]},
                       ensure_ascii=False, separators=(",", ":"))
 

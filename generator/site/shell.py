@@ -27,9 +27,16 @@ class Shell:
 
     frames: dict[int, tuple[str, str]]
 
-    def page(self, title: str, body: str, depth: int) -> str:
-        """A whole HTML page: the frame for `depth` with the title and body put in."""
+    def page(self, title: str, body: str, depth: int, heading: str | None = None) -> str:
+        """A whole HTML page: the frame for `depth` with the title and body put in.
+
+        heading: what the page itself shows as its heading, when it differs from the <title> (which browsers keep in
+        their history and tab lists, so it carries no personal information: docs/access.md)."""
         head, tail = self.frames[depth]
+        if heading is not None and "</title>" in head:
+            before, after = head.split("</title>", 1)
+            return (before.replace(TITLE, escape(title, quote=True)) + "</title>"
+                    + after.replace(TITLE, escape(heading, quote=True)) + body + tail)
         return head.replace(TITLE, escape(title, quote=True)) + body + tail
 
     def to_json(self) -> str:

@@ -9,8 +9,9 @@ from decimal import Decimal
 from html import escape
 
 from generator.access import urls
-from generator.editing.spreadsheet import csv_value
+from generator.access.spreadsheet import csv_value
 from generator.records.schema import field_map
+from generator.site import future
 from generator.site.common import INACTIVE, parse_day, write_page
 from generator.site.render import money, yuan
 from generator.site.suppress import HIDDEN, SMALL_CELL, suppress
@@ -102,8 +103,7 @@ def _years(records) -> dict:
         exit_day = parse_day((record.data.get("退出") or {}).get("日期"))
         if exit_day:
             left[exit_day.year] += 1
-    years = sorted(set(decided) | set(left))
-    rows = [[str(y), decided.get(y, 0), left.get(y, 0)] for y in years]
+    rows = [[str(y), decided.get(y, 0), left.get(y, 0)] for y in _every_year(set(decided) | set(left))]
     return {"id": "year", "title": "按年度", "note": "建档年度按“确定时间”，退出年度按“退出.日期”。",
             "labels": ["年度", "建档户数", "退出户数"], "rows": rows, "chart": 1, "total": True, "units": [(1, []), (2, [])],
             "base": (len(records),)}
@@ -119,10 +119,15 @@ def _ledger(records) -> dict:
             times[day.year] += 1
             homes.setdefault(day.year, set()).add(record.path)
             amount[day.year] = amount.get(day.year, Decimal(0)) + money(entry.get("金额"))
-    rows = [[str(y), times[y], len(homes[y]), yuan(amount[y])] for y in sorted(times)]
+    rows = [[str(y), times[y], len(homes.get(y, ())), yuan(amount.get(y, Decimal(0)))] for y in _every_year(set(times))]
     return {"id": "ledger", "title": "帮扶台账（按年度）", "note": "按帮扶台账的日期所在年度；金额为元。",
             "labels": ["年度", "帮扶次数", "帮扶户数", "金额（元）"], "rows": rows, "chart": 1, "total": False,
             "units": [(2, [1, 3])], "base": (len(records),)}
+
+
+def _every_year(years: set[int]) -> list[int]:
+    """The years from the first to the last, a year without any entry included (it is a 0, not a gap)."""
+    return list(range(min(years), max(years) + 1)) if years else []
 
 
 def to_csv(table: dict) -> bytes:
@@ -158,7 +163,7 @@ def chart(table: dict) -> str:
 
 def render_stats(scope: str, records, site, writer, common: dict) -> None:
     """stats/ with small cells hidden (any role holding the statistics area), stats/exact/ exact (archive readers)."""
-    exact = statistics(scope, records, site.regions)
+    exact = statistics(scope, records, site.regions) + future.tables(scope, records, site)
     for page, tables in ((EXACT, exact), (PUBLIC, [suppress(t) for t in exact])):
         for table in tables:
             writer.put(urls.scope(scope, f"{page}/{table['id']}.csv"), to_csv(table))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from generator.clock import today
-from generator.errors import ERROR, WARNING, Problem
+from generator.errors import ERROR, WARNING, Problem, os_reason
 from generator.parallel import map_chunks, no_gc
 from generator.records import SETTINGS, cache, schema_check
 from generator.records.cache import blob_id
@@ -121,7 +121,7 @@ def _scan(items, ctx):
         try:
             raw, sig = cache.read_file(path)
         except OSError as exc:
-            out.append((None, None, ([Problem(rel, None, "", "", "read-error", f"无法读取文件：{exc.strerror or exc}")],)))
+            out.append((None, None, ([Problem(rel, None, "", "", "read-error", f"无法读取文件：{os_reason(exc)}")],)))
             continue
         blob = blob_id(raw)
         if blob == known:

@@ -12,7 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils import get_column_letter
 
-from generator.editing.spreadsheet import formula_like
+from generator.access.spreadsheet import formula_like
 from generator.errors import Problem
 from generator.records.schema import FieldInfo, fields
 

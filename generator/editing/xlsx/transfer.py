@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.clock import today
 from generator.editing.store import Archive, check_scope, record_path
 from generator.editing.xlsx.columns import KEY, cell_problem
 from generator.editing.xlsx.export import LAYOUTS, ROWS, workbook_bytes
@@ -17,10 +18,61 @@ REGION = "所属地区"
 EXPORT_DIR = "导出"
 
 
+MAIN_REF = "refs/heads/main"
+
+
+@dataclass
+class Source:
+    """Which version of the archive an export holds: the commit checked out, its branch, and edits not committed."""
+
+    commit: str | None = None  # None: the archive is not in a git repository (or has no commit yet)
+    ref: str | None = None  # full ref name of the checked-out branch; None when HEAD is detached
+    on_main: bool = False  # HEAD is refs/heads/main's commit
+    uncommitted: list[str] = field(default_factory=list)  # record files that differ from the commit
+
+    def describe(self) -> str:
+        if self.commit is None:
+            return "档案库不在 git 仓库中（或还没有提交），无法说明导出的是哪个版本"
+        where = self.ref or "分离的 HEAD（不在任何分支上）"
+        return f"提交 {self.commit}（{where}）"
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.commit is not None and not self.on_main:
+            out.append(f"导出的不是 {MAIN_REF} 上的档案（当前为 {self.ref or '分离的 HEAD'}）："
+                       "其中可能有尚未合并、未经审批的修改，不宜上报。")
+        if self.uncommitted:
+            out.append(f"records/ 下有 {len(self.uncommitted)} 个文件有未提交的修改，导出的是工作区中的内容，"
+                       f"与提交 {self.commit[:8] if self.commit else ''} 不同：{'、'.join(self.uncommitted[:5])}"
+                       f"{' 等' if len(self.uncommitted) > 5 else ''}。")
+        return out
+
+
+def source_of(root: Path) -> Source:
+    """The commit, branch and uncommitted record files of the working tree an export reads (full ref names)."""
+    from generator.history.git import open_archive  # only export needs git
+
+    archive = open_archive(root)
+    if archive is None or archive.repo.bare:
+        return Source()
+    git = archive.repo.git
+    head = git.rev_parse("--verify", "--quiet", "HEAD^{commit}", with_exceptions=False).strip()
+    if not head:
+        return Source()
+    main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
+    ref = git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip() or None
+    status = git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", f":(top){archive.prefix}records/",
+                        with_exceptions=False)
+    changed = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3 and entry[2] == " "})
+    prefix = archive.prefix
+    return Source(head, ref, head == main, [c[len(prefix):] if c.startswith(prefix) else c for c in changed])
+
+
 @dataclass
 class ExportResult:
     path: Path
     count: int
+    source: Source = field(default_factory=Source)
 
 
 @dataclass
@@ -50,9 +102,13 @@ def export_archive(root: Path, scope: str | None = None, out: Path | None = None
     if errors:
         raise RecordError(f"所选档案有 {len(errors)} 个错误，改正后才能导出上报：", errors)
     target = out or root / EXPORT_DIR / f"困难职工档案-{scope or regions().province}.xlsx"
-    archive.attach(target, workbook_bytes([r.data for r in chosen], layout))
+    source = source_of(root)
+    notes = [("导出内容", source.describe()), ("导出日期", today().isoformat()),
+             ("范围", scope or regions().province), ("状态", "、".join(statuses) or "全部"), ("户数", str(len(chosen))),
+             *(("注意", warning) for warning in source.warnings())]
+    archive.attach(target, workbook_bytes([r.data for r in chosen], layout, notes))
     archive.write()
-    return ExportResult(target, len(chosen))
+    return ExportResult(target, len(chosen), source)
 
 
 def import_archive(root: Path, file: Path, *, update: bool = False) -> ImportResult:

@@ -9,7 +9,10 @@
   var base = box.getAttribute("data-base") || "";
   var source = box.getAttribute("data-finder");
   var LIMIT = 50;
+  var match = window.bangfuMatch;
   var data = null, loading = null, hay = null;
+
+  function masked(parts) { return parts ? parts.slice(0, 4) + "**********" + parts.slice(4) : ""; }
 
   function load() {
     if (!loading) {
@@ -21,7 +24,7 @@
       }).then(function (json) {
         data = json;
         hay = json.rows.map(function (row) {
-          return (row[0] + " " + row[1] + " " + row[5] + " " + json.regionNames[row[3]] + " " + json.categories[row[4]] + " " + row[6]).toLowerCase();
+          return match.text([row[0], row[1], masked(row[2]), row[5], json.regionNames[row[3]], json.categories[row[4]], row[6]]);
         });
         status.textContent = "共 " + json.rows.length + " 户，可以查找。";
         return json;
@@ -35,18 +38,7 @@
   }
 
   function matches(index, terms) {
-    var row = data.rows[index];
-    for (var t = 0; t < terms.length; t++) {
-      var term = terms[t];
-      if (/^\d{17}[\dx]$/i.test(term)) {
-        var id = term.toUpperCase();
-        // Only the first and last four digits are in the list data; the name tells rare namesakes apart.
-        if (!row[2] || row[2] !== id.slice(0, 4) + id.slice(-4)) return false;
-      } else if (hay[index].indexOf(term) < 0) {
-        return false;
-      }
-    }
-    return true;
+    return match.test(hay[index], data.rows[index][2], terms);
   }
 
   function show(terms) {
@@ -63,20 +55,27 @@
       a.href = base + "h/" + data.regions[row[3]] + "/" + row[0] + "/";
       a.textContent = row[0] + " " + row[1];
       li.appendChild(a);
-      var masked = row[2] ? row[2].slice(0, 4) + "**********" + row[2].slice(4) : "";
-      li.appendChild(document.createTextNode("　" + [masked, data.regionNames[row[3]], data.categories[row[4]], row[6], row[5]].filter(Boolean).join("　")));
+      li.appendChild(document.createTextNode("　" + [masked(row[2]), data.regionNames[row[3]], data.categories[row[4]], row[6], row[5]].filter(Boolean).join("　")));
       list.appendChild(li);
     }
     status.textContent = found ? "找到 " + found + " 户" + (found > LIMIT ? "，只显示前 " + LIMIT + " 户，请输入更多字缩小范围" : "") + "。" : "没有找到。";
   }
 
   function run() {
-    var terms = input.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    var terms = match.words(input.value);
     load().then(function () { show(terms); }, function () {});
   }
 
   input.addEventListener("focus", function () { load().catch(function () {}); });
   input.addEventListener("input", run);
-  var q = new URLSearchParams(location.search).get("q");
+  // A query in the address (?find=…; ?q=… from older links) fills the finder. The theme's search box opens on
+  // ?q= too, so that parameter is taken out of the address before the theme's script runs (it runs after this).
+  var params = new URLSearchParams(location.search);
+  var q = params.get("find") || params.get("q");
+  if (params.has("q")) {
+    params.delete("q");
+    if (q) params.set("find", q);
+    history.replaceState(history.state, "", location.pathname + (params.toString() ? "?" + params : "") + location.hash);
+  }
   if (q) { input.value = q; run(); }
 })();

@@ -16,18 +16,21 @@
 
   function cell(tr, value) { var td = document.createElement("td"); td.textContent = value; tr.appendChild(td); return td; }
 
+  var match = window.bangfuMatch;
+  var hay = [], parts = [];
+
   function draw() {
-    var q = text.value.trim().toLowerCase(), c = category.value, s = state.value;
-    shown = rows.filter(function (r) {
-      return (!c || r[3] === c) && (!s || r[5] === s) && (!q || r.join(" ").toLowerCase().indexOf(q) >= 0);
+    var q = match.words(text.value), c = category.value, s = state.value;
+    shown = rows.filter(function (r, i) {
+      return (!c || r[3] === c) && (!s || r[5] === s) && match.test(hay[i], parts[i], q);
     });
     shown.sort(function (a, b) { return a[sortCol] < b[sortCol] ? -sortDir : a[sortCol] > b[sortCol] ? sortDir : 0; });
     var frag = document.createDocumentFragment();
     shown.slice(0, limit).forEach(function (r) {
       var tr = document.createElement("tr");
       var td = document.createElement("td"), a = document.createElement("a");
-      a.href = base + "h/" + r[8] + "/" + r[0] + "/"; a.textContent = r[0]; td.appendChild(a); tr.appendChild(td);
-      for (var i = 1; i < 8; i++) cell(tr, r[i]);
+      a.href = base + "h/" + r[9] + "/" + r[0] + "/"; a.textContent = r[0]; td.appendChild(a); tr.appendChild(td);
+      for (var i = 1; i < 9; i++) cell(tr, r[i]);
       frag.appendChild(tr);
     });
     body.innerHTML = "";
@@ -52,7 +55,14 @@
   fetch(app.getAttribute("data-source"), { credentials: "same-origin" }).then(function (r) {
     if (!r.ok) throw new Error(r.status === 403 || r.status === 401 ? "您的账号无权查看名单。" : "名单载入失败。");
     return r.json();
-  }).then(function (json) { rows = json.rows; draw(); }).catch(function (e) {
+  }).then(function (json) {
+    rows = json.rows;
+    hay = rows.map(function (r) { return match.text(r.slice(0, 9)); });
+    parts = rows.map(function (r) { return match.idParts(r[2]); });
+    var wanted = new URLSearchParams(location.search).get("status");
+    if (wanted && [].some.call(state.options, function (o) { return o.value === wanted; })) state.value = wanted;
+    draw();
+  }).catch(function (e) {
     body.innerHTML = ""; var tr = document.createElement("tr"); cell(tr, e.message).colSpan = heads.length; body.appendChild(tr);
   });
 })();
