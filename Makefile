@@ -34,6 +34,7 @@ bench: venv
 
 lint: venv
 	$(VENV)/bin/ruff check generator tests bench
+	$(VENV)/bin/ruff format --check generator tests bench
 
 clean:
 	rm -rf $(OUT) $(OUT).bangfu .bangfu-cache

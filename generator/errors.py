@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import errno
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import click
 
@@ -45,30 +45,6 @@ class Problem:
         label = f" {self.field}:" if self.field else ""
         mark = "" if self.is_error else "（警告）"
         return f"{where}:{label} {mark}{self.message}"
-
-
-@dataclass
-class Problems:
-    """Collects problems; nothing stops at the first one."""
-
-    items: list[Problem] = field(default_factory=list)
-
-    def add(self, problem: Problem) -> None:
-        self.items.append(problem)
-
-    def extend(self, problems) -> None:
-        self.items.extend(problems)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.items if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.items if not p.is_error]
-
-    def sorted(self) -> list[Problem]:
-        return sorted(self.items, key=lambda p: (p.path, p.line or 0, p.pointer, p.code))
 
 
 class BangfuError(click.ClickException):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from generator.access.privacy import load_policy
 from generator.errors import BuildError, Problem, os_reason
 from generator.history.view import read_history_index
+from generator.parallel import no_gc
 from generator.publish import Output
 from generator.records import cache
 from generator.records.load import NOT_REGULAR, record_files
@@ -50,10 +50,14 @@ def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int 
 
     progress: a generator.progress.Progress told each step as it begins (the CLI's line on a terminal).
     """
+    with no_gc():  # many small objects and no cycles worth collecting: the collector only costs time here
+        return _build_site(root, out, allow_invalid, jobs, progress)
+
+
+def _build_site(root: Path, out: Path, allow_invalid: bool, jobs: int | None, progress) -> BuildResult:
     started = time.perf_counter()
     result = BuildResult(Path(out))
     clock = _Clock(result.timings, progress)
-    gc.disable()  # many small objects and no cycles worth collecting: the collector only costs time here
     try:
         root = Path(root)
         ctx = Context(root)
@@ -106,8 +110,6 @@ def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int 
         result.written, result.linked, result.files = writer.written, writer.linked, len(writer.base)
     except OSError as exc:
         raise BuildError(f"写入输出目录失败（{os_reason(exc)}：{exc.filename or ''}），原有站点保持不变。") from None
-    finally:
-        gc.enable()
     result.seconds = time.perf_counter() - started
     return result
 

@@ -1,6 +1,6 @@
 """A progress line for long work, on a terminal only.
 
-While `bangfu build` (or demo, export-xlsx, verify) runs, one line on stderr says which step is running and for
+While `bangfu build` (or demo, export-xlsx, verify, impact) runs, one line on stderr says which step is running and for
 how long: "⠹ 生成档案页（第 5/7 步）… 已用 23 秒". It is redrawn in place twice a second and removed when the work
 ends, so the summary that follows stands alone. When stderr is not a terminal (a pipe, a log file, CI, a git
 hook) nothing is written at all: logs get the summary, not a stream of carriage returns. BANGFU_PROGRESS=0 turns

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from generator.errors import BuildError
 from generator.records import cache
+from generator.records.files import atomic_file
 
 MARKER = ".bangfu-generation"
 _RENAME_EXCHANGE = 2
@@ -85,10 +86,8 @@ class Output:
     def save(self, entries: dict, old_token: str | None) -> None:
         """Record what the spare now holds under a fresh token."""
         token = secrets.token_hex(8)
-        tmp = self.manifests / f".{token}.tmp"
-        with open(tmp, "wb") as fh:
+        with atomic_file(self.manifests / f"{token}.pickle") as fh:
             pickle.dump(entries, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.manifests / f"{token}.pickle")
         marker = self.spare / MARKER
         _unlink(marker)
         marker.write_text(token + "\n", encoding="ascii")

@@ -25,6 +25,7 @@ from generator.access.users import Access, Principal, load_access
 from generator.cli import cli
 from generator.errors import RecordError
 from generator.history.hooks import install_hook
+from generator.records.schema import split_pointer
 
 pytestmark = [pytest.mark.nginx, pytest.mark.xdist_group("attack-nginx")]
 
@@ -291,3 +292,16 @@ def test_the_push_hook_refuses_a_hostile_access_file_even_when_a_province_review
 def push_main(work) -> subprocess.CompletedProcess:
     return subprocess.run(["git", "push", "-q", "origin", "refs/heads/main:refs/heads/main"], cwd=work.root,
                           env=as_env(EDITOR), capture_output=True, text=True)
+
+
+def test_a_refused_name_is_located_by_an_escaped_pointer(archive, tmp_path):
+    """A name with / or ~ is named by a JSON pointer that splits back into that name (it was pasted in raw)."""
+    root, site = archive
+    clean = load_access(root)
+    name = "g/../x~1"
+    access = dataclasses.replace(clean, users=clean.users | {name: Principal(name, "x", clean.users["hostile"].grants)})
+    with pytest.raises(RecordError) as caught:
+        write_config(options_for("sso", tmp_path, site, root), access)
+    pointers = [p.pointer for p in caught.value.problems]
+    assert pointers == ["/用户/g~1..~1x~01"]
+    assert split_pointer(pointers[0]) == ["用户", name]

@@ -195,8 +195,9 @@ def test_the_households_history_page_says_when_a_signature_cannot_be_verified(tm
     work.merge("two", R4601, 2, sign=None)
     build_site(work.root, tmp_path / "site")
     pages = {p.parent.parent.name: p.read_text(encoding="utf-8") for p in (tmp_path / "site").rglob("history/index.html")}
-    assert "签名无法验证</span>" in pages[N2] and "合并没有签名" in pages[N2]
-    assert "签名无法验证" not in pages[N1] and "审批：示例海口审核员" in pages[N1]
+    # The page words each change as `bangfu history` does (Change.summary), then says why.
+    assert "审批 示例海口审核员，签名无法验证（合并请求 #2）</span>" in pages[N2] and "合并没有签名" in pages[N2]
+    assert "签名无法验证" not in pages[N1] and "审批 示例海口审核员（合并请求 #1）" in pages[N1]
 
 
 def test_an_authorized_keys_line_carries_no_free_text():

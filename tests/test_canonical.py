@@ -186,3 +186,24 @@ def test_stat_cache_sees_a_change_that_keeps_size_and_time(tmp_path: Path):
     _resave_same_size(target, "性别: 男", "性别: 无")  # the inode's change time still moves
     problems = [p for p in validate_tree(root)[1] if p.path == "records/460105/4601059001.yaml"]
     assert any(p.pointer == "/性别" for p in problems)
+
+
+def test_a_fast_reader_bug_is_said_and_counted_not_hidden(monkeypatch):
+    """A fast-reader failure other than "not canonical" was swallowed (slower, silently); now it warns and counts."""
+    from generator.records import canonical as fast
+    from generator.records import load
+
+    raw = b'\xe5\xa7\x93\xe5\x90\x8d: "\xe5\xbc\xa0\xe4\xb8\x89"\n'
+    before = dict(load.FALLBACKS)
+
+    def broken(text):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(fast, "read", broken)
+    with pytest.warns(load.FastReaderWarning, match="IndexError: list index out of range"):
+        data, _, _ = load.parse_yaml(raw)
+    assert data == {"姓名": "张三"}
+    assert load.FALLBACKS["reader-error IndexError"] == before.get("reader-error IndexError", 0) + 1
+    monkeypatch.undo()
+    load.parse_yaml(b"a: [1, 2]\n")  # flow style: declined by the fast reader, counted, no warning
+    assert load.FALLBACKS["not-canonical"] == before.get("not-canonical", 0) + 1

@@ -134,6 +134,42 @@ def test_every_command_has_chinese_help_with_an_example():
             assert "用法：" in result.output and "例" in result.output, words
 
 
+def test_the_archive_named_any_way_takes_one_route(archive, base_record_text, monkeypatch):
+    """`validate`, `validate records`, `validate /abs/records`, `validate <root>`: one route, the same cache hits.
+
+    Naming records/ once listed and resolved every file before validating the whole archive anyway (slower
+    warm, and much slower through an absolute path); now no form lists files, and a warm run checks nothing.
+    """
+    from generator.validation import validate as validate_module
+
+    _put(archive, base_record_text)
+    _put(archive, base_record_text.replace("4601059001", "4601059002"), "records/460105/4601059002.yaml")
+    first = _invoke(archive)
+    routes, checked, listed = [], [], []
+    real_tree, real_check, real_expand = validate_module._validate_tree, validate_module.check_record, validate_module.expand
+    monkeypatch.setattr(validate_module, "_validate_tree", lambda root, paths, *a: routes.append(paths) or real_tree(root, paths, *a))
+    monkeypatch.setattr(validate_module, "check_record", lambda *a: checked.append(a) or real_check(*a))
+    monkeypatch.setattr(validate_module, "expand", lambda paths: listed.append(paths) or real_expand(paths))
+    monkeypatch.chdir(archive)
+    for form in ([], ["records"], ["records/"], ["./records"], [str(archive / "records")], [str(archive)], ["."]):
+        result = CliRunner().invoke(cli, ["validate", *form], catch_exceptions=False)
+        assert (result.exit_code, result.output) == (first.exit_code, first.output), form
+    assert routes == [None] * 7 and checked == [] and listed == []
+    _put(archive, base_record_text.replace("4601059001", "4601059003"), "records/460105/4601059003.yaml")
+    assert "共检查 3 份档案" in CliRunner().invoke(cli, ["validate", str(archive / "records")], catch_exceptions=False).output
+    assert len(checked) == 1  # only the new file is checked
+
+
+def test_an_unknown_field_with_a_slash_is_located_on_its_line(archive, base_record_text):
+    """The unknown-field problem names the key by an escaped pointer, so its line is found (it was left blank)."""
+    text = base_record_text.rstrip("\n") + "\n备注/说明: 见附件\n"
+    _put(archive, text)
+    result = _invoke(archive, "--format", "json")
+    line = len(text.splitlines())
+    found = [p for p in json.loads(result.output) if p["code"] == "unknown-field"]
+    assert [(p["line"], p["pointer"]) for p in found] == [(line, "/备注~1说明")]
+
+
 # -- Click's own messages through gettext (issue 15 item 11) ---------------------------------------------------------
 
 

@@ -169,9 +169,9 @@ def test_demo_help_is_chinese_with_an_example():
 
 
 def test_parallel_writing_gives_the_same_bytes_as_generate(tmp_path, monkeypatch):
-    import generator.demo.province as demo_module
+    from generator.parallel import POLICY, Policy
 
-    monkeypatch.setattr(demo_module, "PARALLEL_FROM", 10)
+    monkeypatch.setitem(POLICY, "demo", Policy(10, 2))
     write_demo(tmp_path, 60, 8)
     expected = _texts(60, 8)
     written = {p.relative_to(tmp_path).as_posix(): p.read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from generator.access.urls import URL_AREAS
 from generator.access.users import INDEX, load_access
 from generator.cli import cli
 from generator.errors import RecordError
+from generator.records.files import atomic_file
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = (REPO / "records" / "_settings" / "access.yaml").read_text(encoding="utf-8")
@@ -234,3 +235,32 @@ def test_access_list_says_what_each_user_may_read():
     assert "用户 tongji-demo（省总工会统计员示例）：海南省（46）：统计员（可读 统计）" in lines
     assert "用户 tingyong-demo（已停用的示例账号）：已停用，什么也不能读" in lines
     assert any(line.startswith("用户 jiandu-demo") and "经组 bangfu-dudao-demo：海口市（4601）：审核人" in line for line in lines)
+
+
+def test_deploy_config_never_writes_through_a_planted_link(tiny_site, root, tmp_path):
+    """The configuration was staged at the fixed name .<out>.tmp: a link planted there (in a folder someone else
+    can write) sent the configuration into whatever file it pointed at. Now it is staged in a fresh file."""
+    out = tmp_path / "conf" / "bangfu.conf"
+    out.parent.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n", encoding="utf-8")
+    (out.parent / f".{out.name}.tmp").symlink_to(victim)
+    result = run(["deploy-config", "--site", str(tiny_site), "--out", str(out), "--root", str(root),
+                  "--htpasswd", "/etc/bangfu/htpasswd"])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text(encoding="utf-8") == "keep me\n"
+    assert not out.is_symlink() and "auth_basic_user_file" in out.read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.parent.iterdir()) == [f".{out.name}.tmp", out.name]  # no temporary file left
+
+
+def test_an_interrupted_atomic_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "config.conf"
+    target.write_bytes(b"old\n")
+    target.chmod(0o640)
+    with pytest.raises(KeyboardInterrupt), atomic_file(target) as fh:
+        fh.write(b"half of the new")
+        raise KeyboardInterrupt
+    assert target.read_bytes() == b"old\n" and [p.name for p in tmp_path.iterdir()] == ["config.conf"]
+    with atomic_file(target) as fh:
+        fh.write(b"new\n")
+    assert target.read_bytes() == b"new\n" and target.stat().st_mode & 0o777 == 0o640

@@ -14,6 +14,7 @@ from generator.cli import cli
 from generator.history import details
 from generator.history.git import BlobReader, checked_out, open_archive
 from generator.history.log import APPROVED, BASELINE, NOT_A_REPO, UNAPPROVED, check_continuity, read_history
+from generator.parallel import POLICY, Policy
 from generator.records import cache
 from generator.records.load import load_tree
 
@@ -224,7 +225,7 @@ def test_parallel_workers_give_the_same_details(archive, monkeypatch):
     sequential = read_history(archive.root)
     sequential._computer._cache = {}  # no cache, so both compute
     sequential.fill()
-    monkeypatch.setattr(details, "PARALLEL_FROM", 1)
+    monkeypatch.setitem(POLICY, "details", Policy(1, 4))
     monkeypatch.setattr(details, "CHUNK", 1)
     parallel = read_history(archive.root)
     parallel._computer._cache = {}

@@ -128,3 +128,33 @@ def test_module_map_has_a_section_per_package(package):
 
 def test_module_map_is_in_the_handbook_nav():
     assert "handbook/modules.md" in (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+
+
+def test_status_names_are_spelled_only_by_the_schema():
+    """The working cycle's statuses come from the schema's enum (records/schema.py), not from string literals."""
+    from generator.records.schema import STATUSES
+
+    assert len(STATUSES) == 6
+    spelled = []
+    for name, path in modules().items():
+        if name.startswith("generator.demo"):  # the demo's tables of fake households name statuses as data
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in STATUSES:
+                spelled.append(f"{path.relative_to(REPO)}:{node.lineno} {node.value}")
+    assert not spelled, "status names spelled outside the schema: " + ", ".join(spelled)
+
+
+def test_git_is_started_only_by_the_git_layer():
+    """Every git process bangfu starts itself goes through generator/gitrun.py (replace objects off, one environment)."""
+    started = []
+    for name, path in modules().items():
+        if name == "generator.gitrun":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "subprocess" and node.args
+                    and isinstance(node.args[0], (ast.List, ast.Tuple)) and node.args[0].elts
+                    and isinstance(node.args[0].elts[0], ast.Constant) and node.args[0].elts[0].value == "git"):
+                started.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert not started, "git started outside generator/gitrun.py: " + ", ".join(started)

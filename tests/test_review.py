@@ -104,6 +104,18 @@ def test_review_command(branch):
     assert missing.exit_code == 1 and "找不到提交或分支“nowhere”" in missing.output
 
 
+@pytest.mark.parametrize("amount", [24000, 937.5, 0.125, 2.675, 1234567.891, 0, -12.005])
+def test_an_amount_reads_the_same_in_the_review_the_page_and_the_trace(amount):
+    """The review diff rounded half to even (0.125 → 0.12) where the pages and the trace round half up (0.13)."""
+    from decimal import Decimal
+
+    from generator.history.diff import money
+    from generator.rules.trace import yuan
+    from generator.site.render import yuan as page_yuan
+
+    assert money(amount) == page_yuan(amount) == yuan(Decimal(str(amount)))
+
+
 def test_the_review_says_where_its_commits_are(branch):
     """Issue 15 item 2: the review names where the reviewed commits are (full ref names)."""
     text = review(branch.root, "main..edit").to_markdown()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,8 @@ from generator.access.csp import REPORT, Csp, content_security_policy, scan
 from generator.access.privacy import AREAS
 from generator.access.users import HANDBOOK, INDEX, Access, load_access
 from generator.errors import Problem, RecordError, UsageError
+from generator.records.files import atomic_file
+from generator.records.schema import join_pointer
 
 BASIC, SSO = "basic", "sso"
 DENIED = "/.bangfu-denied"  # gate prefix that never exists on disk: try_files then falls through to the refusal
@@ -90,9 +91,8 @@ def deploy_config(options: DeployOptions) -> DeployReport:
     text = render(options, site, access, csp)
     out = options.out
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    with atomic_file(out) as fh:
+        fh.write(text.encode("utf-8"))
     return DeployReport(out, len(access.users), len(access.groups), csp.scripts, csp.styles, warnings)
 
 
@@ -166,7 +166,7 @@ def check_access(access: Access) -> None:
     problems = []
 
     def bad(where: list[str], message: str) -> None:
-        problems.append(Problem(access.path, None, "".join(f"/{part}" for part in where), ".".join(where),
+        problems.append(Problem(access.path, None, join_pointer(where), ".".join(where),
                                 "access-unsafe", message))
 
     for kind, principals, pattern in (("用户", access.users, _USER_NAME), ("组", access.groups, _GROUP_NAME)):

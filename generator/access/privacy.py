@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from generator.records.settings import SETTINGS, read_settings
+from generator.records import SETTINGS
+from generator.records.settings import read_settings
 
 ROLES_PATH = f"{SETTINGS}/roles.yaml"
 SCHEMA_NAME = "roles.schema.json"

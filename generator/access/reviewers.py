@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import Problem, RecordError
+from generator.records import SETTINGS
 from generator.records.settings import read_settings
 from generator.rules.regions import regions
 
-REVIEWERS_PATH = "records/_settings/reviewers.yaml"
-SETTINGS_PREFIX = "records/_settings/"
+REVIEWERS_PATH = f"{SETTINGS}/reviewers.yaml"
+SETTINGS_PREFIX = f"{SETTINGS}/"
 SCHEMA_NAME = "reviewers.schema.json"
 TITLE = "审核人名单"
 

@@ -7,7 +7,6 @@ from generator.access.privacy import ARCHIVE, FINANCE, LIST, NOTICE, STATS
 HOUSEHOLD = "h"
 SCOPE = "s"
 FINANCE_ROOT = "f"
-ERRORS = "errors"
 
 # (path pattern, area): which area of the role policy a part of the site belongs to. `<scope>` is a region
 # code (46, 4601, 460105); a role's scope must be a prefix of the code in the URL. `/s/<scope>/` itself

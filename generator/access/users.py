@@ -7,7 +7,8 @@ from pathlib import Path
 
 from generator.access.privacy import AREAS, Policy, load_policy
 from generator.errors import Problem, RecordError
-from generator.records.settings import SETTINGS, read_settings
+from generator.records import SETTINGS
+from generator.records.settings import read_settings
 from generator.rules.regions import Regions, regions
 
 ACCESS_PATH = f"{SETTINGS}/access.yaml"

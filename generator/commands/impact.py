@@ -11,6 +11,7 @@ import click
 from generator.clock import today
 from generator.history.impact import impact_of
 from generator.history.impact_report import to_csv, to_json, to_markdown, to_text
+from generator.progress import Progress
 
 FORMATS = {"text": to_text, "markdown": to_markdown, "json": to_json}
 
@@ -59,7 +60,9 @@ def impact(spec: str | None, proposed: Path | None, sets: tuple[str, ...], day: 
       bangfu impact --set 46:最低工资标准=1800@2027-01-01 --scope 4601 --format csv > 影响.csv
       bangfu impact --standards 拟调整标准.yaml --date 2027-07-01 --format markdown
     """
-    result = impact_of(root, spec=spec, proposed=proposed, sets=sets, day=day, scope=scope, today=today())
+    with Progress() as progress:
+        progress.step("按现行标准和调整后的标准逐户认定")
+        result = impact_of(root, spec=spec, proposed=proposed, sets=sets, day=day, scope=scope, today=today())
     if fmt == "csv":
         sys.stdout.buffer.write(to_csv(result))
         sys.stdout.flush()

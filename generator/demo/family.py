@@ -13,7 +13,6 @@ HEALTH = ("健康", "一般疾病", "慢性疾病", "重大疾病", "残疾")
 DISABILITIES = ("视力残疾", "听力残疾", "言语残疾", "肢体残疾", "智力残疾", "精神残疾", "多重残疾")
 WORKER_STATUS = {"在岗": 40, "灵活就业": 16, "停产放假": 5, "内退": 5, "退休": 5, "下岗": 6, "失业": 9,
                  "丧失劳动能力": 3, "其他": 3}
-UNEMPLOYED_WORKER = ("下岗", "失业")
 EMPLOYED_MEMBER = ("在岗职工", "灵活就业", "个体经营", "务农", "农民工")
 UNIVERSITY = "在校学生（大学及以上）"
 # Monthly income (yuan) each role typically brings in before the household is scaled to its band.
@@ -41,7 +40,6 @@ class Person:
     certificate: dict | None = None
     id_number: str | None = None
     place: str | None = None  # 单位或学校
-    politics: str = "群众"
     insurance: str = "城乡居民基本医疗保险"
     nominal: int = 0  # the role's typical monthly income (fen) before scaling
     tags: set[str] = field(default_factory=set)

@@ -109,7 +109,7 @@ def evidence_for(rng: random.Random, family: Family, stories: set[str], category
     ev = Evidence()
     for person in family.people:
         for tag in sorted(person.tags):
-            _situation(rng, ev, person, tag, category)
+            _situation(ev, person, tag, category)
     if "unemployed" in stories:
         jobless = [p for p in family.people if p.role in ("下岗", "失业", "下岗失业")]
         if jobless:
@@ -121,42 +121,43 @@ def evidence_for(rng: random.Random, family: Family, stories: set[str], category
     return ev
 
 
-def _situation(rng: random.Random, ev: Evidence, person: Person, tag: str, category: str) -> None:
-    who = person.name
-    if tag == "major_illness":
-        ev.situation("重大疾病", person, "病历及诊断证明", f"{who}病历及诊断证明")
-        ev.causes.add("家庭成员患重特大疾病")
-        _expense(rng, ev, category, "重大疾病医疗支出", "医疗费用票据", f"{who}住院医疗费用票据", "住院及门诊自付部分")
-    elif tag == "severe_disability":
-        ev.situation("残疾基本丧失劳动能力", person, "残疾证", f"{who}残疾证")
-        ev.causes.add("家庭成员无劳动能力")
-        _expense(rng, ev, category, "残疾康复支出", "医疗费用票据", f"{who}康复治疗费用票据", "康复训练和辅具费用")
-    elif tag == "disability":
-        ev.situation("残疾", person, "残疾证", f"{who}残疾证")
-    elif tag == "chronic":
-        ev.situation("慢性疾病", person, "病历及诊断证明", f"{who}慢性病门诊病历")
-    elif tag == "emergency":
-        ev.situation("急症", person, "病历及诊断证明", f"{who}急诊病历")
-    elif tag == "major_accident":
-        ev.situation("重大意外事故", person, "灾害或事故证明", f"{who}事故认定书（虚构）")
-        ev.causes.add("遭受意外事故")
-        _expense(rng, ev, category, "重大意外事故支出", "医疗费用票据", f"{who}事故治疗费用票据", "事故治疗自付部分")
-    elif tag == "university":
-        ev.situation("子女上大学", person, "学生证或录取通知书", f"{who}录取通知书")
-        ev.causes.add("子女上学")
-        _expense(rng, ev, category, "子女上大学支出", "学费票据", f"{who}学费及住宿费票据", "学费、住宿费")
-    elif tag == "schooling":
-        ev.situation("子女就学", person, "学生证或录取通知书", f"{who}学生证")
-        ev.causes.add("子女上学")
+# Story tag → (情形, its proof's kind and name after the person's, the 致困原因 it adds, the expense it brings:
+# (category, proof kind, proof name after the person's, note)).
+_SITUATIONS = {
+    "major_illness": ("重大疾病", "病历及诊断证明", "病历及诊断证明", "家庭成员患重特大疾病",
+                      ("重大疾病医疗支出", "医疗费用票据", "住院医疗费用票据", "住院及门诊自付部分")),
+    "severe_disability": ("残疾基本丧失劳动能力", "残疾证", "残疾证", "家庭成员无劳动能力",
+                          ("残疾康复支出", "医疗费用票据", "康复治疗费用票据", "康复训练和辅具费用")),
+    "disability": ("残疾", "残疾证", "残疾证", None, None),
+    "chronic": ("慢性疾病", "病历及诊断证明", "慢性病门诊病历", None, None),
+    "emergency": ("急症", "病历及诊断证明", "急诊病历", None, None),
+    "major_accident": ("重大意外事故", "灾害或事故证明", "事故认定书（虚构）", "遭受意外事故",
+                       ("重大意外事故支出", "医疗费用票据", "事故治疗费用票据", "事故治疗自付部分")),
+    "university": ("子女上大学", "学生证或录取通知书", "录取通知书", "子女上学",
+                   ("子女上大学支出", "学费票据", "学费及住宿费票据", "学费、住宿费")),
+    "schooling": ("子女就学", "学生证或录取通知书", "学生证", "子女上学", None),
+}
 
 
-def _expense(rng: random.Random, ev: Evidence, category: str, kind: str, proof_kind: str, proof: str, note: str) -> None:
+def _situation(ev: Evidence, person: Person, tag: str, category: str) -> None:
+    if tag not in _SITUATIONS:
+        return
+    kind, proof_kind, proof, cause, expense = _SITUATIONS[tag]
+    ev.situation(kind, person, proof_kind, f"{person.name}{proof}")
+    if cause:
+        ev.causes.add(cause)
+    if expense:
+        what, expense_proof_kind, expense_proof, note = expense
+        _expense(ev, category, what, expense_proof_kind, f"{person.name}{expense_proof}", note)
+
+
+def _expense(ev: Evidence, category: str, kind: str, proof_kind: str, proof: str, note: str) -> None:
     if category != "意外致困户":
         return
     ev.expenses.append({"类别": kind, "年度金额": 0, "凭证": ev.attach(proof_kind, proof), "说明": note})
 
 
-def causes_of(rng: random.Random, family: Family, ev: Evidence, on, uninsured: bool) -> list[str]:
+def causes_of(rng: random.Random, family: Family, ev: Evidence, uninsured: bool) -> list[str]:
     """致困原因 that follow from the household's facts, in the form's order."""
     causes = set(ev.causes)
     for person in family.people:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import shutil
 from collections.abc import Iterator
@@ -13,10 +12,11 @@ from decimal import ROUND_FLOOR, Decimal
 from multiprocessing import get_context
 from pathlib import Path
 
-from generator import RESOURCES
+from generator import RESOURCES, parallel
 from generator.demo.household import Province, build
 from generator.demo.identity import next_free
 from generator.errors import UsageError
+from generator.records import SETTINGS as SETTINGS_FOLDER
 from generator.records.dump import dump_record
 from generator.rules.regions import regions
 from generator.rules.standards import load_standards
@@ -25,8 +25,7 @@ DEMO_TODAY = dt.date(2026, 11, 1)
 SAMPLE_SEED = 2016
 SAMPLE_HOUSEHOLDS = 48
 SOURCE_ROOT = RESOURCES  # its records/_settings/ are the demo's settings
-SETTINGS = Path("records") / "_settings"
-PARALLEL_FROM = 2000  # below this, starting worker processes costs more than it saves
+SETTINGS = Path(SETTINGS_FOLDER)
 
 # Households that every run of at least this many households contains, so that a small sample
 # still shows each category, status, cause and special case of the plan.
@@ -94,12 +93,12 @@ def write_demo(out_dir: Path, households: int, seed: int, *, force: bool = False
         for path in sorted(source.glob("*.yaml")):
             shutil.copyfile(path, settings / path.name)
     job = (str(out_dir), households, seed, today.isoformat(), str(root))
-    workers = min(os.cpu_count() or 1, 2) if households >= PARALLEL_FROM else 1
+    workers = parallel.workers("demo", households)
     if workers == 1:
         written = _write_range(*job, 0, households)
     else:
         bounds = [households * i // workers for i in range(workers + 1)]
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:  # fresh workers: nothing to inherit
             parts = [pool.submit(_write_range, *job, bounds[i], bounds[i + 1]) for i in range(workers)]
             written = [item for part in parts for item in part.result()]
     # Households were drawn independently; an ID number drawn twice is moved to a free order code, in file order.

@@ -38,7 +38,7 @@ def assemble(rng: random.Random, prov, county: str, seq: int, category: str, lin
     company = employer(rng, place, industry)
     company_state = _company_state(rng, worker.role)
     _insurance(rng, family, rural)
-    causes = causes_of(rng, family, ev, on, any(p.insurance == "未参保" for p in family.people))
+    causes = causes_of(rng, family, ev, any(p.insurance == "未参保" for p in family.people))
     if scenario.get("others") and "其他" not in causes:
         causes.append("其他")
     if scenario.get("pension_issue") and "社会保险待遇落实不到位" not in causes:
@@ -75,7 +75,7 @@ def assemble(rng: random.Random, prov, county: str, seq: int, category: str, lin
     r.update({"户口所在地行政区划": home, "医保状况": worker.insurance, "是否有一定自救能力": "是" if able else "否",
               "是否为零就业家庭": "否", "是否农民工": "是" if migrant else "否"})
     if family.members:
-        r["家庭主要成员"] = [_member(rng, m, county, place, company, on) for m in family.members]
+        r["家庭主要成员"] = [_member(rng, m, place, company, on) for m in family.members]
     r["致困原因"] = causes
     if "其他" in causes:
         r["致困原因其他注明"] = pick(rng, OTHER_CAUSES)
@@ -112,7 +112,7 @@ def assemble(rng: random.Random, prov, county: str, seq: int, category: str, lin
     if line.notices:
         places = {"用人单位": f"{company}公告栏", "帮扶中心": f"{place}困难职工帮扶中心公示栏", "村委会": "示例村村委会公告栏（虚构）"}
         objection = line.status == "已注销" and line.approved is None
-        r["公示"] = support.notices(rng, line, places, objection)
+        r["公示"] = support.notices(line, places, objection)
     if line.approved:
         r["审批"] = {"审批单位": union, "审批人": person_name(rng), "审批日期": line.approved.isoformat(),
                    "审批意见": f"经入户调查和两级公示，同意按{category}建档。"}
@@ -129,7 +129,7 @@ def assemble(rng: random.Random, prov, county: str, seq: int, category: str, lin
     return r
 
 
-def _member(rng: random.Random, m: Person, county: str, place: str, company: str, on) -> dict:
+def _member(rng: random.Random, m: Person, place: str, company: str, on) -> dict:
     out = {"姓名": m.name, "关系": m.relation, "性别": m.sex}
     if m.age(on) >= 14:
         out["政治面貌"] = _politics(rng, m, on)

@@ -84,7 +84,7 @@ def survey(rng: random.Random, line: Timeline, union: str, family: Family, cause
     return {"调查人": team, "调查单位": union, "调查日期": line.survey.isoformat(), "调查小组签字": "已签字", "调查情况": text}
 
 
-def notices(rng: random.Random, line: Timeline, places: dict[str, str], objection: bool) -> list[dict]:
+def notices(line: Timeline, places: dict[str, str], objection: bool) -> list[dict]:
     out = []
     for i, notice in enumerate(line.notices):
         last = i == len(line.notices) - 1

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from generator.demo.draw import pick, ri, rr, wpick
 
 CAMPAIGN = (dt.date(2016, 5, 3), dt.date(2016, 10, 20))  # the 2016 survey campaign of the plan
-FIRST_DAY = dt.date(2016, 5, 3)
 NOTICE_DAYS = 7
 STATUS_WEIGHTS = {"帮扶中": 66, "已解困脱困": 15, "已注销": 7, "调查中": 4, "公示中": 3, "待审批": 5}
 CANCEL_REASONS = ("不符合标准", "纳入政府兜底", "退休", "调离", "死亡", "迁出本省", "本人申请退出", "其他")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import yaml
 
-from generator.editing.store import write_all
 from generator.errors import Problem, RecordError, os_reason
 from generator.records import cache
 from generator.records.cache import blob_id
 from generator.records.dump import HEADER, dump_record
+from generator.records.files import write_all
 from generator.records.load import Record, _relative, load_tree, parse_bytes, record_paths
 from generator.records.schema import field_map, pattern_of, split_pointer
 from generator.validation.validate import expand

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
 
 from generator.editing.store import Archive, record_path
 from generator.errors import Problem, RecordError, UsageError
@@ -119,7 +120,7 @@ def _derive_from_id(data: dict) -> None:
         if ric.calc_check_digit(number) != number[-1]:
             return
         born = ric.get_birth_date(number)
-    except Exception:  # noqa: BLE001 - stdnum raises InvalidComponent for an impossible date; the check reports it
+    except ValidationError:  # stdnum raises InvalidComponent for an impossible date; the check reports it
         return
     data.setdefault("出生日期", born.isoformat())
     data.setdefault("性别", "男" if int(number[16]) % 2 else "女")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import copy
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.errors import Problem, RecordError, UsageError
 from generator.records.dump import dump_record
+from generator.records.files import write_all
 from generator.records.load import RECORD_DIR, Record, load_tree, parse_bytes
 from generator.rules.regions import regions
 from generator.validation.validate import Context, check_record, cross_record, summarise
@@ -118,27 +117,3 @@ class Archive:
         texts = {self.root / path: dump_record(data).encode("utf-8") for path, data in self.changes.items()}
         write_all({**texts, **self.extra})
         return sorted(self.changes)
-
-
-def write_all(files: dict[Path, bytes]) -> None:
-    """Stage every file as a temporary file beside its target, then rename them all; a failed stage writes nothing."""
-    staged: list[tuple[str, Path]] = []
-    try:
-        for target, content in files.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-            staged.append((tmp, target))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
-            os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-    except BaseException:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
-        raise
-    for tmp, target in staged:
-        os.replace(tmp, target)
-
-
-def atomic_write(target: Path, content: bytes) -> None:
-    """Write one file through a temporary file renamed over the target."""
-    write_all({target: content})

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -13,13 +11,13 @@ from pathlib import Path
 from generator.access.privacy import mask_name
 from generator.errors import RecordError
 from generator.history.diff import FieldChange, diff_records
+from generator.parallel import context, workers
 from generator.records import cache
 from generator.records.load import parse_bytes
 
 CACHE_NAME = "history"
 CHUNK = 400
 WAVE = 12  # chunks per set of worker processes
-PARALLEL_FROM = 1500  # below this, starting worker processes costs more than it saves
 USE_RECORDS_CACHE_FROM = 3000  # reading the build's parse cache of a province costs seconds; worth it for many blobs
 NOT_ASSESSED = "无法认定"
 
@@ -151,37 +149,36 @@ class Computer:
     def _compute_in_order(self, requests: list[Request]) -> list[Details]:
         standards = self.read_many([s.standards for r in requests for s in (r.before, r.after) if s.standards])
         chunks = [requests[i:i + CHUNK] for i in range(0, len(requests), CHUNK)]
-        if len(requests) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-            return [d for chunk in chunks for d in _work(self._with_blobs(chunk), standards)]
+        count = workers("details", len(requests))
+        if count == 1:
+            return [d for chunk in chunks for d in _work(self._with_blobs(chunk, False), standards)]
         out: list[Details] = []
-        workers = min(os.cpu_count() or 1, 4)
         pending: deque = deque()
         # Forked workers inherit the already parsed records, so chunks carry blob ids, not whole records.
-        _INHERITED.clear()
-        if multiprocessing.get_start_method() == "fork":
-            _INHERITED.update(self._known)
+        start = context()
+        inherit = start.get_start_method() == "fork"
         # A forked worker copies each page of the inherited records it touches (reference counts); new
         # workers for every wave of chunks keep those copies from adding up to a second province in memory.
         for wave in range(0, len(chunks), WAVE):
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(count, start, _inherit, (self._known if inherit else {},)) as pool:
                 # Blobs are read chunk by chunk while workers parse, so a province never sits in memory at once.
                 for chunk in chunks[wave : wave + WAVE]:
-                    pending.append(pool.submit(_work, self._with_blobs(chunk), standards))
-                    if len(pending) > 2 * workers:
+                    pending.append(pool.submit(_work, self._with_blobs(chunk, inherit), standards))
+                    if len(pending) > 2 * count:
                         out.extend(pending.popleft().result())
                 while pending:
                     out.extend(pending.popleft().result())
-        _INHERITED.clear()
         return out
 
-    def _with_blobs(self, chunk: list[Request]) -> list[tuple]:
-        """Each request with its two versions: parsed data when known, else the blob's bytes, None when absent."""
+    def _with_blobs(self, chunk: list[Request], inherited: bool) -> list[tuple]:
+        """Each request with its two versions: parsed data when known (a reference to it when the workers
+        inherited it), else the blob's bytes, None when absent."""
         raw = self.read_many([b for r in chunk for b in (r.before.blob, r.after.blob) if b and b not in self._known])
 
         def version(blob: str | None):
             if blob is None:
                 return None
-            if blob in _INHERITED:
+            if inherited and blob in self._known:
                 return _Inherited(blob)
             return self._known.get(blob, raw.get(blob))
 
@@ -221,7 +218,12 @@ def _one(request: Request, old_version, new_version, standards_raw: dict, parsed
     return Details(fields, before, after, problem, mask_name(name) if isinstance(name, str) else "", unrelated)
 
 
-_INHERITED: dict = {}
+_INHERITED: dict = {}  # in a worker process: the parent's parsed records, handed over by _inherit
+
+
+def _inherit(known: dict) -> None:
+    """A worker's start: the records the parent parsed already (inherited by fork, not pickled)."""
+    _INHERITED.update(known)
 
 
 @dataclass(frozen=True)

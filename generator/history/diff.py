@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 
 from generator.access.privacy import mask_address, mask_card, mask_id, mask_name, mask_phone
-from generator.records.schema import FieldInfo, field_map, fields, pattern_of
+from generator.records.schema import FieldInfo, child_pointer, field_map, fields, pattern_of
+from generator.rules.trace import yuan
 
 MISSING = "（未填）"
 LONG_TEXT = 60
@@ -62,14 +63,12 @@ def diff_records(old: dict | None, new: dict | None) -> list[FieldChange]:
 
 
 def money(value) -> str:
-    """24000 → 24,000; 937.5 → 937.50 (fen only when there are fen)."""
+    """24000 → 24,000; 937.5 → 937.50 (fen only when there are fen), as the pages and the trace write it."""
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    if amount == amount.to_integral_value():
-        return f"{amount.to_integral_value():,}"
-    return f"{amount.quantize(Decimal('0.01')):,}"
+    return yuan(amount) if amount.is_finite() else str(value)
 
 
 # Diffs are shown on pages and posted to pull requests: personal data is masked as on public lists.
@@ -125,7 +124,7 @@ def _mapping(old: dict, new: dict, base: str, base_label: str, out: list[FieldCh
         before, after = old.get(key), new.get(key)
         if before == after:
             continue
-        pointer = f"{base}/{key.replace('~', '~0').replace('/', '~1')}"
+        pointer = child_pointer(base, key)
         info = _info(pointer)
         label = _label(base_label, key, info)
         if isinstance(before, dict) or isinstance(after, dict):

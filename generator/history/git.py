@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import git
 
+from generator import gitrun
 from generator.errors import HistoryError, UsageError
 from generator.records.cache import CACHE_DIR
 
@@ -271,8 +272,8 @@ class BlobReader:
         wanted = list(dict.fromkeys(blobs))
         if not wanted:
             return {}
-        proc = subprocess.Popen(["git", "--no-replace-objects", f"--git-dir={self._git_dir}", "cat-file", "--batch"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = gitrun.popen(f"--git-dir={self._git_dir}", "cat-file", "--batch",
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
         def feed() -> None:
             with proc.stdin:
@@ -329,15 +330,14 @@ def checked_out(archive: Archive, rev: str, cache_root: Path):
     records.mkdir(parents=True, exist_ok=True)
     with open(base / "tree.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        env = {**os.environ, "GIT_INDEX_FILE": str(base / "tree.index"), "GIT_NO_REPLACE_OBJECTS": "1"}
+        env = {"GIT_INDEX_FILE": str(base / "tree.index")}
         try:
             subtree = archive.repo.git.rev_parse("--verify", "--quiet", f"{rev}:{archive.prefix}{RECORDS.rstrip('/')}")
         except git.GitCommandError:
             subtree = EMPTY_TREE
         # core.symlinks=false: should a link ever get this far, it is written as a file holding its target's name.
-        done = subprocess.run(["git", "--no-replace-objects", "-c", "core.symlinks=false", f"--git-dir={archive.repo.git_dir}",
-                               f"--work-tree={records}", "read-tree", "--reset", "-u", subtree],
-                              env=env, capture_output=True, text=True)
+        done = gitrun.run("-c", "core.symlinks=false", f"--git-dir={archive.repo.git_dir}", f"--work-tree={records}",
+                          "read-tree", "--reset", "-u", subtree, env=env, text=True)
         if done.returncode:
             raise HistoryError(f"无法取出 {rev} 的档案：{done.stderr.strip()}")
         yield records.parent

@@ -14,7 +14,7 @@ import git
 
 from generator import PACKAGE_DIR
 from generator.access import reviewers as reviewers_file
-from generator.access.reviewers import load_reviewers
+from generator.access.reviewers import SETTINGS_PREFIX, load_reviewers
 from generator.errors import BangfuError, UsageError
 from generator.history.git import ZERO, Archive, checked_out, non_regular, non_regular_message, open_archive
 from generator.history.log import BASELINE, read_history
@@ -248,7 +248,7 @@ def codeowners(root: Path, flavour: str = "github") -> str:
     out = ["# 由 bangfu codeowners 根据 records/_settings/reviewers.yaml 生成，请勿手工修改；名单变了就重新生成。",
            "# 某县（市、区）的档案由该县、所属市和省的审核人负责审批；设置文件由省级审核人负责。"]
     skipped: set[str] = set()
-    rules = [("records/_settings/", table.province, "设置文件：省级审核人")]
+    rules = [(SETTINGS_PREFIX, table.province, "设置文件：省级审核人")]
     rules += [(f"records/{county}/", county, f"{table.full_name(county)}（{county}）") for county in table.counties()]
     for directory, region, label in rules:
         owners = []

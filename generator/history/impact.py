@@ -10,11 +10,11 @@ import datetime as dt
 import os
 import pickle
 import re
-from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from generator.errors import RecordError, UsageError
+from generator.parallel import map_chunks, no_gc
 from generator.records import cache
 from generator.records.load import parse_bytes, record_files
 from generator.rules.facts import Unusable, read_household
@@ -160,7 +160,7 @@ def revision_impact(archive, cache_root: Path, old_rev: str, new_rev: str, today
     wanted = reach(old, new, _scope(new, scope))
     records = [(p, b) for p, b in records if wanted(_county(p))]
     facts = blob_facts(cache_root, records, BlobReader(archive).read_many, use_cache=use_cache)
-    with cache.no_gc():
+    with no_gc():
         return compare(facts, old, new, day, scope=scope, today=today)
 
 
@@ -239,18 +239,12 @@ def _entry(rel: str, cached: tuple) -> Entry:
 
 
 def _read_chunk(items: list[tuple[str, bytes]]) -> list[tuple]:
-    with cache.no_gc():
+    with no_gc():
         return [read_facts(rel, raw) for rel, raw in items]
 
 
 def _read_all(items: list[tuple[str, bytes]]) -> list[tuple]:
-    workers = min(os.cpu_count() or 1, 4)
-    if len(items) < cache.PARALLEL_FROM or workers < 2:
-        return _read_chunk(items)
-    size = max(100, len(items) // (workers * 8))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [facts for chunk in pool.map(_read_chunk, chunks) for facts in chunk]
+    return map_chunks(_read_chunk, items, "impact")
 
 
 def impact_of(root: Path, *, spec: str | None = None, proposed: Path | None = None, sets: tuple[str, ...] = (),
@@ -279,5 +273,5 @@ def impact_of(root: Path, *, spec: str | None = None, proposed: Path | None = No
     old = load_standards(root)
     new = apply_sets(standards_file(proposed) if proposed else old, sets)
     facts = working_tree(root, reach(old, new, _scope(new, scope)), use_cache=use_cache)
-    with cache.no_gc():
+    with no_gc():
         return compare(facts, old, new, day, scope=scope, today=today)

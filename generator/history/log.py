@@ -38,8 +38,8 @@ from generator.history.git import (
 )
 from generator.history.merges import OwnChanges, own_changes
 from generator.history.signatures import NOT_VERIFIABLE, Book
+from generator.rules.standards import STANDARDS_PATH
 
-STANDARDS_PATH = "records/_settings/standards.yaml"
 RECORDS_PREFIX = "records/"
 APPROVED, BASELINE, UNAPPROVED = "approved", "baseline", "unapproved"
 VERIFIED = "签名有效"

@@ -13,6 +13,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from generator import gitrun
 from generator.history.git import Archive, FileChange, RawCommit, parse_raw
 
 OCTOPUS = None  # the verdict for a merge of more than two parents: git has no automatic result to compare with
@@ -100,7 +101,7 @@ def _last_line(stderr: bytes) -> str:
 
 
 def _git(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", *args], env=env, capture_output=True, check=False)
+    return gitrun.run(*args, env=env)
 
 
 def _env(archive: Archive, scratch: Path) -> dict:

@@ -29,12 +29,14 @@ from generator.history.git import (
 )
 from generator.history.git import cache_root as _cache_root
 from generator.history.git import split_range as _split
-from generator.history.log import MAIN_REF, STANDARDS_PATH
+from generator.history.log import MAIN_REF
 from generator.history.markdown import code, md
 from generator.history.merges import own_changes
 from generator.history.signatures import key_changes
+from generator.records.schema import INACTIVE
 from generator.rules.regions import regions
-from generator.validation.validate import INACTIVE, validate_tree
+from generator.rules.standards import STANDARDS_PATH
+from generator.validation.validate import validate_tree
 
 KINDS = ("新增", "修改", "退出", "迁移", "删除")
 INCOME = "/家庭年度总收入"
@@ -167,7 +169,7 @@ def review(root: Path, spec: str) -> Review:
     base, head = archive.resolve(base_rev), archive.resolve(head_rev)
     try:
         merge_base = archive.repo.git.merge_base(base, head)
-    except Exception:  # noqa: BLE001 - git says only "exit 1" when the histories share nothing
+    except git.GitCommandError:  # git says only "exit 1" when the histories share nothing
         raise HistoryError(f"{base_rev} 和 {head_rev} 没有共同的历史，无法比较。") from None
     files = diff_files(archive, merge_base, head)
     commits = [(c.sha, c.subject, c.author) for c in read_log(archive, head, base).values()][::-1]

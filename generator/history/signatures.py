@@ -13,12 +13,12 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import gitrun
 from generator.access.reviewers import Reviewers
 
 CACHE = "bangfu-signatures-v1"  # in the git directory: "<commit> <allowed-signers digest> <verdict> <principal>"
@@ -111,8 +111,7 @@ def _signed(env: dict, shas: list[str]) -> tuple[set[str], set[str]]:
     other: set[str] = set()
     if not shas:
         return ssh, other
-    done = subprocess.run(["git", "cat-file", "--batch"], input="".join(f"{s}\n" for s in shas).encode(), env=env,
-                          capture_output=True, check=False)
+    done = gitrun.run("cat-file", "--batch", input="".join(f"{s}\n" for s in shas).encode(), base=env)
     data, i = done.stdout, 0
     while i < len(data):
         end = data.index(b"\n", i)
@@ -133,10 +132,9 @@ def _check(env: dict, allowed: Path, shas: list[str], signers: Signers) -> dict[
     """git's own signature check (what `git verify-commit` runs) for many commits at once."""
     if shutil.which("ssh-keygen", path=env.get("PATH")) is None:
         return {s: Verdict(BAD, detail=NO_SSH_KEYGEN, final=False) for s in shas}
-    done = subprocess.run(["git", "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed}",
-                           "-c", "gpg.ssh.defaultKeyCommand=", "log", "--no-walk=unsorted", "--stdin",
-                           "--format=%H%x1f%G?%x1f%GS%x1f%GF"],
-                          input="".join(f"{s}\n" for s in shas).encode(), env=env, capture_output=True, check=False)
+    done = gitrun.run("-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "-c", "gpg.ssh.defaultKeyCommand=",
+                      "log", "--no-walk=unsorted", "--stdin", "--format=%H%x1f%G?%x1f%GS%x1f%GF",
+                      input="".join(f"{s}\n" for s in shas).encode(), base=env)
     out = {s: Verdict(BAD, detail=f"git 无法核验：{_last(done.stderr)}", final=False) for s in shas}
     for line in done.stdout.decode("utf-8", "replace").splitlines():
         parts = line.split("\x1f")

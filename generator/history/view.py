@@ -65,11 +65,8 @@ class HistoryIndex:
 
 def read_history_index(root: Path) -> HistoryIndex:
     """Read main's history once (one git log pass); without git or the history module, an empty index."""
-    try:
-        from generator.history.log import read_history
-    except ImportError:
-        return HistoryIndex(root, None, [NO_HISTORY])
     from generator.errors import BangfuError
+    from generator.history.log import read_history
 
     try:
         history = read_history(root)

@@ -6,16 +6,14 @@ read back are in generator.records.cache_files.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import os
 import pickle
-import tempfile
 import time
 from pathlib import Path
 
 # Re-exported: callers name them cache.cache_dir, cache.inputs_key, … beside cache.read and cache.write.
+from generator.parallel import no_gc
 from generator.records.cache_files import (  # noqa: F401
     CACHE_DIR,
     cache_dir,
@@ -25,8 +23,8 @@ from generator.records.cache_files import (  # noqa: F401
     load,
     program_key,
 )
+from generator.records.files import atomic_file
 
-PARALLEL_FROM = 1500  # below this, starting worker processes costs more than it saves
 STAT_CACHE = "stat"
 # A file changed this recently may change again within the same clock tick without its size, times or
 # inode changing (git's "racy" case): its identity is not remembered, so it is read again next time.
@@ -36,22 +34,6 @@ SETTLE_NS = 2_000_000_000
 def blob_id(data: bytes) -> str:
     """The git blob id of these bytes (so caches agree with git)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-@contextlib.contextmanager
-def no_gc():
-    """Run a batch step with the cyclic garbage collector off (restored after).
-
-    Loading, checking and indexing a province allocates millions of small objects and no cycles
-    worth collecting; the collector's passes over them cost up to three times the work itself.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _cache_file(root: Path, name: str, key: str) -> Path:
@@ -76,10 +58,8 @@ def write(root: Path, name: str, mapping: dict, key: str | None = None) -> None:
     target = _cache_file(root, name, key or inputs_key(root))
     try:
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_file(target, mode=0o600) as fh:
             pickle.dump(mapping, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
         for old in target.parent.glob(f"{name}@*.pickle"):
             if old != target:
                 old.unlink(missing_ok=True)

@@ -17,18 +17,18 @@ import importlib
 import importlib.util
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from generator import PACKAGE_DIR
+from generator import PACKAGE_DIR, gitrun
 from generator.errors import WARNING, Problem
+from generator.records import SETTINGS
 
 FOLDER = "bangfu-cache"  # inside the git directory
 LEGACY_DIR = ".bangfu-cache"  # where caches were once kept, in the working tree: never read, only warned about
-SETTINGS_DIR = Path("records") / "_settings"
+SETTINGS_DIR = Path(SETTINGS)
 
 
 def cache_dir(root: Path) -> Path:
@@ -69,8 +69,7 @@ def _git_location(root: str) -> tuple[str, str] | None:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("GIT_") or k in ("GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")}
     try:
-        done = subprocess.run(["git", "-C", root, "rev-parse", "--absolute-git-dir", "--is-inside-git-dir", "--show-prefix"],
-                              env=env, capture_output=True, text=True, check=False)
+        done = gitrun.run("-C", root, "rev-parse", "--absolute-git-dir", "--is-inside-git-dir", "--show-prefix", base=env, text=True)
     except OSError:
         return None
     lines = done.stdout.splitlines()
@@ -96,7 +95,7 @@ def _digest(text: str) -> str:
 
 # Top-level modules of the dependencies (pyproject.toml) and of what they lean on for our output.
 DEPENDENCY_MODULES = ("mkdocs", "material", "yaml", "jinja2", "markupsafe", "jsonschema", "jsonschema_rs", "git",
-                      "stdnum", "click", "rich", "openpyxl", "markdown", "pymdownx")
+                      "stdnum", "click", "openpyxl", "markdown", "pymdownx")
 
 
 @lru_cache(maxsize=1)

@@ -7,21 +7,23 @@ import os
 import re
 import stat
 import sys
-from concurrent.futures import ProcessPoolExecutor
+import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from generator.errors import ERROR, Problem, RecordError, os_reason
-from generator.records import canonical
-from generator.records.cache import PARALLEL_FROM, blob_id, identify, read, read_file, write
-from generator.records.schema import label_path
+from generator.parallel import map_chunks
+from generator.records import RECORDS, SETTINGS, canonical
+from generator.records.cache import blob_id, identify, read, read_file, write
+from generator.records.schema import child_pointer, label_path
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 20
-RECORD_DIR = "records"
-SETTINGS_DIR = "_settings"
+RECORD_DIR = RECORDS
+SETTINGS_DIR = SETTINGS.rsplit("/", 1)[1]
 _PATH_RE = re.compile(r"^[1-9][0-9]{5}$")
 _CONTENT = re.compile(r"^\s*[^\s#]", re.M)  # a line with something other than a comment
 
@@ -37,6 +39,13 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _CONSTRUCT = yaml.constructor.SafeConstructor()
+# Files the fast reader handed to the strict loader in this process: "not-canonical" (written by hand, expected)
+# or "reader-error <exception>" (a bug of the fast reader, also raised as a FastReaderWarning).
+FALLBACKS: Counter[str] = Counter()
+
+
+class FastReaderWarning(RuntimeWarning):
+    """The fast reader failed on a file it should have read or declined: a bug, never a silent slowdown."""
 
 
 @dataclass
@@ -78,10 +87,6 @@ class Record:
             self._raw = None
         except (OSError, RecordRejected):  # the file changed or vanished since: report without lines
             self._lines, self._plain = {}, {}
-
-    def compact(self) -> tuple:
-        """What the cache keeps of a record: its data and blob, not its line map."""
-        return (self.path, self.data, self.blob)
 
     @property
     def county(self) -> str:
@@ -183,8 +188,12 @@ def parse_yaml(raw: bytes, *, lines: bool = False) -> tuple[object, dict[str, in
     if not lines:
         try:
             return canonical.read(text), None, None
-        except Exception:  # noqa: BLE001 - NotCanonical, or any surprise of the fast path: the strict loader decides
-            pass
+        except canonical.NotCanonical:  # written by hand: the strict loader reads it
+            FALLBACKS["not-canonical"] += 1
+        except Exception as exc:  # noqa: BLE001 - a bug of the fast reader: said, counted, and the strict loader decides
+            FALLBACKS[f"reader-error {type(exc).__name__}"] += 1
+            warnings.warn(f"the fast reader failed ({type(exc).__name__}: {exc}); the strict loader reads this file",
+                          FastReaderWarning, stacklevel=2)
     for number, line in enumerate(text.splitlines(), 1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
@@ -323,7 +332,7 @@ def _build(node, pointer: str, lines: dict, plain: dict, seen: set, depth: int):
                 raise RecordRejected(key_node.start_mark.line + 1, pointer, "bad-key", "字段名必须是简单的文字（不支持合并键 << 或复杂键）。")
             key = sys.intern(key_node.value)
             key_line = key_node.start_mark.line + 1
-            child = pointer + "/" + key.replace("~", "~0").replace("/", "~1")
+            child = child_pointer(pointer, key)
             if key in out:
                 raise RecordRejected(key_line, child, "duplicate-key",
                                 f"字段「{key}」重复（第 {first_line[key]} 行和第 {key_line} 行），YAML 只会保留后一个，请删去多余的一个。")
@@ -531,10 +540,4 @@ def load_many(root: Path, paths: list[Path], *, use_cache: bool = True):
 
 
 def _parse_all(items: list[tuple[str, bytes]]) -> list:
-    workers = min(os.cpu_count() or 1, 4)
-    if len(items) < PARALLEL_FROM or workers < 2:
-        return _parse_chunk(items)
-    size = max(100, len(items) // (workers * 20))  # small chunks: workers finish together
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [outcome for chunk in pool.map(_parse_chunk, chunks) for outcome in chunk]
+    return map_chunks(_parse_chunk, items, "parse")

@@ -9,7 +9,6 @@ from functools import cache
 from generator import RESOURCES
 
 SCHEMA_DIR = RESOURCES / "schema"
-HOUSEHOLD_SCHEMA = SCHEMA_DIR / "household.schema.json"
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/household.schema.json"
 
 
@@ -32,6 +31,12 @@ def resolve(node: dict, root: dict | None = None) -> dict:
     return merged
 
 
+# The statuses of the working cycle, spelled once: the enum of 状态 in the household schema, in its order.
+STATUSES = tuple(resolve(load_schema()["properties"]["状态"])["enum"])
+SURVEY, NOTICE, PENDING, ACTIVE, RELIEVED, CANCELLED = STATUSES
+INACTIVE = (RELIEVED, CANCELLED)  # exited: the record is kept, the household no longer supported
+
+
 def split_pointer(pointer: str) -> list[str]:
     """Split a JSON pointer into its unescaped parts."""
     if not pointer:
@@ -39,9 +44,14 @@ def split_pointer(pointer: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
 
 
+def child_pointer(pointer: str, key) -> str:
+    """The JSON pointer of `key` inside the value at `pointer` (~ and / in the key escaped)."""
+    return pointer + "/" + str(key).replace("~", "~0").replace("/", "~1")
+
+
 def join_pointer(parts) -> str:
     """Join parts into a JSON pointer."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "".join(child_pointer("", p) for p in parts)
 
 
 def label_path(pointer: str) -> str:
@@ -53,20 +63,6 @@ def label_path(pointer: str) -> str:
         else:
             out += ("." if out else "") + part
     return out
-
-
-def node_at(pointer: str, root: dict | None = None) -> dict | None:
-    """The (resolved) schema node describing the value at a data pointer."""
-    root = root or load_schema()
-    node = resolve(root, root)
-    for part in split_pointer(pointer):
-        if node.get("type") == "array" or "items" in node:
-            node = resolve(node.get("items", {}), root)
-        elif part in node.get("properties", {}):
-            node = resolve(node["properties"][part], root)
-        else:
-            return None
-    return node
 
 
 @dataclass(frozen=True)
@@ -145,13 +141,3 @@ def title(name: str) -> str:
     """Title of a top-level field (the form's label)."""
     info = field_map().get("/" + name)
     return info.title if info else name
-
-
-def key_order() -> dict[str, list[str]]:
-    """Pattern pointer of each object → its keys in form order ('' is the top level)."""
-    order = {"": [f.pointer[1:] for f in fields()]}
-    for info in walk_fields():
-        if info.children:
-            base = info.pointer + ("/*" if info.kind == "array" else "")
-            order[base] = [c.pointer.rsplit("/", 1)[1] for c in info.children]
-    return order

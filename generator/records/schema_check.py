@@ -11,7 +11,7 @@ import jsonschema_rs
 
 from generator.errors import Problem
 from generator.records.load import Record
-from generator.records.schema import field_map, join_pointer, load_schema, pattern_of
+from generator.records.schema import child_pointer, field_map, join_pointer, load_schema, pattern_of
 
 _TYPE_NAMES = {"string": "文字", "number": "数字", "integer": "整数", "object": "一组字段", "array": "列表", "boolean": "是非值"}
 _CONDITIONAL = {
@@ -49,7 +49,7 @@ def _problem(record: Record, error: jsonschema.ValidationError) -> Problem:
     instance = error.instance
     if kind == "required":
         name = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
-        child = f"{pointer}/{name}"
+        child = child_pointer(pointer, name)
         conditional = "allOf" in error.schema_path
         key = "其他注明" if name.endswith("其他注明") else name
         message = _CONDITIONAL[key].format(name=name) if conditional and key in _CONDITIONAL else f"缺少必填项「{name}」。"
@@ -60,7 +60,7 @@ def _problem(record: Record, error: jsonschema.ValidationError) -> Problem:
         name = extras[0] if extras else ""
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.4)
         hint = f"是不是「{close[0]}」？" if close else "表上没有这个栏目。"
-        return record.problem(f"{pointer}/{name}", "unknown-field", f"未知字段「{name}」：{hint}")
+        return record.problem(child_pointer(pointer, name), "unknown-field", f"未知字段「{name}」：{hint}")
     if instance in ("", None, []) and kind in _UNFILLED_CODES:
         return record.problem(pointer, _UNFILLED_CODES[kind], _unfilled(info, error))
     if kind == "type":

@@ -8,11 +8,10 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from generator.errors import Problem, RecordError, os_reason
+from generator.records import SETTINGS  # noqa: F401 (the settings folder, named here too)
 from generator.records.load import Record, parse_bytes
-from generator.records.schema import load_schema
+from generator.records.schema import join_pointer, load_schema
 from generator.records.schema_check import control_message
-
-SETTINGS = "records/_settings"
 
 _WANTED = {"string": "加引号的文字", "number": "数字", "integer": "整数", "array": "列表（每项以“- ”开头）",
            "object": "“项目: 值”的映射", "boolean": "是或否"}
@@ -29,9 +28,7 @@ def read_settings(root: Path | None, rel: str, schema_name: str, title: str, raw
     record, problems = parse_bytes(raw, rel)
     if record is None:
         raise RecordError(f"{title}有误。", problems)
-    problems = [record.problem(_pointer(e), "settings-control-char" if e.validator == "not" else f"settings-{e.validator}",
-                               say(e, schema_name))
-                for e in _validator(schema_name).iter_errors(record.data)]
+    problems = schema_problems(record, schema_name, "settings")
     if problems:
         raise RecordError(f"{title}有误。", sorted(problems, key=lambda p: (p.line or 0, p.pointer)))
     return record
@@ -42,8 +39,11 @@ def _validator(schema_name: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(schema_name), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def _pointer(error) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in error.absolute_path)
+def schema_problems(record: Record, schema_name: str, prefix: str) -> list[Problem]:
+    """Every error of `record` against schema/<schema_name> as a located problem coded <prefix>-<keyword>."""
+    return [record.problem(join_pointer(e.absolute_path), f"{prefix}-control-char" if e.validator == "not" else f"{prefix}-{e.validator}",
+                           say(e, schema_name))
+            for e in _validator(schema_name).iter_errors(record.data)]
 
 
 def say(error, schema_name: str) -> str:
@@ -79,4 +79,10 @@ def say(error, schema_name: str) -> str:
         return f"太长（不超过 {expected} 个字）。"
     if kind == "minProperties":
         return f"至少要有 {expected} 项。"
+    if kind in ("exclusiveMinimum", "minimum"):
+        return f"{instance} 太小，应大于{'' if kind == 'exclusiveMinimum' else '等于'} {expected}。"
+    if kind in ("exclusiveMaximum", "maximum"):
+        return f"{instance} 太大，不应超过 {expected}。" if kind == "maximum" else f"{instance} 太大，应小于 {expected}。"
+    if kind == "format" and expected == "date":
+        return f"“{instance}”不是有效日期，应写作 YYYY-MM-DD。"
     return f"不符合 schema/{schema_name} 的要求（{kind}）。"

@@ -9,12 +9,11 @@ validated first (generator.validation.validate, with its own cache); only files 
 
 from __future__ import annotations
 
-import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.parallel import map_chunks
 from generator.records import cache
 from generator.records.load import RecordRejected, is_regular, parse_yaml
 
@@ -72,13 +71,7 @@ def load_households(root: Path, files: list[tuple[str, str]]) -> list[Household]
 
 def _parse_all(raws: list[bytes]) -> list:
     """Parse files the cache does not hold, in worker processes when there are many (a first build)."""
-    jobs = min(os.cpu_count() or 1, 2)
-    if len(raws) < cache.PARALLEL_FROM or jobs < 2:
-        return _parse_chunk(raws)
-    size = max(100, len(raws) // (jobs * 20))  # small chunks: workers finish together
-    chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [data for part in pool.map(_parse_chunk, chunks) for data in part]
+    return map_chunks(_parse_chunk, raws, "site-data")
 
 
 def _parse_chunk(raws: list[bytes]) -> list:

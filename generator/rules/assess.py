@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from generator.errors import WARNING
+from generator.records.schema import INACTIVE
 from generator.rules.facts import Household, Person, read_household
 from generator.rules.family import check_family
 from generator.rules.migrant import check_migrant
@@ -15,7 +16,7 @@ from generator.rules.standards import MINIMUM_WAGE, MULTIPLIER, RURAL, URBAN, So
 from generator.rules.trace import Assessment, cents, per_month, yuan
 
 DIBAO, EDGE, ACCIDENT_CATEGORY = "低保户", "低保边缘户", "意外致困户"
-EXITED = frozenset({"已解困脱困", "已注销"})
+EXITED = frozenset(INACTIVE)
 IMPUTE_AGE = 20
 JOBLESS = frozenset({"无业", "下岗失业"})
 

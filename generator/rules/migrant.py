@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from generator.errors import ERROR, WARNING
+from generator.records.schema import NOTICE, SURVEY
 from generator.rules.facts import Household
 from generator.rules.trace import Assessment
 
 REVIEW_MONTH, REVIEW_DAY = 10, 31
 NOTICE_LEVELS = ("村委会", "用人单位", "帮扶中心")
-IN_PROGRESS = ("调查中", "公示中")
+IN_PROGRESS = (SURVEY, NOTICE)
 OVERDUE = "一核查：没有"
 
 

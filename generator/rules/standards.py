@@ -7,17 +7,15 @@ import errno
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-
 from generator.errors import Problem, RecordError, os_reason
+from generator.records import SETTINGS
 from generator.records.load import Record, parse_bytes
-from generator.records.schema import load_schema
+from generator.records.settings import schema_problems
 from generator.rules.regions import Regions, regions
 
-STANDARDS_PATH = "records/_settings/standards.yaml"
+STANDARDS_PATH = f"{SETTINGS}/standards.yaml"
 SCHEMA_NAME = "standards.schema.json"
 URBAN, RURAL, MINIMUM_WAGE, MULTIPLIER = "城市低保标准", "农村低保标准", "最低工资标准", "边缘倍数"
 FIELDS = (URBAN, RURAL, MINIMUM_WAGE, MULTIPLIER)
@@ -116,7 +114,7 @@ def parse_standards(raw: bytes, rel: str = STANDARDS_PATH, table: Regions | None
     record, problems = parse_bytes(raw, rel)
     if record is None:
         raise RecordError("认定标准文件有误。", problems)
-    problems = _schema_problems(record)
+    problems = schema_problems(record, SCHEMA_NAME, "standards")
     if not problems:
         problems = _semantic_problems(record, table)
     if problems:
@@ -129,39 +127,6 @@ def parse_standards(raw: bytes, rel: str = STANDARDS_PATH, table: Regions | None
                 sourced.append(Sourced(field, _decimal(entry[field]), entry["地区"], table.name(entry["地区"]),
                                        effective, entry["依据"]))
     return Standards(sourced, table, example=record.data.get("示例数据") == "是", path=rel)
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema(SCHEMA_NAME), format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-def _schema_problems(record: Record) -> list[Problem]:
-    out = []
-    for error in _validator().iter_errors(record.data):
-        pointer = "".join(f"/{p}" for p in error.absolute_path)
-        out.append(record.problem(pointer, f"standards-{error.validator}", _say(error)))
-    return out
-
-
-def _say(error) -> str:
-    """A jsonschema error about the standards file in the user's words (the shared wording, plus its own cases)."""
-    from generator.records.settings import say
-
-    kind, expected = error.validator, error.validator_value
-    if kind == "anyOf":
-        return f"每条标准至少要设置 {'、'.join(FIELDS)} 中的一项。"
-    if kind == "pattern":
-        return f"“{error.instance}”不是 2、4 或 6 位行政区划代码。"
-    if kind == "format":
-        return f"“{error.instance}”不是有效日期，应写作 YYYY-MM-DD。"
-    if kind in ("exclusiveMinimum", "minimum"):
-        return f"{error.instance} 太小，应大于{'' if kind == 'exclusiveMinimum' else '等于'} {expected}。"
-    if kind == "maximum":
-        return f"{error.instance} 太大，不应超过 {expected}。"
-    if kind == "minItems":
-        return "至少要有一条标准。"
-    return say(error, "standards.schema.json")
 
 
 def _semantic_problems(record: Record, table: Regions) -> list[Problem]:

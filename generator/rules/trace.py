@@ -15,7 +15,10 @@ EXAMPLE_NOTE = "注意：认定标准文件标为示例数据，以下标准数�
 
 
 def yuan(amount: Decimal) -> str:
-    """36000 → 36,000; 937.5 → 937.50 (amounts are shown to the fen only when they have fen)."""
+    """36000 → 36,000; 937.5 → 937.50 (amounts are shown to the fen only when they have fen, rounded half up).
+
+    The one money format: the trace, the pages (site/render.yuan) and the review diff (history/diff.money) use it.
+    """
     whole = int(amount)
     if whole == amount:
         return f"{whole:,}"
@@ -99,11 +102,6 @@ class Assessment:
         """The declared 困难类别 is what the rules give, and a 农民工 household meets the 农民工 conditions
         (exited records are not re-judged)."""
         return self.exited or (self.category == self.declared and not self.migrant_refused)
-
-    @property
-    def qualified(self) -> bool:
-        """A needy household under 五（一）, migrant-worker conditions included."""
-        return self.category is not None and not self.migrant_missing
 
     def add(self, key: str, text: str | Callable[[], str], sources: tuple[Sourced, ...] = (), **values) -> None:
         if self.explain:

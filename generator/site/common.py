@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections import defaultdict
 
 from generator.access import urls
 from generator.access.privacy import LIST
+from generator.clock import parse_date as parse_day  # noqa: F401 (the scope pages import it from here)
+from generator.records.schema import INACTIVE
 from generator.site.render import Values, render
 
-EXITED, CANCELLED = "已解困脱困", "已注销"
-INACTIVE = (EXITED, CANCELLED)
+EXITED, CANCELLED = INACTIVE
 
 
 def members(records, regions) -> dict[str, list]:
@@ -70,11 +70,6 @@ def list_values(site) -> Values:
     return Values(site.policy, LIST)
 
 
-def parse_day(value) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        return None
 
 
 def scope_key(scope: str, held: list, site, keys: dict[str, str]) -> str:

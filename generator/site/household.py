@@ -9,7 +9,6 @@ from markupsafe import Markup
 
 from generator.access import urls
 from generator.access.privacy import ARCHIVE, mask_name
-from generator.history.signatures import NOT_VERIFIABLE
 from generator.records.schema import field_map, fields
 from generator.site.paper import cards_html, form_html
 from generator.site.render import Values, label, money, render, yuan
@@ -95,17 +94,17 @@ def _form(data: dict, values: Values) -> dict:
         "rows": [[c for c in map(cell, row) if c] for row in FORM_ROWS],
         "pairs": [c for c in map(cell, FORM_PAIRS) if c],
         "members": _table(data, "家庭主要成员", MEMBER_COLUMNS, values),
-        "causes": _options(data, "致困原因", values),
+        "causes": _options(data, "致困原因"),
         "bank": [c for c in map(cell, BANK) if c],
         "attachments": _table(data, "附件", ATTACHMENT_COLUMNS, values),
         "target": cell("是否为解困脱困对象"),
         "decided": cell("确定时间"),
-        "groups": [_options(data, name, values) for name in GROUPS],
+        "groups": [_options(data, name) for name in GROUPS],
         "foot": [[c for c in map(cell, row) if c] for row in FORM_FOOT],
     }
 
 
-def _options(data: dict, name: str, values: Values) -> dict:
+def _options(data: dict, name: str) -> dict:
     """A multiple-choice field as the paper form prints it: every option, the chosen ones ticked."""
     info = field_map()["/" + name]
     chosen = data.get(name) or []
@@ -227,8 +226,8 @@ def cards(data: dict, values: Values) -> dict:
         "liaison": liaison.get("姓名", ""),
         "liaison_title": liaison.get("职务", ""),
         "liaison_phone": liaison.get("联系方式", ""),
-        "measures": _options(data, "四个一批措施", values),
-        "plans": _options(data, "七个行动计划", values),
+        "measures": _options(data, "四个一批措施"),
+        "plans": _options(data, "七个行动计划"),
     }
 
 
@@ -258,7 +257,6 @@ def _change(change) -> dict:
     return {  # the wording is the CLI's (`bangfu history`): Change.summary() is the one place it is made
         "approved": change.approved,
         "reasons": list(change.reasons),
-        "unverified": change.commit.signature == NOT_VERIFIABLE,  # shown as 签名无法验证
         "notes": list(change.commit.notes),
         "lines": change.lines(),
         "summary": change.summary(),

@@ -7,19 +7,18 @@ render and write into the spare folder, and the parent merges what they wrote in
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 from itertools import groupby
 
 from generator.access import urls
+from generator.parallel import context, workers
+from generator.records.schema import ACTIVE
 from generator.rules import Unusable, assess
 from generator.site.common import INACTIVE
 from generator.site.household import fragments, household_pages, household_view
 from generator.site.render import render
 
 PAGES = ("", "card", "history")
-PARALLEL_FROM = 400  # households to render before worker processes pay for themselves
-_JOB: dict = {}
+_JOB: dict = {}  # in a worker process: what _adopt was handed
 
 
 def page_key(record, site) -> str:
@@ -48,22 +47,23 @@ def render_households(records, site, writer, keys: dict[str, str], *, jobs: int 
             stale_total += len(stale)
     stale_records = [r for c in counties for r in c[3]]
     site.history.prepare([r.path for r in stale_records], records=stale_records)
-    jobs = jobs or min(2, os.cpu_count() or 1)
-    if jobs < 2 or stale_total < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    count = workers("render", stale_total, jobs)
+    if count == 1 or context().get_start_method() != "fork":  # workers write through the parent's writer
         for job in counties:
             _county(job, site, writer)
         return stale_total
-    _JOB.update(site=site, writer=writer, counties=counties)
-    try:
-        # A forked worker copies every page of the parent's memory it touches (reference counts), so
-        # over a province each would come to hold a copy of what it rendered; a fresh worker per
-        # county keeps the process tree near the parent's own size (1.3 GB → about 0.8 GB PSS).
-        with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=1) as pool:
-            for entries, written in pool.imap_unordered(_worker, range(len(counties))):
-                writer.merge(entries, written)
-    finally:
-        _JOB.clear()
+    # A forked worker copies every page of the parent's memory it touches (reference counts), so
+    # over a province each would come to hold a copy of what it rendered; a fresh worker per
+    # county keeps the process tree near the parent's own size (1.3 GB → about 0.8 GB PSS).
+    with context().Pool(count, _adopt, (site, writer, counties), maxtasksperchild=1) as pool:
+        for entries, written in pool.imap_unordered(_worker, range(len(counties))):
+            writer.merge(entries, written)
     return stale_total
+
+
+def _adopt(site, writer, counties) -> None:
+    """A worker's start: the build's state, handed over as the pool's arguments (inherited by fork, not pickled)."""
+    _JOB.update(site=site, writer=writer, counties=counties)
 
 
 def _worker(index: int):
@@ -94,7 +94,7 @@ def render_one(record, site):
 
 def _chosen(page: str, group: list) -> list:
     active = [r for r in group if r.data.get("状态") not in INACTIVE]
-    return [r for r in active if r.data.get("状态") == "帮扶中"] if page.endswith("cards/") else active
+    return [r for r in active if r.data.get("状态") == ACTIVE] if page.endswith("cards/") else active
 
 
 def _batch_keys(county: str, group: list, keys: dict, site) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,9 +10,9 @@ import jinja2
 
 from generator.access.privacy import FULL, KINDS, Policy
 from generator.records.schema import FieldInfo, field_map, pattern_of
+from generator.rules.trace import yuan as rules_yuan
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-CENT = Decimal("0.01")
 
 
 @lru_cache(maxsize=1)
@@ -42,11 +42,8 @@ def money(value) -> Decimal:
 
 
 def yuan(value) -> str:
-    """1200 → 1,200; 1200.5 → 1,200.50 (fen shown only when there are fen)."""
-    amount = value if isinstance(value, Decimal) else money(value)
-    if amount == amount.to_integral_value():
-        return f"{amount.to_integral_value():,}"
-    return f"{amount.quantize(CENT, ROUND_HALF_UP):,}"
+    """1200 → 1,200; 1200.5 → 1,200.50 (fen shown only when there are fen): the trace's one money format."""
+    return rules_yuan(value if isinstance(value, Decimal) else money(value))
 
 
 def month(value) -> str:

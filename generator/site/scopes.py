@@ -6,6 +6,7 @@ import json
 from collections import Counter
 
 from generator.access import urls
+from generator.records.schema import STATUSES
 from generator.site.common import CANCELLED, EXITED, link, list_row, list_values, members, number, scope_key, write_page
 from generator.site.errors_pages import render_errors
 from generator.site.finance import render_finance
@@ -15,7 +16,6 @@ from generator.site.stats import render_stats
 from generator.site.suppress import NOTE, shown, suppress_counts
 from generator.site.worklists import render_worklists, worklists
 
-STATUSES = ("调查中", "公示中", "待审批", "帮扶中", EXITED, CANCELLED)
 TABLE_COLUMNS = ("职工编号", "姓名", "身份证号", "困难类别", "致困原因", "状态", "帮扶责任人", "帮扶任务完成时限", "所属地区")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from generator.access import urls
+from generator.records.schema import ACTIVE, NOTICE, PENDING
 from generator.site import future
 from generator.site.common import INACTIVE, parse_day, write_page
 
@@ -31,16 +32,16 @@ def worklists(records, site, rows: dict) -> list[dict]:
             notices.append((row, ["、".join(level for _, _, level in running), min(s for s, _, _ in running).isoformat(),
                                   end.isoformat(), f"{(end - today).days} 天"]))
         ends = [e for e in (parse_day(n.get("结束日期")) for n in data.get("公示") or []) if e]
-        if status == "公示中" and row is None:
+        if status == NOTICE and row is None:
             # Status says 公示中 but no notice runs today: the period is over (or never recorded); move it on.
             row = rows[record.path]
             ended.append((row, [max(ends).isoformat() if ends else "（没有公示记录）"]))
-        if status == "待审批":
+        if status == PENDING:
             row = row or rows[record.path]
             pending.append((row, [max(ends).isoformat() if ends else ""]))
         if status in INACTIVE:
             continue
-        if status == "帮扶中":
+        if status == ACTIVE:
             decided = parse_day(data.get("确定时间"))
             years = {item.get("年度") for item in data.get("年度核查") or []}
             if decided and decided.year < today.year and today.year not in years:
@@ -67,7 +68,7 @@ def worklists(records, site, rows: dict) -> list[dict]:
         {"id": "ended", "title": "公示期已满但状态未推进",
          "note": "状态仍是公示中、今天已不在任何公示期内的档案：公示期已满，请报审批（状态改为待审批）或处理异议。",
          "extra": ["公示结束"], "rows": sorted(ended, key=lambda r: r[1][0])},
-        {"id": "pending", "title": "待审批", "note": "状态为待审批的档案（公示期满后由县级以上工会审批）。",
+        {"id": "pending", "title": PENDING, "note": "状态为待审批的档案（公示期满后由县级以上工会审批）。",
          "extra": ["公示结束"], "rows": pending},
         {"id": "review", "title": f"{today.year} 年度核查未完成",
          "note": f"帮扶中、建档早于今年、还没有 {today.year} 年度核查记录的档案；每年 10 月 31 日前完成。",

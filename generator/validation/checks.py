@@ -9,11 +9,11 @@ from functools import lru_cache
 from stdnum import luhn, numdb
 from stdnum.cn import ric
 
+from generator.clock import parse_date
 from generator.errors import WARNING, Problem
 from generator.records.load import Record
 from generator.records.schema import fields
-
-NOTICE_MIN_DAYS = 7
+from generator.validation.lifecycle import NOTICE_MIN_DAYS
 
 
 def check(record: Record, ctx) -> list[Problem]:
@@ -26,14 +26,6 @@ def check(record: Record, ctx) -> list[Problem]:
     out += _family(record, data)
     out += _bank_card(record, data)
     return out
-
-
-def parse_date(value) -> dt.date | None:
-    """A YYYY-MM-DD string as a date, or None."""
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        return None
 
 
 @lru_cache(maxsize=4096)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from generator.clock import parse_date
 from generator.errors import WARNING, Problem
 from generator.records.load import Record
+from generator.records.schema import ACTIVE, CANCELLED, INACTIVE, NOTICE, PENDING, RELIEVED, STATUSES, SURVEY  # noqa: F401 (re-exported)
 
-# Values of the schema's 状态 vocabulary (tests/test_lifecycle.py checks they match the schema).
-SURVEY, NOTICE, PENDING, ACTIVE, RELIEVED, CANCELLED = "调查中", "公示中", "待审批", "帮扶中", "已解困脱困", "已注销"
-STATUSES = (SURVEY, NOTICE, PENDING, ACTIVE, RELIEVED, CANCELLED)
-EXITED = (RELIEVED, CANCELLED)
+EXITED = INACTIVE  # the statuses are the schema's enum of 状态 (records/schema.py)
 # Exited households are never deleted; they are listed in their own libraries.
 LIBRARY = {RELIEVED: "脱困库", CANCELLED: "注销库"}
 # A status requires the evidence of every step up to its rank (a cancellation may happen at any step).
@@ -65,14 +64,6 @@ def transition(before: dict, record: Record) -> list[Problem]:
     if old in order and new in order and order.index(new) < order.index(old):
         return [record.problem("/状态", "status-backwards", f"状态从{old}退回{new}：请在说明中写明原因。", WARNING)]
     return []
-
-
-def parse_date(value) -> dt.date | None:
-    """A YYYY-MM-DD string as a date, or None."""
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        return None
 
 
 def is_migrant(data: dict) -> bool:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from generator.clock import today
 from generator.errors import ERROR, WARNING, Problem, os_reason
-from generator.records import cache, schema_check
+from generator.parallel import map_chunks, no_gc
+from generator.records import SETTINGS, cache, schema_check
 from generator.records.cache import blob_id
 from generator.records.load import (
+    SETTINGS_DIR,
     Record,
     _relative,
     is_regular,
@@ -24,11 +25,10 @@ from generator.records.load import (
     record_files,
     special_files,
 )
-from generator.records.schema import label_path
+from generator.records.schema import INACTIVE, label_path
 from generator.rules.regions import Regions, regions
 from generator.validation import checks
 
-INACTIVE = ("已解困脱困", "已注销")
 CHECKS_CACHE = "checks"
 
 
@@ -109,7 +109,7 @@ def _check_key(ctx: Context) -> str:
 
 
 def _scan_chunk(items, ctx):
-    with cache.no_gc():
+    with no_gc():
         return _scan(items, ctx)
 
 
@@ -142,7 +142,7 @@ def validate_tree(root: Path, paths: list[Path] | None = None, ctx: Context | No
     An unchanged file (by its stat signature, else by its blob id) takes its result from the cache;
     the others are read, parsed and checked in worker processes when there are many.
     """
-    with cache.no_gc():
+    with no_gc():
         return _validate_tree(root, paths, ctx, use_cache)
 
 
@@ -248,14 +248,7 @@ def validate(records: list[Record], ctx: Context, *, use_cache: bool = True) -> 
 
 
 def _run(worker, items, ctx):
-    jobs = min(os.cpu_count() or 1, 4)
-    if len(items) < cache.PARALLEL_FROM or jobs < 2:
-        return worker(items, ctx)
-    _warm_up(ctx)
-    size = max(100, len(items) // (jobs * 20))  # small chunks: workers finish together
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [item for part in pool.map(worker, chunks, [ctx] * len(chunks)) for item in part]
+    return map_chunks(worker, items, "validate", ctx, before=lambda: _warm_up(ctx))
 
 
 def _warm_up(ctx: Context) -> None:
@@ -327,15 +320,19 @@ def expand(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*.yaml") if "_settings" not in p.parts))
+            out.extend(sorted(p for p in path.rglob("*.yaml") if SETTINGS_DIR not in p.parts))
         else:
             out.append(path)
     return out
 
 
 def validate_paths(root: Path, paths: list[Path], *, use_cache: bool = True) -> tuple[int, list[Problem]]:
-    """Validate the archive, or only the named files (still checked against the whole archive)."""
-    if not paths:
+    """Validate the archive, or only the named files (still checked against the whole archive).
+
+    The whole archive takes one route however it is named (no path, `records`, its absolute path, the root):
+    the same files under the same cache keys, without listing or resolving them one by one first.
+    """
+    if not paths or _names_archive(root, paths):
         return validate_tree(root, None, use_cache=use_cache)
     files = expand(paths)
     base = Path(os.path.abspath(root / "records"))  # not resolve(): a link must be judged where it sits
@@ -346,6 +343,12 @@ def validate_paths(root: Path, paths: list[Path], *, use_cache: bool = True) -> 
     return validate_tree(root, files, use_cache=use_cache)
 
 
+def _names_archive(root: Path, paths: list[Path]) -> bool:
+    """Whether one of `paths` is the archive's root or its records/ folder (then every record is named)."""
+    whole = {os.path.realpath(root), os.path.realpath(root / "records")}
+    return any(os.path.realpath(p) in whole for p in paths)
+
+
 def check_settings(root: Path, ctx: Context) -> list[Problem]:
     """Every settings file under records/_settings/, each against its own schema and rules."""
     from generator.access import reviewers
@@ -354,7 +357,7 @@ def check_settings(root: Path, ctx: Context) -> list[Problem]:
     from generator.errors import RecordError
 
     problems: list[Problem] = []
-    settings = root / "records" / "_settings"
+    settings = root / SETTINGS
     loaders = [("standards.yaml", lambda: ctx.standards), ("roles.yaml", lambda: load_policy(root)),
                ("access.yaml", lambda: load_access(root))]
     for name, loader in loaders:
@@ -362,7 +365,7 @@ def check_settings(root: Path, ctx: Context) -> list[Problem]:
             try:
                 loader()
             except RecordError as exc:
-                problems.extend(exc.problems or [Problem(f"records/_settings/{name}", None, "", "", "settings", exc.message)])
+                problems.extend(exc.problems or [Problem(f"{SETTINGS}/{name}", None, "", "", "settings", exc.message)])
     if (settings / "reviewers.yaml").is_file():
         problems.extend(reviewers.check(root))
     return problems
