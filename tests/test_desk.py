@@ -20,9 +20,14 @@ from generator.history.log import read_history
 DESK = ("编辑台", "desk@example.invalid")
 N5 = "4601050001"  # 秀英区
 N6 = "4601060001"  # 龙华区
-USERS = {"xy-ed": [("460105", ["经办人"])], "lh-ed": [("460106", ["经办人"])],
-         "reviewer-460105": [("460105", ["审核人"])], "reviewer-4602": [("4602", ["审核人"])],
-         "xy-both": [("460105", ["经办人", "审核人"])], "xy-ed2": [("460105", ["经办人"])]}
+USERS = {
+    "xy-ed": [("460105", ["经办人"])],
+    "lh-ed": [("460106", ["经办人"])],
+    "reviewer-460105": [("460105", ["审核人"])],
+    "reviewer-4602": [("4602", ["审核人"])],
+    "xy-both": [("460105", ["经办人", "审核人"])],
+    "xy-ed2": [("460105", ["经办人"])],
+}
 
 
 def make_archive(root: Path) -> Archive:
@@ -141,7 +146,9 @@ def test_submit_writes_a_branch_by_the_editor_changing_only_that_field(desk):
     assert git(work.root, "log", "-1", "--format=%an|%ae|%s", ref) == "测试账号xy-ed|xy-ed@desk.bangfu.invalid|编辑台：修改 " + N5
     diff = git(work.root, "diff", "refs/heads/main", ref)
     assert [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))] == [
-        '-邮政编码: "570311"', '+邮政编码: "570312"']
+        '-邮政编码: "570311"',
+        '+邮政编码: "570312"',
+    ]
     assert git(work.root, "rev-parse", "refs/heads/main") == before  # main untouched
     assert git(work.root, "status", "--porcelain") == status  # the working tree is never used
 
@@ -149,8 +156,12 @@ def test_submit_writes_a_branch_by_the_editor_changing_only_that_field(desk):
 def audit_json(root: Path) -> dict:
     """`bangfu audit` as an auditor runs it (since the import commit), which must pass."""
     first = git(root, "rev-list", "--max-parents=0", "refs/heads/main")
-    done = subprocess.run([sys.executable, "-m", "generator", "audit", "--since", first, "--format", "json"], cwd=root,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "audit", "--since", first, "--format", "json"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads(done.stdout)
 
@@ -231,8 +242,9 @@ def test_return_needs_a_reason_and_keeps_the_request(desk):
     assert git(work.root, "log", "-1", "--format=%ae", kept) == R460105[1]
 
 
-@pytest.mark.parametrize("socket_path", ["/run/bangfu/desk.sock;\n}\nserver {", "relative/desk.sock", "/run/b u/desk.sock",
-                                         "/run/bangfu/$desk.sock"])
+@pytest.mark.parametrize(
+    "socket_path", ["/run/bangfu/desk.sock;\n}\nserver {", "relative/desk.sock", "/run/b u/desk.sock", "/run/bangfu/$desk.sock"]
+)
 def test_deploy_config_refuses_a_desk_socket_that_would_reach_into_the_configuration(tmp_path, socket_path):
     from nginx_support import write_pages
 
@@ -242,8 +254,15 @@ def test_deploy_config_refuses_a_desk_socket_that_would_reach_into_the_configura
     work = make_archive(tmp_path / "repo")
     out = tmp_path / "bangfu.conf"
     with pytest.raises(UsageError) as refused:
-        deploy_config(DeployOptions(site=write_pages(tmp_path / "site", []), out=out, root=work.root,
-                                    htpasswd=tmp_path / "htpasswd", desk_socket=Path(socket_path)))
+        deploy_config(
+            DeployOptions(
+                site=write_pages(tmp_path / "site", []),
+                out=out,
+                root=work.root,
+                htpasswd=tmp_path / "htpasswd",
+                desk_socket=Path(socket_path),
+            )
+        )
     assert "--desk-socket" in refused.value.problems[0].message and not out.exists()
 
 
@@ -256,8 +275,11 @@ def test_deploy_config_adds_the_desk_only_when_asked(tmp_path):
     site = write_pages(tmp_path / "site", [])
     plain, desk = tmp_path / "plain.conf", tmp_path / "desk.conf"
     deploy_config(DeployOptions(site=site, out=plain, root=work.root, htpasswd=tmp_path / "htpasswd"))
-    deploy_config(DeployOptions(site=site, out=desk, root=work.root, htpasswd=tmp_path / "htpasswd",
-                                desk_socket=Path("/run/bangfu/desk.sock")))
+    deploy_config(
+        DeployOptions(
+            site=site, out=desk, root=work.root, htpasswd=tmp_path / "htpasswd", desk_socket=Path("/run/bangfu/desk.sock")
+        )
+    )
     assert "/desk/" not in plain.read_text(encoding="utf-8")
     found = directives(desk.read_text(encoding="utf-8"))
     inside = [words for blocks, words in found if blocks and blocks[-1] == "location ^~ /desk/"]
@@ -273,8 +295,9 @@ def test_members_are_a_repeatable_group_with_problems_beside_their_fields(desk):
     c = client(app, "xy-ed")
     rows = len(household(N5)["家庭主要成员"]) + 1
     new = f"家庭主要成员-{rows - 1}-"
-    answer = submit(c, N5, {"家庭主要成员-rows": str(rows), "家庭主要成员-0-月收入": "不知道", f"{new}姓名": "测新增"},
-                    action="check")
+    answer = submit(
+        c, N5, {"家庭主要成员-rows": str(rows), "家庭主要成员-0-月收入": "不知道", f"{new}姓名": "测新增"}, action="check"
+    )
     page = answer.data.decode()
     assert 'data-field="家庭主要成员-0-月收入"' in page  # the wrong number, beside that member's field
     assert f'data-field="{new}关系"' in page  # the new member lacks required fields, named on its own row
@@ -348,15 +371,29 @@ def test_desk_unit_runs_gunicorn_on_the_socket_only_and_refuses_text_systemd_wou
 
     from generator.cli import cli
 
-    args = ["desk", "unit", "--root", "/srv/bangfu/desk-archive", "--key", "/etc/bangfu/desk_ed25519", "--merger",
-            "desk@union.example", "--secret-file", "/etc/bangfu/desk.secret"]
+    args = [
+        "desk",
+        "unit",
+        "--root",
+        "/srv/bangfu/desk-archive",
+        "--key",
+        "/etc/bangfu/desk_ed25519",
+        "--merger",
+        "desk@union.example",
+        "--secret-file",
+        "/etc/bangfu/desk.secret",
+    ]
     done = CliRunner().invoke(cli, args)
     assert done.exit_code == 0, done.output
     start = next(line for line in done.output.splitlines() if line.startswith("ExecStart="))
     assert "--bind unix:/run/bangfu/desk.sock" in start and "--header-map drop" in start and "--umask 0o007" in start
     assert "Environment=BANGFU_DESK_MERGER=desk@union.example" in done.output and "BANGFU_DESK_HTTPS=0" in done.output
     assert "Environment=BANGFU_DESK_HTTPS=1" in CliRunner().invoke(cli, [*args, "--https"]).output
-    for bad in (["--root", "/srv/a\nExecStartPre=/bin/sh"], ["--merger", "x@y.example\nUser=root"], ["--socket", "/run/a b.sock"]):
+    for bad in (
+        ["--root", "/srv/a\nExecStartPre=/bin/sh"],
+        ["--merger", "x@y.example\nUser=root"],
+        ["--socket", "/run/a b.sock"],
+    ):
         refused = CliRunner().invoke(cli, args + bad)
         assert refused.exit_code != 0 and "无法生成编辑台的 systemd 单元" in refused.output
         assert not any(line.startswith(("ExecStart", "User=")) for line in refused.output.splitlines())
@@ -378,14 +415,29 @@ def test_a_new_household_takes_the_next_free_number_only_in_scope_and_is_checked
     assert page.status_code == 200 and "4601050002" in page.data.decode() and "problem" in page.data.decode()
     answer = c.post("/desk/new/460106", data={"csrf_token": token(page.data), "action": "submit", "note": "x", "姓名": "甲"})
     assert answer.status_code == 403
-    filled = {k: str(v) for k, v in household("4601050002").items() if not isinstance(v, (list, dict)) and k not in ("职工编号", "所属地区")}
+    filled = {
+        k: str(v)
+        for k, v in household("4601050002").items()
+        if not isinstance(v, (list, dict)) and k not in ("职工编号", "所属地区")
+    }
     members = household("4601050002")["家庭主要成员"]
     filled["状态"] = "调查中"  # a new household is surveyed first (bangfu new)
     # qualifying on income alone (困难情形 are not yet editable on the desk): 600 元 a person a month for three people
-    filled.update({"困难类别": "低保边缘户", "本人月平均收入": "1800", "家庭其他非薪资年收入": "0", "家庭年度总收入": "21600",
-                   "家庭月人均收入": "600"})
-    rows = {"家庭主要成员-rows": str(len(members))} | {f"家庭主要成员-{i}-{k}": str(v) for i, member in enumerate(members)
-                                                       for k, v in member.items() if not isinstance(v, (list, dict))}
+    filled.update(
+        {
+            "困难类别": "低保边缘户",
+            "本人月平均收入": "1800",
+            "家庭其他非薪资年收入": "0",
+            "家庭年度总收入": "21600",
+            "家庭月人均收入": "600",
+        }
+    )
+    rows = {"家庭主要成员-rows": str(len(members))} | {
+        f"家庭主要成员-{i}-{k}": str(v)
+        for i, member in enumerate(members)
+        for k, v in member.items()
+        if not isinstance(v, (list, dict))
+    }
     rows |= {f"家庭主要成员-{i}-月收入": "0" for i in range(len(members))}
     from werkzeug.datastructures import MultiDict
 
@@ -411,8 +463,15 @@ def test_option_lists_take_only_their_own_options(desk):
     page = c.get(f"/desk/h/{N5}")
     reasons = household(N5)["致困原因"]
     kept = reasons[:-1] if len(reasons) > 1 else reasons
-    form = MultiDict([("csrf_token", token(page.data)), ("致困原因-shown", "1"), *[("致困原因", r) for r in kept],
-                      ("致困原因", "<script>x</script>"), ("action", "check")])
+    form = MultiDict(
+        [
+            ("csrf_token", token(page.data)),
+            ("致困原因-shown", "1"),
+            *[("致困原因", r) for r in kept],
+            ("致困原因", "<script>x</script>"),
+            ("action", "check"),
+        ]
+    )
     shown = c.post(f"/desk/h/{N5}", data=form).data.decode()
     assert "<script>x</script>" not in shown  # an option the schema does not list is dropped, never echoed raw
     checked = re.findall(r'name="致困原因" value="([^"]+)" checked', shown)

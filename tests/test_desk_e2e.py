@@ -22,8 +22,11 @@ from generator.desk.unit import Unit
 from generator.history.log import read_history
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = [pytest.mark.nginx, pytest.mark.browser,
-              pytest.mark.skipif(not (Path(NGINX).exists() and Path(CHROMIUM).exists()), reason="needs Debian nginx and chromium")]
+pytestmark = [
+    pytest.mark.nginx,
+    pytest.mark.browser,
+    pytest.mark.skipif(not (Path(NGINX).exists() and Path(CHROMIUM).exists()), reason="needs Debian nginx and chromium"),
+]
 
 
 @contextmanager
@@ -42,8 +45,17 @@ def desk_stack(tmp_path: Path):
     port = free_port()
     site = write_pages(tmp_path / "site", [])
     out = tmp_path / "nginx" / "bangfu.conf"
-    deploy_config(DeployOptions(site=site, out=out, root=work.root, htpasswd=write_htpasswd(tmp_path / "htpasswd", USERS),
-                                listen=f"127.0.0.1:{port}", access_log=tmp_path / "access.log", desk_socket=sock))
+    deploy_config(
+        DeployOptions(
+            site=site,
+            out=out,
+            root=work.root,
+            htpasswd=write_htpasswd(tmp_path / "htpasswd", USERS),
+            listen=f"127.0.0.1:{port}",
+            access_log=tmp_path / "access.log",
+            desk_socket=sock,
+        )
+    )
     nginx = Nginx(tmp_path / "prefix", out, port)
     try:
         deadline = time.monotonic() + 20
@@ -123,8 +135,12 @@ def test_editor_submits_reviewer_approves_audit_passes_and_attacks_are_refused(t
 
         with Client(port, "xy-ed") as client:  # a crafted POST for a household in another county
             cookie, token = _form(client, f"/desk/h/{N5}")
-            assert _post(client, f"/desk/h/{N6}", cookie, {"csrf_token": token, "action": "submit", "note": "x",
-                                                             "邮政编码": "570999"}) == 403
+            assert (
+                _post(
+                    client, f"/desk/h/{N6}", cookie, {"csrf_token": token, "action": "submit", "note": "x", "邮政编码": "570999"}
+                )
+                == 403
+            )
             assert _post(client, f"/desk/h/{N5}", cookie, {"action": "submit", "note": "x", "邮政编码": "570999"}) == 400
         assert not git(work.root, "for-each-ref", "refs/heads/desk/")
         log = (tmp_path / "desk.log").read_text(encoding="utf-8")

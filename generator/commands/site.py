@@ -9,10 +9,20 @@ import click
 from generator.pipeline import STEPS, build_site
 from generator.progress import Progress, seconds
 
-ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-                    help="档案库根目录（含 records/）。")
-OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"), show_default=True,
-                   help="站点输出目录（整体替换，原目录在生成成功前保持不变）。")
+ROOT = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="档案库根目录（含 records/）。",
+)
+OUT = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="站点输出目录（整体替换，原目录在生成成功前保持不变）。",
+)
 
 
 @click.command("build")

@@ -55,8 +55,13 @@ class Config:
         secret = Path(os.environ["BANGFU_DESK_SECRET_FILE"]).read_bytes().strip()
         if len(secret) < 16:
             raise BangfuError("编辑台的密钥文件太短（至少 16 字节的随机内容）。")
-        return cls(Path(os.environ["BANGFU_DESK_ROOT"]), Path(os.environ["BANGFU_DESK_KEY"]), os.environ["BANGFU_DESK_MERGER"], secret,
-                   os.environ.get("BANGFU_DESK_HTTPS") == "1")
+        return cls(
+            Path(os.environ["BANGFU_DESK_ROOT"]),
+            Path(os.environ["BANGFU_DESK_KEY"]),
+            os.environ["BANGFU_DESK_MERGER"],
+            secret,
+            os.environ.get("BANGFU_DESK_HTTPS") == "1",
+        )
 
 
 class Settings:
@@ -91,10 +96,17 @@ def create_app(config: Config | None = None) -> Flask:
         log.addHandler(handler)
     log.setLevel(logging.INFO)
     app = Flask(__name__, static_url_path="/desk/static")
-    app.config.update(SECRET_KEY=config.secret, MAX_CONTENT_LENGTH=MAX_BODY, MAX_FORM_MEMORY_SIZE=MAX_BODY,
-                      SESSION_COOKIE_PATH="/desk/", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
-                      SESSION_COOKIE_SECURE=config.https, SESSION_COOKIE_NAME="bangfu_desk",
-                      WTF_CSRF_TIME_LIMIT=8 * 3600)
+    app.config.update(
+        SECRET_KEY=config.secret,
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        SESSION_COOKIE_PATH="/desk/",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=config.https,
+        SESSION_COOKIE_NAME="bangfu_desk",
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+    )
     CSRFProtect(app)
     git = Git(config.root)
     settings = Settings(git)
@@ -104,8 +116,12 @@ def create_app(config: Config | None = None) -> Flask:
         g.main, access, g.reviewers = settings.load()
         g.user = identify(request.headers.get(USER_HEADER), access, g.reviewers)
         if g.user is None:
-            log.warning("desk refused: no known user (header %r) for %s %r", request.headers.get(USER_HEADER), request.method,
-                        request.path)
+            log.warning(
+                "desk refused: no known user (header %r) for %s %r",
+                request.headers.get(USER_HEADER),
+                request.method,
+                request.path,
+            )
             abort(403)
 
     @app.errorhandler(403)
@@ -143,9 +159,17 @@ def create_app(config: Config | None = None) -> Flask:
         queue = [r for r in git.requests() if user.may_review(r.county, g.reviewers)]
         table = regions()
         rows = [(p.rsplit("/", 1)[1].removesuffix(".yaml"), table.name(p.split("/")[1])) for p in found[:LISTED]]
-        return render_template("index.html", user=user, rows=rows, more=max(0, len(found) - LISTED), query=query, mine=mine,
-                               queue=queue, scopes=[f"{table.name(s)}（{s}）" for s in user.edit_scopes],
-                               counties=[(c, table.name(c)) for c in _counties(user)])
+        return render_template(
+            "index.html",
+            user=user,
+            rows=rows,
+            more=max(0, len(found) - LISTED),
+            query=query,
+            mine=mine,
+            queue=queue,
+            scopes=[f"{table.name(s)}（{s}）" for s in user.edit_scopes],
+            counties=[(c, table.name(c)) for c in _counties(user)],
+        )
 
     @app.route("/desk/h/<number>", methods=["GET", "POST"])
     def household(number: str):
@@ -167,16 +191,28 @@ def create_app(config: Config | None = None) -> Flask:
         except BangfuError as exc:
             return render_template("error.html", title="不能新建", text=str(exc)), 409
         data = {"职工编号": number, "所属地区": county, "状态": SURVEY}
-        return edit(user, number, record_path(county, number), data, url_for("new_household", county=county),
-                    f"编辑台：新建 {number}", fresh=True)
+        return edit(
+            user,
+            number,
+            record_path(county, number),
+            data,
+            url_for("new_household", county=county),
+            f"编辑台：新建 {number}",
+            fresh=True,
+        )
 
     def edit(user: User, number: str, path: str, data: dict, action: str, subject: str, fresh: bool = False):
         values = {f.name: desk_form.shown(data.get(f.name)) for f in desk_form.form_fields()}
         new, message = data, ""
         if request.method == "POST":
             new = desk_form.apply(data, request.form.to_dict(), {k: request.form.getlist(k) for k in request.form})
-            values.update({f.name: request.form.get(f.name, "")[:desk_form.MAX_TEXT] for f in desk_form.form_fields()
-                           if f.editable and f.name in request.form})
+            values.update(
+                {
+                    f.name: request.form.get(f.name, "")[: desk_form.MAX_TEXT]
+                    for f in desk_form.form_fields()
+                    if f.editable and f.name in request.form
+                }
+            )
         problems, trace = _check(config.root, path, new)
         errors = [p for p in problems if p.is_error]
         if request.method == "POST" and request.form.get("action") == "submit":
@@ -191,7 +227,9 @@ def create_app(config: Config | None = None) -> Flask:
                 message = f"职工编号 {number} 刚被别人用了，请重新新建。"
             else:
                 try:
-                    made = git.submit(user.login, number, path, dump_record(new).encode("utf-8"), user.person, f"{subject}\n\n{note}\n")
+                    made = git.submit(
+                        user.login, number, path, dump_record(new).encode("utf-8"), user.person, f"{subject}\n\n{note}\n"
+                    )
                 except PlumbingError as exc:
                     message = str(exc)
                 else:
@@ -201,11 +239,28 @@ def create_app(config: Config | None = None) -> Flask:
         for p in problems:
             by_field.setdefault(_place(p.pointer), []).append(f"{'错误' if p.is_error else '提示'}：{p.message}")
         members = new.get(desk_form.MEMBERS) if isinstance(new.get(desk_form.MEMBERS), list) else []
-        return render_template("household.html", user=user, number=number, fields=desk_form.form_fields(), values=values,
-                               data=data, by_field=by_field, problems=problems, trace=trace, message=message,
-                               county=regions().name(number[:6]), changed=new != data, members=members,
-                               member_fields=desk_form.member_fields(), member_key=desk_form.member_key,
-                               shown=desk_form.shown, MEMBERS=desk_form.MEMBERS, action=action, fresh=fresh, new=new)
+        return render_template(
+            "household.html",
+            user=user,
+            number=number,
+            fields=desk_form.form_fields(),
+            values=values,
+            data=data,
+            by_field=by_field,
+            problems=problems,
+            trace=trace,
+            message=message,
+            county=regions().name(number[:6]),
+            changed=new != data,
+            members=members,
+            member_fields=desk_form.member_fields(),
+            member_key=desk_form.member_key,
+            shown=desk_form.shown,
+            MEMBERS=desk_form.MEMBERS,
+            action=action,
+            fresh=fresh,
+            new=new,
+        )
 
     @app.get("/desk/r/<login>/<name>")
     def change_request(login: str, name: str):
@@ -216,16 +271,19 @@ def create_app(config: Config | None = None) -> Flask:
         summary = review(config.root, f"{g.main}..{found.head}")
         log.info("desk read: user=%s request=%s", user.login, found.ref)
         refusal = _refusal(git, user, found, g.main, g.reviewers)
-        return render_template("request.html", user=user, req=found, summary=summary, may_approve=refusal is None, refusal=refusal)
+        return render_template(
+            "request.html", user=user, req=found, summary=summary, may_approve=refusal is None, refusal=refusal
+        )
 
     @app.post("/desk/r/<login>/<name>/approve")
     def approve(login: str, name: str):
         user, found = _judged(git, login, name, "approve")
         merger = g.reviewers.merger(config.merger)
         if merger is None:
-            return render_template("error.html", title="不能合并", text="审核人名单中没有登记本编辑台（签名合并方），编辑台不能签名合并。"), 409
-        message = (f"编辑台：合并 {found.number} 的修改请求（{found.user}）\n\n"
-                   f"Approved-by: {user.person}\n")
+            return render_template(
+                "error.html", title="不能合并", text="审核人名单中没有登记本编辑台（签名合并方），编辑台不能签名合并。"
+            ), 409
+        message = f"编辑台：合并 {found.number} 的修改请求（{found.user}）\n\nApproved-by: {user.person}\n"
         try:
             try:
                 merged = git.merge(found, user.person, Person(merger.name, merger.email), config.key, message)
@@ -234,7 +292,8 @@ def create_app(config: Config | None = None) -> Flask:
                 if again is None:
                     text = "这个修改请求与 main 上的新修改改了同一字段，不能合并；请退回经办人对照两边的值重新提交：" + "；".join(
                         f"{c.field or c.path}：main 上为“{desk_form.shown(c.main)}”，本请求为“{desk_form.shown(c.request)}”"
-                        for c in clashes)
+                        for c in clashes
+                    )
                     log.info("desk conflict: user=%s request=%s fields=%s", user.login, found.ref, [c.field for c in clashes])
                     return render_template("error.html", title="修改冲突", text=text), 409
                 merged = git.merge(again, user.person, Person(merger.name, merger.email), config.key, message)

@@ -72,12 +72,20 @@ class Git:
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.root), "GIT_NO_REPLACE_OBJECTS": "1",
-                    "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C.UTF-8", "TZ": "UTC"}
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.root),
+            "GIT_NO_REPLACE_OBJECTS": "1",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "LC_ALL": "C.UTF-8",
+            "TZ": "UTC",
+        }
 
     def run(self, *args: str, data: bytes | None = None, extra: dict | None = None, check: bool = True) -> str:
-        done = subprocess.run(["git", "-C", str(self.root), *args], input=data, capture_output=True,
-                              env={**self.env, **(extra or {})}, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(self.root), *args], input=data, capture_output=True, env={**self.env, **(extra or {})}, check=False
+        )
         if check and done.returncode != 0:
             raise PlumbingError(f"git {args[0]} 失败：{done.stderr.decode('utf-8', 'replace').strip()[-300:]}")
         return done.stdout.decode("utf-8", "replace").strip()
@@ -87,16 +95,22 @@ class Git:
         return out if _SHA.fullmatch(out) else None
 
     def blob(self, commit: str, path: str) -> bytes | None:
-        done = subprocess.run(["git", "-C", str(self.root), "cat-file", "blob", f"{commit}:{path}"], capture_output=True,
-                              env=self.env, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(self.root), "cat-file", "blob", f"{commit}:{path}"], capture_output=True, env=self.env, check=False
+        )
         return done.stdout if done.returncode == 0 else None
 
     def blobs(self, commit: str, paths: list[str]) -> dict[str, bytes]:
         """Many files of one commit in one `git cat-file --batch` (a county's households for a search)."""
         if not paths:
             return {}
-        done = subprocess.run(["git", "-C", str(self.root), "cat-file", "--batch"], input="".join(f"{commit}:{p}\n" for p in paths).encode(),
-                              capture_output=True, env=self.env, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(self.root), "cat-file", "--batch"],
+            input="".join(f"{commit}:{p}\n" for p in paths).encode(),
+            capture_output=True,
+            env=self.env,
+            check=False,
+        )
         out, data, i = {}, done.stdout, 0
         for path in paths:
             end = data.find(b"\n", i)
@@ -107,7 +121,7 @@ class Git:
                 i = end + 1  # "<name> missing": no body follows
                 continue
             size = int(head[2])
-            out[path] = data[end + 1:end + 1 + size]
+            out[path] = data[end + 1 : end + 1 + size]
             i = end + 1 + size + 1
         return out
 
@@ -136,8 +150,12 @@ class Git:
         return [p for p in out.split("\0") if p]
 
     def update_ref(self, ref: str, new: str, old: str, reason: str) -> None:
-        done = subprocess.run(["git", "-C", str(self.root), "update-ref", "-m", reason, ref, new, old], capture_output=True,
-                              env=self.env, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(self.root), "update-ref", "-m", reason, ref, new, old],
+            capture_output=True,
+            env=self.env,
+            check=False,
+        )
         if done.returncode != 0:
             raise PlumbingError("档案库在此期间已被别人修改（分支已移动），请重新打开后再试。")
 
@@ -154,8 +172,16 @@ class Git:
                 blob = self.run("hash-object", "-w", "--stdin", data=content)
                 self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", extra=extra)
             tree = self.run("write-tree", extra=extra)
-        return self.run("commit-tree", tree, "-p", base, "-F", "-", data=message.encode(),
-                        extra={**author.env("AUTHOR"), **author.env("COMMITTER")})
+        return self.run(
+            "commit-tree",
+            tree,
+            "-p",
+            base,
+            "-F",
+            "-",
+            data=message.encode(),
+            extra={**author.env("AUTHOR"), **author.env("COMMITTER")},
+        )
 
     def author_of(self, commit: str) -> Person:
         name, _, email = self.run("log", "-1", "--format=%an%x00%ae", commit).partition("\0")
@@ -180,14 +206,32 @@ class Git:
         main = self.resolve(MAIN)
         if main is None:
             raise PlumbingError("档案库没有 main 分支。")
-        done = subprocess.run(["git", "-C", str(self.root), "merge-tree", "--write-tree", "--no-messages", main, request.head],
-                              capture_output=True, env=self.env, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(self.root), "merge-tree", "--write-tree", "--no-messages", main, request.head],
+            capture_output=True,
+            env=self.env,
+            check=False,
+        )
         tree = done.stdout.decode().split("\n", 1)[0].strip()
         if done.returncode != 0 or not _SHA.fullmatch(tree):
             raise Conflict("这个修改请求与 main 上的新修改冲突，不能合并；请退回经办人重新提交。")
-        commit = self.run("-c", "gpg.format=ssh", "-c", f"user.signingkey={key}", "commit-tree", "-S", tree,
-                          "-p", main, "-p", request.head, "-F", "-", data=message.encode(),
-                          extra={**author.env("AUTHOR"), **committer.env("COMMITTER")})
+        commit = self.run(
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            f"user.signingkey={key}",
+            "commit-tree",
+            "-S",
+            tree,
+            "-p",
+            main,
+            "-p",
+            request.head,
+            "-F",
+            "-",
+            data=message.encode(),
+            extra={**author.env("AUTHOR"), **committer.env("COMMITTER")},
+        )
         self.update_ref(MAIN, commit, main, f"bangfu desk: merge {request.ref}")
         self.update_ref(request.ref, ZERO, request.head, "bangfu desk: merged")
         return commit
@@ -196,7 +240,15 @@ class Git:
         """Return or reject: the branch moves to refs/desk-closed/… so the request and its reason stay in the repository."""
         closed = "refs/desk-closed/" + request.ref.removeprefix(PREFIX)
         tree = self.run("rev-parse", f"{request.head}^{{tree}}")
-        note = self.run("commit-tree", tree, "-p", request.head, "-F", "-", data=reason.encode(),
-                        extra={**reviewer.env("AUTHOR"), **reviewer.env("COMMITTER")})
+        note = self.run(
+            "commit-tree",
+            tree,
+            "-p",
+            request.head,
+            "-F",
+            "-",
+            data=reason.encode(),
+            extra={**reviewer.env("AUTHOR"), **reviewer.env("COMMITTER")},
+        )
         self.update_ref(closed, note, ZERO, "bangfu desk: closed")
         self.update_ref(request.ref, ZERO, request.head, "bangfu desk: closed")

@@ -67,7 +67,10 @@ def reapply(git: Git, request: Request) -> tuple[Request | None, list[Clash]]:
     if clashes:
         return None, clashes
     author = git.author_of(request.head)
-    message = git.run("log", "-1", "--format=%B", request.head) + "\n\n（main 在此期间有其他修改：编辑台在新的 main 上按字段重新应用本修改。）\n"
+    message = (
+        git.run("log", "-1", "--format=%B", request.head)
+        + "\n\n（main 在此期间有其他修改：编辑台在新的 main 上按字段重新应用本修改。）\n"
+    )
     commit = git.commit_files(main, files, author, message)
     git.update_ref(request.ref, commit, request.head, "bangfu desk: re-applied on main")
     return Request(request.ref, request.user, request.number, request.serial, commit), []
