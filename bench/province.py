@@ -44,9 +44,12 @@ def signing(email: str) -> list[str]:
 
 def _with_keys(text: str) -> str:
     """The reviewers list with each reviewer's public key registered."""
+
     def add(found: re.Match) -> str:
         key = Path(f"{key_of(found.group(2))}.pub").read_text(encoding="utf-8").split()
-        return f'{found.group(0)}{found.group(1)}公钥:\n{found.group(1)}  - 公钥: "{key[0]} {key[1]}"\n{found.group(1)}    生效日期: "2016-01-01"\n'
+        indent = found.group(1)
+        return f'{found.group(0)}{indent}公钥:\n{indent}  - 公钥: "{key[0]} {key[1]}"\n{indent}    生效日期: "2016-01-01"\n'
+
     return re.sub(r"(?m)^( +)邮箱: (\S+)\n", add, text)
 
 
@@ -92,10 +95,12 @@ def make_province_repo(root: Path, households: int, commits: int, seed: int = 1)
     batch = max(1, -(-households // add_prs))
     batches = [(county, items[i : i + batch]) for county, items in sorted(by_county.items()) for i in range(0, len(items), batch)]
     stamp = int(dt.datetime(2016, 9, 1).timestamp())
-    out = [b"reset refs/heads/main\ncommit refs/heads/main\nmark :1\n",
-           b"author \xe7\xa4\xba\xe4\xbe\x8b\xe7\xae\xa1\xe7\x90\x86\xe5\x91\x98 <admin@example.invalid> %d +0800\n" % stamp,
-           b"committer \xe7\xa4\xba\xe4\xbe\x8b\xe7\xae\xa1\xe7\x90\x86\xe5\x91\x98 <admin@example.invalid> %d +0800\n" % stamp,
-           _data("Add the province's settings")]
+    out = [
+        b"reset refs/heads/main\ncommit refs/heads/main\nmark :1\n",
+        b"author \xe7\xa4\xba\xe4\xbe\x8b\xe7\xae\xa1\xe7\x90\x86\xe5\x91\x98 <admin@example.invalid> %d +0800\n" % stamp,
+        b"committer \xe7\xa4\xba\xe4\xbe\x8b\xe7\xae\xa1\xe7\x90\x86\xe5\x91\x98 <admin@example.invalid> %d +0800\n" % stamp,
+        _data("Add the province's settings"),
+    ]
     out += [b"M 100644 inline records/_settings/%s\n" % name.encode() + _data(text) for name, text in sorted(settings.items())]
     mark, main_mark, number, written = 1, 1, 0, {}
     seconds_per_pr = max(60, int((TODAY - dt.date(2016, 9, 2)).total_seconds()) // (prs + 1))
@@ -113,16 +118,23 @@ def make_province_repo(root: Path, households: int, commits: int, seed: int = 1)
         # fast-import does not merge trees: the merge commit names the same blobs as the branch commit.
         changes = b"".join(b"M 100644 :%d %s\n" % (blob, rel.encode()) for rel, blob in blobs)
         mark += 1
-        out.append(b"commit refs/heads/pr\nmark :%d\nauthor %s <editor-%s@example.invalid> %d +0800\n"
-                   % (mark, editor, county.encode(), stamp - 600))
+        out.append(
+            b"commit refs/heads/pr\nmark :%d\nauthor %s <editor-%s@example.invalid> %d +0800\n"
+            % (mark, editor, county.encode(), stamp - 600)
+        )
         out.append(b"committer %s <editor-%s@example.invalid> %d +0800\n" % (editor, county.encode(), stamp - 600))
         out.append(_data(title) + b"from :%d\n" % main_mark + changes)
         name, email = _reviewer_for(county, reviewers)
         mark += 1
-        out.append(b"commit refs/heads/main\nmark :%d\nauthor %s <%s> %d +0800\ncommitter %s <%s> %d +0800\n"
-                   % (mark, name.encode(), email.encode(), stamp, name.encode(), email.encode(), stamp))
-        out.append(_data(f"Merge pull request #{number} from editor-{county}/pr-{number}\n\n{title}")
-                   + b"from :%d\nmerge :%d\n" % (main_mark, mark - 1) + changes)
+        out.append(
+            b"commit refs/heads/main\nmark :%d\nauthor %s <%s> %d +0800\ncommitter %s <%s> %d +0800\n"
+            % (mark, name.encode(), email.encode(), stamp, name.encode(), email.encode(), stamp)
+        )
+        out.append(
+            _data(f"Merge pull request #{number} from editor-{county}/pr-{number}\n\n{title}")
+            + b"from :%d\nmerge :%d\n" % (main_mark, mark - 1)
+            + changes
+        )
         main_mark = mark
 
     edits_every = max(1, len(batches) // max(1, edit_prs))
@@ -138,7 +150,14 @@ def make_province_repo(root: Path, households: int, commits: int, seed: int = 1)
                 data = written[rel][1]
                 if data.get("状态") == "帮扶中":
                     ledger = list(data.get("帮扶台账") or [])
-                    ledger.append({"日期": "2026-10-15", "帮扶类型": "送温暖慰问", "金额": 500, "帮扶人": data.get("帮扶责任人", {}).get("姓名", "示例帮扶人")})
+                    ledger.append(
+                        {
+                            "日期": "2026-10-15",
+                            "帮扶类型": "送温暖慰问",
+                            "金额": 500,
+                            "帮扶人": data.get("帮扶责任人", {}).get("姓名", "示例帮扶人"),
+                        }
+                    )
                     data = {**data, "帮扶台账": ledger}
                     written[rel] = (county, data)
                     changed[rel] = dump_record(data)
@@ -155,21 +174,43 @@ def make_province_repo(root: Path, households: int, commits: int, seed: int = 1)
 def _sign_merges(root: Path) -> None:
     """Remake main's commits with `git commit-tree`, same trees, people and dates, each merge signed by its committer
     (fast-import cannot sign)."""
-    log = subprocess.run(["git", "log", "-z", "--reverse", "--topo-order", "--date=raw",
-                          "--format=%H%x1f%P%x1f%T%x1f%an%x1f%ae%x1f%ad%x1f%cn%x1f%ce%x1f%cd%x1f%B", "refs/heads/main"],
-                         cwd=root, capture_output=True, check=True).stdout.decode("utf-8")
+    log = subprocess.run(
+        [
+            "git",
+            "log",
+            "-z",
+            "--reverse",
+            "--topo-order",
+            "--date=raw",
+            "--format=%H%x1f%P%x1f%T%x1f%an%x1f%ae%x1f%ad%x1f%cn%x1f%ce%x1f%cd%x1f%B",
+            "refs/heads/main",
+        ],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8")
     new: dict[str, str] = {}
     for entry in filter(None, log.split("\0")):
         sha, parents, tree, an, ae, ad, cn, ce, cd, message = entry.split("\x1f", 9)
         parents = parents.split()
-        env = {**os.environ, "GIT_AUTHOR_NAME": an, "GIT_AUTHOR_EMAIL": ae, "GIT_AUTHOR_DATE": ad,
-               "GIT_COMMITTER_NAME": cn, "GIT_COMMITTER_EMAIL": ce, "GIT_COMMITTER_DATE": cd}
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": an,
+            "GIT_AUTHOR_EMAIL": ae,
+            "GIT_AUTHOR_DATE": ad,
+            "GIT_COMMITTER_NAME": cn,
+            "GIT_COMMITTER_EMAIL": ce,
+            "GIT_COMMITTER_DATE": cd,
+        }
         sign = [*signing(ce)] if len(parents) > 1 else []
         args = ["git", *sign, "commit-tree", *(["-S"] if sign else []), tree]
         for parent in parents:
             args += ["-p", new[parent]]
-        new[sha] = subprocess.run(args, cwd=root, env=env, input=message.encode("utf-8"), capture_output=True,
-                                  check=True).stdout.decode().strip()
+        new[sha] = (
+            subprocess.run(args, cwd=root, env=env, input=message.encode("utf-8"), capture_output=True, check=True)
+            .stdout.decode()
+            .strip()
+        )
     subprocess.run(["git", "update-ref", "refs/heads/main", new[sha]], cwd=root, check=True)
 
 
@@ -178,8 +219,12 @@ def merge_one_change(root: Path) -> None:
     target = sorted((root / "records").glob("4*/*.yaml"))[7]
     county = target.parent.name
     name, email = _reviewer_for(county, _reviewers(root))
-    editor = {"GIT_AUTHOR_NAME": f"编辑{county}", "GIT_AUTHOR_EMAIL": f"editor-{county}@example.invalid",
-              "GIT_COMMITTER_NAME": f"编辑{county}", "GIT_COMMITTER_EMAIL": f"editor-{county}@example.invalid"}
+    editor = {
+        "GIT_AUTHOR_NAME": f"编辑{county}",
+        "GIT_AUTHOR_EMAIL": f"editor-{county}@example.invalid",
+        "GIT_COMMITTER_NAME": f"编辑{county}",
+        "GIT_COMMITTER_EMAIL": f"editor-{county}@example.invalid",
+    }
     reviewer = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
     env = dict(os.environ)
     count = int(subprocess.run(["git", "rev-list", "--count", "main"], cwd=root, capture_output=True, text=True).stdout)
@@ -191,6 +236,20 @@ def merge_one_change(root: Path) -> None:
     target.write_text("".join(lines) + note, encoding="utf-8")
     subprocess.run(["git", "commit", "-q", "-am", f"Update a note in {county}"], cwd=root, env={**env, **editor}, check=True)
     subprocess.run(["git", "checkout", "-q", "main"], cwd=root, check=True)
-    subprocess.run(["git", *signing(email), "merge", "-q", "--no-ff", "-S", branch, "-m", f"Merge pull request #{count} from editor/{branch}"],
-                   cwd=root, env={**env, **reviewer}, check=True)
+    subprocess.run(
+        [
+            "git",
+            *signing(email),
+            "merge",
+            "-q",
+            "--no-ff",
+            "-S",
+            branch,
+            "-m",
+            f"Merge pull request #{count} from editor/{branch}",
+        ],
+        cwd=root,
+        env={**env, **reviewer},
+        check=True,
+    )
     subprocess.run(["git", "branch", "-q", "-D", branch], cwd=root, check=True)

@@ -3,7 +3,8 @@
     python bench/run.py [--households 26700] [--commits 2700] [--runs 3] [--work bench/out]
 
 It makes a synthetic province with `bangfu demo`, commits it as a git history of editor branches and
-reviewer merges (git fast-import; each merge then signed by its reviewer), then times the steps issue 8 names, each in a fresh process, and
+reviewer merges (git fast-import; each merge then signed by its reviewer), then times the steps issue 8 names,
+each in a fresh process, and
 samples the resident memory of the whole process tree.
 """
 
@@ -104,8 +105,11 @@ def measure(name: str, runs: int, prepare, command, cwd: Path, rows: list, peaks
         peaks.append((name, peak))
         step_peak = max(step_peak, peak)
     rows.append((name, statistics.median(times), min(times), max(times), code, step_peak, times))
-    print(f"  {name}: {statistics.median(times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)}; "
-          f"peak {step_peak / 1024:.0f} MiB)", flush=True)
+    print(
+        f"  {name}: {statistics.median(times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)}; "
+        f"peak {step_peak / 1024:.0f} MiB)",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -117,9 +121,18 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse an existing province in --work")
     parser.add_argument("--skip", default="", help="comma-separated steps to skip: validate,build,fresh,rebuild,history,impact")
     opts = parser.parse_args()
-    SKIP.update({"validate": "validate", "build": "full build, all", "fresh": "full build into", "rebuild": "rebuild",
-                 "history": "history", "impact": "impact"}[s]
-                for s in opts.skip.split(",") if s)
+    SKIP.update(
+        {
+            "validate": "validate",
+            "build": "full build, all",
+            "fresh": "full build into",
+            "rebuild": "rebuild",
+            "history": "history",
+            "impact": "impact",
+        }[s]
+        for s in opts.skip.split(",")
+        if s
+    )
 
     root = opts.work / "province"
     site = opts.work / "site"
@@ -138,14 +151,24 @@ def main() -> None:
 
     def touch_one():
         text = one.read_text(encoding="utf-8")
-        one.write_text(text.replace("备注: ", "备注: 已复核；", 1) if "备注: " in text else text + "备注: 基准测试修改\n", encoding="utf-8")
+        one.write_text(
+            text.replace("备注: ", "备注: 已复核；", 1) if "备注: " in text else text + "备注: 基准测试修改\n", encoding="utf-8"
+        )
 
     def restore_one():
         subprocess.run(["git", "checkout", "--", str(one)], cwd=root, check=True)
 
     measure("validate, cold", opts.runs, lambda: _clear_cache(root), validate, root, rows, peaks)
     measure("validate, nothing changed", opts.runs, lambda: None, validate, root, rows, peaks)
-    measure("validate, one record changed", opts.runs, lambda: (restore_one(), validate_warm(root), touch_one()), validate, root, rows, peaks)
+    measure(
+        "validate, one record changed",
+        opts.runs,
+        lambda: (restore_one(), validate_warm(root), touch_one()),
+        validate,
+        root,
+        rows,
+        peaks,
+    )
     restore_one()
     state = site.with_name(site.name + ".bangfu")  # the spare generation and the handbook's cache
 
@@ -156,8 +179,13 @@ def main() -> None:
     measure("full build, all scopes (cold)", opts.runs, lambda: (_clear_cache(root), empty_site()), build, root, rows, peaks)
     measure("full build into an empty folder (caches warm)", opts.runs, empty_site, build, root, rows, peaks)
     measure("rebuild after one merged change", opts.runs, lambda: merge_one_change(root), build, root, rows, peaks)
-    history = [PYTHON, "-c", "import sys; from pathlib import Path; from generator.history.log import read_history; "
-               "h = read_history(Path(sys.argv[1])); print(h)", str(root)]
+    history = [
+        PYTHON,
+        "-c",
+        "import sys; from pathlib import Path; from generator.history.log import read_history; "
+        "h = read_history(Path(sys.argv[1])); print(h)",
+        str(root),
+    ]
     measure("history pass (cold)", opts.runs, lambda: _clear_cache(root), history, root, rows, peaks)
 
     # Issue 16: one city's urban 低保 standard rises; every household judged, those of that city twice.
@@ -178,8 +206,13 @@ def main() -> None:
 
 
 def validate_warm(root: Path) -> None:
-    subprocess.run(bangfu("validate", "--root", str(root)), cwd=root, env={**os.environ, "BANGFU_TODAY": TODAY},
-                   stdout=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        bangfu("validate", "--root", str(root)),
+        cwd=root,
+        env={**os.environ, "BANGFU_TODAY": TODAY},
+        stdout=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 if __name__ == "__main__":

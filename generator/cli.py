@@ -43,7 +43,9 @@ clitext.install()  # before any command module declares its options: click.Path(
 
 class _Formatter(click.HelpFormatter):
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args.replace("[OPTIONS]", "[选项]").replace("COMMAND", "命令").replace("[ARGS]...", "[参数]..."), "用法：")
+        super().write_usage(
+            prog, args.replace("[OPTIONS]", "[选项]").replace("COMMAND", "命令").replace("[ARGS]...", "[参数]..."), "用法："
+        )
 
     def write_heading(self, heading: str) -> None:
         self.write(f"{'':>{self.current_indent}}{heading}：\n")  # click's heading, already through gettext
@@ -133,8 +135,11 @@ class BangfuGroup(BangfuCommand, click.Group):
         except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, never a traceback
             if os.environ.get("BANGFU_DEBUG"):
                 raise
-            click.echo(f"内部错误（{type(exc).__name__}: {exc}）。这是程序的缺陷，不是档案的问题；"
-                       "请把这条信息和所用命令报告给维护人员（设置 BANGFU_DEBUG=1 可看到详细信息）。", err=True)
+            click.echo(
+                f"内部错误（{type(exc).__name__}: {exc}）。这是程序的缺陷，不是档案的问题；"
+                "请把这条信息和所用命令报告给维护人员（设置 BANGFU_DEBUG=1 可看到详细信息）。",
+                err=True,
+            )
             sys.exit(3)
         sys.exit(code if isinstance(code, int) else 0)
 

@@ -72,20 +72,37 @@ MESSAGES = {
 # (singular msgid, plural msgid) -> one Chinese form (Chinese has no plural).
 PLURALS = {
     ("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"): "多余的参数：{args}",
-    ("Takes {nargs} values but 1 was given.", "Takes {nargs} values but {len} were given."): "需要 {nargs} 个值，给出了 {len} 个。",
+    (
+        "Takes {nargs} values but 1 was given.",
+        "Takes {nargs} values but {len} were given.",
+    ): "需要 {nargs} 个值，给出了 {len} 个。",
     ("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)"): "（是不是 {possibility}？）",
     ("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."): "选项 {name} 需要 {nargs} 个值。",
     ("{value!r} is not {choice}.", "{value!r} is not one of {choices}."): "“{value}”不是可选值之一：{choices}。",
-    ("{value!r} does not match the format {format}.", "{value!r} does not match the formats {formats}."):
-        "“{value}”不符合格式 {formats}。",
-    ("{len_type} values are required, but {len_value} was given.", "{len_type} values are required, but {len_value} were given."):
-        "需要 {len_type} 个值，给出了 {len_value} 个。",
+    (
+        "{value!r} does not match the format {format}.",
+        "{value!r} does not match the formats {formats}.",
+    ): "“{value}”不符合格式 {formats}。",
+    (
+        "{len_type} values are required, but {len_value} was given.",
+        "{len_type} values are required, but {len_value} were given.",
+    ): "需要 {len_type} 个值，给出了 {len_value} 个。",
 }
 
 # Click fills these placeholders with str.format(**named values); a Chinese form may use a name the English singular
 # or plural does not (both plural forms share one msgstr), so missing names format as "".
-_CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "shell_completion", "termui", "types", "utils",
-                  "_termui_impl")
+_CLICK_MODULES = (
+    "core",
+    "decorators",
+    "exceptions",
+    "formatting",
+    "parser",
+    "shell_completion",
+    "termui",
+    "types",
+    "utils",
+    "_termui_impl",
+)
 
 
 class _Pattern(str):

@@ -11,9 +11,17 @@ ERROR = "error"
 WARNING = "warning"
 
 
-_OS_REASONS = {errno.ENOENT: "文件或文件夹不存在", errno.EACCES: "没有读写权限", errno.EPERM: "没有读写权限", errno.EISDIR: "是文件夹，不是文件",
-               errno.ENOTDIR: "路径中有一段不是文件夹", errno.ENOSPC: "磁盘已满", errno.EROFS: "所在的磁盘只读",
-               errno.ENAMETOOLONG: "文件名太长", errno.ELOOP: "符号链接循环"}
+_OS_REASONS = {
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.EACCES: "没有读写权限",
+    errno.EPERM: "没有读写权限",
+    errno.EISDIR: "是文件夹，不是文件",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.ENOSPC: "磁盘已满",
+    errno.EROFS: "所在的磁盘只读",
+    errno.ENAMETOOLONG: "文件名太长",
+    errno.ELOOP: "符号链接循环",
+}
 
 
 def os_reason(exc: OSError) -> str:

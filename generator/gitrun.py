@@ -24,11 +24,17 @@ def command(*args: str) -> list[str]:
     return ["git", "--no-replace-objects", *args]
 
 
-def run(*args: str, env: Mapping[str, str] | None = None, base: Mapping[str, str] | None = None,
-        text: bool = False, input: bytes | None = None) -> subprocess.CompletedProcess:  # noqa: A002 - subprocess's name
+def run(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    base: Mapping[str, str] | None = None,
+    text: bool = False,
+    input: bytes | None = None,
+) -> subprocess.CompletedProcess:  # noqa: A002 - subprocess's name
     """Run git to completion with output captured; the caller reads returncode (git's exit status is an answer)."""
-    return subprocess.run(command(*args), env=environment(env, base=base), capture_output=True, text=text, input=input,
-                          check=False)
+    return subprocess.run(
+        command(*args), env=environment(env, base=base), capture_output=True, text=text, input=input, check=False
+    )
 
 
 def popen(*args: str, env: Mapping[str, str] | None = None, **options) -> subprocess.Popen:

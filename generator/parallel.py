@@ -44,8 +44,14 @@ def workers(kind: str, items: int, jobs: int | None = None) -> int:
     return count if items >= policy.from_items and count >= 2 else 1
 
 
-def map_chunks(worker: Callable[..., list], items: Sequence, kind: str, *args, jobs: int | None = None,
-               before: Callable[[], None] | None = None) -> list:
+def map_chunks(
+    worker: Callable[..., list],
+    items: Sequence,
+    kind: str,
+    *args,
+    jobs: int | None = None,
+    before: Callable[[], None] | None = None,
+) -> list:
     """worker(chunk, *args) over small chunks of items, in order and flattened; in worker processes when they pay.
 
     before: run in the parent before the workers start, to build what they should inherit rather than rebuild.

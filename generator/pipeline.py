@@ -40,12 +40,19 @@ class BuildResult:
 
 
 # The steps of a build, as its progress line names them (the keys are the --timings names).
-STEPS = {"校验": "校验档案", "载入": "载入档案", "历史": "读取修改历史", "手册": "生成手册", "手册复制": "复制手册",
-         "档案页": "生成档案页", "地区页": "生成地区页和统计", "发布": "发布站点"}
+STEPS = {
+    "校验": "校验档案",
+    "载入": "载入档案",
+    "历史": "读取修改历史",
+    "手册": "生成手册",
+    "手册复制": "复制手册",
+    "档案页": "生成档案页",
+    "地区页": "生成地区页和统计",
+    "发布": "发布站点",
+}
 
 
-def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int | None = None,
-               progress=None) -> BuildResult:
+def build_site(root: Path, out: Path, *, allow_invalid: bool = False, jobs: int | None = None, progress=None) -> BuildResult:
     """Build the whole site from the archive at `root` into `out`; on any error `out` stays as it was.
 
     progress: a generator.progress.Progress told each step as it begins (the CLI's line on a terminal).
@@ -66,8 +73,11 @@ def _build_site(root: Path, out: Path, allow_invalid: bool, jobs: int | None, pr
         errors = [p for p in problems if p.is_error]
         result.problems = problems
         if errors and (not allow_invalid or any(p.code == NOT_REGULAR for p in errors)):  # a link is never skipped
-            raise BuildError(f"档案有 {len(errors)} 个错误，站点未生成（原有站点保持不变）。修正后重试，"
-                             f"或用 --allow-invalid 跳过有错误的档案：", sorted(errors, key=lambda p: (p.path, p.line or 0)))
+            raise BuildError(
+                f"档案有 {len(errors)} 个错误，站点未生成（原有站点保持不变）。修正后重试，"
+                f"或用 --allow-invalid 跳过有错误的档案：",
+                sorted(errors, key=lambda p: (p.path, p.line or 0)),
+            )
         broken = {p.path for p in errors}
         files = [(rel, path) for rel, path in record_files(root)[0] if rel not in broken]
         records = sorted(load_households(root, files), key=lambda r: r.path)

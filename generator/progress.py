@@ -66,7 +66,9 @@ class Progress:
         """The text of the progress line as it stands."""
         where = f"（第 {self.index}/{self.steps} 步）" if self.steps else ""
         detail = f" {self.detail}" if self.detail else ""
-        return f"{_FRAMES[self._frame % len(_FRAMES)]} {self.label}{where}{detail} … 已用 {int(time.monotonic() - self.started)} 秒"
+        return (
+            f"{_FRAMES[self._frame % len(_FRAMES)]} {self.label}{where}{detail} … 已用 {int(time.monotonic() - self.started)} 秒"
+        )
 
     def _draw(self) -> None:
         if not self.enabled:

@@ -13,9 +13,12 @@ from generator.errors import BangfuError
 from generator.pipeline import build_site
 
 RELOAD_PATH = "/__bangfu/build"
-_RELOAD = (b"<script>(function(){var v=null;setInterval(function(){fetch('" + RELOAD_PATH.encode() +
-           b"',{cache:'no-store'}).then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v)location.reload();v=t})"
-           b".catch(function(){})},1000)})();</script>")
+_RELOAD = (
+    b"<script>(function(){var v=null;setInterval(function(){fetch('"
+    + RELOAD_PATH.encode()
+    + b"',{cache:'no-store'}).then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v)location.reload();v=t})"
+    b".catch(function(){})},1000)})();</script>"
+)
 WATCHED = ("records", "docs", "schema", "mkdocs.yml")
 
 
@@ -45,8 +48,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(data)
 
     # Errors other than 404 (a POST, a bad request): a short Chinese page instead of Python's English one.
-    error_message_format = ('<!doctype html><html lang="zh"><meta charset="utf-8"><title>出错了（%(code)d）</title>'
-                            '<h1>出错了（%(code)d）</h1><p>预览服务器无法处理这个请求。<a href="/">回到首页</a></p></html>')
+    error_message_format = (
+        '<!doctype html><html lang="zh"><meta charset="utf-8"><title>出错了（%(code)d）</title>'
+        '<h1>出错了（%(code)d）</h1><p>预览服务器无法处理这个请求。<a href="/">回到首页</a></p></html>'
+    )
     error_content_type = "text/html; charset=utf-8"
 
     def send_error(self, code, message=None, explain=None):
@@ -91,8 +96,10 @@ def _build(root: Path, out: Path, state: dict, echo) -> None:
         echo(f"生成失败，继续显示上一次的站点：\n{exc.format_message()}")
         return
     state["build"] += 1
-    echo(f"已生成：{result.households} 户，重新生成 {result.rendered} 户的页面，写入 {result.written} 个文件，"
-         f"用时 {result.seconds:.1f} 秒。")
+    echo(
+        f"已生成：{result.households} 户，重新生成 {result.rendered} 户的页面，写入 {result.written} 个文件，"
+        f"用时 {result.seconds:.1f} 秒。"
+    )
 
 
 def _snapshot(root: Path) -> dict[str, float]:

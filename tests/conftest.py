@@ -43,7 +43,9 @@ def make_archive(root: Path) -> Path:
     shutil.copytree(REPO / "records" / "_settings", root / "records" / "_settings", dirs_exist_ok=True)
     reviewers = root / "records" / "_settings" / "reviewers.yaml"
     # The repository's own audit baseline names one of its commits, which a test archive does not have.
-    reviewers.write_text(re.sub(r"(?m)^(# 建档时.*\n)?审计起点:.*\n", "", reviewers.read_text(encoding="utf-8")), encoding="utf-8")
+    reviewers.write_text(
+        re.sub(r"(?m)^(# 建档时.*\n)?审计起点:.*\n", "", reviewers.read_text(encoding="utf-8")), encoding="utf-8"
+    )
     return root
 
 

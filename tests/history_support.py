@@ -58,21 +58,30 @@ def key_entry(email: str, name: str = "", since: str = KEY_FROM, until: str = ""
 
 def with_keys(text: str, keys: dict[str, str] | None = None) -> str:
     """The sample reviewers file with a 公钥 list after each reviewer's 账号 (keys: e-mail → list text)."""
+
     def add(found: re.Match) -> str:
         email = found.group(1)
         entries = keys.get(email) if keys is not None else key_entry(email)
         return found.group(0) + (f"    公钥:\n{entries}" if entries else "")
+
     return re.sub(r"(?m)^    邮箱: (\S+)\n    账号: \S+\n", add, text)
 
 
 def as_env(person: tuple[str, str], committer: tuple[str, str] | None = None) -> dict:
     """Git identity variables for one commit (never the machine's git config)."""
     committer = committer or person
-    return {**os.environ, "GIT_AUTHOR_NAME": person[0], "GIT_AUTHOR_EMAIL": person[1],
-            "GIT_COMMITTER_NAME": committer[0], "GIT_COMMITTER_EMAIL": committer[1]}
+    return {
+        **os.environ,
+        "GIT_AUTHOR_NAME": person[0],
+        "GIT_AUTHOR_EMAIL": person[1],
+        "GIT_COMMITTER_NAME": committer[0],
+        "GIT_COMMITTER_EMAIL": committer[1],
+    }
 
 
-def git(root: Path, *args: str, who: tuple[str, str] = ADMIN, committer=None, check: bool = True, sign: Path | None = None) -> str:
+def git(
+    root: Path, *args: str, who: tuple[str, str] = ADMIN, committer=None, check: bool = True, sign: Path | None = None
+) -> str:
     """Run git as `who`; sign: a private key file, to sign the commit it makes with git's SSH signing."""
     signing = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={sign}", "-c", "commit.gpgSign=true"] if sign else []
     done = subprocess.run(["git", *signing, *args], cwd=root, env=as_env(who, committer), capture_output=True, text=True)
@@ -147,8 +156,15 @@ class Archive:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
 
-    def commit(self, who: tuple[str, str], message: str, files: dict[str, dict | None], committer=None,
-               other: dict[str, str | None] | None = None, sign: Path | None = None) -> str:
+    def commit(
+        self,
+        who: tuple[str, str],
+        message: str,
+        files: dict[str, dict | None],
+        committer=None,
+        other: dict[str, str | None] | None = None,
+        sign: Path | None = None,
+    ) -> str:
         """Write (or delete, for None) households and other files, and commit them as `who` on the current branch."""
         for number, data in files.items():
             self.write(number, data)
@@ -164,9 +180,17 @@ class Archive:
     def checkout(self, name: str) -> None:
         git(self.root, "checkout", "-q", name)
 
-    def merge(self, branch: str, who: tuple[str, str], number: int | None = None, message: str | None = None,
-              committer=None, during: dict[str, dict | None] | None = None, other: dict[str, str | None] | None = None,
-              sign: Path | None | bool = True) -> str:
+    def merge(
+        self,
+        branch: str,
+        who: tuple[str, str],
+        number: int | None = None,
+        message: str | None = None,
+        committer=None,
+        during: dict[str, dict | None] | None = None,
+        other: dict[str, str | None] | None = None,
+        sign: Path | None | bool = True,
+    ) -> str:
         """A reviewer's --no-ff merge of an editor's branch into main.
 
         during/other: households and files the merger changes by hand before committing the merge
@@ -208,8 +232,7 @@ class Server:
         """Push as the account `pusher` (the web server's REMOTE_USER), or with no account known."""
         env = {k: v for k, v in as_env(EDITOR).items() if k not in ("REMOTE_USER", "GITEA_PUSHER_NAME", "GL_USERNAME")}
         env.update({"REMOTE_USER": pusher} if pusher else {})
-        return subprocess.run(["git", "push", "-q", "origin", *args], cwd=self.work.root, env=env,
-                              capture_output=True, text=True)
+        return subprocess.run(["git", "push", "-q", "origin", *args], cwd=self.work.root, env=env, capture_output=True, text=True)
 
     def main(self) -> str:
         return git(self.bare, "rev-parse", "refs/heads/main")

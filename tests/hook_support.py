@@ -24,10 +24,16 @@ def pusher_env(who=EDITOR, pusher: str | None = None, variable: str = "REMOTE_US
     return env
 
 
-def push(repo: Archive, *args: str, remote: str = "origin", pusher: str | None = None,
-         variable: str = "REMOTE_USER") -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "push", "-q", remote, *args], cwd=repo.root, env=pusher_env(EDITOR, pusher, variable),
-                          capture_output=True, text=True)
+def push(
+    repo: Archive, *args: str, remote: str = "origin", pusher: str | None = None, variable: str = "REMOTE_USER"
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["git", "push", "-q", remote, *args],
+        cwd=repo.root,
+        env=pusher_env(EDITOR, pusher, variable),
+        capture_output=True,
+        text=True,
+    )
 
 
 def make_server(tmp_path: Path) -> tuple[Path, Archive]:

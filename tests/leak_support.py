@@ -124,8 +124,18 @@ class Finder:
         return set(self._regex.findall(text)) if self._regex is not None else set()
 
 
-_S_AREAS = {"stats": "stats", "notices": "notice", "print": "archive", "households": "list", "households.json": "list",
-            "finder.json": "list", "sitemap.xml": "list", "worklists": "list", "exited": "list", "cancelled": "list"}
+_S_AREAS = {
+    "stats": "stats",
+    "notices": "notice",
+    "print": "archive",
+    "households": "list",
+    "households.json": "list",
+    "finder.json": "list",
+    "sitemap.xml": "list",
+    "worklists": "list",
+    "exited": "list",
+    "cancelled": "list",
+}
 
 
 def area_of(path: str) -> tuple[str, str]:
@@ -172,8 +182,11 @@ def region_of(rel: str) -> str | None:
 
 def site_files(site: Path) -> list[str]:
     """Every servable file of a built site (dotfiles are never served), as site-relative paths."""
-    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(site).parts))
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(site).parts)
+    )
 
 
 def scan(site: Path, index: TokenIndex) -> dict[str, set[str]]:

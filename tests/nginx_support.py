@@ -30,8 +30,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def write_access(root: Path, users: dict[str, list[tuple[str, list[str]]]], groups: dict | None = None,
-                 members: dict[str, list[str]] | None = None, disabled: tuple[str, ...] = ()) -> None:
+def write_access(
+    root: Path,
+    users: dict[str, list[tuple[str, list[str]]]],
+    groups: dict | None = None,
+    members: dict[str, list[str]] | None = None,
+    disabled: tuple[str, ...] = (),
+) -> None:
     """records/_settings/access.yaml under root: user → [(scope, roles)], group → [(scope, roles)]."""
     data: dict = {"说明": "测试用授权（虚构账号）。", "示例数据": "是", "用户": {}}
     for name, grants in users.items():
@@ -44,8 +49,10 @@ def write_access(root: Path, users: dict[str, list[tuple[str, list[str]]]], grou
             entry["停用"] = "是"
         data["用户"][name] = entry
     if groups:
-        data["组"] = {name: {"说明": f"测试组{name}", "授权": [{"范围": s, "角色": list(r)} for s, r in grants]}
-                     for name, grants in groups.items()}
+        data["组"] = {
+            name: {"说明": f"测试组{name}", "授权": [{"范围": s, "角色": list(r)} for s, r in grants]}
+            for name, grants in groups.items()
+        }
     settings = root / "records" / "_settings"
     settings.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(REPO / "records" / "_settings" / "roles.yaml", settings / "roles.yaml")
@@ -118,19 +125,47 @@ class Nginx:
             f"  uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;\n"
             "  keepalive_requests 100000;\n"
             f"  include {include};\n"
-            "}\n", encoding="utf-8")
+            "}\n",
+            encoding="utf-8",
+        )
 
     def test_config(self) -> subprocess.CompletedProcess:
         """nginx -t on the wrapper (and so on the generated configuration)."""
-        return subprocess.run([NGINX, "-t", "-p", f"{self.prefix}/", "-e", str(self.error_log), "-c", str(self.conf),
-                               "-g", f"pid {self.prefix}/nginx.pid;"], capture_output=True, text=True)
+        return subprocess.run(
+            [
+                NGINX,
+                "-t",
+                "-p",
+                f"{self.prefix}/",
+                "-e",
+                str(self.error_log),
+                "-c",
+                str(self.conf),
+                "-g",
+                f"pid {self.prefix}/nginx.pid;",
+            ],
+            capture_output=True,
+            text=True,
+        )
 
     def start(self) -> Nginx:
         checked = self.test_config()
         assert checked.returncode == 0, checked.stderr
-        self.process = subprocess.Popen([NGINX, "-p", f"{self.prefix}/", "-e", str(self.error_log), "-c", str(self.conf),
-                                         "-g", f"daemon off; pid {self.prefix}/nginx.pid;"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [
+                NGINX,
+                "-p",
+                f"{self.prefix}/",
+                "-e",
+                str(self.error_log),
+                "-c",
+                str(self.conf),
+                "-g",
+                f"daemon off; pid {self.prefix}/nginx.pid;",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -166,8 +201,14 @@ def serving(prefix: Path, config: Path, port: int) -> Iterator[int]:
 class Client:
     """One keep-alive connection as one user (or anonymous), returning (status, headers, body)."""
 
-    def __init__(self, port: int, user: str | None = None, password: str = PASSWORD, cookie: str | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        port: int,
+        user: str | None = None,
+        password: str = PASSWORD,
+        cookie: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         self.port = port
         self.headers = dict(headers or {})
         if user is not None:

@@ -58,8 +58,7 @@ def id_number(birth: str, sex: str, seq: int = 1, region: str = "460105") -> str
 
 def member(name: str, relation: str, sex: str, birth: str, income=0, identity="在岗职工", health="健康", **extra) -> dict:
     """One entry of 家庭主要成员."""
-    out = {"姓名": name, "关系": relation, "性别": sex, "出生日期": birth, "健康状况": health,
-           "月收入": income, "身份": identity}
+    out = {"姓名": name, "关系": relation, "性别": sex, "出生日期": birth, "健康状况": health, "月收入": income, "身份": identity}
     out.update(extra)
     return out
 

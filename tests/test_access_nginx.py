@@ -47,6 +47,8 @@ GRANTS |= {
     "dd": [("4601", EVERY_AREA), ("4602", EVERY_AREA)],
     "ting": [],
 }
+
+
 def may_read(user: str, path: str) -> bool:
     area, code = area_of(path)
     grants = GRANTS[user]
@@ -76,8 +78,15 @@ def server(built, tmp_path_factory):
     htpasswd = write_htpasswd(base / "htpasswd", [*USERS, "stranger"])
     log = base / "access.log"
     # these tests read every page as fast as nginx answers: no rate limit (tests/test_attack_nginx.py tests the default)
-    options = DeployOptions(site=site, out=base / "bangfu.conf", root=root, htpasswd=htpasswd,
-                            listen=f"127.0.0.1:{port}", access_log=log, rate_limit=100000)
+    options = DeployOptions(
+        site=site,
+        out=base / "bangfu.conf",
+        root=root,
+        htpasswd=htpasswd,
+        listen=f"127.0.0.1:{port}",
+        access_log=log,
+        rate_limit=100000,
+    )
     deploy_config(options)
     nginx = Nginx(base / "prefix", options.out, port).start()
     yield port, site, log
@@ -90,9 +99,19 @@ def first_household(site: Path, county: str) -> str:
 
 def scope_urls(site: Path, scope: str) -> list[str]:
     """Pages, finder data and sitemap of one scope, and (for a county) one household's pages."""
-    urls = [f"/s/{scope}/", f"/s/{scope}/finder.json", f"/s/{scope}/sitemap.xml", f"/s/{scope}/households/",
-            f"/s/{scope}/households.json", f"/s/{scope}/worklists/", f"/s/{scope}/notices/", f"/s/{scope}/stats/",
-            f"/s/{scope}/stats/region.csv", f"/s/{scope}/print/cards/", f"/f/{scope}/"]
+    urls = [
+        f"/s/{scope}/",
+        f"/s/{scope}/finder.json",
+        f"/s/{scope}/sitemap.xml",
+        f"/s/{scope}/households/",
+        f"/s/{scope}/households.json",
+        f"/s/{scope}/worklists/",
+        f"/s/{scope}/notices/",
+        f"/s/{scope}/stats/",
+        f"/s/{scope}/stats/region.csv",
+        f"/s/{scope}/print/cards/",
+        f"/f/{scope}/",
+    ]
     if (site / "h" / scope).is_dir():
         number = first_household(site, scope)
         urls += [f"/h/{scope}/{number}/", f"/h/{scope}/{number}/card/", f"/h/{scope}/{number}/history/"]
@@ -123,21 +142,35 @@ def test_the_pairs_hold_as_the_issue_says(server):
     """A few pairs spelled out: county vs county, city vs its counties, city vs city, direct county."""
     port, site, _ = server
     cases = [
-        ("jb-460105", "/s/460105/finder.json", 200), ("jb-460105", "/s/460106/finder.json", 403),
-        ("jb-460105", "/s/4601/sitemap.xml", 403), ("jb-4601", "/s/460105/sitemap.xml", 200),
-        ("jb-4601", "/s/460106/", 200), ("jb-4601", "/s/4602/", 403), ("jb-4601", "/s/46/", 403),
-        ("jb-4604", "/s/460400/finder.json", 200), ("jb-460400", "/s/4604/", 403),
-        ("jb-469005", "/s/469002/", 403), ("jb-46", "/s/469002/finder.json", 200),
+        ("jb-460105", "/s/460105/finder.json", 200),
+        ("jb-460105", "/s/460106/finder.json", 403),
+        ("jb-460105", "/s/4601/sitemap.xml", 403),
+        ("jb-4601", "/s/460105/sitemap.xml", 200),
+        ("jb-4601", "/s/460106/", 200),
+        ("jb-4601", "/s/4602/", 403),
+        ("jb-4601", "/s/46/", 403),
+        ("jb-4604", "/s/460400/finder.json", 200),
+        ("jb-460400", "/s/4604/", 403),
+        ("jb-469005", "/s/469002/", 403),
+        ("jb-46", "/s/469002/finder.json", 200),
         ("jb-4602", f"/h/460105/{first_household(site, '460105')}/", 403),
         ("jb-4601", f"/h/460105/{first_household(site, '460105')}/", 200),
         ("jb-46", f"/h/469005/{first_household(site, '469005')}/", 200),
         ("jb-4601", f"/h/469005/{first_household(site, '469005')}/", 403),
-        ("cw-4601", "/f/460106/", 200), ("jb-4601", "/f/460106/", 403), ("cw-4601", "/f/4602/", 403),
-        ("tj-46", "/s/460105/stats/", 200), ("tj-46", "/s/460105/households/", 403),
+        ("cw-4601", "/f/460106/", 200),
+        ("jb-4601", "/f/460106/", 403),
+        ("cw-4601", "/f/4602/", 403),
+        ("tj-46", "/s/460105/stats/", 200),
+        ("tj-46", "/s/460105/households/", 403),
         ("tj-46", f"/h/460105/{first_household(site, '460105')}/", 403),
-        ("gs-460105", "/s/460105/notices/", 200), ("gs-460105", "/s/460105/finder.json", 403),
-        ("dd", "/s/460203/", 200), ("dd", "/s/4604/", 403), ("ting", "/", 403), ("ting", "/s/46/", 403),
-        ("stranger", "/", 403), ("stranger", "/s/460105/", 403),
+        ("gs-460105", "/s/460105/notices/", 200),
+        ("gs-460105", "/s/460105/finder.json", 403),
+        ("dd", "/s/460203/", 200),
+        ("dd", "/s/4604/", 403),
+        ("ting", "/", 403),
+        ("ting", "/s/46/", 403),
+        ("stranger", "/", 403),
+        ("stranger", "/s/460105/", 403),
     ]
     got = [(user, url, fetch(port, url, user)[0]) for user, url, _ in cases]
     assert got == cases
@@ -158,8 +191,17 @@ def test_every_file_of_the_site_is_served_exactly_to_those_who_may_read_it(serve
 
 def test_anonymous_gets_401_everywhere_and_a_wrong_password_too(server):
     port, site, _ = server
-    for url in ["/", "/s/46/", "/s/460105/finder.json", "/s/4601/sitemap.xml", "/f/46/", "/search/search_index.json",
-                f"/h/460105/{first_household(site, '460105')}/", "/h/999999/0000000000/", "/nowhere/"]:
+    for url in [
+        "/",
+        "/s/46/",
+        "/s/460105/finder.json",
+        "/s/4601/sitemap.xml",
+        "/f/46/",
+        "/search/search_index.json",
+        f"/h/460105/{first_household(site, '460105')}/",
+        "/h/999999/0000000000/",
+        "/nowhere/",
+    ]:
         for user, password in ((None, ""), ("jb-46", "wrong")):
             status, headers, body = fetch(port, url, user, password)
             assert status == 401, url
@@ -182,15 +224,22 @@ def test_error_pages_name_nobody(server, built):
     _, site, _ = server
     for code in (401, 403, 404):
         text = (site / "errors" / f"{code}.html").read_text(encoding="utf-8")
-        assert not re.search(r"[0-9]{17}[0-9X]|示例|测试|样例|测[一二三四五六七八九十甲乙丙丁戊己庚辛壬癸]", text.split("<body", 1)[-1]), code
+        assert not re.search(
+            r"[0-9]{17}[0-9X]|示例|测试|样例|测[一二三四五六七八九十甲乙丙丁戊己庚辛壬癸]", text.split("<body", 1)[-1]
+        ), code
 
 
 def test_headers_forbid_caching_indexing_framing_and_foreign_code(server):
     port, site, _ = server
     number = first_household(site, "460105")
-    for url, cache in [(f"/h/460105/{number}/", "no-store"), ("/s/460105/finder.json", "no-store"),
-                       ("/s/46/stats/region.csv", "no-store"), ("/f/46/", "no-store"), ("/h/460105/4601059999/", "no-store"),
-                       ("/", "private, no-cache")]:
+    for url, cache in [
+        (f"/h/460105/{number}/", "no-store"),
+        ("/s/460105/finder.json", "no-store"),
+        ("/s/46/stats/region.csv", "no-store"),
+        ("/f/46/", "no-store"),
+        ("/h/460105/4601059999/", "no-store"),
+        ("/", "private, no-cache"),
+    ]:
         _, headers, _ = fetch(port, url, "all-46")
         csp = headers["content-security-policy"]
         assert csp.startswith("default-src 'self'; script-src 'self'")
@@ -237,7 +286,10 @@ def test_the_access_log_names_the_reader_of_every_page(server):
         time.sleep(0.05)
     lines = logged()[before:]
     assert [(line.split(" ")[2], line.split('" ')[1].split(" ")[0]) for line in lines] == [
-        ("dd", "200"), ("jb-460105", "403"), ("-", "401")]
+        ("dd", "200"),
+        ("jb-460105", "403"),
+        ("-", "401"),
+    ]
 
 
 SESSIONS = {
@@ -259,9 +311,15 @@ def sso_server(built, tmp_path_factory):
     write_access(sso_root, USERS, GROUPS | {"g-finance": [("46", ["财务"])]}, MEMBERS, DISABLED)
     port = free_port()
     with SignOn(SESSIONS) as sign_on:
-        options = DeployOptions(site=site, out=base / "bangfu.conf", root=sso_root, auth="sso",
-                                auth_url=f"http://127.0.0.1:{sign_on.port}/oauth2/auth", listen=f"127.0.0.1:{port}",
-                                access_log=base / "access.log")
+        options = DeployOptions(
+            site=site,
+            out=base / "bangfu.conf",
+            root=sso_root,
+            auth="sso",
+            auth_url=f"http://127.0.0.1:{sign_on.port}/oauth2/auth",
+            listen=f"127.0.0.1:{port}",
+            access_log=base / "access.log",
+        )
         deploy_config(options)
         nginx = Nginx(base / "prefix", options.out, port).start()
         yield port, site, base / "access.log"
@@ -296,9 +354,21 @@ def test_single_sign_on_groups_scopes_and_forgeries(sso_server):
     assert any(" city-user@example.invalid " in line and 'groups="g-dudao"' in line for line in logged)
 
 
-CHROMIUM = ["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--enable-logging=stderr",
-            "--v=0", "--virtual-time-budget=5000", "--dump-dom"]
+CHROMIUM = [
+    "/usr/bin/chromium",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--virtual-time-budget=5000",
+    "--dump-dom",
+]
 
 
 def browse(url: str, profile: Path) -> tuple[str, str]:
@@ -315,12 +385,20 @@ def test_pages_work_under_the_content_security_policy(built, tmp_path):
     shutil.copytree(built_site, site)
     port = free_port()
     with SignOn({"": ("all-46", "")}) as sign_on:  # a standing session: the browser is signed on as all-46
-        options = DeployOptions(site=site, out=tmp_path / "bangfu.conf", root=root, auth="sso",
-                                auth_url=f"http://127.0.0.1:{sign_on.port}/oauth2/auth", listen=f"127.0.0.1:{port}",
-                                access_log=tmp_path / "access.log")
+        options = DeployOptions(
+            site=site,
+            out=tmp_path / "bangfu.conf",
+            root=root,
+            auth="sso",
+            auth_url=f"http://127.0.0.1:{sign_on.port}/oauth2/auth",
+            listen=f"127.0.0.1:{port}",
+            access_log=tmp_path / "access.log",
+        )
         deploy_config(options)
-        (site / "probe.html").write_text("<html><body><p>probe</p><script>document.body.setAttribute('data-ran', 'yes')"
-                                         "</script></body></html>", encoding="utf-8")  # added after deploy-config: unhashed
+        (site / "probe.html").write_text(
+            "<html><body><p>probe</p><script>document.body.setAttribute('data-ran', 'yes')</script></body></html>",
+            encoding="utf-8",
+        )  # added after deploy-config: unhashed
         nginx = Nginx(tmp_path / "prefix", options.out, port).start()
         try:
             number = first_household(site, "460105")

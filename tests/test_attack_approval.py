@@ -49,8 +49,10 @@ def evil_merge(repo: Archive) -> str:
 def test_an_evil_merge_is_the_mergers_own_unapproved_change(archive):
     merge = evil_merge(archive)
     [reasons] = findings(archive).values()
-    assert reasons == ("合并人 示例海口审核员 <reviewer-4601@example.invalid> 在合并时自己改动了records/460105/4601059002.yaml："
-                       "合并结果与 git 的自动合并不同，这些改动不属于被合并的分支，没有经过审批。",)
+    assert reasons == (
+        "合并人 示例海口审核员 <reviewer-4601@example.invalid> 在合并时自己改动了records/460105/4601059002.yaml："
+        "合并结果与 git 的自动合并不同，这些改动不属于被合并的分支，没有经过审批。",
+    )
     assert list(findings(archive).values()) == [reasons]  # a second run, with the list of clean merges, too
     history = read_history(archive.root)
     [changed, _] = history.for_path(path_of(N2))
@@ -72,9 +74,11 @@ def test_the_history_command_blames_the_merger(archive):
     evil_merge(archive)
     out = CliRunner().invoke(cli, ["history", path_of(N2), "--root", str(archive.root)], catch_exceptions=False).output
     first = out.splitlines()[0]
-    assert first.endswith(" 修改，合并人 示例海口审核员 在合并时自己的改动，未经审批（合并请求 #2）：合并人 示例海口审核员 "
-                          "<reviewer-4601@example.invalid> 在合并时自己改动了records/460105/4601059002.yaml："
-                          "合并结果与 git 的自动合并不同，这些改动不属于被合并的分支，没有经过审批。")
+    assert first.endswith(
+        " 修改，合并人 示例海口审核员 在合并时自己的改动，未经审批（合并请求 #2）：合并人 示例海口审核员 "
+        "<reviewer-4601@example.invalid> 在合并时自己改动了records/460105/4601059002.yaml："
+        "合并结果与 git 的自动合并不同，这些改动不属于被合并的分支，没有经过审批。"
+    )
 
 
 def test_a_conflict_resolved_in_the_merge_is_unapproved_until_reviewed_on_the_branch(archive):
@@ -122,9 +126,12 @@ def self_approved(repo: Archive, **trailer) -> None:
 
 def test_self_approval_under_the_editors_name_is_flagged(archive):
     self_approved(archive)
-    assert findings(archive) == {"Merge pull request #5 from editor/self": (
-        "合并人 示例海口审核员 <reviewer-4601@example.invalid> 是被合并的提交的提交人（committer）："
-        "作者一栏可以随意填写，提交人自己合并仍是自审自批。",)}
+    assert findings(archive) == {
+        "Merge pull request #5 from editor/self": (
+            "合并人 示例海口审核员 <reviewer-4601@example.invalid> 是被合并的提交的提交人（committer）："
+            "作者一栏可以随意填写，提交人自己合并仍是自审自批。",
+        )
+    }
 
 
 def test_self_approval_as_a_co_author_is_flagged(archive):
@@ -138,8 +145,12 @@ def test_self_approval_under_another_name_is_refused_by_the_hook(server):
     server.refused("是被合并的提交的提交人（committer）")
 
 
-PROGRAM = {"generator/access/nginx.py": "ALLOW_ALL = True\n", "generator/access/privacy.py": "def mask(text):\n    return text\n",
-           "schema/household.schema.json": "{}\n", ".gitea/workflows/bangfu.yml": "on: push\n"}
+PROGRAM = {
+    "generator/access/nginx.py": "ALLOW_ALL = True\n",
+    "generator/access/privacy.py": "def mask(text):\n    return text\n",
+    "schema/household.schema.json": "{}\n",
+    ".gitea/workflows/bangfu.yml": "on: push\n",
+}
 
 
 @pytest.mark.parametrize("path", sorted(PROGRAM))
@@ -161,7 +172,9 @@ def test_program_changes_need_a_province_reviewer(archive, reviewer, approved):
     report = audit(archive.root, since=archive.initial)
     assert report.ok is approved
     if not approved:
-        assert report.findings[0].reasons == ("合并人 示例海口审核员 <reviewer-4601@example.invalid> 无权审批海南省（46）的档案。",)
+        assert report.findings[0].reasons == (
+            "合并人 示例海口审核员 <reviewer-4601@example.invalid> 无权审批海南省（46）的档案。",
+        )
 
 
 def test_a_county_reviewers_program_merge_is_refused_by_the_hook(server):
@@ -200,7 +213,7 @@ def set_baseline(repo: Archive, rev: str, number: int, who=R46) -> None:
     text = (repo.root / REVIEWERS).read_text(encoding="utf-8")
     text = "\n".join(line for line in text.splitlines() if not line.startswith("审计起点:"))
     repo.branch(f"baseline-{number}")
-    repo.commit(EDITOR, "Set the audit baseline", {}, other={REVIEWERS: f"{text}\n审计起点: \"{rev[:12]}\"\n"})
+    repo.commit(EDITOR, "Set the audit baseline", {}, other={REVIEWERS: f'{text}\n审计起点: "{rev[:12]}"\n'})
     repo.merge(f"baseline-{number}", who, number)
 
 
@@ -226,7 +239,7 @@ def test_moving_the_baseline_is_refused_by_the_hook(server):
 def test_a_baseline_set_by_a_direct_commit_is_not_honoured(archive):
     text = (archive.root / REVIEWERS).read_text(encoding="utf-8")
     archive.commit(EDITOR, "Unapproved", {N1: household(N1, 备注="一")})
-    archive.commit(R46, "Baseline by hand", {}, other={REVIEWERS: f"{text}\n审计起点: \"{archive.head()[:12]}\"\n"})
+    archive.commit(R46, "Baseline by hand", {}, other={REVIEWERS: f'{text}\n审计起点: "{archive.head()[:12]}"\n'})
     history = read_history(archive.root)
     assert {"Unapproved", "Baseline by hand"} <= {c.subject for c in history.unapproved_commits()}
     assert any("不予承认" in w for w in history.warnings)
@@ -234,8 +247,10 @@ def test_a_baseline_set_by_a_direct_commit_is_not_honoured(archive):
 
 def add_reviewer(repo: Archive, direct: bool) -> None:
     text = (repo.root / REVIEWERS).read_text(encoding="utf-8").rstrip("\n")
-    entry = (f"\n  - 姓名: {EDITOR2[0]}\n    邮箱: {EDITOR2[1]}\n    账号: editor2\n    地区:\n      - \"4601\"\n"
-             f"    公钥:\n{key_entry(EDITOR2[1])}")
+    entry = (
+        f'\n  - 姓名: {EDITOR2[0]}\n    邮箱: {EDITOR2[1]}\n    账号: editor2\n    地区:\n      - "4601"\n'
+        f"    公钥:\n{key_entry(EDITOR2[1])}"
+    )
     if direct:
         repo.commit(EDITOR2, "Add myself", {}, other={REVIEWERS: text + entry})
     else:
@@ -303,7 +318,7 @@ def test_a_first_reviewers_list_added_after_the_repository_was_created_needs_app
     git(archive.root, "add", "README.md")
     git(archive.root, "commit", "-q", "-m", "Create", who=EDITOR2)
     text = (archive.root / REVIEWERS).read_text(encoding="utf-8").rstrip("\n")
-    archive.put(REVIEWERS, text + f"\n  - 姓名: {EDITOR2[0]}\n    邮箱: {EDITOR2[1]}\n    地区:\n      - \"46\"\n")
+    archive.put(REVIEWERS, text + f'\n  - 姓名: {EDITOR2[0]}\n    邮箱: {EDITOR2[1]}\n    地区:\n      - "46"\n')
     git(archive.root, "add", "records")
     git(archive.root, "commit", "-q", "-m", "My own list", who=EDITOR2)
     git(archive.root, "branch", "-q", "-M", "fresh", "main")

@@ -11,8 +11,13 @@ from history_support import EDITOR, R4601, Archive, git, household
 from generator.history.review import review
 
 N1 = "4601059001"
-HOSTILE = ("<img src=x onerror=alert(1)>", "[点我](javascript:alert(1))", "`代码` | 表格 | 列", "**粗体** _斜体_ ~~删~~",
-           "<script>alert(2)</script>")
+HOSTILE = (
+    "<img src=x onerror=alert(1)>",
+    "[点我](javascript:alert(1))",
+    "`代码` | 表格 | 列",
+    "**粗体** _斜体_ ~~删~~",
+    "<script>alert(2)</script>",
+)
 ALLOWED = {"h2", "h3", "p", "ul", "li", "code", "strong", "sub", "blockquote"}
 
 
@@ -60,8 +65,10 @@ def test_review_names_program_files_and_a_merges_own_changes(tmp_path):
     repo.merge("program", R4601, 2, during={N1: household(N1, 备注="合并时改的")})
     result = review(repo.root, f"{before}..main")
     assert "generator/access/nginx.py：修改了程序、模式、持续集成或其他非档案文件，须由省级（46）审核人审批。" in result.warnings
-    assert result.warnings[-1] == (f"合并提交 {repo.head()[:8]}：合并人 示例海口审核员 <reviewer-4601@example.invalid> "
-                                   "在合并时自己的改动（与 git 自动合并的结果不同）：records/460105/4601059001.yaml。")
+    assert result.warnings[-1] == (
+        f"合并提交 {repo.head()[:8]}：合并人 示例海口审核员 <reviewer-4601@example.invalid> "
+        "在合并时自己的改动（与 git 自动合并的结果不同）：records/460105/4601059001.yaml。"
+    )
     assert result.home_line is None
 
 

@@ -62,7 +62,9 @@ def test_formulas_in_free_text_are_exported_as_text_and_imported_back(hostile, t
     planted = [c for c in cells if c.value in (*HOSTILE.values(), "=1+1")]
     assert {c.value for c in planted} == {*HOSTILE.values(), "=1+1"}
     assert all(c.data_type == "s" and c.quotePrefix for c in planted)
-    assert not [c.coordinate for c in cells if isinstance(c.value, str) and c.value.startswith(FORMULA_START) and not c.quotePrefix]
+    assert not [
+        c.coordinate for c in cells if isinstance(c.value, str) and c.value.startswith(FORMULA_START) and not c.quotePrefix
+    ]
     fresh = make_archive(tmp_path / "fresh")
     assert run(fresh, "import-xlsx", str(book)).startswith("新建 2 户")
     back = read(fresh / "records" / "460105" / "4601050001.yaml")
@@ -90,17 +92,24 @@ def test_worksheets_sent_out_for_spot_checks_hold_no_formula(hostile, tmp_path):
 
 
 def test_statistics_csv_neutralises_text_and_keeps_numbers():
-    table = {"labels": ["地区", "户数", "金额（元）"],
-             "rows": [["=HYPERLINK(\"http://attacker.invalid\")", 3, "-1,200.50"], ["@cmd", -2, "1200"],
-                      ["\t=1", 0, "+1"], ["-1+cmd|' /C calc'!A0", 1, "-3-4"]]}
+    table = {
+        "labels": ["地区", "户数", "金额（元）"],
+        "rows": [
+            ['=HYPERLINK("http://attacker.invalid")', 3, "-1,200.50"],
+            ["@cmd", -2, "1200"],
+            ["\t=1", 0, "+1"],
+            ["-1+cmd|' /C calc'!A0", 1, "-3-4"],
+        ],
+    }
     rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
-    assert rows[1] == ["'=HYPERLINK(\"http://attacker.invalid\")", "3", "-1,200.50"]
+    assert rows[1] == ['\'=HYPERLINK("http://attacker.invalid")', "3", "-1,200.50"]
     assert rows[2] == ["'@cmd", "-2", "1200"]
     assert rows[3] == ["'\t=1", "0", "+1"]
     assert rows[4] == ["'-1+cmd|' /C calc'!A0", "1", "'-3-4"]
 
 
 # --- small-cell suppression of statistics (what a statistics-only reader is served) ------------------------------
+
 
 def _table(rows, total=True, base=(100,), units=((1, [2]),)):
     return {"note": "", "rows": rows, "total": total, "base": base, "units": list(units)}

@@ -47,9 +47,15 @@ def served(tmp_path_factory):
     site = base / "site"
     build_site(root, site)
     port = free_port()
-    options = DeployOptions(site=site, out=base / "bangfu.conf", root=root, htpasswd=write_htpasswd(base / "htpasswd", USERS),
-                            listen=f"127.0.0.1:{port}", access_log=base / "access.log",
-                            rate_limit=100000)  # the tests read every statistics file at full speed
+    options = DeployOptions(
+        site=site,
+        out=base / "bangfu.conf",
+        root=root,
+        htpasswd=write_htpasswd(base / "htpasswd", USERS),
+        listen=f"127.0.0.1:{port}",
+        access_log=base / "access.log",
+        rate_limit=100000,
+    )  # the tests read every statistics file at full speed
     deploy_config(options)
     nginx = Nginx(base / "prefix", options.out, port).start()
     try:
@@ -63,8 +69,13 @@ def _print_pages(site: Path) -> list[str]:
     county = max((p for p in (site / "h").iterdir()), key=lambda p: len(list(p.iterdir())))
     household = sorted(county.iterdir())[0]
     notice = sorted(p for p in (site / "s").glob("*/notices/*/index.html") if "bf-notice" in p.read_text(encoding="utf-8"))[0]
-    pages = [household / "index.html", household / "card" / "index.html", site / "s" / county.name / "print" / "cards" / "index.html",
-             site / "s" / county.name / "print" / "forms" / "index.html", notice]
+    pages = [
+        household / "index.html",
+        household / "card" / "index.html",
+        site / "s" / county.name / "print" / "cards" / "index.html",
+        site / "s" / county.name / "print" / "forms" / "index.html",
+        notice,
+    ]
     return ["/" + p.parent.relative_to(site).as_posix() + "/" for p in pages]
 
 
@@ -83,8 +94,10 @@ def test_every_print_link_prints_under_the_sites_content_security_policy(served)
     try:
         token = base64.b64encode(f"jb-46:{PASSWORD}".encode()).decode()
         browser.page("Network.setExtraHTTPHeaders", headers={"Authorization": f"Basic {token}"})
-        finder = f"window.__links=function(){{return [...document.querySelectorAll('a')].filter(function(a){{" \
-                 f"return {json.dumps(PRINT_TEXTS)}.indexOf(a.textContent.trim())>=0}})}};"
+        finder = (
+            f"window.__links=function(){{return [...document.querySelectorAll('a')].filter(function(a){{"
+            f"return {json.dumps(PRINT_TEXTS)}.indexOf(a.textContent.trim())>=0}})}};"
+        )
         browser.page("Page.addScriptToEvaluateOnNewDocument", source=RECORDER + finder)
         clicked = 0
         for path in _print_pages(site):

@@ -156,7 +156,7 @@ def test_review_runs_twice_in_the_same_checkout(tmp_path, monkeypatch):
 
 
 def test_fmt_of_a_linked_record_reads_and_writes_nothing(tmp_path):
-    messy = dump_record(household(N2)).replace("职工编号: '4601059002'", "职工编号: \"4601059002\"  ")
+    messy = dump_record(household(N2)).replace("职工编号: '4601059002'", '职工编号: "4601059002"  ')
     root = _linked_checkout(tmp_path, messy)
     target = root / "docs" / "n2.yaml"
     before = target.read_bytes()

@@ -62,8 +62,18 @@ def test_a_replace_ref_on_the_server_does_not_let_a_force_push_rewind_main(serve
     # the old commit would seem to descend from main.
     work.branch("rewind", newer)
     edit = work.commit(EDITOR, "Edit", {N1: household(N1, 备注="改")})
-    z = git(work.root, "commit-tree", f"{old}^{{tree}}", "-p", newer, "-p", edit, "-m",
-            "Merge pull request #7 from editor/rewind", who=R4601)
+    z = git(
+        work.root,
+        "commit-tree",
+        f"{old}^{{tree}}",
+        "-p",
+        newer,
+        "-p",
+        edit,
+        "-m",
+        "Merge pull request #7 from editor/rewind",
+        who=R4601,
+    )
     assert push(work, f"{z}:refs/heads/editor/rewind").returncode == 0
     git(bare, "update-ref", f"refs/replace/{old}", z)
     done = push(work, "--force", f"{old}:refs/heads/main")
@@ -120,7 +130,10 @@ def test_refs_outside_branches_and_tags_need_the_servers_own_config(server):
     bare, work = server
     git(work.root, "notes", "add", "-m", "笔记", "HEAD")
     refused = push(work, "refs/notes/commits")
-    assert refused.returncode != 0 and "不允许推送 refs/notes/commits：服务器只接受分支（refs/heads/）和标签（refs/tags/）" in refused.stderr
+    assert (
+        refused.returncode != 0
+        and "不允许推送 refs/notes/commits：服务器只接受分支（refs/heads/）和标签（refs/tags/）" in refused.stderr
+    )
     git(bare, "config", "--add", "bangfu.allowRefs", "refs/notes/*")
     assert push(work, "refs/notes/commits").returncode == 0
     git(bare, "config", "--add", "bangfu.allowRefs", "refs/*")

@@ -31,16 +31,19 @@ def server(tmp_path):
 def _login(tmp_path: Path, shell: str) -> Path:
     """A stand-in for `ssh host command` reaching an account whose login shell is `shell`."""
     script = tmp_path / f"ssh-{Path(shell).name}"
-    script.write_text('#!/bin/sh\n# arguments (GIT_SSH_VARIANT=simple): host command\n'
-                      f'exec env -i PATH="$PATH" HOME="$HOME" {shell} -c "$2"\n', encoding="utf-8")
+    script.write_text(
+        f'#!/bin/sh\n# arguments (GIT_SSH_VARIANT=simple): host command\nexec env -i PATH="$PATH" HOME="$HOME" {shell} -c "$2"\n',
+        encoding="utf-8",
+    )
     script.chmod(0o755)
     return script
 
 
 def _ssh_push(work, bare: Path, login: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**pusher_env(), "GIT_SSH_COMMAND": str(login), "GIT_SSH_VARIANT": "simple"}
-    return subprocess.run(["git", "push", "-q", f"ssh://server{bare}", *args], cwd=work.root, env=env,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        ["git", "push", "-q", f"ssh://server{bare}", *args], cwd=work.root, env=env, capture_output=True, text=True
+    )
 
 
 def test_an_ordinary_shell_account_skips_the_hook(server, tmp_path):

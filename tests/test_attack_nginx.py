@@ -32,8 +32,15 @@ pytestmark = [pytest.mark.nginx, pytest.mark.xdist_group("attack-nginx")]
 USERS = {"hostile": [("460105", ["经办人"])], "cw-46": [("46", ["财务"])], "dd": []}
 GROUPS = {"g-dudao": [("4601", ["审核人"])]}
 MEMBERS = {"dd": ["g-dudao"]}
-PAGES = ["f/46/", "f/460105/", "h/460105/4601050001/", "s/460105/", "s/46/", "assets/javascripts/bundle.js",
-         "assets/javascripts/bundle.js.map"]
+PAGES = [
+    "f/46/",
+    "f/460105/",
+    "h/460105/4601050001/",
+    "s/460105/",
+    "s/46/",
+    "assets/javascripts/bundle.js",
+    "assets/javascripts/bundle.js.map",
+]
 # The two payloads of the outside test: a gate entry that opens every page, and a whole server listing "/".
 OPEN_ALL = 'x\n    "~." "";\n    #'
 
@@ -51,8 +58,15 @@ def archive(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def options_for(mode: str, folder: Path, site: Path, root: Path, **extra) -> DeployOptions:
-    options = DeployOptions(site=site, out=folder / f"{mode}.conf", root=root, listen=f"127.0.0.1:{free_port()}",
-                            access_log=folder / f"{mode}.log", htpasswd=folder / "htpasswd", rate_limit=100000)
+    options = DeployOptions(
+        site=site,
+        out=folder / f"{mode}.conf",
+        root=root,
+        listen=f"127.0.0.1:{free_port()}",
+        access_log=folder / f"{mode}.log",
+        htpasswd=folder / "htpasswd",
+        rate_limit=100000,
+    )
     if mode == "sso":
         options.auth, options.auth_url, options.htpasswd = "sso", f"http://127.0.0.1:{free_port()}/oauth2/auth", None
     return dataclasses.replace(options, **extra)
@@ -68,8 +82,11 @@ def write_config(options: DeployOptions, access: Access) -> str:
 
 def with_titles(access: Access, title: str) -> Access:
     """The same grants; every user's 姓名 and every group's 说明 replaced."""
-    return dataclasses.replace(access, users={k: dataclasses.replace(v, title=title) for k, v in access.users.items()},
-                               groups={k: dataclasses.replace(v, title=title) for k, v in access.groups.items()})
+    return dataclasses.replace(
+        access,
+        users={k: dataclasses.replace(v, title=title) for k, v in access.users.items()},
+        groups={k: dataclasses.replace(v, title=title) for k, v in access.groups.items()},
+    )
 
 
 def hostile_file(root: Path, where: str, payload: str) -> int:
@@ -162,13 +179,24 @@ def hostile_basic(archive, tmp_path_factory, request):
 
 def test_the_hostile_user_cannot_read_finance_pages(hostile_basic):
     port, injected_port = hostile_basic
-    got = {(user, url): fetch(port, url, user)[0] for user in ("hostile", "stranger", "cw-46", "dd")
-           for url in ("/f/46/", "/f/460105/", "/h/460105/4601050001/")}
+    got = {
+        (user, url): fetch(port, url, user)[0]
+        for user in ("hostile", "stranger", "cw-46", "dd")
+        for url in ("/f/46/", "/f/460105/", "/h/460105/4601050001/")
+    }
     assert got == {
-        ("hostile", "/f/46/"): 403, ("hostile", "/f/460105/"): 403, ("hostile", "/h/460105/4601050001/"): 200,
-        ("stranger", "/f/46/"): 403, ("stranger", "/f/460105/"): 403, ("stranger", "/h/460105/4601050001/"): 403,
-        ("cw-46", "/f/46/"): 200, ("cw-46", "/f/460105/"): 200, ("cw-46", "/h/460105/4601050001/"): 200,
-        ("dd", "/f/46/"): 403, ("dd", "/f/460105/"): 403, ("dd", "/h/460105/4601050001/"): 200,
+        ("hostile", "/f/46/"): 403,
+        ("hostile", "/f/460105/"): 403,
+        ("hostile", "/h/460105/4601050001/"): 200,
+        ("stranger", "/f/46/"): 403,
+        ("stranger", "/f/460105/"): 403,
+        ("stranger", "/h/460105/4601050001/"): 403,
+        ("cw-46", "/f/46/"): 200,
+        ("cw-46", "/f/460105/"): 200,
+        ("cw-46", "/h/460105/4601050001/"): 200,
+        ("dd", "/f/46/"): 403,
+        ("dd", "/f/460105/"): 403,
+        ("dd", "/h/460105/4601050001/"): 200,
     }
     with pytest.raises(OSError):  # the server the payload describes does not exist
         socket.create_connection(("127.0.0.1", injected_port), timeout=1).close()
@@ -220,16 +248,24 @@ def sign_on(archive, tmp_path_factory):
     root, site = archive
     base = tmp_path_factory.mktemp("sso")
     with SignOn({"s-hostile": ("hostile", "")}) as stub:
-        options = options_for("sso", base, site, root, server_name="bangfu.example.invalid",
-                              auth_url=f"http://127.0.0.1:{stub.port}/oauth2/auth")
+        options = options_for(
+            "sso", base, site, root, server_name="bangfu.example.invalid", auth_url=f"http://127.0.0.1:{stub.port}/oauth2/auth"
+        )
         write_config(options, load_access(root))
         with serving(base / "prefix", options.out, int(options.listen.rsplit(":", 1)[1])) as port:
             yield port, stub
 
 
-FORGED = {"X-Auth-Request-User": "cw-46", "X-Auth-Request-Groups": "g-dudao", "X-Auth-Request-Email": "cw@example.invalid",
-          "X-Auth-Request-Access-Token": "forged", "X-Forwarded-For": "10.9.9.9", "X-Real-IP": "10.9.9.9",
-          "X-Forwarded-Host": "evil.example", "X-Forwarded-Uri": "/forged/"}
+FORGED = {
+    "X-Auth-Request-User": "cw-46",
+    "X-Auth-Request-Groups": "g-dudao",
+    "X-Auth-Request-Email": "cw@example.invalid",
+    "X-Auth-Request-Access-Token": "forged",
+    "X-Forwarded-For": "10.9.9.9",
+    "X-Real-IP": "10.9.9.9",
+    "X-Forwarded-Host": "evil.example",
+    "X-Forwarded-Uri": "/forged/",
+}
 
 
 def test_sign_on_headers_sent_by_a_client_never_reach_the_sign_on_server(sign_on):
@@ -251,13 +287,16 @@ def test_sign_on_headers_sent_by_a_client_never_reach_the_sign_on_server(sign_on
     assert asked == ["/f/46/", "/f/46/", "/h/460105/4601050001/"]
 
 
-@pytest.mark.parametrize(("url", "back"), [
-    ("/s/46/", "/s/46/"),
-    ("/s/46/?q=1&rd=https://evil.example/", "/s/46/"),
-    ("//evil.example/s/46/", "/"),
-    ("/%0d%0aSet-Cookie:%20bangfu=x", "/"),
-    ("/s/46/\\evil.example", "/"),
-])
+@pytest.mark.parametrize(
+    ("url", "back"),
+    [
+        ("/s/46/", "/s/46/"),
+        ("/s/46/?q=1&rd=https://evil.example/", "/s/46/"),
+        ("//evil.example/s/46/", "/"),
+        ("/%0d%0aSet-Cookie:%20bangfu=x", "/"),
+        ("/s/46/\\evil.example", "/"),
+    ],
+)
 def test_the_sign_in_redirect_names_the_configured_server_and_a_plain_path(sign_on, url, back):
     port, _ = sign_on
     with Client(port, headers={"Host": "evil.example"}) as client:
@@ -290,8 +329,13 @@ def test_the_push_hook_refuses_a_hostile_access_file_even_when_a_province_review
 
 
 def push_main(work) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "push", "-q", "origin", "refs/heads/main:refs/heads/main"], cwd=work.root,
-                          env=as_env(EDITOR), capture_output=True, text=True)
+    return subprocess.run(
+        ["git", "push", "-q", "origin", "refs/heads/main:refs/heads/main"],
+        cwd=work.root,
+        env=as_env(EDITOR),
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_a_refused_name_is_located_by_an_escaped_pointer(archive, tmp_path):

@@ -22,7 +22,10 @@ REPO = Path(__file__).resolve().parent.parent
 SETTINGS = REPO / "records" / "_settings"
 LINE = json.loads((SCHEMA_DIR / "household.schema.json").read_text(encoding="utf-8"))["$defs"]["line"]["not"]
 TEXT = json.loads((SCHEMA_DIR / "household.schema.json").read_text(encoding="utf-8"))["$defs"]["text"]["not"]
-MULTI_LINE = {("household.schema.json", "/properties/备注"), ("household.schema.json", "/properties/入户调查/properties/调查情况")}
+MULTI_LINE = {
+    ("household.schema.json", "/properties/备注"),
+    ("household.schema.json", "/properties/入户调查/properties/调查情况"),
+}
 
 
 def _texts(node, root: dict, pointer: str = ""):
@@ -63,13 +66,41 @@ def _keys(node, pointer: str = ""):
 
 # (file, schema, the text in the shipped file, the text with an invisible character, expected "line: field")
 SETTINGS_CASES = [
-    ("access.yaml", "access.schema.json", "    姓名: 海口市经办人示例\n", '    姓名: "海口市经办人\\u202E示例"\n', "14: 用户.hk-demo.姓名"),
-    ("roles.yaml", "roles.schema.json", "    说明: 审核档案的工会工作人员：与经办人相同。\n", '    说明: "审核档案的工会工作人员：\\t与经办人相同。"\n',
-     "45: 角色.审核人.说明"),
-    ("reviewers.yaml", "reviewers.schema.json", "  - 姓名: 示例省级审核员\n", '  - 姓名: "示例省级\\u200B审核员"\n', "8: 审核人[1].姓名"),
-    ("reviewers.yaml", "reviewers.schema.json", "    邮箱: reviewer-46@example.invalid\n",
-     '    邮箱: "reviewer-46@example.invalid\\n"\n', "9: 审核人[1].邮箱"),
-    ("standards.yaml", "standards.schema.json", "    依据: 示例：省级默认标准\n", '    依据: "示例：省级默认标准\\u2028"\n', "12: 标准[1].依据"),
+    (
+        "access.yaml",
+        "access.schema.json",
+        "    姓名: 海口市经办人示例\n",
+        '    姓名: "海口市经办人\\u202E示例"\n',
+        "14: 用户.hk-demo.姓名",
+    ),
+    (
+        "roles.yaml",
+        "roles.schema.json",
+        "    说明: 审核档案的工会工作人员：与经办人相同。\n",
+        '    说明: "审核档案的工会工作人员：\\t与经办人相同。"\n',
+        "45: 角色.审核人.说明",
+    ),
+    (
+        "reviewers.yaml",
+        "reviewers.schema.json",
+        "  - 姓名: 示例省级审核员\n",
+        '  - 姓名: "示例省级\\u200B审核员"\n',
+        "8: 审核人[1].姓名",
+    ),
+    (
+        "reviewers.yaml",
+        "reviewers.schema.json",
+        "    邮箱: reviewer-46@example.invalid\n",
+        '    邮箱: "reviewer-46@example.invalid\\n"\n',
+        "9: 审核人[1].邮箱",
+    ),
+    (
+        "standards.yaml",
+        "standards.schema.json",
+        "    依据: 示例：省级默认标准\n",
+        '    依据: "示例：省级默认标准\\u2028"\n',
+        "12: 标准[1].依据",
+    ),
 ]
 
 
@@ -90,19 +121,24 @@ def test_the_standards_loader_refuses_them_too(tmp_path):
     root = tmp_path / "archive"
     shutil.copytree(SETTINGS, root / "records" / "_settings")
     path = root / "records" / "_settings" / "standards.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("    依据: 示例：省级默认标准\n", '    依据: "示例\\u202E标准"\n', 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("    依据: 示例：省级默认标准\n", '    依据: "示例\\u202E标准"\n', 1),
+        encoding="utf-8",
+    )
     with pytest.raises(RecordError) as caught:
         load_standards(root)
     assert "records/_settings/standards.yaml:12: 标准[1].依据: " in caught.value.format_message()
     assert "文字方向控制符（U+202E）" in caught.value.format_message()
 
 
-@pytest.mark.parametrize(("field", "text", "codes"), [
-    ("备注", "第一段：家中老人长期卧床。\n第二段：子女在读初中。", []),
-    ("备注", "第一段。\r\n第二段。", ["control-char"]),
-    ("工作单位", "示例机械厂\n（虚构）", ["control-char"]),
-])
+@pytest.mark.parametrize(
+    ("field", "text", "codes"),
+    [
+        ("备注", "第一段：家中老人长期卧床。\n第二段：子女在读初中。", []),
+        ("备注", "第一段。\r\n第二段。", ["control-char"]),
+        ("工作单位", "示例机械厂\n（虚构）", ["control-char"]),
+    ],
+)
 def test_only_the_prose_fields_may_keep_line_breaks(tmp_path, field, text, codes):
     """A note written as the editor writes it (dump_record makes it a literal block) passes; elsewhere a newline does not."""
     root = make_archive(tmp_path / "archive")

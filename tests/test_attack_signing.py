@@ -39,8 +39,9 @@ def forged_merge(work: Archive, number: int) -> str:
     return work.merge(f"forged-{number}", EDITOR, number, committer=R4601, sign=None)  # unsigned: a warning only
 
 
-@pytest.mark.parametrize(("variable", "source"), [("GITEA_PUSHER_NAME", "gitea"), ("GL_USERNAME", "gitlab"),
-                                                  ("REMOTE_USER", "http")])
+@pytest.mark.parametrize(
+    ("variable", "source"), [("GITEA_PUSHER_NAME", "gitea"), ("GL_USERNAME", "gitlab"), ("REMOTE_USER", "http")]
+)
 def test_a_forged_merge_is_refused_whatever_variable_names_the_reviewer(server, variable, source):
     bare, work = server
     before = server_main(bare)
@@ -61,15 +62,20 @@ def _sshd(tmp_path: Path, account: str, email: str) -> Path:
     """A stand-in for ssh + sshd reaching the git account with this person's key: the key's forced command from
     authorized_keys (as `bangfu hook authorized-key` writes it) runs in a clean environment, the client's
     command only in SSH_ORIGINAL_COMMAND."""
-    result = CliRunner().invoke(cli, ["hook", "authorized-key", "--account", account, "--key", f"{key_of(email)}.pub",
-                                      "--git-shell", GIT_SHELL], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["hook", "authorized-key", "--account", account, "--key", f"{key_of(email)}.pub", "--git-shell", GIT_SHELL],
+        catch_exceptions=False,
+    )
     line = result.output.strip()
     assert line.endswith(f"{public_key(email).split()[1]} {account}") and ",restrict " in line
     command = re.match(r'command="((?:[^"\\]|\\.)*)"', line).group(1).replace('\\"', '"')
     script = tmp_path / f"sshd-{account}"
-    script.write_text("#!/bin/sh\n# arguments (GIT_SSH_VARIANT=simple): host command\n"
-                      f'exec env -i PATH="$PATH" HOME="$HOME" SSH_ORIGINAL_COMMAND="$2" /bin/sh -c {_sh(command)}\n',
-                      encoding="utf-8")
+    script.write_text(
+        "#!/bin/sh\n# arguments (GIT_SSH_VARIANT=simple): host command\n"
+        f'exec env -i PATH="$PATH" HOME="$HOME" SSH_ORIGINAL_COMMAND="$2" /bin/sh -c {_sh(command)}\n',
+        encoding="utf-8",
+    )
     script.chmod(0o755)
     return script
 
@@ -80,8 +86,9 @@ def _sh(text: str) -> str:
 
 def _ssh_push(work: Archive, bare: Path, sshd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**pusher_env(), "GIT_SSH_COMMAND": str(sshd), "GIT_SSH_VARIANT": "simple"}
-    return subprocess.run(["git", "push", "-q", f"ssh://server{bare}", *args], cwd=work.root, env=env,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        ["git", "push", "-q", f"ssh://server{bare}", *args], cwd=work.root, env=env, capture_output=True, text=True
+    )
 
 
 def test_ssh_forced_commands_name_the_pusher_and_a_signed_merge_is_verified_in_a_fresh_clone(server, tmp_path):
@@ -104,7 +111,9 @@ def test_ssh_forced_commands_name_the_pusher_and_a_signed_merge_is_verified_in_a
     clone = tmp_path / "auditor"
     git(tmp_path, "clone", "-q", str(bare), str(clone))
     result = CliRunner().invoke(cli, ["audit", "--root", str(clone)], catch_exceptions=False)
-    assert "提示：" not in result.output and f"{merged[:8]} 20" not in result.output, result.output  # neither unsigned nor flagged
+    assert "提示：" not in result.output and f"{merged[:8]} 20" not in result.output, (
+        result.output
+    )  # neither unsigned nor flagged
     commit = read_history(clone).commits[0]
     assert commit.sha == merged and commit.signature == "签名有效" and commit.approved
 
@@ -159,13 +168,16 @@ def test_unsigned_merges_are_a_warning_until_signatures_are_required(tmp_path):
     verdicts = _verdicts(work)
     assert verdicts[unsigned] == (True, ("签名无法验证：合并没有签名（审核人名单尚未要求签名，只作提示）。",))
     assert verdicts[required] == (True, ())
-    assert verdicts[late] == (False, ("签名无法验证：合并没有签名，而审核人名单自 2020-01-01 起要求每个审批合并都由审批人签名。",))
+    assert verdicts[late] == (
+        False,
+        ("签名无法验证：合并没有签名，而审核人名单自 2020-01-01 起要求每个审批合并都由审批人签名。",),
+    )
     report = CliRunner().invoke(cli, ["audit", "--root", str(work.root)], catch_exceptions=False)
     assert report.exit_code == 1 and late[:8] in report.output and "1 个审批合并没有签名" in report.output
 
 
 def test_a_trailer_written_by_a_non_trusted_committer_is_flagged(tmp_path):
-    listed = (f"签名合并方:\n  - 名称: {FORGE[0]}\n    邮箱: {FORGE[1]}\n    账号: forge\n    公钥:\n{key_entry(FORGE[1])}")
+    listed = f"签名合并方:\n  - 名称: {FORGE[0]}\n    邮箱: {FORGE[1]}\n    账号: forge\n    公钥:\n{key_entry(FORGE[1])}"
     work = Archive(tmp_path / "work", with_keys(SAMPLE) + listed)
     work.branch("mine")
     work.commit(EDITOR, "Edit", {N1: household(N1)})
@@ -216,7 +228,9 @@ def test_verdicts_are_checked_in_one_batch_and_kept_in_the_git_directory(tmp_pat
     merges = [work.pull_request(f"b{i}", EDITOR, R4601, i, {N1: household(N1, 备注=str(i))}) for i in range(1, 4)]
     calls: list[list[str]] = []
     real = signatures._check
-    monkeypatch.setattr(signatures, "_check", lambda env, path, shas, signers: calls.append(shas) or real(env, path, shas, signers))
+    monkeypatch.setattr(
+        signatures, "_check", lambda env, path, shas, signers: calls.append(shas) or real(env, path, shas, signers)
+    )
     assert all(c.signature == "签名有效" for c in read_history(work.root).commits[:3])
     assert len(calls) == 1 and sorted(calls[0]) == sorted(merges)  # one git run for every merge under one list
     kept = (work.root / ".git" / signatures.CACHE).read_text(encoding="utf-8")
@@ -225,12 +239,16 @@ def test_verdicts_are_checked_in_one_batch_and_kept_in_the_git_directory(tmp_pat
     assert len(calls) == 1  # the second reading asks git nothing
 
 
-@pytest.mark.parametrize(("entry", "message"), [
-    ('      - 公钥: "ssh-ed25519 AAAA\\"x"\n        生效日期: "2026-01-01"\n', "公钥"),
-    ('      - 公钥: "{key}"\n        生效日期: "2026-02-30"\n', "“2026-02-30”不是有效的日期"),
-    ('      - 公钥: "{key}"\n        生效日期: "2026-02-01"\n        失效日期: "2026-01-01"\n', "失效日期必须晚于生效日期"),
-    ('      - 公钥: "{other}"\n        生效日期: "2026-01-01"\n', "这把公钥已登记在另一个人"),
-], ids=["key", "date", "order", "shared"])
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('      - 公钥: "ssh-ed25519 AAAA\\"x"\n        生效日期: "2026-01-01"\n', "公钥"),
+        ('      - 公钥: "{key}"\n        生效日期: "2026-02-30"\n', "“2026-02-30”不是有效的日期"),
+        ('      - 公钥: "{key}"\n        生效日期: "2026-02-01"\n        失效日期: "2026-01-01"\n', "失效日期必须晚于生效日期"),
+        ('      - 公钥: "{other}"\n        生效日期: "2026-01-01"\n', "这把公钥已登记在另一个人"),
+    ],
+    ids=["key", "date", "order", "shared"],
+)
 def test_a_bad_key_entry_is_refused_naming_file_line_and_field(entry, message):
     from generator.access.reviewers import parse_reviewers
     from generator.errors import RecordError
@@ -307,8 +325,14 @@ def test_a_signature_that_is_not_ssh_is_never_taken_to_git(tmp_path):
     head, _, message = raw.partition("\n\n")
     head = re.sub(r"(?ms)^gpgsig .*?-----END SSH SIGNATURE-----\n?", "", head + "\n").rstrip("\n")
     forged = f"{head}\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\n{message}"
-    done = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--stdin"], cwd=work.root, input=forged,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+        cwd=work.root,
+        input=forged,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     git(work.root, "update-ref", "refs/heads/main", done.stdout.strip())
     commit = read_history(work.root).commits[0]
     assert commit.sha == done.stdout.strip() and not commit.approved

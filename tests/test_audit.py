@@ -40,20 +40,32 @@ def test_a_direct_commit_to_main_is_reported(archive):
 
 def test_a_self_merge_is_reported(archive):
     archive.pull_request("self", R4601, R4601, 2, {N1: household(N1, 备注="自己改自己合并")})
-    assert findings(archive) == [("Merge pull request #2 from editor/self",
-                                  "由修改的作者 示例海口审核员 <reviewer-4601@example.invalid> 自己合并（自审自批）。")]
+    assert findings(archive) == [
+        (
+            "Merge pull request #2 from editor/self",
+            "由修改的作者 示例海口审核员 <reviewer-4601@example.invalid> 自己合并（自审自批）。",
+        )
+    ]
 
 
 def test_a_merge_by_a_reviewer_of_another_region_is_reported(archive):
     archive.pull_request("other", EDITOR, R4602, 3, {N1: household(N1, 备注="三亚审核员合并")})
-    assert findings(archive) == [("Merge pull request #3 from editor/other",
-                                  "合并人 示例三亚审核员 <reviewer-4602@example.invalid> 无权审批秀英区（460105）的档案。")]
+    assert findings(archive) == [
+        (
+            "Merge pull request #3 from editor/other",
+            "合并人 示例三亚审核员 <reviewer-4602@example.invalid> 无权审批秀英区（460105）的档案。",
+        )
+    ]
 
 
 def test_the_merger_must_cover_every_region_the_merge_touched(archive):
     archive.pull_request("two", EDITOR, R460105, 4, {N1: household(N1, 备注="秀英"), N2: household(N2, 备注="龙华")})
-    assert findings(archive) == [("Merge pull request #4 from editor/two",
-                                  "合并人 示例秀英审核员 <reviewer-460105@example.invalid> 无权审批龙华区（460106）的档案。")]
+    assert findings(archive) == [
+        (
+            "Merge pull request #4 from editor/two",
+            "合并人 示例秀英审核员 <reviewer-460105@example.invalid> 无权审批龙华区（460106）的档案。",
+        )
+    ]
 
 
 @pytest.mark.parametrize(("reviewer", "approved"), [(R46, True), (R4601, False)], ids=["province", "city"])
@@ -99,8 +111,9 @@ def test_without_since_the_initial_import_is_reported_too(archive):
 
 def test_audit_command_exit_codes_and_output(archive):
     def run(*args):
-        return CliRunner().invoke(cli, ["audit", "--root", str(archive.root), "--since", archive.initial, *args],
-                                  catch_exceptions=False)
+        return CliRunner().invoke(
+            cli, ["audit", "--root", str(archive.root), "--since", archive.initial, *args], catch_exceptions=False
+        )
 
     ok = run()
     assert ok.exit_code == 0 and ok.output.splitlines()[-1] == "结论：全部经过有效审批。"

@@ -11,9 +11,13 @@ import pytest
 import yaml
 from site_support import Browser, built_samples, pdf_pages, serving
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not shutil.which("chromium") and not __import__("os").path.exists("/usr/bin/chromium"),
-                                 reason="Debian chromium is not installed")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not shutil.which("chromium") and not __import__("os").path.exists("/usr/bin/chromium"),
+        reason="Debian chromium is not installed",
+    ),
+]
 
 A5_LANDSCAPE = (595.3, 419.5)
 A4 = (595.3, 841.9)
@@ -59,7 +63,7 @@ def test_finder_finds_by_chinese_name_number_and_id(site):
     for query in (data["姓名"], data["职工编号"], data["身份证号"], data["姓名"][1:]):
         browser.type("#bf-q", query)
         links = browser.wait_for(f"""(function(){{var a=[...document.querySelectorAll('.bf-finder-results a')]
-            .map(x=>x.getAttribute('href'));return a.some(h=>h.indexOf('{data['职工编号']}')>=0)?a:null}})()""")
+            .map(x=>x.getAttribute('href'));return a.some(h=>h.indexOf('{data["职工编号"]}')>=0)?a:null}})()""")
         assert any(f"h/{data['_county']}/{data['职工编号']}/" in link for link in links), query
     browser.type("#bf-q", data["身份证号"][:-1] + ("0" if data["身份证号"][-1] != "0" else "1"))
     browser.wait_for("document.querySelector('.bf-finder-status').textContent.indexOf('没有找到') >= 0")
@@ -139,8 +143,15 @@ def test_handbook_search_finds_chinese(site):
 def test_no_request_leaves_loopback(site):
     url, browser, households = site
     data = households[0]
-    for page in ("", "regions/", "handbook/fields/", f"h/{data['_county']}/{data['职工编号']}/",
-                 f"h/{data['_county']}/{data['职工编号']}/history/", "s/46/worklists/", "errors/404.html"):
+    for page in (
+        "",
+        "regions/",
+        "handbook/fields/",
+        f"h/{data['_county']}/{data['职工编号']}/",
+        f"h/{data['_county']}/{data['职工编号']}/history/",
+        "s/46/worklists/",
+        "errors/404.html",
+    ):
         browser.goto(url + page)
     outside = [u for u in browser.requests if not u.startswith((url, "data:", "blob:", "about:"))]
     assert browser.requests and not outside, json.dumps(outside, ensure_ascii=False)
@@ -204,8 +215,9 @@ def _list_length(browser, url: str) -> int:
         browser.wait_for("document.querySelector('.bf-sortable tbody') && !document.querySelector('.bf-sortable td[colspan]')")
         assert browser.eval("document.querySelector('.bf-filter-status').value") == wanted
     else:
-        browser.eval(f"var s=document.querySelector('.bf-filter-status');s.value={json.dumps(wanted)};"
-                     "s.dispatchEvent(new Event('input'))")
+        browser.eval(
+            f"var s=document.querySelector('.bf-filter-status');s.value={json.dumps(wanted)};s.dispatchEvent(new Event('input'))"
+        )
     return browser.eval("document.querySelectorAll('.bf-sortable tbody tr').length")
 
 
@@ -272,8 +284,10 @@ def _table_rows(browser) -> int:
 
 def test_show_more_is_hidden_when_every_row_shows_and_works_when_not(site, tmp_path):
     url, browser, households = site
-    visible = "(function(b){return !!b && getComputedStyle(b).display !== 'none' && b.offsetWidth > 0})" \
-              "(document.querySelector('.bf-more-button'))"
+    visible = (
+        "(function(b){return !!b && getComputedStyle(b).display !== 'none' && b.offsetWidth > 0})"
+        "(document.querySelector('.bf-more-button'))"
+    )
     browser.goto(f"{url}s/46/households/")
     assert _table_rows(browser) == len(households)
     assert browser.eval(visible) is False
@@ -302,8 +316,16 @@ def _finder_count(browser, query: str) -> int:
 def test_table_filter_and_finder_find_the_same_households(site):
     url, browser, households = site
     data = next(d for d in households if d["_county"] == "460105")
-    queries = ["万宁", "海口", "龙华区", data["姓名"], str(data["职工编号"]), data["身份证号"],
-               data["身份证号"][:4] + "**********" + data["身份证号"][-4:], f"万宁 {households[0]['状态']}"]
+    queries = [
+        "万宁",
+        "海口",
+        "龙华区",
+        data["姓名"],
+        str(data["职工编号"]),
+        data["身份证号"],
+        data["身份证号"][:4] + "**********" + data["身份证号"][-4:],
+        f"万宁 {households[0]['状态']}",
+    ]
     found = {}
     browser.goto(f"{url}s/46/")
     for query in queries:
@@ -383,10 +405,14 @@ def test_batch_print_with_nothing_to_print_offers_no_print_link(site):
 def test_statistics_charts_say_what_they_draw_and_years_have_no_gaps(site):
     url, browser, households = site
     browser.goto(f"{url}s/46/stats/exact/")
-    captions = browser.eval("[...document.querySelectorAll('figure.bf-chart-figure')].map(f => "
-                            "[f.closest('section').id, f.querySelector('figcaption').textContent])")
-    heads = browser.eval("Object.fromEntries([...document.querySelectorAll('section.bf-stat')].map(s => "
-                         "[s.id, [...s.querySelectorAll('thead th')].map(h => h.textContent)]))")
+    captions = browser.eval(
+        "[...document.querySelectorAll('figure.bf-chart-figure')].map(f => "
+        "[f.closest('section').id, f.querySelector('figcaption').textContent])"
+    )
+    heads = browser.eval(
+        "Object.fromEntries([...document.querySelectorAll('section.bf-stat')].map(s => "
+        "[s.id, [...s.querySelectorAll('thead th')].map(h => h.textContent)]))"
+    )
     assert len(captions) == len(heads) and all(any(h in caption for h in heads[id_][1:]) for id_, caption in captions)
     years = sorted({int(str(e["日期"])[:4]) for d in households for e in d.get("帮扶台账") or []})
     shown = browser.eval("[...document.querySelectorAll('#ledger tbody tr td:first-child')].map(t => +t.textContent)")
@@ -397,9 +423,11 @@ def test_handbook_pages_have_room_for_wide_content(site):
     url, browser, _ = site
     browser.goto(f"{url}handbook/fields/")
     assert browser.eval("getComputedStyle(document.querySelector('.md-sidebar--secondary')).display") == "none"
-    assert browser.eval("[...document.querySelectorAll('.md-typeset table')].every(t => "
-                        "t.closest('.md-typeset__scrollwrap, .md-content').scrollWidth <= "
-                        "t.closest('.md-typeset__scrollwrap, .md-content').clientWidth + 1)")
+    assert browser.eval(
+        "[...document.querySelectorAll('.md-typeset table')].every(t => "
+        "t.closest('.md-typeset__scrollwrap, .md-content').scrollWidth <= "
+        "t.closest('.md-typeset__scrollwrap, .md-content').clientWidth + 1)"
+    )
     browser.goto(f"{url}demo/")
     assert browser.eval("[...document.querySelectorAll('pre > code')].map(c => c.scrollWidth - c.clientWidth)") == [0, 0]
 
@@ -414,18 +442,31 @@ def test_one_household_prints_its_form_and_ledger_like_the_paper(site):
     browser.page("Emulation.setEmulatedMedia", media="print")
     try:
         browser.goto(page)
-        shown = browser.eval("Object.fromEntries([...document.querySelectorAll('section.bf-section')].map(s => "
-                             "[s.id, getComputedStyle(s).display !== 'none']))")
-        assert shown == {"form": True, "trace": False, "plan": False, "cards": False, "ledger": True,
-                         "attachments": False, "history": False}
+        shown = browser.eval(
+            "Object.fromEntries([...document.querySelectorAll('section.bf-section')].map(s => "
+            "[s.id, getComputedStyle(s).display !== 'none']))"
+        )
+        assert shown == {
+            "form": True,
+            "trace": False,
+            "plan": False,
+            "cards": False,
+            "ledger": True,
+            "attachments": False,
+            "history": False,
+        }
         assert browser.eval("getComputedStyle(document.querySelector('#form')).breakAfter") == "page"
         assert browser.eval("getComputedStyle(document.querySelector('.bf-extra')).display") == "none"
         # every table of the form and the ledger repeats its header row on the next sheet
-        heads = browser.eval("[...document.querySelectorAll('#form table, #ledger table')]"
-                             ".filter(t => t.rows.length > 2 && !t.closest('.bf-extra'))"
-                             ".map(t => t.tHead ? getComputedStyle(t.tHead).display : 'none')")
+        heads = browser.eval(
+            "[...document.querySelectorAll('#form table, #ledger table')]"
+            ".filter(t => t.rows.length > 2 && !t.closest('.bf-extra'))"
+            ".map(t => t.tHead ? getComputedStyle(t.tHead).display : 'none')"
+        )
         assert heads and set(heads) == {"table-header-group"}, heads
-        width = browser.eval("[...document.querySelectorAll('#form table')].every(t => t.scrollWidth <= t.parentElement.clientWidth + 1)")
+        width = browser.eval(
+            "[...document.querySelectorAll('#form table')].every(t => t.scrollWidth <= t.parentElement.clientWidth + 1)"
+        )
         assert width
     finally:
         browser.page("Emulation.setEmulatedMedia", media="")
@@ -450,8 +491,12 @@ def test_site_notice_and_bangfu_notice_print_one_layout_on_a4(site, tmp_path):
     listed = [(f"records/{d['_county']}/{d['职工编号']}.yaml", notice["层级"], d) for d in households if d["_county"] == county]
     folder = tmp_path / "cli"
     folder.mkdir()
-    (folder / "list.html").write_text(notice_list(county, dt.date.fromisoformat(start), dt.date.fromisoformat(str(notice["结束日期"])),
-                                                  notice.get("地点"), listed), encoding="utf-8")
+    (folder / "list.html").write_text(
+        notice_list(
+            county, dt.date.fromisoformat(start), dt.date.fromisoformat(str(notice["结束日期"])), notice.get("地点"), listed
+        ),
+        encoding="utf-8",
+    )
     sheets = {}
     browser.page("Emulation.setDeviceMetricsOverride", width=703, height=1000, deviceScaleFactor=1, mobile=False)  # A4 text width
     browser.page("Emulation.setEmulatedMedia", media="print")

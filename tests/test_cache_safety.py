@@ -37,8 +37,9 @@ class _Planted:
 
 
 def _bangfu(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def _git(root: Path, *args: str) -> str:
@@ -139,7 +140,9 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def _households(root: Path) -> list[tuple[str, dict]]:
-    return [(p.parent.name, yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted((root / "records").glob("[0-9]*/*.yaml"))]
+    return [
+        (p.parent.name, yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted((root / "records").glob("[0-9]*/*.yaml"))
+    ]
 
 
 def _page(site: Path, county: str, data: dict) -> str:
@@ -167,8 +170,11 @@ def test_a_changed_masking_rule_renders_every_affected_page_again(tmp_path):
     assert "各户页面都没有变化，沿用上次生成的结果" in build(), "an unchanged program renders nothing"
 
     # privacy.py: names lose their last character too (张三明 → 张**)
-    _edit(program / "generator" / "access" / "privacy.py", 'return name[0] + "*" * (len(name) - 2) + name[-1]',
-          'return name[0] + "*" * (len(name) - 1)')
+    _edit(
+        program / "generator" / "access" / "privacy.py",
+        'return name[0] + "*" * (len(name) - 2) + name[-1]',
+        'return name[0] + "*" * (len(name) - 1)',
+    )
     build()
     for county, data in households:
         name = data["姓名"]

@@ -57,7 +57,7 @@ SAME = {
     "numbers": "a: 12\nb: 12.5\nc: 0\nd: -3\ne: 1e3\nf: 0.50\n",
     "YAML 1.1 numbers": "a: 0123\nb: 0x1F\nc: 1:20\nd: 1_000\ne: +5\nf: .5\n",
     "bools and nulls": "a: yes\nb: No\nc: on\nd: OFF\ne: ~\nf: null\ng:\nh: true\ni: y\n",
-    "dates": "a: 2016-02-29\nb: 2016-02-30\nc: 2016-1-5\nd: \"2016-02-29\"\ne: 2001-12-14t21:59:43.10-05:00\n",
+    "dates": 'a: 2016-02-29\nb: 2016-02-30\nc: 2016-1-5\nd: "2016-02-29"\ne: 2001-12-14t21:59:43.10-05:00\n',
     "quotes": "a: \"x: y # z\"\nb: 'it''s'\nc: \"\"\nd: ''\ne: \"  spaced  \"\n",
     "colons and hashes inside words": "a: http://x\nb: a#b\nc: 中：文\nd: x:y\n",
     "nested": "a:\n  b:\n    c: 1\n  d:\n    - 1\n    - x\n",
@@ -78,8 +78,8 @@ ASIDE = {
     "block scalar": "a: |\n  line\n",
     "folded scalar": "a: >\n  line\n",
     "multi-line plain": "a: one\n  two\n",
-    "multi-line quoted": "a: \"one\n  two\"\n",
-    "escape": "a: \"x\\ty\"\n",
+    "multi-line quoted": 'a: "one\n  two"\n',
+    "escape": 'a: "x\\ty"\n',
     "comment after value": "a: 1 # one\n",
     "duplicate key": "a: 1\na: 2\n",
     "tab": "a:\n\tb: 1\n",
@@ -89,7 +89,7 @@ ASIDE = {
     "unicode line separator": "a: x\u2028y\n",
     "unicode paragraph separator": "a: x\u2029y\n",
     "next line": "a: x\x85y\n",
-    "quoted key": "\"a\": 1\n",
+    "quoted key": '"a": 1\n',
     "nested sequence": "a:\n  - - 1\n",
     "bare dash": "a:\n  -\n  - 1\n",
     "no space after colon": "a:1\n",
@@ -121,22 +121,43 @@ def test_a_problem_in_a_fast_read_record_still_has_its_line():
 
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**12), st.floats(allow_nan=False, allow_infinity=False, width=32),
-    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20), st.dates().map(str),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20),
+    st.dates().map(str),
     st.text(st.sampled_from("a中\u2028\u2029\x85\u3000\ufeff \t"), max_size=6),
-    st.sampled_from(["yes", "no", "~", "null", "0123", "1:20", "a: b", "# x", "- x", "x #y", "'", "\"", "中文", ""]),
+    st.sampled_from(["yes", "no", "~", "null", "0123", "1:20", "a: b", "# x", "- x", "x #y", "'", '"', "中文", ""]),
 )
 WORDS = st.text(st.sampled_from("ab中文:#-_ 1.'\"~/yn"), min_size=1, max_size=6)
-KEYS = st.sampled_from(["姓名", "关系", "月收入", "a/b", "~x", "1", "yes"]) | WORDS | st.text(
-    st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=8)
+KEYS = (
+    st.sampled_from(["姓名", "关系", "月收入", "a/b", "~x", "1", "yes"])
+    | WORDS
+    | st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=8)
+)
 DATA = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4), max_leaves=25)
 
 
 PLAIN_KEYS = st.sampled_from(["姓名", "关系", "月收入", "备注", "a", "b1", "yes", "1", "x.y"])
-PLAIN_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**12), st.sampled_from([0.5, 12.25, 1e-05, 3.0]),
-                          WORDS, st.dates().map(str), st.sampled_from(["中文", "是", "否", "其他（注明）", "a:b", "x#y"]))
-LIKE_RECORDS = st.recursive(PLAIN_SCALARS, lambda inner: st.lists(st.dictionaries(PLAIN_KEYS, inner, max_size=4), max_size=3)
-                            | st.lists(PLAIN_SCALARS, max_size=3) | st.dictionaries(PLAIN_KEYS, inner, max_size=4), max_leaves=30)
+PLAIN_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**12),
+    st.sampled_from([0.5, 12.25, 1e-05, 3.0]),
+    WORDS,
+    st.dates().map(str),
+    st.sampled_from(["中文", "是", "否", "其他（注明）", "a:b", "x#y"]),
+)
+LIKE_RECORDS = st.recursive(
+    PLAIN_SCALARS,
+    lambda inner: (
+        st.lists(st.dictionaries(PLAIN_KEYS, inner, max_size=4), max_size=3)
+        | st.lists(PLAIN_SCALARS, max_size=3)
+        | st.dictionaries(PLAIN_KEYS, inner, max_size=4)
+    ),
+    max_leaves=30,
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -147,16 +168,52 @@ def test_whatever_the_canonical_writer_writes_reads_back_the_same(data: dict):
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["delete", "duplicate", "insert", "truncate"]), st.integers(0, 10_000), YAML_BITS),
-                min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["delete", "duplicate", "insert", "truncate"]), st.integers(0, 10_000), YAML_BITS),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_mutated_records_are_read_the_same_or_not_at_all(ops):
     assert_same_or_steps_aside(_mutate(ops, BASE_LINES))
 
 
-VALUES = st.sampled_from(["", "1", "0.5", "-2", "0123", "1:20", "yes", "~", "中文", "x y", "a:b", "\"q\"", "'s'", "[]", "{}",
-                          "2016-02-29", "2016-02-30", "# c", "x # c", "a: b", "&a x", "*a", "!t x", "|", "- x"])
-LINES = st.tuples(st.sampled_from(["", "  ", "    ", "      ", " "]), st.sampled_from(["", "- ", "-   ", "- - "]),
-                  st.sampled_from(["a: ", "b: ", "c:", "中文: ", "a:", "", "# note", "a : "]), VALUES).map("".join)
+VALUES = st.sampled_from(
+    [
+        "",
+        "1",
+        "0.5",
+        "-2",
+        "0123",
+        "1:20",
+        "yes",
+        "~",
+        "中文",
+        "x y",
+        "a:b",
+        '"q"',
+        "'s'",
+        "[]",
+        "{}",
+        "2016-02-29",
+        "2016-02-30",
+        "# c",
+        "x # c",
+        "a: b",
+        "&a x",
+        "*a",
+        "!t x",
+        "|",
+        "- x",
+    ]
+)
+LINES = st.tuples(
+    st.sampled_from(["", "  ", "    ", "      ", " "]),
+    st.sampled_from(["", "- ", "-   ", "- - "]),
+    st.sampled_from(["a: ", "b: ", "c:", "中文: ", "a:", "", "# note", "a : "]),
+    VALUES,
+).map("".join)
 
 
 @settings(max_examples=500, deadline=None)

@@ -147,7 +147,9 @@ def test_the_archive_named_any_way_takes_one_route(archive, base_record_text, mo
     first = _invoke(archive)
     routes, checked, listed = [], [], []
     real_tree, real_check, real_expand = validate_module._validate_tree, validate_module.check_record, validate_module.expand
-    monkeypatch.setattr(validate_module, "_validate_tree", lambda root, paths, *a: routes.append(paths) or real_tree(root, paths, *a))
+    monkeypatch.setattr(
+        validate_module, "_validate_tree", lambda root, paths, *a: routes.append(paths) or real_tree(root, paths, *a)
+    )
     monkeypatch.setattr(validate_module, "check_record", lambda *a: checked.append(a) or real_check(*a))
     monkeypatch.setattr(validate_module, "expand", lambda paths: listed.append(paths) or real_expand(paths))
     monkeypatch.chdir(archive)
@@ -177,8 +179,9 @@ def test_click_messages_are_translated_without_touching_the_users_words(tmp_path
     """The old word-by-word rewrite turned the path "Option File Path.yaml" into "选项 文件 路径.yaml"."""
     result = CliRunner().invoke(cli, ["fmt", "--root", str(tmp_path), "Option File Path.yaml"], prog_name="bangfu")
     assert result.exit_code == 2
-    assert result.output == ("用法错误：'[路径]...' 的值无效：路径“Option File Path.yaml”不存在。\n"
-                             "运行 bangfu fmt --help 查看用法。\n")
+    assert result.output == (
+        "用法错误：'[路径]...' 的值无效：路径“Option File Path.yaml”不存在。\n运行 bangfu fmt --help 查看用法。\n"
+    )
     result = CliRunner().invoke(cli, ["export-xlsx", "--status", "Did you mean Option"])
     assert result.exit_code == 2
     assert result.output.startswith("用法错误：'--status' 的值无效：“Did you mean Option”不是可选值之一：'调查中', ")
@@ -188,6 +191,7 @@ def test_click_messages_are_translated_without_touching_the_users_words(tmp_path
 
 def _display_width(text):
     import unicodedata
+
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -200,7 +204,7 @@ def test_help_columns_line_up_in_display_width():
     for line in options:
         term, gap, text = line.strip().partition("  ")
         if gap and text.strip():
-            starts.add(_display_width(line[:len(line) - len(text.lstrip())]))
+            starts.add(_display_width(line[: len(line) - len(text.lstrip())]))
         else:
             assert not line.startswith("  -") or line.strip() == term, line
     assert len(starts) == 1, output
@@ -230,8 +234,10 @@ def test_outside_an_archive_the_standards_file_is_named_in_chinese(tmp_path, bas
     monkeypatch.chdir(tmp_path / "records" / "460105")
     result = CliRunner().invoke(cli, ["explain", "4601059001.yaml"])
     assert result.exit_code == 1
-    assert result.output == ("错误：认定标准文件有误。\nrecords/_settings/standards.yaml: 无法读取认定标准文件：文件或文件夹不存在。"
-                             "请在档案库（含 records/_settings/ 的文件夹）或其中的任一文件夹里运行，或用 --root 指明档案库。\n")
+    assert result.output == (
+        "错误：认定标准文件有误。\nrecords/_settings/standards.yaml: 无法读取认定标准文件：文件或文件夹不存在。"
+        "请在档案库（含 records/_settings/ 的文件夹）或其中的任一文件夹里运行，或用 --root 指明档案库。\n"
+    )
 
 
 # -- what a Chinese input method types in place of YAML's punctuation (issue 15 item 6) -------------------------------
@@ -245,16 +251,19 @@ def test_a_fullwidth_colon_is_named_on_its_own_line(archive, base_record_text):
     _put(archive, base_record_text.replace("家庭人口: 3", "家庭人口：3"))
     result = _invoke(archive, "--no-cache")
     assert result.exit_code == 1
-    assert result.output == (f"{TARGET}:32: YAML 格式错误：用了全角冒号“：”，请改为半角“:”加空格，写作“家庭人口: 3”。\n"
-                             "共检查 1 份档案：1 个错误，0 个警告。\n")
+    assert result.output == (
+        f"{TARGET}:32: YAML 格式错误：用了全角冒号“：”，请改为半角“:”加空格，写作“家庭人口: 3”。\n"
+        "共检查 1 份档案：1 个错误，0 个警告。\n"
+    )
 
 
 def test_a_fullwidth_colon_on_the_last_line_is_not_reported_past_the_end(archive, base_record_text):
     text = base_record_text.rstrip("\n") + "\n备注：已核实\n"
     _put(archive, text)
     result = _invoke(archive, "--no-cache")
-    assert result.output.startswith(f"{TARGET}:{_line_count(text)}: YAML 格式错误：用了全角冒号“：”，请改为半角“:”加空格，"
-                                    "写作“备注: 已核实”。\n"), result.output
+    assert result.output.startswith(
+        f"{TARGET}:{_line_count(text)}: YAML 格式错误：用了全角冒号“：”，请改为半角“:”加空格，写作“备注: 已核实”。\n"
+    ), result.output
 
 
 def test_a_fullwidth_space_is_named(archive, base_record_text):
@@ -267,8 +276,10 @@ def test_fullwidth_quotes_are_named(archive, base_record_text):
     _put(archive, base_record_text.replace('身份证号: "460100198003159015"', "身份证号: “460100198003159015”"))
     result = _invoke(archive, "--no-cache")
     assert result.exit_code == 1
-    assert result.output.startswith(f"{TARGET}:10: 身份证号: 用了全角引号“”，引号成了内容的一部分：文字请改用半角引号 \"…\"，"
-                                    "数字不加引号。““460100198003159015””格式不正确。"), result.output
+    assert result.output.startswith(
+        f'{TARGET}:10: 身份证号: 用了全角引号“”，引号成了内容的一部分：文字请改用半角引号 "…"，'
+        "数字不加引号。““460100198003159015””格式不正确。"
+    ), result.output
 
 
 def test_help_paragraphs_wrap_in_display_width_without_stray_spaces():

@@ -133,13 +133,13 @@ def test_small_runs_still_contain_every_scenario():
 
 
 def test_demo_command_writes_a_complete_archive(tmp_path):
-    result = CliRunner().invoke(demo, ["--households", "20", "--seed", "3", "--out", str(tmp_path)],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(demo, ["--households", "20", "--seed", "3", "--out", str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"已在 {tmp_path / 'records'} 生成 20 户、")
     assert len(list((tmp_path / "records").glob("4*/*.yaml"))) == 20
-    assert (tmp_path / "records" / "_settings" / "standards.yaml").read_bytes() == \
-        (ROOT / "records" / "_settings" / "standards.yaml").read_bytes()
+    assert (tmp_path / "records" / "_settings" / "standards.yaml").read_bytes() == (
+        ROOT / "records" / "_settings" / "standards.yaml"
+    ).read_bytes()
 
 
 def test_demo_command_refuses_to_overwrite_an_archive(tmp_path):
@@ -174,8 +174,9 @@ def test_parallel_writing_gives_the_same_bytes_as_generate(tmp_path, monkeypatch
     monkeypatch.setitem(POLICY, "demo", Policy(10, 2))
     write_demo(tmp_path, 60, 8)
     expected = _texts(60, 8)
-    written = {p.relative_to(tmp_path).as_posix(): p.read_text(encoding="utf-8")
-               for p in (tmp_path / "records").glob("4*/*.yaml")}
+    written = {
+        p.relative_to(tmp_path).as_posix(): p.read_text(encoding="utf-8") for p in (tmp_path / "records").glob("4*/*.yaml")
+    }
     assert written == expected
 
 

@@ -29,9 +29,12 @@ def tiny_site(tmp_path: Path) -> Path:
     """A built site in miniature: a page with an inline script and an inline style, and the error pages."""
     site = tmp_path / "site"
     (site / "errors").mkdir(parents=True)
-    (site / "index.html").write_text(f"<html><head><script>{INLINE}</script><style>p{{color:red}}</style>"
-                                     "<script id=\"__config\" type=\"application/json\">{\"a\": 1}</script>"
-                                     "<script src=\"a.js\"></script></head><body>手册</body></html>", encoding="utf-8")
+    (site / "index.html").write_text(
+        f"<html><head><script>{INLINE}</script><style>p{{color:red}}</style>"
+        '<script id="__config" type="application/json">{"a": 1}</script>'
+        '<script src="a.js"></script></head><body>手册</body></html>',
+        encoding="utf-8",
+    )
     for code in (401, 403, 404):
         (site / "errors" / f"{code}.html").write_text(f"<p>{code}</p>", encoding="utf-8")
     return site
@@ -65,14 +68,20 @@ def test_shipped_access_file_loads_and_says_it_is_an_example():
 BAD_ACCESS = [
     # (replace, with, expected words of the located message)
     ("        角色: [统计员]", "        角色: [统计]", ["access.yaml:57: 用户.tongji-demo.授权[1].角色[1]", "没有角色“统计”"]),
-    ('      - 范围: "460105"\n        角色: [公示员]', '      - 范围: "469099"\n        角色: [公示员]',
-     ["用户.gongshi-xy-demo.授权[1].范围", "“469099”不是本省的省、市或县级行政区划代码"]),
+    (
+        '      - 范围: "460105"\n        角色: [公示员]',
+        '      - 范围: "469099"\n        角色: [公示员]',
+        ["用户.gongshi-xy-demo.授权[1].范围", "“469099”不是本省的省、市或县级行政区划代码"],
+    ),
     ("    组: [bangfu-dudao-demo]", "    组: [bangfu-nobody]", ["用户.jiandu-demo.组[1]", "组“bangfu-nobody”没有在“组”中定义"]),
     ('      - 范围: "4602"\n        角色: [经办人]', "      - 范围: 4602\n        角色: [经办人]", ["应为加引号的文字"]),
     ("  hk-demo:\n", "  海口经办人:\n", ["用户名“海口经办人”只能由字母、数字"]),
     ("    姓名: 海口市经办人示例\n", "    姓名: 海口市经办人示例\n    密码: secret\n", ["不认识的项目：密码"]),
-    ('      - 范围: "4601"\n        角色: [经办人]\n  hk-caiwu', '      - 范围: "46010"\n        角色: [经办人]\n  hk-caiwu',
-     ["“46010”不是范围"]),
+    (
+        '      - 范围: "4601"\n        角色: [经办人]\n  hk-caiwu',
+        '      - 范围: "46010"\n        角色: [经办人]\n  hk-caiwu',
+        ["“46010”不是范围"],
+    ),
     ("    姓名: 已停用的示例账号\n    停用: 是\n", "    姓名: 已停用的示例账号\n", []),
 ]
 
@@ -113,11 +122,13 @@ def run(args: list[str]):
 
 def test_deploy_config_writes_the_configuration(tiny_site, root, tmp_path):
     out = tmp_path / "conf" / "bangfu.conf"
-    result = run(["deploy-config", "--site", str(tiny_site), "--out", str(out), "--root", str(root),
-                  "--htpasswd", "/etc/bangfu/htpasswd"])
+    result = run(
+        ["deploy-config", "--site", str(tiny_site), "--out", str(out), "--root", str(root), "--htpasswd", "/etc/bangfu/htpasswd"]
+    )
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"已写出 {out}：13 个用户、2 个组；内联脚本 1 段、内联样式 1 段按哈希放行。\n"
-                             "下一步：nginx -t && systemctl reload nginx\n")
+    assert result.stdout == (
+        f"已写出 {out}：13 个用户、2 个组；内联脚本 1 段、内联样式 1 段按哈希放行。\n下一步：nginx -t && systemctl reload nginx\n"
+    )
     assert "警告：records/_settings/access.yaml 标有“示例数据: 是”" in result.stderr
     text = out.read_text(encoding="utf-8")
     assert f"script-src 'self' {sha(INLINE)};" in text
@@ -128,25 +139,28 @@ def test_deploy_config_writes_the_configuration(tiny_site, root, tmp_path):
     assert "PASSWORD" not in text.upper().replace("AUTH_BASIC_USER_FILE", "")
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ([], "基本认证（--auth basic）需要 --htpasswd 指定密码文件"),
-    (["--htpasswd", "htpasswd"], "--htpasswd 应为绝对路径"),
-    (["--htpasswd", "{root}/records/_settings/htpasswd"], "在档案库（git 仓库）之内：密码不能进 git"),
-    (["--htpasswd", "{site}/htpasswd"], "在站点目录之内：密码不能进 git，也不能被网站读出"),
-    (["--auth", "sso"], "单点登录（--auth sso）需要 --auth-url"),
-    (["--auth", "sso", "--auth-url", "oauth2-proxy:4180"], "单点登录（--auth sso）需要 --auth-url"),
-    (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "127.0.0.1:80; include /etc/passwd"], "--listen 应为 地址:端口"),
-    (["--htpasswd", "/etc/bangfu/htpasswd", "--tls-cert", "/etc/ssl/a.pem"], "--tls-cert 和 --tls-key 要一起给出"),
-    (["--htpasswd", "/etc/bangfu/htpasswd", "--server-name", "x; include /etc/passwd"], "--server-name 应为域名"),
-    (["--htpasswd", "/etc/bangfu/$remote_user"], "--htpasswd 中不能有空白、控制字符或 $ ; \" ' { } \\ # 这些字符"),
-    (["--auth", "sso", "--auth-url", "http://127.0.0.1:4180/auth;return"], "--auth-url 中不能有空白、控制字符或 $"),
-    (["--auth", "sso", "--auth-url", "http://127.0.0.1:4180/auth\x01"], "--auth-url 中不能有空白、控制字符或 $"),
-    (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "0.0.0.0:80"], "--listen 0.0.0.0:80 不只是本机地址"),
-    (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "[::]:80"], "--listen [::]:80 不只是本机地址"),
-    (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "80"], "--listen 80 不只是本机地址"),
-    (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "10.1.2.3:8080"], "请给出 --tls-cert 和 --tls-key"),
-    (["--htpasswd", "/etc/bangfu/htpasswd", "--rate-limit", "0"], "--rate-limit 应为 1 到 100000 之间的整数"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "基本认证（--auth basic）需要 --htpasswd 指定密码文件"),
+        (["--htpasswd", "htpasswd"], "--htpasswd 应为绝对路径"),
+        (["--htpasswd", "{root}/records/_settings/htpasswd"], "在档案库（git 仓库）之内：密码不能进 git"),
+        (["--htpasswd", "{site}/htpasswd"], "在站点目录之内：密码不能进 git，也不能被网站读出"),
+        (["--auth", "sso"], "单点登录（--auth sso）需要 --auth-url"),
+        (["--auth", "sso", "--auth-url", "oauth2-proxy:4180"], "单点登录（--auth sso）需要 --auth-url"),
+        (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "127.0.0.1:80; include /etc/passwd"], "--listen 应为 地址:端口"),
+        (["--htpasswd", "/etc/bangfu/htpasswd", "--tls-cert", "/etc/ssl/a.pem"], "--tls-cert 和 --tls-key 要一起给出"),
+        (["--htpasswd", "/etc/bangfu/htpasswd", "--server-name", "x; include /etc/passwd"], "--server-name 应为域名"),
+        (["--htpasswd", "/etc/bangfu/$remote_user"], "--htpasswd 中不能有空白、控制字符或 $ ; \" ' { } \\ # 这些字符"),
+        (["--auth", "sso", "--auth-url", "http://127.0.0.1:4180/auth;return"], "--auth-url 中不能有空白、控制字符或 $"),
+        (["--auth", "sso", "--auth-url", "http://127.0.0.1:4180/auth\x01"], "--auth-url 中不能有空白、控制字符或 $"),
+        (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "0.0.0.0:80"], "--listen 0.0.0.0:80 不只是本机地址"),
+        (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "[::]:80"], "--listen [::]:80 不只是本机地址"),
+        (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "80"], "--listen 80 不只是本机地址"),
+        (["--htpasswd", "/etc/bangfu/htpasswd", "--listen", "10.1.2.3:8080"], "请给出 --tls-cert 和 --tls-key"),
+        (["--htpasswd", "/etc/bangfu/htpasswd", "--rate-limit", "0"], "--rate-limit 应为 1 到 100000 之间的整数"),
+    ],
+)
 def test_deploy_config_refuses_bad_options_in_chinese(tiny_site, root, tmp_path, extra, message):
     args = [a.format(root=root, site=tiny_site) for a in extra]
     out = tmp_path / "bangfu.conf"
@@ -157,19 +171,49 @@ def test_deploy_config_refuses_bad_options_in_chinese(tiny_site, root, tmp_path,
     assert not out.exists()
 
 
-@pytest.mark.parametrize("extra", [["--listen", "127.0.0.2:8080"], ["--listen", "[::1]:8080"], ["--listen", "localhost:8080"],
-                                   ["--listen", "0.0.0.0:80", "--allow-plain-http"]])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--listen", "127.0.0.2:8080"],
+        ["--listen", "[::1]:8080"],
+        ["--listen", "localhost:8080"],
+        ["--listen", "0.0.0.0:80", "--allow-plain-http"],
+    ],
+)
 def test_plain_http_beyond_this_machine_must_be_asked_for(tiny_site, root, tmp_path, extra):
     out = tmp_path / "bangfu.conf"
-    result = run(["deploy-config", "--site", str(tiny_site), "--out", str(out), "--root", str(root),
-                  "--htpasswd", "/etc/bangfu/htpasswd", *extra])
+    result = run(
+        [
+            "deploy-config",
+            "--site",
+            str(tiny_site),
+            "--out",
+            str(out),
+            "--root",
+            str(root),
+            "--htpasswd",
+            "/etc/bangfu/htpasswd",
+            *extra,
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert f"listen {extra[1]};" in out.read_text(encoding="utf-8")
 
 
 def test_deploy_config_needs_a_built_site(root, tmp_path):
-    result = run(["deploy-config", "--site", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.conf"),
-                  "--root", str(root), "--htpasswd", "/etc/bangfu/htpasswd"])
+    result = run(
+        [
+            "deploy-config",
+            "--site",
+            str(tmp_path / "nowhere"),
+            "--out",
+            str(tmp_path / "x.conf"),
+            "--root",
+            str(root),
+            "--htpasswd",
+            "/etc/bangfu/htpasswd",
+        ]
+    )
     assert result.exit_code == 2
     assert "中没有 index.html：请先运行 bangfu build 生成站点" in result.stderr
 
@@ -177,8 +221,19 @@ def test_deploy_config_needs_a_built_site(root, tmp_path):
 def test_deploy_config_reports_a_broken_access_file(tiny_site, root, tmp_path):
     path = root / "records" / "_settings" / "access.yaml"
     path.write_text(SHIPPED.replace("角色: [统计员]", "角色: [统计]"), encoding="utf-8")
-    result = run(["deploy-config", "--site", str(tiny_site), "--out", str(tmp_path / "x.conf"), "--root", str(root),
-                  "--htpasswd", "/etc/bangfu/htpasswd"])
+    result = run(
+        [
+            "deploy-config",
+            "--site",
+            str(tiny_site),
+            "--out",
+            str(tmp_path / "x.conf"),
+            "--root",
+            str(root),
+            "--htpasswd",
+            "/etc/bangfu/htpasswd",
+        ]
+    )
     assert result.exit_code == 1
     assert result.stderr.startswith("错误：访问授权文件有误。\nrecords/_settings/access.yaml:57:")
     assert not (tmp_path / "x.conf").exists()
@@ -186,16 +241,40 @@ def test_deploy_config_reports_a_broken_access_file(tiny_site, root, tmp_path):
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=bangfu.invalid",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=bangfu.invalid",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
 @pytest.mark.nginx
 @pytest.mark.parametrize("mode", ["basic", "sso", "sso-named", "tls", "plain"])
 def test_nginx_accepts_the_generated_configuration(tiny_site, root, tmp_path, mode):
-    options = DeployOptions(site=tiny_site, out=tmp_path / "bangfu.conf", root=root, listen=f"127.0.0.1:{free_port()}",
-                            access_log=tmp_path / "access.log", htpasswd=Path("/etc/bangfu/htpasswd"))
+    options = DeployOptions(
+        site=tiny_site,
+        out=tmp_path / "bangfu.conf",
+        root=root,
+        listen=f"127.0.0.1:{free_port()}",
+        access_log=tmp_path / "access.log",
+        htpasswd=Path("/etc/bangfu/htpasswd"),
+    )
     if mode.startswith("sso"):
         options.auth, options.auth_url, options.htpasswd = "sso", "http://127.0.0.1:4180/oauth2/auth", None
     if mode == "sso-named":
@@ -218,7 +297,7 @@ def test_a_page_changed_since_the_last_run_is_read_again(tiny_site, root, tmp_pa
     page = tiny_site / "index.html"
     page.write_text(page.read_text(encoding="utf-8").replace(INLINE, "var bangfuOther=2;"), encoding="utf-8")
     (tiny_site / "sub").mkdir()
-    (tiny_site / "sub" / "index.html").write_text("<p style=\"color:red\" onclick=\"x()\">x</p>", encoding="utf-8")
+    (tiny_site / "sub" / "index.html").write_text('<p style="color:red" onclick="x()">x</p>', encoding="utf-8")
     second = deploy_config(options)
     assert second.script_hashes == [sha("var bangfuOther=2;")]
     text = options.out.read_text(encoding="utf-8")
@@ -245,8 +324,9 @@ def test_deploy_config_never_writes_through_a_planted_link(tiny_site, root, tmp_
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me\n", encoding="utf-8")
     (out.parent / f".{out.name}.tmp").symlink_to(victim)
-    result = run(["deploy-config", "--site", str(tiny_site), "--out", str(out), "--root", str(root),
-                  "--htpasswd", "/etc/bangfu/htpasswd"])
+    result = run(
+        ["deploy-config", "--site", str(tiny_site), "--out", str(out), "--root", str(root), "--htpasswd", "/etc/bangfu/htpasswd"]
+    )
     assert result.exit_code == 0, result.output
     assert victim.read_text(encoding="utf-8") == "keep me\n"
     assert not out.is_symlink() and "auth_basic_user_file" in out.read_text(encoding="utf-8")

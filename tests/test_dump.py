@@ -16,15 +16,97 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "records").glob("4*/*.yaml"))
 
 TRICKY = [
-    "0123", "007", "1e3", "1_000", "0x1F", "0o17", "+1", "-1", ".5", "1.", "12:30", "1:2:3",
-    "2016-08-01", "2018-12", "yes", "No", "ON", "off", "y", "N", "true", "False", "null", "Null",
-    "~", "", " ", "是", "否", ": x", "x: y", "x:", "#", "a #b", "a#b", "- a", "-", "?", "? x",
-    "'", '"', "'quoted'", '"dq"', "a'b", 'a"b', "\\", "\\n", "line\nbreak", "trailing\n",
-    "two\n\n", "\nlead", " lead", "trail ", "tab\tin", "\ttab", "cr\rlf", "[a]", "{a: 1}",
-    "&anchor", "*alias", "!tag", "%percent", "@at", "`tick", "|", ">", "<<", "=", "...", "---",
-    "（虚构）", "海南省海口市示例路1号（虚构）", "\u3000全角空格", "nbsp\xa0", "\x85", "\u2028",
-    "\ufeffbom", "\x00nul", "\x7f", "emoji 😀", "多行\n  缩进\n\t制表", "a\n \nb", "a \nb",
-    ".inf", "-.inf", ".nan", "NaN", "0.", "1,000", "¥100", "100元",
+    "0123",
+    "007",
+    "1e3",
+    "1_000",
+    "0x1F",
+    "0o17",
+    "+1",
+    "-1",
+    ".5",
+    "1.",
+    "12:30",
+    "1:2:3",
+    "2016-08-01",
+    "2018-12",
+    "yes",
+    "No",
+    "ON",
+    "off",
+    "y",
+    "N",
+    "true",
+    "False",
+    "null",
+    "Null",
+    "~",
+    "",
+    " ",
+    "是",
+    "否",
+    ": x",
+    "x: y",
+    "x:",
+    "#",
+    "a #b",
+    "a#b",
+    "- a",
+    "-",
+    "?",
+    "? x",
+    "'",
+    '"',
+    "'quoted'",
+    '"dq"',
+    "a'b",
+    'a"b',
+    "\\",
+    "\\n",
+    "line\nbreak",
+    "trailing\n",
+    "two\n\n",
+    "\nlead",
+    " lead",
+    "trail ",
+    "tab\tin",
+    "\ttab",
+    "cr\rlf",
+    "[a]",
+    "{a: 1}",
+    "&anchor",
+    "*alias",
+    "!tag",
+    "%percent",
+    "@at",
+    "`tick",
+    "|",
+    ">",
+    "<<",
+    "=",
+    "...",
+    "---",
+    "（虚构）",
+    "海南省海口市示例路1号（虚构）",
+    "\u3000全角空格",
+    "nbsp\xa0",
+    "\x85",
+    "\u2028",
+    "\ufeffbom",
+    "\x00nul",
+    "\x7f",
+    "emoji 😀",
+    "多行\n  缩进\n\t制表",
+    "a\n \nb",
+    "a \nb",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "NaN",
+    "0.",
+    "1,000",
+    "¥100",
+    "100元",
 ]
 
 
@@ -52,9 +134,16 @@ def test_tricky_strings_round_trip(value, loader):
 
 
 def test_numbers_as_text_are_double_quoted_and_others_plain():
-    data = {"职工编号": "4601050001", "身份证号": "46010519800101091X", "姓名": "张示例一",
-            "手机号码": "17000000001", "家庭人口": 3, "本人月平均收入": 1200.0,
-            "家庭其他非薪资年收入": 1200.5, "出生日期": datetime.date(1980, 1, 1)}
+    data = {
+        "职工编号": "4601050001",
+        "身份证号": "46010519800101091X",
+        "姓名": "张示例一",
+        "手机号码": "17000000001",
+        "家庭人口": 3,
+        "本人月平均收入": 1200.0,
+        "家庭其他非薪资年收入": 1200.5,
+        "出生日期": datetime.date(1980, 1, 1),
+    }
     text = dump_record(data)
     assert text.startswith(HEADER)
     assert '职工编号: "4601050001"\n' in text
@@ -68,11 +157,22 @@ def test_numbers_as_text_are_double_quoted_and_others_plain():
 
 
 def test_keys_follow_schema_order_nested_too():
-    data = {"家庭主要成员": [{"月收入": 0, "姓名": "李测二", "关系": "子"}], "未知键": 1,
-            "姓名": "张示例一", "职工编号": "4601050001"}
+    data = {
+        "家庭主要成员": [{"月收入": 0, "姓名": "李测二", "关系": "子"}],
+        "未知键": 1,
+        "姓名": "张示例一",
+        "职工编号": "4601050001",
+    }
     lines = dump_record(data).splitlines()[1:]
-    assert lines == ['职工编号: "4601050001"', "姓名: 张示例一", "家庭主要成员:",
-                     "  - 姓名: 李测二", "    关系: 子", "    月收入: 0", "未知键: 1"]
+    assert lines == [
+        '职工编号: "4601050001"',
+        "姓名: 张示例一",
+        "家庭主要成员:",
+        "  - 姓名: 李测二",
+        "    关系: 子",
+        "    月收入: 0",
+        "未知键: 1",
+    ]
 
 
 def test_top_level_order_is_the_schema_property_order():
@@ -87,12 +187,13 @@ def test_floats_keep_their_value():
     assert _load(dump_record(data)) == data
 
 
-_text = st.one_of(st.sampled_from(TRICKY), st.text(alphabet=st.characters(
-    blacklist_categories=("Cs",)), max_size=30))
-_scalars = st.one_of(_text, st.integers(-10**12, 10**12), st.booleans(), st.none(),
-                     st.floats(allow_nan=False, min_value=-1e9, max_value=1e9))
-_values = st.recursive(_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(_text, inner, max_size=4)), max_leaves=12)
+_text = st.one_of(st.sampled_from(TRICKY), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
+_scalars = st.one_of(
+    _text, st.integers(-(10**12), 10**12), st.booleans(), st.none(), st.floats(allow_nan=False, min_value=-1e9, max_value=1e9)
+)
+_values = st.recursive(
+    _scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_text, inner, max_size=4)), max_leaves=12
+)
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])

@@ -74,7 +74,9 @@ def test_new_takes_the_next_free_number_and_lists_what_to_fill(cycle):
     assert text.startswith(HEADER)
     data = yaml.safe_load(text)
     assert data["状态"] == "调查中" and data["出生日期"] == "1985-05-05" and data["性别"] == "女"
-    assert [f.pointer[1:] for f in fields() if f.required] == [k for k in data if k in {f.pointer[1:] for f in fields() if f.required}]
+    assert [f.pointer[1:] for f in fields() if f.required] == [
+        k for k in data if k in {f.pointer[1:] for f in fields() if f.required}
+    ]
     assert all(f.pointer[1:] in data for f in fields() if f.required)
     assert output.startswith("已建立 records/460105/4601050008.yaml（职工编号 4601050008，状态：调查中）。\n尚需填写 ")
     assert "民族、" in output
@@ -105,8 +107,14 @@ def test_validate_advises_how_to_fill_what_new_left_empty(cycle):
     number = {line.split(":")[0]: i for i, line in enumerate(text, 1)}
     rel = "records/460105/4601050008.yaml"
     assert lines["家庭人口"] == f"{rel}:{number['家庭人口']}: 家庭人口: 必填项，尚未填写：请写整数，不加引号和单位，例如 3。"
-    assert lines["困难类别"] == f"{rel}:{number['困难类别']}: 困难类别: 必填项，尚未填写：请从可选值中选一个：低保户、低保边缘户、意外致困户。"
-    assert lines["确定时间"] == f"{rel}:{number['确定时间']}: 确定时间: 必填项，尚未填写：请写日期，格式 YYYY-MM-DD，例如 2016-08-01（加引号）。"
+    assert (
+        lines["困难类别"]
+        == f"{rel}:{number['困难类别']}: 困难类别: 必填项，尚未填写：请从可选值中选一个：低保户、低保边缘户、意外致困户。"
+    )
+    assert (
+        lines["确定时间"]
+        == f"{rel}:{number['确定时间']}: 确定时间: 必填项，尚未填写：请写日期，格式 YYYY-MM-DD，例如 2016-08-01（加引号）。"
+    )
     assert lines["审核人"] == f"{rel}:{number['审核人']}: 审核人: 必填项，尚未填写：请写上内容。"
     # Following the advice works: the filled line is no longer reported, and nothing says to delete it.
     write_text = "\n".join(line.replace("家庭人口: null", "家庭人口: 3") for line in text) + "\n"
@@ -117,20 +125,23 @@ def test_validate_advises_how_to_fill_what_new_left_empty(cycle):
 def test_an_optional_field_left_empty_may_be_deleted(archive, base_record_text):
     path = archive / "records" / "460105" / "4601059001.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(base_record_text.rstrip("\n") + "\n备注: \"\"\n", encoding="utf-8")
+    path.write_text(base_record_text.rstrip("\n") + '\n备注: ""\n', encoding="utf-8")
     output = run(archive, "validate", code=1)
     assert "备注: 尚未填写：请写上内容。这一栏可以不填，不填就把这一整行删去。" in output, output
 
 
-@pytest.mark.parametrize(("args", "code", "says"), [
-    (["--region", "469999"], 2, "不是本省的县级行政区划代码"),
-    (["--region", "4601"], 2, "不是本省的县级行政区划代码"),
-    (["--region", "460105", "--id", "460100198003159016"], 1, "身份证号校验位错误"),
-    (["--region", "460105", "--set", "民族=汉"], 1, "是不是“汉族”"),
-    (["--region", "460105", "--set", "名族=汉族"], 2, "是不是「民族」"),
-    (["--region", "460105", "--set", "家庭人口=三"], 2, "应为数字"),
-    (["--region", "460105", "--set", "民族"], 2, "应为 栏目=值"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["--region", "469999"], 2, "不是本省的县级行政区划代码"),
+        (["--region", "4601"], 2, "不是本省的县级行政区划代码"),
+        (["--region", "460105", "--id", "460100198003159016"], 1, "身份证号校验位错误"),
+        (["--region", "460105", "--set", "民族=汉"], 1, "是不是“汉族”"),
+        (["--region", "460105", "--set", "名族=汉族"], 2, "是不是「民族」"),
+        (["--region", "460105", "--set", "家庭人口=三"], 2, "应为数字"),
+        (["--region", "460105", "--set", "民族"], 2, "应为 栏目=值"),
+    ],
+)
 def test_new_refuses_bad_input(cycle, args, code, says):
     refused(cycle, "new", *args, code=code, says=says)
 
@@ -148,8 +159,10 @@ def test_notice_records_the_period_and_writes_a_masked_list(cycle):
     first = read(path_of(cycle, "4601050001"))
     assert first["状态"] == "公示中"
     assert first["公示"] == [{"层级": "用人单位", "开始日期": "2016-08-15", "结束日期": "2016-08-22", "地点": "示例机械厂公示栏"}]
-    assert output.splitlines()[:2] == ["已为 1 户记录公示期 2016-08-15 至 2016-08-22：",
-                                       "  records/460105/4601050001.yaml 测*甲：用人单位公示"]
+    assert output.splitlines()[:2] == [
+        "已为 1 户记录公示期 2016-08-15 至 2016-08-22：",
+        "  records/460105/4601050001.yaml 测*甲：用人单位公示",
+    ]
     assert "records/460105/4601050002.yaml：没有入户调查记录（先调查，后公示）" in output
     assert "records/460105/4601050003.yaml：用人单位公示到 2016-08-22 才结束，帮扶中心公示应在其后开始" in output
     page = (cycle / "公示名单" / "公示名单-4601-2016-08-15.html").read_text(encoding="utf-8")
@@ -161,8 +174,9 @@ def test_notice_records_the_period_and_writes_a_masked_list(cycle):
 
 def test_the_centre_notice_follows_the_employer_notice(cycle):
     run(cycle, "notice", "--region", "460105", "--start", "2016-08-15")
-    output = run(cycle, "notice", "--region", "460105", "--start", "2016-08-23", "--level", "帮扶中心",
-                 "--out", str(cycle / "名单.html"))
+    output = run(
+        cycle, "notice", "--region", "460105", "--start", "2016-08-23", "--level", "帮扶中心", "--out", str(cycle / "名单.html")
+    )
     assert "已为 2 户记录公示期 2016-08-23 至 2016-08-30：" in output
     levels = [n["层级"] for n in read(path_of(cycle, "4601050003"))["公示"]]
     assert levels == ["用人单位", "帮扶中心"]
@@ -184,13 +198,16 @@ def test_a_migrant_gets_three_notices_village_and_employer_first(archive):
     assert run(archive, "validate").endswith("全部通过。\n")
 
 
-@pytest.mark.parametrize(("args", "code", "says"), [
-    (["--region", "460105", "--start", "2016-08-15", "--days", "5"], 2, "公示期不得少于 7 天"),
-    (["--region", "460105", "--start", "2016-08-01"], 1, "公示开始日期早于入户调查日期"),
-    (["--region", "460105", "--start", "2016-02-30"], 2, "不是有效日期"),
-    (["--region", "4699", "--start", "2016-08-15"], 2, "不是本省的行政区划代码"),
-    (["--region", "460105", "--start", "2016-08-15", "--level", "村委会"], 1, "不需要村委会公示"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["--region", "460105", "--start", "2016-08-15", "--days", "5"], 2, "公示期不得少于 7 天"),
+        (["--region", "460105", "--start", "2016-08-01"], 1, "公示开始日期早于入户调查日期"),
+        (["--region", "460105", "--start", "2016-02-30"], 2, "不是有效日期"),
+        (["--region", "4699", "--start", "2016-08-15"], 2, "不是本省的行政区划代码"),
+        (["--region", "460105", "--start", "2016-08-15", "--level", "村委会"], 1, "不需要村委会公示"),
+    ],
+)
 def test_notice_refuses_bad_input(cycle, args, code, says):
     refused(cycle, "notice", *args, code=code, says=says)
 
@@ -208,35 +225,69 @@ def test_verify_lists_the_households_due_with_what_each_lacks(cycle):
 
 
 def test_verify_records_kept_exited_and_cancelled(cycle):
-    output = run(cycle, "verify", "--year", "2026", "--date", "2026-10-20", "--by", "示例核查员",
-                 "--record", "4601050004=保留", "--record", "4601050005=注销:死亡", "--record", "4601060011=解困脱困",
-                 "--note", "入户核实")
+    output = run(
+        cycle,
+        "verify",
+        "--year",
+        "2026",
+        "--date",
+        "2026-10-20",
+        "--by",
+        "示例核查员",
+        "--record",
+        "4601050004=保留",
+        "--record",
+        "4601050005=注销:死亡",
+        "--record",
+        "4601060011=解困脱困",
+        "--note",
+        "入户核实",
+    )
     assert output.startswith("已记入 3 户的 2026 年度核查结果：")
     kept, cancelled, relieved = (read(path_of(cycle, n)) for n in ("4601050004", "4601050005", "4601060011"))
     assert kept["状态"] == "帮扶中" and kept["年度核查"][-1] == {
-        "年度": 2026, "核查日期": "2026-10-20", "核查人": "示例核查员", "结果": "保留", "说明": "入户核实"}
+        "年度": 2026,
+        "核查日期": "2026-10-20",
+        "核查人": "示例核查员",
+        "结果": "保留",
+        "说明": "入户核实",
+    }
     assert cancelled["状态"] == "已注销" and cancelled["退出"] == {"日期": "2026-10-20", "原因": "死亡", "说明": "入户核实"}
     assert relieved["状态"] == "已解困脱困" and relieved["退出"]["原因"] == "收入超过标准已解困脱困"
     assert run(cycle, "validate").endswith("全部通过。\n")
     assert "待核查 0 户" in run(cycle, "verify", "--year", "2026")
 
 
-@pytest.mark.parametrize(("records", "code", "says"), [
-    (["4601059999=保留"], 1, "找不到职工编号为 4601059999 的档案"),
-    (["4601050005=注销"], 1, "结果为注销，须给出退出原因"),
-    (["4601050005=注销:搬家"], 1, "退出原因“搬家”不是可选值"),
-    (["4601050006=保留"], 1, "只有帮扶中的档案做年度核查"),
-    (["4601050004=留下"], 2, "写法不对"),
-    (["4601050004=保留", "4601050005=注销"], 1, "须给出退出原因"),
-])
+@pytest.mark.parametrize(
+    ("records", "code", "says"),
+    [
+        (["4601059999=保留"], 1, "找不到职工编号为 4601059999 的档案"),
+        (["4601050005=注销"], 1, "结果为注销，须给出退出原因"),
+        (["4601050005=注销:搬家"], 1, "退出原因“搬家”不是可选值"),
+        (["4601050006=保留"], 1, "只有帮扶中的档案做年度核查"),
+        (["4601050004=留下"], 2, "写法不对"),
+        (["4601050004=保留", "4601050005=注销"], 1, "须给出退出原因"),
+    ],
+)
 def test_verify_refuses_bad_outcomes(cycle, records, code, says):
     args = [a for r in records for a in ("--record", r)]
     refused(cycle, "verify", "--year", "2026", "--date", "2026-10-20", "--by", "示例核查员", *args, code=code, says=says)
 
 
 def test_verify_refuses_a_date_outside_the_year_and_a_missing_verifier(cycle):
-    refused(cycle, "verify", "--year", "2026", "--date", "2025-10-20", "--by", "甲", "--record", "4601050004=保留",
-            says="不在 2026 年度内")
+    refused(
+        cycle,
+        "verify",
+        "--year",
+        "2026",
+        "--date",
+        "2025-10-20",
+        "--by",
+        "甲",
+        "--record",
+        "4601050004=保留",
+        says="不在 2026 年度内",
+    )
     refused(cycle, "verify", "--year", "2026", "--record", "4601050004=保留", code=2, says="--date 和 --by")
 
 
@@ -246,15 +297,33 @@ def test_verify_worksheet_goes_out_and_comes_back(cycle):
     book = openpyxl.load_workbook(sheet_path)
     sheet = book["年度核查"]
     headers = [c.value for c in sheet[1]]
-    assert headers == ["职工编号", "所属地区", "姓名", "帮扶责任人", "待核实事项", "核查日期", "核查人", "结果", "说明", "退出原因"]
+    assert headers == [
+        "职工编号",
+        "所属地区",
+        "姓名",
+        "帮扶责任人",
+        "待核实事项",
+        "核查日期",
+        "核查人",
+        "结果",
+        "说明",
+        "退出原因",
+    ]
     rows = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
     column = {h: i + 1 for i, h in enumerate(headers)}
     sheet.cell(rows["4601050004"], column["核查日期"], "2026-10-15")
     sheet.cell(rows["4601050004"], column["核查人"], "示例核查员")
     sheet.cell(rows["4601050004"], column["结果"], "好")
     book.save(sheet_path)
-    refused(cycle, "verify", "--year", "2026", "--from", str(sheet_path),
-            says="核查.xlsx: 工作表「年度核查」第 2 行 第 H 列（结果）: “好”不是可选值")
+    refused(
+        cycle,
+        "verify",
+        "--year",
+        "2026",
+        "--from",
+        str(sheet_path),
+        says="核查.xlsx: 工作表「年度核查」第 2 行 第 H 列（结果）: “好”不是可选值",
+    )
     sheet.cell(rows["4601050004"], column["结果"], "保留")
     book.save(sheet_path)
     assert "已记入 1 户" in run(cycle, "verify", "--year", "2026", "--from", str(sheet_path))
@@ -263,8 +332,22 @@ def test_verify_worksheet_goes_out_and_comes_back(cycle):
 
 def test_verify_with_nothing_to_verify_is_not_an_error(cycle):
     """Issue 15 item 10: nothing due exited 1 with "错误：2026 年度没有待核查的档案。"."""
-    run(cycle, "verify", "--year", "2026", "--date", "2026-10-20", "--by", "示例核查员",
-        "--record", "4601050004=保留", "--record", "4601050005=保留", "--record", "4601060011=保留")
+    run(
+        cycle,
+        "verify",
+        "--year",
+        "2026",
+        "--date",
+        "2026-10-20",
+        "--by",
+        "示例核查员",
+        "--record",
+        "4601050004=保留",
+        "--record",
+        "4601050005=保留",
+        "--record",
+        "4601060011=保留",
+    )
     sheet_path = cycle / "核查.xlsx"
     result = CliRunner().invoke(cli, ["verify", "--year", "2026", "--out", str(sheet_path), "--root", str(cycle)])
     assert (result.exit_code, result.output) == (0, "2026 年度没有待核查的户，未写出核查表。\n")
@@ -272,7 +355,8 @@ def test_verify_with_nothing_to_verify_is_not_an_error(cycle):
     result = CliRunner().invoke(cli, ["verify", "--year", "2026", "--region", "460105", "--root", str(cycle)])
     assert result.exit_code == 0
     assert result.output.splitlines()[1:] == [
-        "没有要核查的户（460105 范围内）：待核查的是状态为帮扶中、2026 年之前建档、还没有 2026 年度核查记录的户。"]
+        "没有要核查的户（460105 范围内）：待核查的是状态为帮扶中、2026 年之前建档、还没有 2026 年度核查记录的户。"
+    ]
 
 
 # --- sample ------------------------------------------------------------------------------------------------------
@@ -305,7 +389,19 @@ def test_spot_check_outcomes_are_recorded_once(province):
     book = openpyxl.load_workbook(sheet_path)
     sheet = book["抽查复核"]
     headers = [c.value for c in sheet[1]]
-    assert headers == ["职工编号", "所属地区", "姓名", "工作单位", "困难类别", "帮扶责任人", "日期", "复核单位", "复核人", "结果", "说明"]
+    assert headers == [
+        "职工编号",
+        "所属地区",
+        "姓名",
+        "工作单位",
+        "困难类别",
+        "帮扶责任人",
+        "日期",
+        "复核单位",
+        "复核人",
+        "结果",
+        "说明",
+    ]
     assert [c.value for c in book["说明"]["A"]][:3] == ["抽查范围", "抽查比例", "随机种子"]
     numbers = [sheet.cell(r, 1).value for r in (2, 3)]
     for row, result in ((2, "属实"), (3, "不属实")):
@@ -319,7 +415,9 @@ def test_spot_check_outcomes_are_recorded_once(province):
     assert checked["抽查复核"] == [{"日期": "2026-10-01", "复核单位": "海南省总工会（示例）", "结果": "不属实"}]
     assert "spot-check" not in run(province, "validate")
     assert "最近一次抽查复核（2026-10-01）结果为不属实" in run(province, "validate")
-    assert run(province, "sample", "--record", str(sheet_path)).startswith("已记入 0 户的抽查复核结果（2 户已记过，未重复记入）。")
+    assert run(province, "sample", "--record", str(sheet_path)).startswith(
+        "已记入 0 户的抽查复核结果（2 户已记过，未重复记入）。"
+    )
 
 
 def test_spot_check_sheet_with_a_missing_cell_changes_nothing(province):
@@ -328,14 +426,23 @@ def test_spot_check_sheet_with_a_missing_cell_changes_nothing(province):
     book = openpyxl.load_workbook(sheet_path)
     book["抽查复核"].cell(2, 10, "属实")
     book.save(sheet_path)
-    refused(province, "sample", "--record", str(sheet_path), says="工作表「抽查复核」第 2 行 第 G 列（日期）: 已填写结果的行须填写「日期」。")
+    refused(
+        province,
+        "sample",
+        "--record",
+        str(sheet_path),
+        says="工作表「抽查复核」第 2 行 第 G 列（日期）: 已填写结果的行须填写「日期」。",
+    )
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (["--region", "46", "--percent", "0", "--seed", "1"], "抽查比例应在 0 到 100 之间"),
-    (["--region", "46", "--percent", "abc", "--seed", "1"], "--percent 应为数字"),
-    (["--region", "46", "--percent", "5"], "须给出 --region、--percent 和 --seed"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--region", "46", "--percent", "0", "--seed", "1"], "抽查比例应在 0 到 100 之间"),
+        (["--region", "46", "--percent", "abc", "--seed", "1"], "--percent 应为数字"),
+        (["--region", "46", "--percent", "5"], "须给出 --region、--percent 和 --seed"),
+    ],
+)
 def test_sample_refuses_bad_input(province, args, says):
     refused(province, "sample", *args, code=2, says=says)
 
@@ -363,7 +470,8 @@ def test_fmt_rewrites_into_the_canonical_form_without_changing_a_value(archive):
     assert run(archive, "fmt") == "  records/460105/4601050001.yaml\n已改写 1 个文件，0 个已是规范格式。\n"
     assert target.read_text(encoding="utf-8") == HEADER + (
         '职工编号: "4601050001"\n所属地区: "460105"\n状态: 帮扶中\n出生日期: "1980-03-15"\n邮政编码: "0570"\n'
-        '本人月平均收入: 1500\n家庭人口: 3\n致困原因:\n  - 子女上学\n  - 其他\n致困原因其他注明: "a: b"\n')
+        '本人月平均收入: 1500\n家庭人口: 3\n致困原因:\n  - 子女上学\n  - 其他\n致困原因其他注明: "a: b"\n'
+    )
     assert run(archive, "fmt", "--check") == "需要改写 0 个文件，1 个已是规范格式。\n"
 
 
@@ -389,15 +497,21 @@ KEYS = [k for k in BASE if k != "家庭主要成员"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(order=st.permutations(KEYS), flow=st.booleans(), unquote=st.lists(st.sampled_from(["职工编号", "邮政编码", "手机号码"])),
-       seed=st.integers(0, 1000))
+@given(
+    order=st.permutations(KEYS),
+    flow=st.booleans(),
+    unquote=st.lists(st.sampled_from(["职工编号", "邮政编码", "手机号码"])),
+    seed=st.integers(0, 1000),
+)
 def test_fmt_round_trip_loses_nothing(order, flow, unquote, seed):
     data = {key: BASE[key] for key in order}
     data["家庭主要成员"] = BASE["家庭主要成员"]
     written = dict(data)
     for key in unquote:
         written[key] = int(written[key])  # as an editor might type it: an unquoted number
-    text = yaml.safe_dump(written, allow_unicode=True, default_flow_style=flow, sort_keys=False, width=random.Random(seed).choice([40, 80, 1000]))
+    text = yaml.safe_dump(
+        written, allow_unicode=True, default_flow_style=flow, sort_keys=False, width=random.Random(seed).choice([40, 80, 1000])
+    )
     out, problems = canonical(text.encode("utf-8"), "records/460105/4601059001.yaml")
     assert problems == []
     assert yaml.safe_load(out) == data
@@ -425,8 +539,14 @@ def test_a_notice_can_start_tomorrow(cycle):
     """Issue 15 item 9: a notice list is printed and posted before its first day; `--start` tomorrow was refused
     ("日期 2026-11-02 在将来") with a line past the end of the file."""
     output = run(cycle, "notice", "--region", "460105", "--start", "2026-11-02")
-    assert output.startswith("已为 2 户记录公示期 2026-11-02 至 2026-11-09：\n  records/460105/4601050001.yaml 测*甲：用人单位公示\n")
-    assert read(path_of(cycle, "4601050001"))["公示"][0] == {"层级": "用人单位", "开始日期": "2026-11-02", "结束日期": "2026-11-09"}
+    assert output.startswith(
+        "已为 2 户记录公示期 2026-11-02 至 2026-11-09：\n  records/460105/4601050001.yaml 测*甲：用人单位公示\n"
+    )
+    assert read(path_of(cycle, "4601050001"))["公示"][0] == {
+        "层级": "用人单位",
+        "开始日期": "2026-11-02",
+        "结束日期": "2026-11-09",
+    }
     assert run(cycle, "validate").endswith("全部通过。\n")
 
 
@@ -447,5 +567,7 @@ def test_a_refused_edit_names_lines_of_the_file_as_it_is(cycle):
     size = next(i for i, line in enumerate(lines, 1) if line.startswith("家庭人口:"))
     assert f"records/460105/4601050001.yaml:{size}: 家庭人口: 不能小于 1（现为 0）。" in texts, texts
     added = [t for t in texts if "公示[1].层级" in t]
-    assert added and added[0].startswith("records/460105/4601050001.yaml: 公示[1].层级: （本次要写入的内容）“乡镇”不是可选值。"), texts
+    assert added and added[0].startswith(
+        "records/460105/4601050001.yaml: 公示[1].层级: （本次要写入的内容）“乡镇”不是可选值。"
+    ), texts
     assert all(p.line is None or p.line <= len(lines) for p in raised.value.problems)

@@ -109,8 +109,10 @@ def test_validate_shows_the_trace_for_a_wrong_category(tmp_path: Path) -> None:
     _archive(tmp_path, with_income("3600.04"))
     result = _run("validate", "--root", str(tmp_path), "--no-cache")
     assert result.exit_code == 1
-    assert ("records/460105/4601050001.yaml:3: 困难类别: 困难类别填为低保边缘户，但按《实施方案》五（一）不能认定为困难职工家庭。"
-            "计算过程：\n") in result.output
+    assert (
+        "records/460105/4601050001.yaml:3: 困难类别: 困难类别填为低保边缘户，但按《实施方案》五（一）不能认定为困难职工家庭。"
+        "计算过程：\n"
+    ) in result.output
     assert "  4. 家庭月人均收入：家庭年度总收入 43,200.48 元 ÷ 12 ÷ 4 人 = 900.01 元/人·月。\n" in result.output
 
 
@@ -137,8 +139,9 @@ def test_shipped_standards_are_marked_as_examples() -> None:
 def test_exited_record_keeps_errors_but_drops_advice(tmp_path: Path) -> None:
     data = with_income("9000", size=5, 状态="已解困脱困", 退出={"日期": "2019-01-01", "原因": "收入超过标准已解困脱困"})
     data["家庭年度总收入"] = 1
-    data["家庭主要成员"].append({"姓名": "测试戊", "关系": "子", "性别": "男", "出生日期": "1990-01-01", "健康状况": "健康",
-                           "月收入": 0, "身份": "无业"})
+    data["家庭主要成员"].append(
+        {"姓名": "测试戊", "关系": "子", "性别": "男", "出生日期": "1990-01-01", "健康状况": "健康", "月收入": 0, "身份": "无业"}
+    )
     path = _archive(tmp_path, data)
     record, _ = load_file(path, tmp_path)
     codes = {p.code for p in check(record, Context(tmp_path, dt.date.fromisoformat(TODAY)))}

@@ -32,7 +32,16 @@ def archive(tmp_path) -> Archive:
     repo.pull_request("add", EDITOR, R4601, 1, {N1: household(N1), N2: household(N2)})
     changed = household(N1, 本人月平均收入=2000, 家庭年度总收入=30000, 困难类别="意外致困户")
     changed["家庭主要成员"] = spouse_and_child() + [
-        {"姓名": "王五", "关系": "女", "性别": "女", "出生日期": "2015-05-01", "健康状况": "健康", "月收入": 0, "身份": "学龄前儿童"}]
+        {
+            "姓名": "王五",
+            "关系": "女",
+            "性别": "女",
+            "出生日期": "2015-05-01",
+            "健康状况": "健康",
+            "月收入": 0,
+            "身份": "学龄前儿童",
+        }
+    ]
     repo.pull_request("edit", EDITOR2, R460105, 2, {N1: changed})
     return repo
 
@@ -62,8 +71,14 @@ def test_field_diffs_read_in_chinese_labels_with_masked_names(archive):
         "认定结果：低保边缘户 → 不能认定为困难职工家庭",
     ]
     structured = latest.to_dict()["字段"]
-    assert structured[2] == {"pointer": "/家庭年度总收入", "label": "家庭年度总收入", "action": "changed",
-                             "old": "24,000", "new": "30,000 元", "text": "家庭年度总收入：24,000 → 30,000 元"}
+    assert structured[2] == {
+        "pointer": "/家庭年度总收入",
+        "label": "家庭年度总收入",
+        "action": "changed",
+        "old": "24,000",
+        "new": "30,000 元",
+        "text": "家庭年度总收入：24,000 → 30,000 元",
+    }
     assert latest.details.before == "低保边缘户" and latest.details.eligibility_changed
 
 
@@ -126,11 +141,14 @@ def test_a_different_person_in_a_similar_file_is_not_a_move(archive):
 
 
 def test_gitlab_merge_requests_and_forge_bots_with_trailers(tmp_path):
-    reviewers = (archive_reviewers() + "合并账号:\n  - gitlab@example.invalid\n")
+    reviewers = archive_reviewers() + "合并账号:\n  - gitlab@example.invalid\n"
     repo = Archive(tmp_path / "gl", reviewers)
     repo.branch("add")
     repo.commit(EDITOR, "Add", {N1: household(N1)})
-    message = "Merge branch 'add' into 'main'\n\nSee merge request union/archive!7\n\nApproved-by: 示例海口审核员 <reviewer-4601@example.invalid>"
+    message = (
+        "Merge branch 'add' into 'main'\n\nSee merge request union/archive!7\n\n"
+        "Approved-by: 示例海口审核员 <reviewer-4601@example.invalid>"
+    )
     repo.merge("add", ("GitLab", "gitlab@example.invalid"), message=message, sign=None)
     change = read_history(repo.root).for_path(path_of(N1))[0]
     assert change.pr == "!7" and change.approved and change.approver.email == R4601[1]
@@ -140,8 +158,7 @@ def test_gitlab_merge_requests_and_forge_bots_with_trailers(tmp_path):
 
 def test_a_signing_mergers_trailer_counts_only_under_its_own_signature(tmp_path):
     forge = ("Gitea", "gitea@example.invalid")
-    listed = (f"签名合并方:\n  - 名称: 代码托管平台\n    邮箱: {forge[1]}\n    账号: gitea\n    公钥:\n"
-              + key_entry(forge[1]))
+    listed = f"签名合并方:\n  - 名称: 代码托管平台\n    邮箱: {forge[1]}\n    账号: gitea\n    公钥:\n" + key_entry(forge[1])
     repo = Archive(tmp_path / "forge", archive_reviewers() + listed)
     message = "Merge pull request '户' (#7)\n\nApproved-by: 示例海口审核员 <reviewer-4601@example.invalid>"
     for name, key in (("signed", True), ("typed", None)):
@@ -162,7 +179,7 @@ def archive_reviewers() -> str:
 
 def test_authority_comes_from_the_reviewers_list_before_the_merge(archive):
     """A pull request cannot approve itself by adding its author to the reviewers list."""
-    text = archive_reviewers() + "  - 姓名: 测试编辑\n    邮箱: editor@example.invalid\n    地区:\n      - \"46\"\n"
+    text = archive_reviewers() + '  - 姓名: 测试编辑\n    邮箱: editor@example.invalid\n    地区:\n      - "46"\n'
     archive.branch("grant")
     (archive.root / "records" / "_settings" / "reviewers.yaml").write_text(text, encoding="utf-8")
     archive.commit(EDITOR2, "Add a reviewer", {})
@@ -282,8 +299,7 @@ def test_history_on_a_branch_says_which_commits_are_only_on_the_branch(archive):
     ]
     assert "直接提交到 main" not in result.output and "未经审批" not in result.output
     assert lines[3].endswith("修改，编辑 测试编辑乙，审批 示例秀英审核员（合并请求 #2）")
-    data = json.loads(CliRunner().invoke(
-        cli, ["history", path_of(N1), "--format", "json", "--root", str(archive.root)]).output)
+    data = json.loads(CliRunner().invoke(cli, ["history", path_of(N1), "--format", "json", "--root", str(archive.root)]).output)
     assert data["分支"] == "refs/heads/editor/fix-income"
     assert [c["提交"] for c in data["未合并的提交"]] == [sha]
     assert all(c["已审批"] for c in data["修改"])

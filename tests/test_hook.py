@@ -41,10 +41,14 @@ def test_a_direct_commit_is_refused_with_the_reason(server):
     assert server_main(bare) == before
 
 
-@pytest.mark.parametrize(("editor", "reviewer", "reason"), [
-    (R4601, R4601, "由修改的作者 示例海口审核员 <reviewer-4601@example.invalid> 自己合并（自审自批）。"),
-    (EDITOR, R4602, "合并人 示例三亚审核员 <reviewer-4602@example.invalid> 无权审批秀英区（460105）的档案。"),
-], ids=["self-merge", "other-region"])
+@pytest.mark.parametrize(
+    ("editor", "reviewer", "reason"),
+    [
+        (R4601, R4601, "由修改的作者 示例海口审核员 <reviewer-4601@example.invalid> 自己合并（自审自批）。"),
+        (EDITOR, R4602, "合并人 示例三亚审核员 <reviewer-4602@example.invalid> 无权审批秀英区（460105）的档案。"),
+    ],
+    ids=["self-merge", "other-region"],
+)
 def test_merges_that_are_not_an_approval_are_refused(server, editor, reviewer, reason):
     bare, work = server
     before = server_main(bare)

@@ -148,7 +148,7 @@ def _archive_with(archive, *households: tuple[str, dict]):
 
 def test_cli_formats(archive) -> None:
     gained = _no_situations("2600")
-    gained["姓名"] = "=HYPERLINK(\"http://x\")"
+    gained["姓名"] = '=HYPERLINK("http://x")'
     lost = _jobless_son("3401")
     lost["职工编号"] = "4601050002"
     _archive_with(archive, ("460105", gained), ("460105", lost))
@@ -156,7 +156,9 @@ def test_cli_formats(archive) -> None:
     args = ["impact", "--root", str(archive), "--set", URBAN_RISE, "--set", WAGE_RISE]
     text = runner.invoke(cli, args, catch_exceptions=False)
     assert text.exit_code == 0, text.output
-    assert "调整所及地区在档 2 户，其中适用标准有变化的 2 户：新符合 1 户 4 人，不再符合 0 户 0 人" in text.output  # the urban rise also keeps the son's family in
+    assert (
+        "调整所及地区在档 2 户，其中适用标准有变化的 2 户：新符合 1 户 4 人，不再符合 0 户 0 人" in text.output
+    )  # the urban rise also keeps the son's family in
     data = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
     # 900.20 a head under the new wage, but the new upper limit is 975 (7.7 % away): not listed.
     assert [h["变化"] for h in data["档案"]] == ["新符合"] and data["适用标准有变化户数"] == 2
@@ -180,15 +182,18 @@ def test_markdown_escapes_and_masks() -> None:
     assert to_csv(result).startswith("\ufeff".encode())
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("4601:城市低保标准=650", "地区:项目=数值@生效日期"),
-    ("9999:城市低保标准=650@2027-01-01", "不是本省的行政区划代码"),
-    ("4601:低保=650@2027-01-01", "项目应为"),
-    ("4601:城市低保标准=abc@2027-01-01", "应是大于 0 的数"),
-    ("4601:城市低保标准=650.001@2027-01-01", "超过两位小数"),
-    ("46:边缘倍数=0.9@2027-01-01", "边缘倍数应大于 1"),
-    ("4601:城市低保标准=650@2027-13-01", "不是有效日期"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("4601:城市低保标准=650", "地区:项目=数值@生效日期"),
+        ("9999:城市低保标准=650@2027-01-01", "不是本省的行政区划代码"),
+        ("4601:低保=650@2027-01-01", "项目应为"),
+        ("4601:城市低保标准=abc@2027-01-01", "应是大于 0 的数"),
+        ("4601:城市低保标准=650.001@2027-01-01", "超过两位小数"),
+        ("46:边缘倍数=0.9@2027-01-01", "边缘倍数应大于 1"),
+        ("4601:城市低保标准=650@2027-13-01", "不是有效日期"),
+    ],
+)
 def test_bad_set_is_a_chinese_message(archive, bad: str, message: str) -> None:
     done = CliRunner().invoke(cli, ["impact", "--root", str(archive), "--set", bad])
     assert done.exit_code != 0 and message in done.output and "Traceback" not in done.output
@@ -196,8 +201,9 @@ def test_bad_set_is_a_chinese_message(archive, bad: str, message: str) -> None:
 
 def test_a_wrong_standards_file_names_file_line_and_field(archive, tmp_path) -> None:
     proposed = tmp_path / "拟调整.yaml"
-    proposed.write_text("标准:\n  - 地区: \"4601\"\n    生效日期: \"2027-01-01\"\n    城市低保标准: -5\n    依据: 测试\n",
-                        encoding="utf-8")
+    proposed.write_text(
+        '标准:\n  - 地区: "4601"\n    生效日期: "2027-01-01"\n    城市低保标准: -5\n    依据: 测试\n', encoding="utf-8"
+    )
     done = CliRunner().invoke(cli, ["impact", "--root", str(archive), "--standards", str(proposed)])
     assert done.exit_code == 1
     assert f"{proposed}:4" in done.output and "城市低保标准" in done.output
@@ -255,8 +261,24 @@ def test_a_future_dated_standard_appears_in_worklists_and_statistics(tmp_path) -
     adopted = '  - 地区: "46"\n    生效日期: "2027-01-01"\n    最低工资标准: 2500\n    依据: 示例：已公布、明年施行的最低工资\n'
     path.write_text(path.read_text(encoding="utf-8") + adopted, encoding="utf-8")
     # What the command reports for that date is what the pages must show (today is 2026-11-01).
-    report = json.loads(CliRunner().invoke(cli, ["impact", "--root", str(root), "--set", "46:最低工资标准=1500@2026-12-31",
-                                                 "--date", "2027-01-01", "--format", "json"]).output)
+    report = json.loads(
+        CliRunner()
+        .invoke(
+            cli,
+            [
+                "impact",
+                "--root",
+                str(root),
+                "--set",
+                "46:最低工资标准=1500@2026-12-31",
+                "--date",
+                "2027-01-01",
+                "--format",
+                "json",
+            ],
+        )
+        .output
+    )
     assert report["档案"] == []  # a value equal to the one in force changes nothing
     future = compare_future(root)
     lost = [a for a in future.households if a.kind == LOST]
@@ -274,8 +296,9 @@ def test_a_future_dated_standard_appears_in_worklists_and_statistics(tmp_path) -
     exact = (out / "s" / "46" / "stats" / "exact" / "index.html").read_text(encoding="utf-8")
     public = (out / "s" / "46" / "stats" / "index.html").read_text(encoding="utf-8")
     assert "2027-01-01 起施行的新标准的影响" in exact and "2027-01-01 起施行的新标准的影响" in public
-    rows = list(csv.reader(io.StringIO((out / "s" / "46" / "stats" / "exact" / "future-2027-01-01.csv")
-                                        .read_text(encoding="utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO((out / "s" / "46" / "stats" / "exact" / "future-2027-01-01.csv").read_text(encoding="utf-8-sig")))
+    )
     assert rows[-1][0] == "合计" and int(rows[-1][3]) == len(lost)
     hidden = list(csv.reader(io.StringIO((out / "s" / "46" / "stats" / "future-2027-01-01.csv").read_text(encoding="utf-8-sig"))))
     # Small cells are never published: fewer than 5 households lost, so every non-zero count of them is hidden.

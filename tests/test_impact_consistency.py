@@ -82,8 +82,10 @@ def test_impact_predicts_explain_and_validate(tmp_path, source) -> None:
     assert len(after) == result.assessed
     for path, category in after.items():
         if path in changed:
-            assert (before[path], category) == (changed[path].before.category or NOT_NEEDY,
-                                                changed[path].after.category or NOT_NEEDY), path
+            assert (before[path], category) == (
+                changed[path].before.category or NOT_NEEDY,
+                changed[path].after.category or NOT_NEEDY,
+            ), path
         else:
             assert category == before[path], path
     _, problems = validate_tree(root, use_cache=False)

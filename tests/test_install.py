@@ -28,10 +28,14 @@ NOT_SOURCE = {".git", ".venv", "site", "build", "dist", "bench", "tests", "recor
 
 def _source_copy(target: Path) -> Path:
     """The source tree as a clean clone has it (so the build writes nothing into the repository)."""
+
     def ignore(folder: str, names: list[str]) -> set[str]:
         top = Path(folder) == REPO
-        return {n for n in names if (top and (n in NOT_SOURCE or n.startswith("site"))) or n == "__pycache__"
-                or n.endswith(".egg-info")}
+        return {
+            n
+            for n in names
+            if (top and (n in NOT_SOURCE or n.startswith("site"))) or n == "__pycache__" or n.endswith(".egg-info")
+        }
 
     shutil.copytree(REPO, target, ignore=ignore)
     shutil.copytree(REPO / "records" / "_settings", target / "records" / "_settings")
@@ -42,13 +46,19 @@ def _fresh_venv(venv: Path) -> Path:
     """bin/ of a new virtual environment whose dependencies (and pip) are this test environment's, named by a
     .pth file: installing bangfu into it fetches only the build tools, as `pip install .` does."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    packages = Path(subprocess.run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                   check=True, capture_output=True, text=True).stdout.strip())
+    packages = Path(
+        subprocess.run(
+            [venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (packages / "bangfu-test-deps.pth").write_text("".join(f"{p}\n" for p in sorted(ours)), encoding="utf-8")
     for name in ("pip", "pip3"):  # a bare `pip` installs into this environment, never into the machine's Python
         shim = venv / "bin" / name
-        shim.write_text(f"#!/bin/sh\nexec {shlex.quote(str(venv / 'bin' / 'python'))} -m pip \"$@\"\n", encoding="utf-8")
+        shim.write_text(f'#!/bin/sh\nexec {shlex.quote(str(venv / "bin" / "python"))} -m pip "$@"\n', encoding="utf-8")
         shim.chmod(0o755)
     return venv / "bin"
 
@@ -59,8 +69,9 @@ def installed(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("install")
     source = _source_copy(base / "source")
     bin_dir = _fresh_venv(base / "venv")
-    done = subprocess.run([bin_dir / "python", "-m", "pip", "install", "-q", "--no-deps", str(source)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [bin_dir / "python", "-m", "pip", "install", "-q", "--no-deps", str(source)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return bin_dir
 
@@ -75,8 +86,14 @@ def _run(bin_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_package_carries_schema_handbook_templates_and_data(installed, tmp_path):
-    done = _run(installed, "python", "-c", "import generator, generator.records.schema as s; print(generator.PACKAGE_DIR); "
-                "print(generator.RESOURCES); print(s.SCHEMA_DIR)", cwd=tmp_path)
+    done = _run(
+        installed,
+        "python",
+        "-c",
+        "import generator, generator.records.schema as s; print(generator.PACKAGE_DIR); "
+        "print(generator.RESOURCES); print(s.SCHEMA_DIR)",
+        cwd=tmp_path,
+    )
     package, resources, schema = (Path(line) for line in done.stdout.splitlines())
     assert package.parent.name == "site-packages" and not package.is_relative_to(REPO)
     assert not (package.parent / "schema").exists(), "nothing lands outside the package"
@@ -84,11 +101,13 @@ def test_the_package_carries_schema_handbook_templates_and_data(installed, tmp_p
     for name in sorted(p.name for p in (REPO / "schema").glob("*.json")):
         assert filecmp.cmp(REPO / "schema" / name, schema / name, shallow=False), name
     assert filecmp.cmp(REPO / "mkdocs.yml", resources / "mkdocs.yml", shallow=False)
-    assert sorted(p.relative_to(REPO / "docs") for p in (REPO / "docs").rglob("*.md")) == \
-        sorted(p.relative_to(resources / "docs") for p in (resources / "docs").rglob("*.md"))
+    assert sorted(p.relative_to(REPO / "docs") for p in (REPO / "docs").rglob("*.md")) == sorted(
+        p.relative_to(resources / "docs") for p in (resources / "docs").rglob("*.md")
+    )
     assert (resources / "records" / "_settings" / "standards.yaml").is_file()
-    source = sorted(p.relative_to(REPO / "generator") for p in (REPO / "generator").rglob("*")
-                    if p.is_file() and "__pycache__" not in p.parts)
+    source = sorted(
+        p.relative_to(REPO / "generator") for p in (REPO / "generator").rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
     assert [p for p in source if not (package / p).is_file()] == [], "every file of the package is installed"
     assert (package / "site" / "templates" / "household.html").is_file() and (package / "data" / "regions.json").is_file()
 
@@ -139,8 +158,12 @@ def test_building_the_package_prints_no_deprecation_box(tmp_path):
     """`make demo` printed setuptools' "`project.license` as a TOML table is deprecated" box: the metadata uses the
     current form (an SPDX expression), so building with the setuptools the build requires warns about nothing."""
     source = _source_copy(tmp_path / "source")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(tmp_path / "wheel"), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     output = done.stdout + done.stderr
     assert "SetuptoolsDeprecationWarning" not in output and "is deprecated" not in output, output[-3000:]
@@ -199,8 +222,10 @@ def test_gitlab_installs_the_base_program_and_keeps_tokens_from_bangfu():
     assert 'BASE="$CI_MERGE_REQUEST_DIFF_BASE_SHA"' in script and 'BASE="${CI_COMMIT_BEFORE_SHA:-}"' in script
     assert 'git archive --format=tar "$BASE"' in script
     pips = [line.strip() for line in script.splitlines() if "pip install" in line]
-    assert pips == ['(cd / && python -I -m pip install "$program")',
-                    '(cd / && python -I -m pip install -r "$program/bangfu-requirements.txt")']
+    assert pips == [
+        '(cd / && python -I -m pip install "$program")',
+        '(cd / && python -I -m pip install -r "$program/bangfu-requirements.txt")',
+    ]
     assert "bangfu() { env -u BANGFU_BOT_TOKEN -u CI_JOB_TOKEN" in script
     assert all(" -I " in line for line in script.splitlines() if re.search(r"\bpython3? ", line))
 
@@ -219,7 +244,7 @@ def _forge(origin: Path, command: str, line: str) -> None:
     """Edit the program in the working tree so that `command` prints FORGED (and succeeds) instead of its work."""
     history = origin / "generator" / "commands" / "history.py"
     text = history.read_text(encoding="utf-8")
-    body = text[text.index(f"def {command}("):]
+    body = text[text.index(f"def {command}(") :]
     assert line in body
     history.write_text(text.replace(body, body.replace(line, f"    click.echo({FORGED!r})\n    return\n", 1)), encoding="utf-8")
 
@@ -243,8 +268,13 @@ def _run_actions(path: str, origin: Path, values: dict, event: str, tmp_path: Pa
     def expand(text) -> str:
         return EXPRESSION.sub(lambda m: values[m.group(1)], str(text))
 
-    env = {**_clean_env(), "PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_WORKSPACE": str(workspace),
-           "RUNNER_TEMP": str(runner_temp), "GITHUB_REPOSITORY": "union/archive"}
+    env = {
+        **_clean_env(),
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "GITHUB_WORKSPACE": str(workspace),
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_REPOSITORY": "union/archive",
+    }
     env.update({k: expand(v) for k, v in flow.get("env", {}).items()})
     results: dict = {}
     for step in flow["jobs"]["check"]["steps"]:
@@ -261,9 +291,14 @@ def _run_actions(path: str, origin: Path, values: dict, event: str, tmp_path: Pa
         if "run" not in step or _token_step(step):
             continue
         cwd = workspace / expand(step.get("working-directory", "."))
-        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=cwd,
-                              env={**env, **{k: expand(v) for k, v in (step.get("env") or {}).items()}},
-                              capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=cwd,
+            env={**env, **{k: expand(v) for k, v in (step.get("env") or {}).items()}},
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         results[step.get("name", step["run"][:20])] = done
         if done.returncode:
             break
@@ -271,8 +306,12 @@ def _run_actions(path: str, origin: Path, values: dict, event: str, tmp_path: Pa
 
 
 def _installed_is_base(bin_dir: Path, origin: Path, base: str) -> bool:
-    found = subprocess.run([bin_dir / "python", "-I", "-c", "import generator.commands.history as h; print(h.__file__)"],
-                           capture_output=True, text=True, check=True).stdout.strip()
+    found = subprocess.run(
+        [bin_dir / "python", "-I", "-c", "import generator.commands.history as h; print(h.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     return Path(found).read_text(encoding="utf-8") == git(origin, "show", f"{base}:generator/commands/history.py") + "\n"
 
 
@@ -284,12 +323,17 @@ def test_a_pull_request_that_edits_the_program_cannot_forge_its_review(path, tmp
     validate = origin / "generator" / "validation" / "validate.py"
     text = validate.read_text(encoding="utf-8")
     assert "        return _validate_tree(root, paths, ctx, use_cache)\n" in text
-    validate.write_text(text.replace("        return _validate_tree(root, paths, ctx, use_cache)\n", "        return 0, []\n"), encoding="utf-8")
+    validate.write_text(
+        text.replace("        return _validate_tree(root, paths, ctx, use_cache)\n", "        return 0, []\n"), encoding="utf-8"
+    )
     _break_a_record(origin)
     git(origin, "commit", "-q", "-am", "改家庭人口")
     head = git(origin, "rev-parse", "refs/heads/editor/forge")
-    values = {"github.event.pull_request.base.sha || github.event.before": base, "github.event.pull_request.head.sha": head,
-              "github.event.pull_request.head.sha || github.sha": head}
+    values = {
+        "github.event.pull_request.base.sha || github.event.before": base,
+        "github.event.pull_request.head.sha": head,
+        "github.event.pull_request.head.sha || github.sha": head,
+    }
     results, runner_temp, bin_dir = _run_actions(path, origin, values, "pull_request_target", tmp_path)
 
     assert list(results) == ["安装基准提交的 bangfu", "审阅摘要", "校验档案"], {k: v.stderr[-2000:] for k, v in results.items()}
@@ -309,8 +353,11 @@ def test_a_push_that_edits_the_program_cannot_forge_its_audit(path, tmp_path):
     record.write_text(record.read_text(encoding="utf-8").replace("工作单位: ", "工作单位: 新", 1), encoding="utf-8")
     git(origin, "commit", "-q", "-am", "直接改程序和档案")
     pushed = git(origin, "rev-parse", "refs/heads/main")
-    values = {"github.event.pull_request.base.sha || github.event.before": before, "github.event.pull_request.head.sha": "",
-              "github.event.pull_request.head.sha || github.sha": pushed}
+    values = {
+        "github.event.pull_request.base.sha || github.event.before": before,
+        "github.event.pull_request.head.sha": "",
+        "github.event.pull_request.head.sha || github.sha": pushed,
+    }
     results, _, bin_dir = _run_actions(path, origin, values, "push", tmp_path)
 
     assert list(results) == ["安装基准提交的 bangfu", "校验档案", "CODEOWNERS 与审核人名单一致", "审计 main 的审批记录"]
@@ -343,9 +390,17 @@ def test_gitlab_checks_a_deployed_archive_with_the_program_its_base_pins(tmp_pat
     git(tmp_path, "clone", "-q", "--no-checkout", str(origin), str(project))
     git(project, "checkout", "-q", "--detach", head)
     bin_dir = _fresh_venv(tmp_path / "runner-python")
-    env = {**_clean_env(), "PATH": f"{bin_dir}:{os.environ['PATH']}", "CI_PIPELINE_SOURCE": "merge_request_event",
-           "CI_MERGE_REQUEST_DIFF_BASE_SHA": base, "CI_COMMIT_SHA": head, "CI_PROJECT_DIR": str(project),
-           "CI_DEFAULT_BRANCH": "main", "CI_JOB_TOKEN": "job-token", "BANGFU_BOT_TOKEN": ""}
+    env = {
+        **_clean_env(),
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
+        "CI_COMMIT_SHA": head,
+        "CI_PROJECT_DIR": str(project),
+        "CI_DEFAULT_BRANCH": "main",
+        "CI_JOB_TOKEN": "job-token",
+        "BANGFU_BOT_TOKEN": "",
+    }
     script = "\n".join(yaml.safe_load((REPO / ".gitlab-ci.yml").read_text(encoding="utf-8"))["bangfu"]["script"])
     done = subprocess.run(["sh", "-c", script], cwd=project, env=env, capture_output=True, text=True, timeout=900)
 
@@ -354,7 +409,12 @@ def test_gitlab_checks_a_deployed_archive_with_the_program_its_base_pins(tmp_pat
     review = (project / "review.md").read_text(encoding="utf-8")
     assert review.startswith("## 档案修改审阅") and "校验：❌" in review
     assert "records/460105/4601050001.yaml" in done.stdout.split("## 档案修改审阅", 1)[1]
-    found = subprocess.run([bin_dir / "python", "-I", "-c", "import generator; print(generator.PACKAGE_DIR)"],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    assert (Path(found) / "commands" / "history.py").read_text(encoding="utf-8") == \
-        (program / "generator" / "commands" / "history.py").read_text(encoding="utf-8")
+    found = subprocess.run(
+        [bin_dir / "python", "-I", "-c", "import generator; print(generator.PACKAGE_DIR)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert (Path(found) / "commands" / "history.py").read_text(encoding="utf-8") == (
+        program / "generator" / "commands" / "history.py"
+    ).read_text(encoding="utf-8")

@@ -79,7 +79,8 @@ def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
         if name in SHARED:
             continue
         out.setdefault(package_of(name), set()).update(
-            package_of(t) for t in targets if t not in SHARED and package_of(t) != package_of(name))
+            package_of(t) for t in targets if t not in SHARED and package_of(t) != package_of(name)
+        )
     return out
 
 
@@ -98,8 +99,9 @@ def test_cycle_finder_sees_a_cycle_through_a_function_level_import(tmp_path):
     (package / "site").mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "site" / "__init__.py").write_text("")
-    (package / "site" / "finance.py").write_text("from generator.site import common\n\ndef f():\n"
-                                                  "    from generator.site.scopes import key\n")
+    (package / "site" / "finance.py").write_text(
+        "from generator.site import common\n\ndef f():\n    from generator.site.scopes import key\n"
+    )
     (package / "site" / "scopes.py").write_text("from generator.site.finance import f\n")
     (package / "site" / "common.py").write_text("")
     (package / "records.py").write_text("def g():\n    from .site import scopes\n")
@@ -109,7 +111,10 @@ def test_cycle_finder_sees_a_cycle_through_a_function_level_import(tmp_path):
     assert graph["generator.records"] == {"generator.site.scopes"}
     assert cycle({"generator.a.x": {"generator.b.y"}, "generator.b.y": {"generator.a.z"}}) is None
     assert cycle(package_graph({"generator.a.x": {"generator.b.y"}, "generator.b.y": {"generator.a.z"}})) == [
-        "generator.a", "generator.b", "generator.a"]
+        "generator.a",
+        "generator.b",
+        "generator.a",
+    ]
 
 
 def test_module_map_names_every_module_and_nothing_else():
@@ -152,9 +157,16 @@ def test_git_is_started_only_by_the_git_layer():
         if name == "generator.gitrun":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "subprocess" and node.args
-                    and isinstance(node.args[0], (ast.List, ast.Tuple)) and node.args[0].elts
-                    and isinstance(node.args[0].elts[0], ast.Constant) and node.args[0].elts[0].value == "git"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "subprocess"
+                and node.args
+                and isinstance(node.args[0], (ast.List, ast.Tuple))
+                and node.args[0].elts
+                and isinstance(node.args[0].elts[0], ast.Constant)
+                and node.args[0].elts[0].value == "git"
+            ):
                 started.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert not started, "git started outside generator/gitrun.py: " + ", ".join(started)

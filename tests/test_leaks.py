@@ -29,7 +29,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("leaks")]
 REPO = Path(__file__).resolve().parent.parent
 SCOPES = regions().scopes()
 # 职工编号 that the hand-written handbook uses as examples (records/460105/4601050001.yaml …): not a listing.
-DOC_EXAMPLES = {m for p in (REPO / "docs").rglob("*.md") for m in re.findall(r"(?<![0-9])[1-9][0-9]{9}(?![0-9])", p.read_text(encoding="utf-8"))}
+DOC_EXAMPLES = {
+    m
+    for p in (REPO / "docs").rglob("*.md")
+    for m in re.findall(r"(?<![0-9])[1-9][0-9]{9}(?![0-9])", p.read_text(encoding="utf-8"))
+}
 
 
 def _git(root: Path, *args: str) -> None:

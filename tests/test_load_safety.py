@@ -15,8 +15,43 @@ BASE = (CASES / "base.yaml").read_text(encoding="utf-8")
 BASE_LINES = BASE.splitlines(keepends=True)
 TARGET = "records/460105/4601059001.yaml"
 YAML_BITS = st.sampled_from(
-    [":", ": ", "- ", "&a ", "*a", "!!str ", "!x ", "<<: ", "{", "}", "[", "]", "\"", "'", "#", "\t", "\n", "  ", "|", ">",
-     "---\n", "...\n", "0123", "0x1F", "1e3", ".nan", "yes", "~", "null", "2016-02-30", "4601", "\x00", "\ufeff", "中文", "\\"]
+    [
+        ":",
+        ": ",
+        "- ",
+        "&a ",
+        "*a",
+        "!!str ",
+        "!x ",
+        "<<: ",
+        "{",
+        "}",
+        "[",
+        "]",
+        '"',
+        "'",
+        "#",
+        "\t",
+        "\n",
+        "  ",
+        "|",
+        ">",
+        "---\n",
+        "...\n",
+        "0123",
+        "0x1F",
+        "1e3",
+        ".nan",
+        "yes",
+        "~",
+        "null",
+        "2016-02-30",
+        "4601",
+        "\x00",
+        "\ufeff",
+        "中文",
+        "\\",
+    ]
 )
 
 
@@ -54,7 +89,13 @@ def _mutate(draw_ops, lines):
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.sampled_from(["delete", "duplicate", "insert", "truncate"]), st.integers(0, 10_000), YAML_BITS), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["delete", "duplicate", "insert", "truncate"]), st.integers(0, 10_000), YAML_BITS),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_mutated_records_get_located_problems_not_tracebacks(tmp_path_factory, ops):
     root = make_archive(tmp_path_factory.mktemp("mut"))
     (root / TARGET).parent.mkdir(parents=True, exist_ok=True)

@@ -115,12 +115,15 @@ def test_shipped_roles_file_equals_the_default_policy():
     assert yaml.safe_load((ROOT / ROLES_PATH).read_text(encoding="utf-8"))["遮蔽"] == DEFAULT_ROLES["遮蔽"]
 
 
-@pytest.mark.parametrize(("role", "areas"), [
-    ("经办人", {"archive", "list", "notice", "stats"}),
-    ("财务", {"archive", "list", "notice", "stats", "finance"}),
-    ("统计员", {"stats"}),
-    ("公示员", {"notice"}),
-])
+@pytest.mark.parametrize(
+    ("role", "areas"),
+    [
+        ("经办人", {"archive", "list", "notice", "stats"}),
+        ("财务", {"archive", "list", "notice", "stats", "finance"}),
+        ("统计员", {"stats"}),
+        ("公示员", {"notice"}),
+    ],
+)
 def test_role_areas(role, areas):
     assert default_policy().areas_of([role]) == areas
 
@@ -128,12 +131,19 @@ def test_role_areas(role, areas):
 BAD_ROLES = [
     # yaml text, expected substrings of the located problem
     ("遮蔽: {}\n角色: {}\n", ["roles.yaml:1", "缺少必填项：档案、名单、公示、财务、统计"]),
-    (Path(ROOT / ROLES_PATH).read_text(encoding="utf-8").replace("    健康: 完整\n    住址: 完整", "    健康: 遮蔽\n    住址: 完整", 1),
-     ["roles.yaml:10: 遮蔽.档案.健康", "只能填 完整、不显示，而不是“遮蔽”"]),
-    (Path(ROOT / ROLES_PATH).read_text(encoding="utf-8").replace("可读: [统计]", "可读: [统计, 后台]"),
-     ["可读", "而不是“后台”"]),
-    (Path(ROOT / ROLES_PATH).read_text(encoding="utf-8").replace("    身份证号: 完整\n", "    身份证号: 完整\n    血型: 完整\n", 1),
-     ["不认识的项目：血型"]),
+    (
+        Path(ROOT / ROLES_PATH)
+        .read_text(encoding="utf-8")
+        .replace("    健康: 完整\n    住址: 完整", "    健康: 遮蔽\n    住址: 完整", 1),
+        ["roles.yaml:10: 遮蔽.档案.健康", "只能填 完整、不显示，而不是“遮蔽”"],
+    ),
+    (Path(ROOT / ROLES_PATH).read_text(encoding="utf-8").replace("可读: [统计]", "可读: [统计, 后台]"), ["可读", "而不是“后台”"]),
+    (
+        Path(ROOT / ROLES_PATH)
+        .read_text(encoding="utf-8")
+        .replace("    身份证号: 完整\n", "    身份证号: 完整\n    血型: 完整\n", 1),
+        ["不认识的项目：血型"],
+    ),
     ("遮蔽: [\n", ["roles.yaml", "YAML 格式错误"]),
 ]
 
@@ -150,12 +160,38 @@ def test_bad_roles_file_is_reported_in_chinese_with_a_line(text, expected):
 
 # --- invariants of the masks, over any input ----------------------------------------------------------------------
 
-REGION_PREFIXES = ["", "海南省", "海南省海口市", "海口市龙华区", "海南省海口市龙华区金贸街道", "海南省儋州市那大镇", "文昌市文城镇",
-                   "海南省保亭黎族苗族自治县", "上海市浦东新区", "广西壮族自治区南宁市青秀区"]
+REGION_PREFIXES = [
+    "",
+    "海南省",
+    "海南省海口市",
+    "海口市龙华区",
+    "海南省海口市龙华区金贸街道",
+    "海南省儋州市那大镇",
+    "文昌市文城镇",
+    "海南省保亭黎族苗族自治县",
+    "上海市浦东新区",
+    "广西壮族自治区南宁市青秀区",
+]
 # What identifies a family below the township: none of it may survive masking, whatever follows it. (Each piece
 # holds a mark of a place below the township — 区 of 社区, 村, 路, a digit — or "东湖花园" + "镇" would be a town.)
-BELOW_TOWNSHIP = ["滨涯社区", "椰海花园小区", "人民医院家属区", "示例村", "样例村委会", "第三村民小组", "示例路", "示例大厦1801",
-                  "3栋", "12号", "1801室", "海秀路", "农垦家属区", "东湖花园2期", "城西社区居委会", "椰林超市"]
+BELOW_TOWNSHIP = [
+    "滨涯社区",
+    "椰海花园小区",
+    "人民医院家属区",
+    "示例村",
+    "样例村委会",
+    "第三村民小组",
+    "示例路",
+    "示例大厦1801",
+    "3栋",
+    "12号",
+    "1801室",
+    "海秀路",
+    "农垦家属区",
+    "东湖花园2期",
+    "城西社区居委会",
+    "椰林超市",
+]
 STOP = ("村", "社区", "小区", "家属区", "路", "号", "栋", "楼", "室")
 
 
@@ -167,15 +203,21 @@ def test_an_address_keeps_only_its_administrative_levels(prefix, places, rest):
 
 
 @settings(max_examples=500)
-@given(st.text(alphabet=st.sampled_from("海南省口市龙华区金贸街道镇乡村社小家属路号栋楼室超自治县州旗盟苏木1 （）") | st.characters(),
-               max_size=60))
+@given(
+    st.text(
+        alphabet=st.sampled_from("海南省口市龙华区金贸街道镇乡村社小家属路号栋楼室超自治县州旗盟苏木1 （）") | st.characters(),
+        max_size=60,
+    )
+)
 def test_a_masked_address_is_a_short_prefix_of_region_words(address):
     masked = mask_address(address)
     kept = masked[:-2]
     assert masked.endswith("**") and address.strip().startswith(kept)
     assert not any(char.isdigit() for char in kept)
     assert not any(word in kept for word in STOP)
-    assert kept == "" or kept.endswith(("省", "自治区", "特别行政区", "市", "州", "地区", "盟", "区", "县", "旗", "镇", "乡", "街道", "苏木"))
+    assert kept == "" or kept.endswith(
+        ("省", "自治区", "特别行政区", "市", "州", "地区", "盟", "区", "县", "旗", "镇", "乡", "街道", "苏木")
+    )
 
 
 @given(st.text(st.characters(blacklist_characters="*"), min_size=1, max_size=30).filter(lambda s: s.strip()))

@@ -56,8 +56,10 @@ def test_the_build_summary_says_what_changed_in_words(tmp_path):
     files = int(first.split("站点共 ")[1].split(" ")[0])
     assert f"与上次相比有 {files} 个新写入或改动，其余 0 个不变。用时 " in first
     again = _build(root, tmp_path / "site")
-    assert again.startswith(f"已生成站点 {tmp_path / 'site'}：48 户，各户页面都没有变化，沿用上次生成的结果；"
-                            f"站点的 {files} 个文件与上次生成的完全相同。用时 ")
+    assert again.startswith(
+        f"已生成站点 {tmp_path / 'site'}：48 户，各户页面都没有变化，沿用上次生成的结果；"
+        f"站点的 {files} 个文件与上次生成的完全相同。用时 "
+    )
     assert "\r" not in again
 
 
@@ -65,8 +67,14 @@ def test_a_build_on_a_terminal_shows_its_steps(tmp_path):
     root = copy_samples(tmp_path / "archive", git=False)
     bangfu = os.path.join(os.path.dirname(sys.executable), "bangfu")
     main, child = pty.openpty()
-    done = subprocess.run([bangfu, "build", "--out", str(tmp_path / "site")], cwd=root, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=child, timeout=600)
+    done = subprocess.run(
+        [bangfu, "build", "--out", str(tmp_path / "site")],
+        cwd=root,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=child,
+        timeout=600,
+    )
     os.close(child)
     seen = b""
     while True:

@@ -25,8 +25,11 @@ def branch(tmp_path) -> Archive:
     exited = household(EXIT, 状态="已注销", 退出={"日期": "2020-01-01", "原因": "本人申请退出"})
     moved = household(MOVED, 身份证号=household(MOVE)["身份证号"])
     moved["家庭主要成员"] = household(MOVE)["家庭主要成员"]
-    repo.commit(EDITOR, "Edit households", {RAISE: raised, EXIT: exited, DELETE: None, MOVE: None, MOVED: moved,
-                                            NEW: household(NEW, 职工编号="4601059999")})
+    repo.commit(
+        EDITOR,
+        "Edit households",
+        {RAISE: raised, EXIT: exited, DELETE: None, MOVE: None, MOVED: moved, NEW: household(NEW, 职工编号="4601059999")},
+    )
     repo.checkout("main")
     return repo
 
@@ -34,8 +37,13 @@ def branch(tmp_path) -> Archive:
 def test_each_household_is_classified(branch):
     result = review(branch.root, "main..edit")
     kinds = {h.path: h.kind for h in result.households}
-    assert kinds == {path_of(RAISE): "修改", path_of(EXIT): "退出", path_of(DELETE): "删除", path_of(MOVED): "迁移",
-                     path_of(NEW): "新增"}
+    assert kinds == {
+        path_of(RAISE): "修改",
+        path_of(EXIT): "退出",
+        path_of(DELETE): "删除",
+        path_of(MOVED): "迁移",
+        path_of(NEW): "新增",
+    }
     assert result.counts() == "新增 1 户，修改 1 户，退出 1 户，迁移 1 户，删除 1 户"
     assert [a.email for _, _, a in result.commits] == [EDITOR[1]]
 
@@ -46,15 +54,21 @@ def test_warnings_a_reviewer_must_see(branch):
     assert raise_id.startswith(f"{path_of(RAISE)}：身份证号被修改（身份证号：4601**********")
     assert raise_income == f"{path_of(RAISE)}：家庭年度总收入变化超过一半：24,000 → 39,996 元（+67%），请核对收入证明。"
     assert raise_category == f"{path_of(RAISE)}：认定结果改变：低保边缘户 → 不能认定为困难职工家庭。"
-    assert f"{path_of(DELETE)}：删除了档案文件。档案从不删除：退出应把状态改为“已解困脱困”或“已注销”并填写退出日期和原因。" in warnings
+    assert (
+        f"{path_of(DELETE)}：删除了档案文件。档案从不删除：退出应把状态改为“已解困脱困”或“已注销”并填写退出日期和原因。"
+        in warnings
+    )
     assert f"{path_of(MOVED)}：档案在地区之间迁移：秀英区（460105）→ 龙华区（460106），两地审核人都应知情。" in warnings
 
 
 def test_changed_fields_consequence_and_validation_per_household(branch):
     by_path = {h.path: h for h in review(branch.root, "main..edit").households}
     exited = by_path[path_of(EXIT)]
-    assert [c.text() for c in exited.details.fields] == ["状态：帮扶中 → 已注销", "退出.日期：（未填） → 2020-01-01",
-                                                         "退出.原因：（未填） → 本人申请退出"]
+    assert [c.text() for c in exited.details.fields] == [
+        "状态：帮扶中 → 已注销",
+        "退出.日期：（未填） → 2020-01-01",
+        "退出.原因：（未填） → 本人申请退出",
+    ]
     assert exited.problems == []
     raised = by_path[path_of(RAISE)]
     assert "家庭年度总收入：24,000 → 39,996 元" in [c.text() for c in raised.details.fields]
@@ -120,7 +134,10 @@ def test_the_review_says_where_its_commits_are(branch):
     """Issue 15 item 2: the review names where the reviewed commits are (full ref names)."""
     text = review(branch.root, "main..edit").to_markdown()
     assert "\n\n提交位置：只在 refs/heads/edit 上，尚未合并到 refs/heads/main。\n\n" in text, text
-    assert json.loads(review(branch.root, "main..edit").to_json())["提交位置"] == "只在 refs/heads/edit 上，尚未合并到 refs/heads/main"
+    assert (
+        json.loads(review(branch.root, "main..edit").to_json())["提交位置"]
+        == "只在 refs/heads/edit 上，尚未合并到 refs/heads/main"
+    )
     branch.checkout("edit")
     assert review(branch.root, "main..HEAD").location == "只在 refs/heads/edit 上，尚未合并到 refs/heads/main"
     branch.merge("edit", R4601, 3)

@@ -63,8 +63,18 @@ def test_household_page_shows_every_section_and_no_other_household(site, househo
     html = read(out / "h" / data["_county"] / data["职工编号"] / "index.html")
     for section in ('id="form"', 'id="trace"', 'id="plan"', 'id="cards"', 'id="ledger"', 'id="attachments"', 'id="history"'):
         assert section in html
-    for text in ("困难职工档案表", "困难类别认定过程", "帮扶计划", "（帮扶责任人存）", "（困难职工存）", "帮扶台账", "按年度合计",
-                 data["身份证号"], data["姓名"], "结论："):
+    for text in (
+        "困难职工档案表",
+        "困难类别认定过程",
+        "帮扶计划",
+        "（帮扶责任人存）",
+        "（困难职工存）",
+        "帮扶台账",
+        "按年度合计",
+        data["身份证号"],
+        data["姓名"],
+        "结论：",
+    ):
         assert text in html
     numbers = set(NUMBER.findall(html))
     assert numbers <= {data["职工编号"]}, numbers
@@ -93,7 +103,9 @@ def test_ledger_totals_per_year_are_exact(site, households):
         per_year[year] = per_year.get(year, Decimal(0)) + Decimal(str(entry["金额"]))
     for year, amount in per_year.items():
         shown = f"{amount:,}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
-        assert re.search(rf"<td>{year}</td><td>\d+</td><td class=\"bf-num\">{re.escape(shown.replace('.00', ''))}</td>", html), year
+        assert re.search(rf"<td>{year}</td><td>\d+</td><td class=\"bf-num\">{re.escape(shown.replace('.00', ''))}</td>", html), (
+            year
+        )
 
 
 def test_contact_cards_carry_exactly_the_fields_of_the_plan(site, households):
@@ -101,11 +113,35 @@ def test_contact_cards_carry_exactly_the_fields_of_the_plan(site, households):
     data = next(d for d in households if d["状态"] == "帮扶中" and d.get("帮扶责任人"))
     html = read(out / "h" / data["_county"] / data["职工编号"] / "card" / "index.html")
     helper, worker = html.split('data-card="worker"')
-    for label in ("职工编号", "职工姓名", "性别", "出生年月", "家庭住址", "工作单位", "家庭主要<br>成员", "致困原因", "困难类别",
-                  "帮扶任务<br>完成时限", "联系方式", "帮扶单位", "帮扶责任人"):
+    for label in (
+        "职工编号",
+        "职工姓名",
+        "性别",
+        "出生年月",
+        "家庭住址",
+        "工作单位",
+        "家庭主要<br>成员",
+        "致困原因",
+        "困难类别",
+        "帮扶任务<br>完成时限",
+        "联系方式",
+        "帮扶单位",
+        "帮扶责任人",
+    ):
         assert f"<th>{label}</th>" in helper, label
-    for label in ("职工姓名", "性别", "出生年月", "帮扶单位", "帮扶责任人", "职务", "联系方式", "困难职工所属工会<br>联络人姓名",
-                  "解困脱困<br>措施选项", "解困脱困<br>计划选项", "备注"):
+    for label in (
+        "职工姓名",
+        "性别",
+        "出生年月",
+        "帮扶单位",
+        "帮扶责任人",
+        "职务",
+        "联系方式",
+        "困难职工所属工会<br>联络人姓名",
+        "解困脱困<br>措施选项",
+        "解困脱困<br>计划选项",
+        "备注",
+    ):
         assert f"<th>{label}</th>" in worker, label
     assert "月底前实现解困脱困" in helper
     assert "card.css" in html
@@ -130,7 +166,9 @@ def test_scope_pages_hold_only_their_own_households(site, households, scope):
 
 def test_lists_never_show_full_id_or_bank_numbers_and_notices_mask_names(site, households):
     _, out = site
-    ids = {d["身份证号"] for d in households} | {m["身份证号"] for d in households for m in d.get("家庭主要成员", []) if m.get("身份证号")}
+    ids = {d["身份证号"] for d in households} | {
+        m["身份证号"] for d in households for m in d.get("家庭主要成员", []) if m.get("身份证号")
+    }
     cards = {d["银行卡号"] for d in households if d.get("银行卡号")}
     for path in (out / "s").rglob("*"):
         if path.is_file() and "print" not in path.parts:
@@ -163,7 +201,12 @@ def test_statistics_equal_counts_from_the_yaml(site, households, scope):
         assert (count, people) == (len(chosen), sum(d["家庭人口"] for d in chosen)), name
     category = {row[0]: int(row[1]) for row in _csv(stats / "category.csv")[1:]}
     assert category == {k: Counter(d["困难类别"] for d in live).get(k, 0) for k in category}
-    for file, field in (("causes", "致困原因"), ("groups", "五类重点群体"), ("measures", "四个一批措施"), ("plans", "七个行动计划")):
+    for file, field in (
+        ("causes", "致困原因"),
+        ("groups", "五类重点群体"),
+        ("measures", "四个一批措施"),
+        ("plans", "七个行动计划"),
+    ):
         expected = Counter(item for d in live for item in d.get(field, []))
         assert {row[0]: int(row[1]) for row in _csv(stats / f"{file}.csv")[1:] if int(row[1])} == dict(expected), file
     region = _csv(stats / "region.csv")
@@ -196,7 +239,9 @@ def test_exit_lists_and_batch_print(site, households):
     cards = read(out / "s" / county / "print" / "cards" / "index.html")
     assert cards.count('class="bf-batch-item"') == sum(1 for d in households if d["_county"] == county and d["状态"] == "帮扶中")
     forms = read(out / "s" / county / "print" / "forms" / "index.html")
-    assert forms.count("困难职工档案表</h2>") == sum(1 for d in households if d["_county"] == county and d["状态"] not in INACTIVE)
+    assert forms.count("困难职工档案表</h2>") == sum(
+        1 for d in households if d["_county"] == county and d["状态"] not in INACTIVE
+    )
     assert 'href="../../../../s/460105/print/cards/"' in read(out / "s" / "4601" / "print" / "cards" / "index.html")
 
 
@@ -263,8 +308,11 @@ def test_a_failed_build_leaves_the_previous_site_untouched(tmp_path):
 
 
 def _snapshot(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
-            if p.is_file() and p.name != ".bangfu-generation"}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != ".bangfu-generation"
+    }
 
 
 def test_a_rebuild_after_one_change_writes_only_what_changed(tmp_path):
@@ -300,8 +348,10 @@ def test_history_page_lists_the_commit(site, households):
 def test_cli_build_refuses_invalid_records_in_chinese(tmp_path):
     root = copy_samples(tmp_path / "archive", git=False)
     record = next((root / "records" / "460105").glob("*.yaml"))
-    record.write_text(record.read_text(encoding="utf-8").replace("性别: 男", "性别: 未知", 1).replace("性别: 女", "性别: 未知", 1),
-                      encoding="utf-8")
+    record.write_text(
+        record.read_text(encoding="utf-8").replace("性别: 男", "性别: 未知", 1).replace("性别: 女", "性别: 未知", 1),
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["build", "--root", str(root), "--out", str(tmp_path / "site")])
     assert result.exit_code == 1
     assert "Traceback" not in result.output

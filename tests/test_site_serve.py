@@ -45,16 +45,31 @@ def test_serve_rebuilds_on_change_and_pages_reload(tmp_path):
     root = copy_samples(tmp_path / "archive", git=False)
     port = _free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    command = [sys.executable, "-m", "generator", "serve", "--root", str(root), "--out", str(tmp_path / "site"), "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "generator",
+        "serve",
+        "--root",
+        str(root),
+        "--out",
+        str(tmp_path / "site"),
+        "--port",
+        str(port),
+    ]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
     try:
         base = f"http://127.0.0.1:{port}/"
         page = _wait(lambda: _get(base + "h/460105/4601050001/"))
         assert RELOAD_PATH in page and "困难职工档案表" in page
-        for method, url, code, words in (("GET", base + "no/such/page/", 404, "页面不存在"), ("POST", base, 501, "出错了（501）")):
+        for method, url, code, words in (
+            ("GET", base + "no/such/page/", 404, "页面不存在"),
+            ("POST", base, 501, "出错了（501）"),
+        ):
             with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.urlopen(urllib.request.Request(url, method=method, data=b"" if method == "POST" else None),
-                                       timeout=10)
+                urllib.request.urlopen(
+                    urllib.request.Request(url, method=method, data=b"" if method == "POST" else None), timeout=10
+                )
             body = refused.value.read().decode("utf-8")
             assert refused.value.code == code and words in body and 'lang="zh"' in body and "Not Found" not in body
         first = _get(base + RELOAD_PATH.lstrip("/"))

@@ -115,14 +115,40 @@ def test_a_clerks_workbook_becomes_valid_records(archive, tmp_path):
     book = tmp_path / "填报.xlsx"
     row = _clerk_row(1)
     row["邮政编码"] = 570311  # typed as a number: short enough to be exact
-    members = [{"职工编号": "4601050001", "姓名": "测试乙", "关系": "配偶", "性别": "女", "身份证号": id_number("1982-06-12", "女", 11),
-                "出生日期": dt.datetime(1982, 6, 12), "健康状况": "慢性疾病", "月收入": 500, "身份": "灵活就业", "有劳动能力": "是"},
-               {"职工编号": "4601050001", "姓名": "测试丙", "关系": "子", "性别": "男", "身份证号": id_number("2008-09-01", "男", 12),
-                "出生日期": dt.datetime(2008, 9, 1), "健康状况": "健康", "月收入": 0, "身份": "在校学生（初中）", "有劳动能力": "否"}]
-    situations = [{"职工编号": "4601050001", "情形": "慢性疾病", "涉及人员": "测试乙", "证明材料": "测试乙慢性病诊断证明"},
-                  {"职工编号": "4601050001", "情形": "子女就学", "涉及人员": "测试丙", "证明材料": "学生证"}]
-    attachments = [{"职工编号": "4601050001", "附件类型": "病历及诊断证明", "附件名称": "测试乙慢性病诊断证明"},
-                   {"职工编号": "4601050001", "附件类型": "学生证或录取通知书", "附件名称": "学生证"}]
+    members = [
+        {
+            "职工编号": "4601050001",
+            "姓名": "测试乙",
+            "关系": "配偶",
+            "性别": "女",
+            "身份证号": id_number("1982-06-12", "女", 11),
+            "出生日期": dt.datetime(1982, 6, 12),
+            "健康状况": "慢性疾病",
+            "月收入": 500,
+            "身份": "灵活就业",
+            "有劳动能力": "是",
+        },
+        {
+            "职工编号": "4601050001",
+            "姓名": "测试丙",
+            "关系": "子",
+            "性别": "男",
+            "身份证号": id_number("2008-09-01", "男", 12),
+            "出生日期": dt.datetime(2008, 9, 1),
+            "健康状况": "健康",
+            "月收入": 0,
+            "身份": "在校学生（初中）",
+            "有劳动能力": "否",
+        },
+    ]
+    situations = [
+        {"职工编号": "4601050001", "情形": "慢性疾病", "涉及人员": "测试乙", "证明材料": "测试乙慢性病诊断证明"},
+        {"职工编号": "4601050001", "情形": "子女就学", "涉及人员": "测试丙", "证明材料": "学生证"},
+    ]
+    attachments = [
+        {"职工编号": "4601050001", "附件类型": "病历及诊断证明", "附件名称": "测试乙慢性病诊断证明"},
+        {"职工编号": "4601050001", "附件类型": "学生证或录取通知书", "附件名称": "学生证"},
+    ]
     _clerk_workbook(book, [row], 家庭主要成员=members, 困难情形=situations, 附件=attachments)
     assert run(archive, "import-xlsx", str(book)).startswith("新建 1 户")
     data = read(archive / "records" / "460105" / "4601050001.yaml")
@@ -142,8 +168,18 @@ def test_every_bad_cell_is_reported_and_nothing_is_written(archive, tmp_path):
     bad["备注"] = True
     good["婚姻状态"] = "已婚"
     bad["婚姻状态"] = "已婚"
-    members = [{"职工编号": "4601059999", "姓名": "测试乙", "关系": "配偶", "性别": "女", "出生日期": dt.datetime(1982, 6, 12),
-                "健康状况": "健康", "月收入": 0, "身份": "无业"}]
+    members = [
+        {
+            "职工编号": "4601059999",
+            "姓名": "测试乙",
+            "关系": "配偶",
+            "性别": "女",
+            "出生日期": dt.datetime(1982, 6, 12),
+            "健康状况": "健康",
+            "月收入": 0,
+            "身份": "无业",
+        }
+    ]
     _clerk_workbook(book, [good, bad], 家庭主要成员=members)
     before = tree_digest(archive)
     output = run(archive, "import-xlsx", str(book), code=1)
@@ -154,10 +190,12 @@ def test_every_bad_cell_is_reported_and_nothing_is_written(archive, tmp_path):
         f"填报.xlsx: 工作表「困难职工」第 1 行 第 {col['婚姻状态']} 列（婚姻状态）: 表头「婚姻状态」不是档案表的栏目。",
         f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['身份证号']} 列（身份证号）: 被 Excel 存成了数字（4601001980031502",
         f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['家庭人口']} 列（家庭人口）: 应为数字，不要加单位或文字（现为“三口”）。",
-        f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['备注']} 列（备注）: 单元格是是非值（TRUE/FALSE），请填写文字，如“是”或“否”。",
+        f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['备注']} 列（备注）: "
+        "单元格是是非值（TRUE/FALSE），请填写文字，如“是”或“否”。",
         "填报.xlsx: 工作表「家庭主要成员」第 2 行 第 A 列（职工编号）: 职工编号 4601059999 不在工作表「困难职工」中。",
         f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['民族']} 列（民族）: “汉”不是可选值。是不是“汉族”？",
-        f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['出生日期']} 列（出生日期）: “1980/03/15”不是有效日期，应写作 YYYY-MM-DD，例如 2016-08-01。",
+        f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['出生日期']} 列（出生日期）: "
+        "“1980/03/15”不是有效日期，应写作 YYYY-MM-DD，例如 2016-08-01。",
     ]
     lines = output.splitlines()
     assert lines[0].startswith("错误：表格 填报.xlsx 有 ") and lines[0].endswith(" 处错误，未写入任何档案：")
@@ -176,7 +214,10 @@ def test_an_existing_record_is_replaced_only_with_update(full, tmp_path):
     loaded.save(book)
     before = tree_digest(full)
     output = run(full, "import-xlsx", str(book), code=1)
-    assert "工作表「困难职工」第 2 行 第 A 列（职工编号）: 档案 records/460106/4601060011.yaml 已存在；要用表格内容覆盖，请加 --update。" in output
+    assert (
+        "工作表「困难职工」第 2 行 第 A 列（职工编号）: 档案 records/460106/4601060011.yaml 已存在；"
+        "要用表格内容覆盖，请加 --update。" in output
+    )
     assert tree_digest(full) == before
     assert run(full, "import-xlsx", str(book), "--update").startswith("新建 0 户，更新 1 户")
     assert read(full / "records" / "460106" / "4601060011.yaml")["备注"] == "电话已更换"
@@ -222,9 +263,11 @@ def test_the_export_names_its_commit_and_warns_off_main(full, tmp_path):
     git(full, "commit", "-q", "-m", "Unmerged household")
     branch_sha = git(full, "rev-parse", "HEAD")
     output = run(full, "export-xlsx", "--out", str(book_path))
-    assert output == (f"已导出 9 户：{book_path}\n导出内容：提交 {branch_sha}（refs/heads/editor/unmerged）。\n"
-                      "警告：导出的不是 refs/heads/main 上的档案（当前为 refs/heads/editor/unmerged）：其中可能有尚未合并、"
-                      "未经审批的修改，不宜上报。\n")
+    assert output == (
+        f"已导出 9 户：{book_path}\n导出内容：提交 {branch_sha}（refs/heads/editor/unmerged）。\n"
+        "警告：导出的不是 refs/heads/main 上的档案（当前为 refs/heads/editor/unmerged）：其中可能有尚未合并、"
+        "未经审批的修改，不宜上报。\n"
+    )
     notes = {row[0]: row[1] for row in openpyxl.load_workbook(book_path)["说明"].iter_rows(values_only=True)}
     assert notes["注意"].startswith("导出的不是 refs/heads/main 上的档案")
 

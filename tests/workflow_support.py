@@ -56,13 +56,32 @@ def household(status: str, serial: int = 1, county: str = COUNTY, **changes) -> 
 
 def migrant(serial: int) -> dict:
     """A 农民工 household being helped: 一会、两证明、三公示、两入户 and a verification every year."""
-    village = {"层级": "村委会", "开始日期": "2016-08-15", "结束日期": "2016-08-22", "地点": "示例村委会（虚构）", "异议情况": "无异议"}
+    village = {
+        "层级": "村委会",
+        "开始日期": "2016-08-15",
+        "结束日期": "2016-08-22",
+        "地点": "示例村委会（虚构）",
+        "异议情况": "无异议",
+    }
     reviews = [{"年度": y, "核查日期": f"{y}-10-15", "核查人": "示例核查员", "结果": "保留"} for y in range(2017, 2027)]
     return household(
-        "帮扶中", serial, 是否农民工="是", 公示=[village, dict(EMPLOYER_NOTICE), dict(CENTRE_NOTICE)], 年度核查=reviews,
-        农民工={"劳动关系": "事实劳动关系", "用工单位有工会": "是", "入会日期": "2015-03-01", "会费缴至": "2026-10",
-             "村委会集体研究日期": "2016-08-05", "用人单位证明日期": "2016-08-06", "村委会证明日期": "2016-08-06",
-             "村委会入户调查日期": "2016-08-08", "帮扶中心入户核实日期": "2016-08-12"})
+        "帮扶中",
+        serial,
+        是否农民工="是",
+        公示=[village, dict(EMPLOYER_NOTICE), dict(CENTRE_NOTICE)],
+        年度核查=reviews,
+        农民工={
+            "劳动关系": "事实劳动关系",
+            "用工单位有工会": "是",
+            "入会日期": "2015-03-01",
+            "会费缴至": "2026-10",
+            "村委会集体研究日期": "2016-08-05",
+            "用人单位证明日期": "2016-08-06",
+            "村委会证明日期": "2016-08-06",
+            "村委会入户调查日期": "2016-08-08",
+            "帮扶中心入户核实日期": "2016-08-12",
+        },
+    )
 
 
 def write(root: Path, data: dict) -> Path:
@@ -75,8 +94,11 @@ def write(root: Path, data: dict) -> Path:
 
 def tree_digest(root: Path) -> dict[str, str]:
     """Every file under root (outside the cache) with the hash of its bytes: to prove nothing changed."""
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and ".bangfu-cache" not in p.parts}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".bangfu-cache" not in p.parts
+    }
 
 
 def read(path: Path) -> dict:

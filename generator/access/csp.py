@@ -83,8 +83,12 @@ def _inline(data: bytes) -> tuple[frozenset, frozenset, frozenset, bool]:
                 scripts.add(body)
     styles = _STYLE.findall(data) if b"<style" in data else []
     attributes = [a or b for a, b in _STYLE_ATTR.findall(data)] if b"style" in data else []
-    return (frozenset(_hashes(scripts)), frozenset(_hashes(styles)), frozenset(_hashes(attributes)),
-            bool(_HANDLER_ATTR.search(data)))
+    return (
+        frozenset(_hashes(scripts)),
+        frozenset(_hashes(styles)),
+        frozenset(_hashes(attributes)),
+        bool(_HANDLER_ATTR.search(data)),
+    )
 
 
 def _hashes(bodies) -> list[str]:
@@ -95,6 +99,8 @@ def content_security_policy(csp: Csp) -> str:
     """Self only; inline code only by hash; data: images because the theme draws its icons with them."""
     script = " ".join(["'self'", *csp.scripts])
     style = " ".join(["'self'", *csp.styles, *(["'unsafe-hashes'", *csp.attributes] if csp.attributes else [])])
-    return (f"default-src 'self'; script-src {script}; style-src {style}; img-src 'self' data:; font-src 'self'; "
-            "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-            f"frame-ancestors 'none'; report-uri {REPORT}")
+    return (
+        f"default-src 'self'; script-src {script}; style-src {style}; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        f"frame-ancestors 'none'; report-uri {REPORT}"
+    )

@@ -25,10 +25,24 @@ _PLACEHOLDERS = {
     "<职工编号>": "[0-9]{10}",
 }
 TYPES = {
-    "text/html": "html htm", "text/css": "css", "application/javascript": "js mjs", "application/json": "json",
-    "application/xml": "xml", "image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg jpeg", "image/gif": "gif",
-    "image/webp": "webp", "image/x-icon": "ico", "font/woff": "woff", "font/woff2": "woff2", "font/ttf": "ttf",
-    "text/plain": "txt", "text/csv": "csv", "application/gzip": "gz", "application/pdf": "pdf",
+    "text/html": "html htm",
+    "text/css": "css",
+    "application/javascript": "js mjs",
+    "application/json": "json",
+    "application/xml": "xml",
+    "image/svg+xml": "svg",
+    "image/png": "png",
+    "image/jpeg": "jpg jpeg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/x-icon": "ico",
+    "font/woff": "woff",
+    "font/woff2": "woff2",
+    "font/ttf": "ttf",
+    "text/plain": "txt",
+    "text/csv": "csv",
+    "application/gzip": "gz",
+    "application/pdf": "pdf",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 # The only parts of access.yaml that reach the configuration, each as a regex literal inside a quoted map key.
@@ -43,8 +57,10 @@ _AREA = re.compile(r"[a-z]{1,20}")
 # of one client address counts. A page with its styles, scripts and data is about 15 requests.
 RATE_LIMIT = 10  # requests per second per client address
 BURST = 40
-_TOO_MANY = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>请求太频繁</title></head>"
-             "<body><h1>请求太频繁</h1><p>本机在短时间内发出的请求太多（例如多次输错密码），请稍等一分钟再试。</p></body></html>")
+_TOO_MANY = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>请求太频繁</title></head>'
+    "<body><h1>请求太频繁</h1><p>本机在短时间内发出的请求太多（例如多次输错密码），请稍等一分钟再试。</p></body></html>"
+)
 
 
 @dataclass
@@ -126,15 +142,23 @@ def _check(options: DeployOptions, site: Path) -> None:
     if not re.fullmatch(r"(?:\[[0-9a-fA-F:]+\]|[0-9.]+|[A-Za-z0-9.-]+)?:?[0-9]{1,5}", options.listen):
         bad(f"--listen 应为 地址:端口 或 端口，例如 127.0.0.1:8080，而不是“{options.listen}”。")
     elif options.auth == BASIC and options.tls_cert is None and not options.allow_plain_http and not _loopback(options.listen):
-        bad(f"--listen {options.listen} 不只是本机地址，而基本认证没有 HTTPS 时密码几乎是明文（Base64）在网上传：请给出 "
-            "--tls-cert 和 --tls-key；若 HTTPS 由前面的代理终止、本机到代理的网络可信，再加 --allow-plain-http。")
+        bad(
+            f"--listen {options.listen} 不只是本机地址，而基本认证没有 HTTPS 时密码几乎是明文（Base64）在网上传：请给出 "
+            "--tls-cert 和 --tls-key；若 HTTPS 由前面的代理终止、本机到代理的网络可信，再加 --allow-plain-http。"
+        )
     if not re.fullmatch(r"[A-Za-z0-9.*_-]+(?: [A-Za-z0-9.*_-]+)*", options.server_name):
         bad(f"--server-name 应为域名（可多个，以空格分隔），而不是“{options.server_name}”。")
     if not 1 <= options.rate_limit <= 100000:
         bad(f"--rate-limit 应为 1 到 100000 之间的整数（每个地址每秒的请求数），而不是 {options.rate_limit}。")
     # These end up inside the nginx configuration, where $ starts a variable and ; " { } end a directive.
-    for name, value in (("--site", options.site), ("--htpasswd", options.htpasswd), ("--access-log", options.access_log),
-                        ("--tls-cert", options.tls_cert), ("--tls-key", options.tls_key), ("--auth-url", options.auth_url)):
+    for name, value in (
+        ("--site", options.site),
+        ("--htpasswd", options.htpasswd),
+        ("--access-log", options.access_log),
+        ("--tls-cert", options.tls_cert),
+        ("--tls-key", options.tls_key),
+        ("--auth-url", options.auth_url),
+    ):
         if value is not None and re.search(r"[\s$;\"'{}\\#\x00-\x1f\x7f-\x9f]", str(value if name != "--site" else site)):
             bad(f"{name} 中不能有空白、控制字符或 $ ; \" ' {{ }} \\ # 这些字符（nginx 会另作解释）：{value}")
     if problems:
@@ -163,8 +187,7 @@ def check_access(access: Access) -> None:
     problems = []
 
     def bad(where: list[str], message: str) -> None:
-        problems.append(Problem(access.path, None, join_pointer(where), ".".join(where),
-                                "access-unsafe", message))
+        problems.append(Problem(access.path, None, join_pointer(where), ".".join(where), "access-unsafe", message))
 
     for kind, principals, pattern in (("用户", access.users, _USER_NAME), ("组", access.groups, _GROUP_NAME)):
         for principal in principals.values():
@@ -250,10 +273,10 @@ def _entries(grants, who: str) -> list[str]:
     by_scope: dict[str, set[str]] = {}
     for grant in grants:
         by_scope.setdefault(grant.scope, set()).update(grant.areas)
-    lines = [f"    {_quote('~^' + HANDBOOK + ':' + who)} \"\";"]
+    lines = [f'    {_quote("~^" + HANDBOOK + ":" + who)} "";']
     for scope, areas in sorted(by_scope.items()):
         pattern = f"~^(?:{'|'.join(sorted(areas | {INDEX}))}):{scope}[0-9]*" + who
-        lines.append(f"    {_quote(pattern)} \"\";")
+        lines.append(f'    {_quote(pattern)} "";')
     return lines
 
 
@@ -264,57 +287,59 @@ def render(options: DeployOptions, site: Path, access: Access, csp: Csp) -> str:
     key = "$bangfu_area:$bangfu_code|$bangfu_user|" + (",$bangfu_groups," if sso else "")
     out = [
         "# 由 bangfu deploy-config 生成，请勿手改：改授权请改 records/_settings/access.yaml 后重新生成。",
-        f"# 认证方式：{'单点登录（auth_request，oauth2-proxy）' if sso else '基本认证（htpasswd，文件在仓库之外）'}；站点：{site}",
+        "# 认证方式："
+        + ("单点登录（auth_request，oauth2-proxy）" if sso else "基本认证（htpasswd，文件在仓库之外）")
+        + f"；站点：{site}",
         "# 放在 http 上下文中，例如 /etc/nginx/conf.d/bangfu.conf；然后 nginx -t && systemctl reload nginx。",
         "",
         "log_format bangfu_access '$remote_addr - $bangfu_user [$time_iso8601] \"$request\" $status $body_bytes_sent '",
-        "                         '\"$http_user_agent\"" + (" groups=\"$bangfu_groups\"" if sso else "") + "';",
+        '                         \'"$http_user_agent"' + (' groups="$bangfu_groups"' if sso else "") + "';",
         "",
         "# Only plain user and group names reach the gate: a name with | or , could forge the key below.",
     ]
     if sso:
         out += [
             "map $bangfu_sso_user $bangfu_user {",
-            "    \"~^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$\" $bangfu_sso_user;",
-            "    default \"-\";",
+            '    "~^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$" $bangfu_sso_user;',
+            '    default "-";',
             "}",
             "map $bangfu_sso_groups $bangfu_groups {",
-            "    \"~^[A-Za-z0-9/][A-Za-z0-9._@:/+-]*(?:,[A-Za-z0-9/][A-Za-z0-9._@:/+-]*)*$\" $bangfu_sso_groups;",
-            "    default \"\";",
+            '    "~^[A-Za-z0-9/][A-Za-z0-9._@:/+-]*(?:,[A-Za-z0-9/][A-Za-z0-9._@:/+-]*)*$" $bangfu_sso_groups;',
+            '    default "";',
             "}",
             "# After signing in, back to the page asked for: only a plain path of this site (never //host, \\, % or a",
             "# query), so the redirect can neither leave the site nor add parameters or headers.",
             "map $request_uri $bangfu_return_to {",
-            "    \"~^(?<bangfu_return_path>/(?:[A-Za-z0-9._~-][A-Za-z0-9/._~-]*)?)(?:\\?|$)\" $bangfu_return_path;",
+            '    "~^(?<bangfu_return_path>/(?:[A-Za-z0-9._~-][A-Za-z0-9/._~-]*)?)(?:\\?|$)" $bangfu_return_path;',
             "    default /;",
             "}",
         ]
     else:
         out += [
             "map $remote_user $bangfu_user {",
-            "    \"~^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$\" $remote_user;",
-            "    default \"-\";",
+            '    "~^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$" $remote_user;',
+            '    default "-";',
             "}",
             "# Guessing logins: every client address gets a bucket of requests (429 and a Chinese page beyond it).",
             f"limit_req_zone $binary_remote_addr zone=bangfu_auth:10m rate={options.rate_limit}r/s;",
         ]
     out += [
         "",
-        "# The gate: \"\" when the user (or one of their groups) holds a role granting this area in a scope that is a",
+        '# The gate: "" when the user (or one of their groups) holds a role granting this area in a scope that is a',
         "# prefix of the region code in the URL (GB/T 2260 codes nest by prefix), else a path that never exists.",
         "# Household, list and finance pages are never kept in any cache; the handbook may be revalidated.",
         "# Reading only: GET and HEAD, and the browser's POST of a policy violation report.",
-        "map \"$request_method $uri\" $bangfu_method_ok {",
-        "    \"~^(?:GET|HEAD) \" 1;",
-        f"    \"POST {REPORT}\" 1;",
+        'map "$request_method $uri" $bangfu_method_ok {',
+        '    "~^(?:GET|HEAD) " 1;',
+        f'    "POST {REPORT}" 1;',
         "    default 0;",
         "}",
         "map $bangfu_area $bangfu_cache {",
-        f"    {HANDBOOK} \"private, no-cache\";",
+        f'    {HANDBOOK} "private, no-cache";',
         "    default no-store;",
         "}",
         "",
-        f"map \"{key}\" $bangfu_gate {{",
+        f'map "{key}" $bangfu_gate {{',
         f"    default {_quote(DENIED)};",
         *gate_map(access, options.auth),
         "}",
@@ -328,12 +353,12 @@ def _headers(options: DeployOptions, csp: Csp) -> list[str]:
     """Server-level headers; no location adds its own, so none of these is ever dropped (nginx does not merge)."""
     extra = []
     if options.tls_cert is not None:
-        extra.append("add_header Strict-Transport-Security \"max-age=31536000\" always;")
+        extra.append('add_header Strict-Transport-Security "max-age=31536000" always;')
     if options.auth == SSO:
         extra.append("add_header Set-Cookie $bangfu_auth_cookie;")
     return [
         f"add_header Content-Security-Policy {_quote(content_security_policy(csp))} always;",
-        "add_header X-Robots-Tag \"noindex, nofollow, noarchive\" always;",
+        'add_header X-Robots-Tag "noindex, nofollow, noarchive" always;',
         "add_header X-Content-Type-Options nosniff always;",
         "add_header Referrer-Policy no-referrer always;",
         "add_header X-Frame-Options DENY always;",
@@ -365,8 +390,11 @@ def _server(options: DeployOptions, site: Path, csp: Csp) -> list[str]:
         "absolute_redirect off;",
     ]
     if tls:
-        body += [f"ssl_certificate {_quote(str(options.tls_cert))};", f"ssl_certificate_key {_quote(str(options.tls_key))};",
-                 "ssl_protocols TLSv1.2 TLSv1.3;"]
+        body += [
+            f"ssl_certificate {_quote(str(options.tls_cert))};",
+            f"ssl_certificate_key {_quote(str(options.tls_key))};",
+            "ssl_protocols TLSv1.2 TLSv1.3;",
+        ]
     if sso:
         body += [
             "auth_request /_bangfu/auth;",
@@ -376,23 +404,42 @@ def _server(options: DeployOptions, site: Path, csp: Csp) -> list[str]:
             "error_page 401 = @bangfu_sign_in;",
         ]
     else:
-        body += ["auth_basic \"bangfu\";", f"auth_basic_user_file {_quote(str(options.htpasswd))};",
-                 "error_page 401 /errors/401.html;", f"limit_req zone=bangfu_auth burst={BURST} nodelay;",
-                 "limit_req_status 429;", "error_page 429 @bangfu_too_many;"]
+        body += [
+            'auth_basic "bangfu";',
+            f"auth_basic_user_file {_quote(str(options.htpasswd))};",
+            "error_page 401 /errors/401.html;",
+            f"limit_req zone=bangfu_auth burst={BURST} nodelay;",
+            "limit_req_status 429;",
+            "error_page 429 @bangfu_too_many;",
+        ]
     body += _headers(options, csp)
     body += ["error_page 403 /errors/403.html;", "error_page 404 /errors/404.html;", "error_page 405 /errors/404.html;", ""]
-    body += ["# Dotfiles (and the gate's never-existing prefix) are never served.",
-             "location ~ /\\. {", f"{ind}return 404;", "}",
-             "# Source maps (mkdocs' *.js.map) would hand out the scripts' sources: never served.",
-             "location ~ \\.map$ {", f"{ind}return 404;", "}",
-             "# A violation report says which page broke the policy; it is logged (as a POST) and answered with nothing,",
-             "# to signed-in readers only: return would answer before the access phase, try_files runs after it.",
-             f"location = {REPORT} {{", f"{ind}client_max_body_size 64k;", f"{ind}set $bangfu_area errors;",
-             f"{ind}try_files {DENIED} @bangfu_report;", "}",
-             "location @bangfu_report {", f"{ind}client_max_body_size 64k;", f"{ind}return 204;", "}",
-             "# The error pages say nothing about any household; anyone may read them.",
-             f"location ~ \"^/errors/(?:{'|'.join(map(str, ERROR_PAGES))})\\.html$\" {{",
-             f"{ind}{'auth_request off' if sso else 'auth_basic off'};", f"{ind}set $bangfu_area errors;", "}"]
+    body += [
+        "# Dotfiles (and the gate's never-existing prefix) are never served.",
+        "location ~ /\\. {",
+        f"{ind}return 404;",
+        "}",
+        "# Source maps (mkdocs' *.js.map) would hand out the scripts' sources: never served.",
+        "location ~ \\.map$ {",
+        f"{ind}return 404;",
+        "}",
+        "# A violation report says which page broke the policy; it is logged (as a POST) and answered with nothing,",
+        "# to signed-in readers only: return would answer before the access phase, try_files runs after it.",
+        f"location = {REPORT} {{",
+        f"{ind}client_max_body_size 64k;",
+        f"{ind}set $bangfu_area errors;",
+        f"{ind}try_files {DENIED} @bangfu_report;",
+        "}",
+        "location @bangfu_report {",
+        f"{ind}client_max_body_size 64k;",
+        f"{ind}return 204;",
+        "}",
+        "# The error pages say nothing about any household; anyone may read them.",
+        f'location ~ "^/errors/(?:{"|".join(map(str, ERROR_PAGES))})\\.html$" {{',
+        f"{ind}{'auth_request off' if sso else 'auth_basic off'};",
+        f"{ind}set $bangfu_area errors;",
+        "}",
+    ]
     body += _sign_on(options) if sso else _too_many()
     body += ["# After authentication (try_files runs after the access phase) the gate lets the file through or not."]
     for pattern, area in locations():
@@ -408,8 +455,10 @@ def _location(match: str, *lines: str) -> list[str]:
 
 
 def _too_many() -> list[str]:
-    return ["# Too many requests from one address: a page in Chinese, not nginx's own.",
-            *_location("@bangfu_too_many", "auth_basic off;", "default_type text/html;", f"return 429 {_quote(_TOO_MANY)};")]
+    return [
+        "# Too many requests from one address: a page in Chinese, not nginx's own.",
+        *_location("@bangfu_too_many", "auth_basic off;", "default_type text/html;", f"return 429 {_quote(_TOO_MANY)};"),
+    ]
 
 
 def _sign_on(options: DeployOptions) -> list[str]:
@@ -419,19 +468,38 @@ def _sign_on(options: DeployOptions) -> list[str]:
     scheme = "https" if options.tls_cert is not None else "$scheme"
     back = f"{scheme}://{host}$bangfu_return_to" if host else "$bangfu_return_to"
     # Only these headers reach oauth2-proxy: a client's own X-Auth-Request-*, X-Forwarded-* or X-Real-IP never do.
-    headers = [f"proxy_set_header Host {host or '$host'};", f"proxy_set_header X-Forwarded-Host {host or '$host'};",
-               "proxy_set_header X-Forwarded-Proto $scheme;", "proxy_set_header X-Real-IP $remote_addr;",
-               "proxy_set_header X-Forwarded-For $remote_addr;", "proxy_set_header Cookie $http_cookie;",
-               "proxy_set_header Authorization $http_authorization;", "proxy_pass_request_headers off;"]
+    headers = [
+        f"proxy_set_header Host {host or '$host'};",
+        f"proxy_set_header X-Forwarded-Host {host or '$host'};",
+        "proxy_set_header X-Forwarded-Proto $scheme;",
+        "proxy_set_header X-Real-IP $remote_addr;",
+        "proxy_set_header X-Forwarded-For $remote_addr;",
+        "proxy_set_header Cookie $http_cookie;",
+        "proxy_set_header Authorization $http_authorization;",
+        "proxy_pass_request_headers off;",
+    ]
     return [
         "# Single sign-on: nginx asks oauth2-proxy; it answers 202 with X-Auth-Request-User / -Groups, or 401.",
-        *_location("= /_bangfu/auth", "internal;", "auth_request off;", f"proxy_pass {options.auth_url};",
-                   "proxy_pass_request_body off;", "proxy_set_header Content-Length \"\";", *headers,
-                   "proxy_set_header X-Forwarded-Uri $request_uri;"),
-        *_location("/oauth2/", "auth_request off;", f"proxy_pass {auth_url.scheme}://{auth_url.netloc};", *headers,
-                   "proxy_set_header User-Agent $http_user_agent;", "proxy_set_header Accept $http_accept;",
-                   "proxy_set_header Accept-Language $http_accept_language;",
-                   "proxy_set_header X-Auth-Request-Redirect $request_uri;"),
+        *_location(
+            "= /_bangfu/auth",
+            "internal;",
+            "auth_request off;",
+            f"proxy_pass {options.auth_url};",
+            "proxy_pass_request_body off;",
+            'proxy_set_header Content-Length "";',
+            *headers,
+            "proxy_set_header X-Forwarded-Uri $request_uri;",
+        ),
+        *_location(
+            "/oauth2/",
+            "auth_request off;",
+            f"proxy_pass {auth_url.scheme}://{auth_url.netloc};",
+            *headers,
+            "proxy_set_header User-Agent $http_user_agent;",
+            "proxy_set_header Accept $http_accept;",
+            "proxy_set_header Accept-Language $http_accept_language;",
+            "proxy_set_header X-Auth-Request-Redirect $request_uri;",
+        ),
         *_location("@bangfu_sign_in", f"return 302 /oauth2/sign_in?rd={back};"),
     ]
 

@@ -168,8 +168,9 @@ def load_policy(root: Path | None = None, raw: bytes | None = None) -> Policy:
 
 def _policy(data: dict, record=None) -> Policy:
     rules = {AREA_IDS[zh]: dict(kinds) for zh, kinds in data["遮蔽"].items()}
-    roles = {name: Role(name, spec.get("说明", ""), tuple(AREA_IDS[zh] for zh in spec["可读"]))
-             for name, spec in data["角色"].items()}
+    roles = {
+        name: Role(name, spec.get("说明", ""), tuple(AREA_IDS[zh] for zh in spec["可读"])) for name, spec in data["角色"].items()
+    }
     return Policy(rules, roles, record.path if record is not None else ROLES_PATH)
 
 
@@ -183,11 +184,15 @@ DEFAULT_ROLES = {
         "统计": {"姓名": HIDDEN, "身份证号": HIDDEN, "电话": HIDDEN, "银行卡号": HIDDEN, "健康": HIDDEN, "住址": HIDDEN},
     },
     "角色": {
-        "经办人": {"说明": "建档、维护档案的工会帮扶中心工作人员：读档案、名单、工作清单、公示名单和统计。",
-                "可读": ["档案", "名单", "公示", "统计"]},
+        "经办人": {
+            "说明": "建档、维护档案的工会帮扶中心工作人员：读档案、名单、工作清单、公示名单和统计。",
+            "可读": ["档案", "名单", "公示", "统计"],
+        },
         "审核人": {"说明": "审核档案的工会工作人员：与经办人相同。", "可读": ["档案", "名单", "公示", "统计"]},
-        "财务": {"说明": "发放帮扶资金的财务人员：另可读含完整银行卡号的发放名单。",
-               "可读": ["档案", "名单", "公示", "统计", "财务"]},
+        "财务": {
+            "说明": "发放帮扶资金的财务人员：另可读含完整银行卡号的发放名单。",
+            "可读": ["档案", "名单", "公示", "统计", "财务"],
+        },
         "统计员": {"说明": "只读统计页和工作手册，不读任何档案和名单。", "可读": ["统计"]},
         "公示员": {"说明": "只读公示名单（姓名遮蔽、不含身份证号），用于张贴公示。", "可读": ["公示"]},
     },

@@ -50,8 +50,18 @@ class Merger:
 class Reviewers:
     """The reviewers file, indexed by e-mail (case-insensitive)."""
 
-    def __init__(self, items: list[Reviewer], *, bots=(), baseline: str | None = None, example: bool = False, note: str = "",
-                 keys: tuple[Key, ...] = (), mergers: tuple[Merger, ...] = (), require_signatures: str | None = None):
+    def __init__(
+        self,
+        items: list[Reviewer],
+        *,
+        bots=(),
+        baseline: str | None = None,
+        example: bool = False,
+        note: str = "",
+        keys: tuple[Key, ...] = (),
+        mergers: tuple[Merger, ...] = (),
+        require_signatures: str | None = None,
+    ):
         self.items = items
         self.keys = keys
         self.mergers = mergers
@@ -155,11 +165,21 @@ def _reviewers(record) -> Reviewers:
         accounts = _accounts(e)
         items += [Reviewer(code, e["姓名"], e["邮箱"], accounts[0] if accounts else "", accounts) for code in e["地区"]]
     people = [*data["审核人"], *data.get("签名合并方", ())]
-    keys = tuple(Key(e["邮箱"].lower(), " ".join(k["公钥"].split()[:2]), k["生效日期"], k.get("失效日期", ""), k.get("撤销日期", ""))
-                 for e in people for k in e.get("公钥", ()))
+    keys = tuple(
+        Key(e["邮箱"].lower(), " ".join(k["公钥"].split()[:2]), k["生效日期"], k.get("失效日期", ""), k.get("撤销日期", ""))
+        for e in people
+        for k in e.get("公钥", ())
+    )
     mergers = tuple(Merger(m["名称"], m["邮箱"], _accounts(m)) for m in data.get("签名合并方", ()))
-    return Reviewers(items, bots=data.get("合并账号", ()), baseline=data.get("审计起点"), example=data.get("示例数据") == "是",
-                     keys=keys, mergers=mergers, require_signatures=data.get("要求签名"))
+    return Reviewers(
+        items,
+        bots=data.get("合并账号", ()),
+        baseline=data.get("审计起点"),
+        example=data.get("示例数据") == "是",
+        keys=keys,
+        mergers=mergers,
+        require_signatures=data.get("要求签名"),
+    )
 
 
 def _accounts(entry: dict) -> tuple[str, ...]:
@@ -176,8 +196,13 @@ def _semantic(record) -> list[Problem]:
                 out.append(record.problem(f"/审核人/{i}/地区/{j}", "reviewers-region", f"“{code}”不是本省的行政区划代码。"))
         email = entry["邮箱"].lower()
         if email in seen:
-            out.append(record.problem(f"/审核人/{i}/邮箱", "reviewers-duplicate",
-                                      f"邮箱 {entry['邮箱']} 与第 {seen[email]} 项重复：一人一项，多个地区写在同一项的“地区”中。"))
+            out.append(
+                record.problem(
+                    f"/审核人/{i}/邮箱",
+                    "reviewers-duplicate",
+                    f"邮箱 {entry['邮箱']} 与第 {seen[email]} 项重复：一人一项，多个地区写在同一项的“地区”中。",
+                )
+            )
         seen.setdefault(email, i + 1)
     out += _dates(record)
     return out
@@ -189,10 +214,16 @@ def _dates(record) -> list[Problem]:
 
     out = []
     groups = [("审核人", record.data["审核人"]), ("签名合并方", record.data.get("签名合并方", ()))]
-    fields = [(f"/{group}/{i}/公钥/{j}", key) for group, entries in groups for i, e in enumerate(entries)
-              for j, key in enumerate(e.get("公钥", ()))]
+    fields = [
+        (f"/{group}/{i}/公钥/{j}", key)
+        for group, entries in groups
+        for i, e in enumerate(entries)
+        for j, key in enumerate(e.get("公钥", ()))
+    ]
     values = [("/要求签名", record.data["要求签名"])] if "要求签名" in record.data else []
-    values += [(f"{where}/{name}", key[name]) for where, key in fields for name in ("生效日期", "失效日期", "撤销日期") if name in key]
+    values += [
+        (f"{where}/{name}", key[name]) for where, key in fields for name in ("生效日期", "失效日期", "撤销日期") if name in key
+    ]
     for pointer, value in values:
         try:
             dt.date.fromisoformat(value)
@@ -204,6 +235,11 @@ def _dates(record) -> list[Problem]:
             out.append(record.problem(f"{where}/失效日期", "reviewers-key-dates", "失效日期必须晚于生效日期。"))
         blob, person = " ".join(key["公钥"].split()[:2]), where.rsplit("/公钥/", 1)[0]
         if owners.setdefault(blob, person) != person:
-            out.append(record.problem(f"{where}/公钥", "reviewers-key-shared",
-                                      "这把公钥已登记在另一个人（或合并方）名下：每把钥匙只属于一个人，签名才能认出是谁。"))
+            out.append(
+                record.problem(
+                    f"{where}/公钥",
+                    "reviewers-key-shared",
+                    "这把公钥已登记在另一个人（或合并方）名下：每把钥匙只属于一个人，签名才能认出是谁。",
+                )
+            )
     return out

@@ -65,16 +65,19 @@ class Access:
         return any((area == INDEX or area in g.areas) and code.startswith(g.scope) for g in grants)
 
 
-def load_access(root: Path | None = None, *, policy: Policy | None = None, table: Regions | None = None,
-                raw: bytes | None = None) -> Access:
+def load_access(
+    root: Path | None = None, *, policy: Policy | None = None, table: Regions | None = None, raw: bytes | None = None
+) -> Access:
     """Read root/records/_settings/access.yaml (or `raw`); raise RecordError listing every problem."""
     policy = policy or load_policy(root)
     table = table or regions()
     record = read_settings(root, ACCESS_PATH, SCHEMA_NAME, "访问授权文件", raw)
     data = record.data
     problems: list[Problem] = []
-    groups = {name: Principal(name, spec["说明"], _grants(record, f"/组/{name}/授权", spec["授权"], policy, table, problems))
-              for name, spec in (data.get("组") or {}).items()}
+    groups = {
+        name: Principal(name, spec["说明"], _grants(record, f"/组/{name}/授权", spec["授权"], policy, table, problems))
+        for name, spec in (data.get("组") or {}).items()
+    }
     users = {}
     for name, spec in data["用户"].items():
         base = f"/用户/{name}"
@@ -84,7 +87,9 @@ def load_access(root: Path | None = None, *, policy: Policy | None = None, table
             if group not in groups:
                 problems.append(record.problem(f"{base}/组/{i}", "access-group", f"组“{group}”没有在“组”中定义。"))
         if not grants and not member_of and spec.get("停用") != "是":
-            problems.append(record.problem(base, "access-empty", f"用户“{name}”既没有授权也不属于任何组，什么也读不了；不用的账号请删除。"))
+            problems.append(
+                record.problem(base, "access-empty", f"用户“{name}”既没有授权也不属于任何组，什么也读不了；不用的账号请删除。")
+            )
         users[name] = Principal(name, spec["姓名"], grants, member_of, spec.get("停用") == "是")
     if problems:
         raise RecordError("访问授权文件有误。", sorted(problems, key=lambda p: (p.line or 0, p.pointer)))
@@ -96,13 +101,18 @@ def _grants(record, pointer: str, items: list[dict], policy: Policy, table: Regi
     for i, item in enumerate(items):
         scope = item["范围"]
         if scope not in table or table.level(scope) not in ("province", "city", "county"):
-            problems.append(record.problem(f"{pointer}/{i}/范围", "access-scope", f"“{scope}”不是本省的省、市或县级行政区划代码。"))
+            problems.append(
+                record.problem(f"{pointer}/{i}/范围", "access-scope", f"“{scope}”不是本省的省、市或县级行政区划代码。")
+            )
             continue
         for j, role in enumerate(item["角色"]):
             if role not in policy.roles:
                 known = "、".join(policy.roles)
-                problems.append(record.problem(f"{pointer}/{i}/角色/{j}", "access-role",
-                                               f"没有角色“{role}”（roles.yaml 中的角色：{known}）。"))
+                problems.append(
+                    record.problem(
+                        f"{pointer}/{i}/角色/{j}", "access-role", f"没有角色“{role}”（roles.yaml 中的角色：{known}）。"
+                    )
+                )
         areas = frozenset(policy.areas_of(item["角色"]))
         out.append(Grant(scope, tuple(item["角色"]), areas))
     return out

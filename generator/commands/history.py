@@ -20,8 +20,9 @@ from generator.history.hooks import (
 from generator.history.log import MAIN_REF, history_rev, read_history
 from generator.history.review import review
 
-ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                    help="档案库根目录（含 records/）。")
+ROOT = click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), help="档案库根目录（含 records/）。"
+)
 
 
 @click.command("history")
@@ -48,8 +49,10 @@ def history_command(record: str, fmt: str, root: Path) -> None:
         data = {"警告": history.warnings, "修改": [c.to_dict() for c in changes]}
         if branch:
             data["分支"] = branch.ref
-            data["未合并的提交"] = [{"提交": c.sha, "日期": c.date[:10], "作者": c.author.to_dict(), "说明": c.subject,
-                                 "位置": branch.where()} for c in pending]
+            data["未合并的提交"] = [
+                {"提交": c.sha, "日期": c.date[:10], "作者": c.author.to_dict(), "说明": c.subject, "位置": branch.where()}
+                for c in pending
+            ]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for warning in history.warnings:
@@ -69,8 +72,14 @@ def history_command(record: str, fmt: str, root: Path) -> None:
 
 @click.command("review")
 @click.argument("spec", metavar="BASE..HEAD")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True,
-              help="输出格式；markdown 可直接贴到合并请求的评论中。")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="输出格式；markdown 可直接贴到合并请求的评论中。",
+)
 @ROOT
 def review_command(spec: str, fmt: str, root: Path) -> None:
     """为审核人汇总一个分支对档案的修改：逐户列出新增、修改、退出，字段的旧值和新值，
@@ -115,9 +124,12 @@ def hook() -> None:
 @click.option("--bare", "bare", required=True, type=click.Path(file_okay=False, path_type=Path), help="服务器上的裸仓库。")
 @click.option("--branch", default="main", show_default=True, help="受保护的分支。")
 @click.option("--force", is_flag=True, help="替换已有的其他 pre-receive 钩子。")
-@click.option("--pusher-source", type=click.Choice(sorted(PUSHER_SOURCES)),
-              help="推送人从哪里来：gitea（GITEA_PUSHER_NAME）、gitlab（GL_USERNAME）、http（网页服务器的 REMOTE_USER）、"
-                   "ssh（authorized_keys 中每把公钥的强制命令设置的 BANGFU_PUSHER）。写入裸仓库的 bangfu.pusherSource。")
+@click.option(
+    "--pusher-source",
+    type=click.Choice(sorted(PUSHER_SOURCES)),
+    help="推送人从哪里来：gitea（GITEA_PUSHER_NAME）、gitlab（GL_USERNAME）、http（网页服务器的 REMOTE_USER）、"
+    "ssh（authorized_keys 中每把公钥的强制命令设置的 BANGFU_PUSHER）。写入裸仓库的 bangfu.pusherSource。",
+)
 def hook_install(bare: Path, branch: str, force: bool, pusher_source: str | None) -> None:
     """在裸仓库中安装 pre-receive 钩子：推送到 main 时，档案校验不通过、
     或新提交不是由有权审批的审核人（不是作者本人）合并的，推送被拒绝并说明原因。
@@ -130,15 +142,23 @@ def hook_install(bare: Path, branch: str, force: bool, pusher_source: str | None
     """
     target = install_hook(bare, branch, force=force, pusher_source=pusher_source)
     click.echo(f"已安装：{target}（保护分支 {branch}；已设置 receive.fsckObjects=true、core.logAllRefUpdates=always）")
-    click.echo("注意：能登录服务器 shell 的人可以跳过钩子推送。推送的人只能经代码托管平台，或经登录 shell 为 git-shell 的 ssh 账号"
-               "（见 docs/history.md“服务器上谁能推送、怎样推送”）。")
+    click.echo(
+        "注意：能登录服务器 shell 的人可以跳过钩子推送。推送的人只能经代码托管平台，或经登录 shell 为 git-shell 的 ssh 账号"
+        "（见 docs/history.md“服务器上谁能推送、怎样推送”）。"
+    )
     if pusher_source is None and not pusher_source_configured(bare):
         click.echo(f"注意：还没有设定推送人的来源（--pusher-source）：在设定之前，审批合并都推送不到 {branch}。")
 
 
 @hook.command("authorized-key")
 @click.option("--account", required=True, help="此人在服务器上的账号（审核人名单中“账号”的写法）。")
-@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="此人的公钥文件（如 id_ed25519.pub）。")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="此人的公钥文件（如 id_ed25519.pub）。",
+)
 @click.option("--git-shell", "git_shell", default="git-shell", show_default=True, help="服务器上 git-shell 的路径。")
 def hook_authorized_key(account: str, key_file: Path, git_shell: str) -> None:
     """输出 git 账号 ~/.ssh/authorized_keys 中这把公钥的一行：用这把钥匙登录的人只能执行 git 的推送和拉取命令，
@@ -155,13 +175,22 @@ def hook_authorized_key(account: str, key_file: Path, git_shell: str) -> None:
     click.echo(authorized_keys_line(account, text.strip(), git_shell))
 
 
-
 @click.command("codeowners")
-@click.option("--platform", "flavour", type=click.Choice(FLAVOURS), default="github", show_default=True,
-              help="代码托管平台：github、gitlab 用路径规则，gitea 用正则表达式。")
+@click.option(
+    "--platform",
+    "flavour",
+    type=click.Choice(FLAVOURS),
+    default="github",
+    show_default=True,
+    help="代码托管平台：github、gitlab 用路径规则，gitea 用正则表达式。",
+)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="写入此文件（默认输出到屏幕）。")
-@click.option("--check", "check_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="只检查此文件是否与审核人名单一致；不一致时退出码为 1。")
+@click.option(
+    "--check",
+    "check_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="只检查此文件是否与审核人名单一致；不一致时退出码为 1。",
+)
 @ROOT
 def codeowners_command(flavour: str, output: Path | None, check_file: Path | None, root: Path) -> None:
     """由审核人名单（records/_settings/reviewers.yaml）生成 CODEOWNERS，

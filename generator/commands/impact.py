@@ -27,17 +27,34 @@ def _date(ctx, param, value: str | None) -> dt.date | None:
 
 @click.command("impact")
 @click.argument("spec", metavar="[修订范围]", required=False)
-@click.option("--standards", "proposed", type=click.Path(dir_okay=False, path_type=Path), metavar="文件",
-              help="拟施行的完整标准文件（与 records/_settings/standards.yaml 格式相同），与档案库现行标准比较。")
-@click.option("--set", "sets", multiple=True, metavar="地区:项目=数值@日期",
-              help="拟调整的单项标准，可重复，如 --set 4601:城市低保标准=650@2027-01-01。")
+@click.option(
+    "--standards",
+    "proposed",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="文件",
+    help="拟施行的完整标准文件（与 records/_settings/standards.yaml 格式相同），与档案库现行标准比较。",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="地区:项目=数值@日期",
+    help="拟调整的单项标准，可重复，如 --set 4601:城市低保标准=650@2027-01-01。",
+)
 @click.option("--date", "day", metavar="YYYY-MM-DD", callback=_date, help="评估日期；默认取有变化的标准中最早的生效日期。")
 @click.option("--scope", metavar="代码", help="只看这个省、市或县（市、区）。")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "csv"]), default="text", show_default=True,
-              help="输出格式：markdown 遮蔽姓名和身份证号，可贴到合并请求；json、csv 供分析。")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="输出格式：markdown 遮蔽姓名和身份证号，可贴到合并请求；json、csv 供分析。",
+)
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), help="档案库根目录（含 records/）。")
-def impact(spec: str | None, proposed: Path | None, sets: tuple[str, ...], day: dt.date | None, scope: str | None,
-           fmt: str, root: Path) -> None:
+def impact(
+    spec: str | None, proposed: Path | None, sets: tuple[str, ...], day: dt.date | None, scope: str | None, fmt: str, root: Path
+) -> None:
     """标准调整的影响：批准新标准之前，看清谁新符合条件、谁不再符合、谁换了类别。
 
     \b

@@ -9,10 +9,20 @@ import click
 from generator.pipeline import STEPS, build_site
 from generator.progress import Progress, seconds
 
-ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-                    help="档案库根目录（含 records/）。")
-OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"), show_default=True,
-                   help="站点输出目录（整体替换，原目录在生成成功前保持不变）。")
+ROOT = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="档案库根目录（含 records/）。",
+)
+OUT = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="站点输出目录（整体替换，原目录在生成成功前保持不变）。",
+)
 
 
 @click.command("build")
@@ -58,7 +68,10 @@ def build_summary(result) -> str:
     if result.written == 0:
         files = f"站点的 {result.files} 个文件与上次生成的完全相同"
     else:
-        files = f"站点共 {result.files} 个文件，与上次相比有 {result.written} 个新写入或改动，其余 {result.files - result.written} 个不变"
+        files = (
+            f"站点共 {result.files} 个文件，与上次相比有 {result.written} 个新写入或改动，"
+            f"其余 {result.files - result.written} 个不变"
+        )
     return f"已生成站点 {result.out}：{result.households} 户，{pages}；{files}。用时 {seconds(result.seconds)}。"
 
 

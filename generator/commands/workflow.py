@@ -20,8 +20,9 @@ from generator.errors import UsageError
 from generator.progress import Progress
 from generator.validation.lifecycle import CENTRE, EMPLOYER, NOTICE_MIN_DAYS, STATUSES, VILLAGE, review_deadline
 
-ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                    help="档案库根目录（含 records/）。")
+ROOT = click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), help="档案库根目录（含 records/）。"
+)
 
 
 class _Date(click.ParamType):
@@ -81,7 +82,11 @@ def new(region: str, name: str | None, id_number: str | None, by: str | None, va
 @click.option("--level", type=click.Choice([VILLAGE, EMPLOYER, CENTRE]), help="公示层级；不给时每户取下一个应做的公示。")
 @click.option("--days", type=int, default=NOTICE_MIN_DAYS, show_default=True, help=f"公示天数，不少于 {NOTICE_MIN_DAYS} 天。")
 @click.option("--place", metavar="地点", help="公示地点，记入档案。")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="公示名单的文件名（默认 公示名单/公示名单-<代码>-<日期>.html）。")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="公示名单的文件名（默认 公示名单/公示名单-<代码>-<日期>.html）。",
+)
 @ROOT
 def notice(region: str, start: dt.date, level: str | None, days: int, place: str | None, out: Path | None, root: Path) -> None:
     """为可以公示的各户记录公示期，并生成可打印的公示名单。
@@ -112,14 +117,25 @@ def notice(region: str, start: dt.date, level: str | None, days: int, place: str
 @click.option("--year", required=True, type=int, help="核查年度。")
 @click.option("--region", metavar="代码", help="只看这个县、市的档案。")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="把待核查清单写成表格（.xlsx），供核查人填写。")
-@click.option("--record", "records", multiple=True, metavar="编号=结果[:原因]", help="记录核查结果，可重复：保留、解困脱困、注销:原因。")
+@click.option(
+    "--record", "records", multiple=True, metavar="编号=结果[:原因]", help="记录核查结果，可重复：保留、解困脱困、注销:原因。"
+)
 @click.option("--date", type=DATE, help="核查日期（与 --record 同用）。")
 @click.option("--by", metavar="核查人", help="核查人（与 --record 同用）。")
 @click.option("--note", metavar="说明", help="说明，记入年度核查和退出。")
 @click.option("--from", "source", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="从填好的核查表格记录结果。")
 @ROOT
-def verify(year: int, region: str | None, out: Path | None, records: tuple[str, ...], date: dt.date | None, by: str | None,
-           note: str | None, source: Path | None, root: Path) -> None:
+def verify(
+    year: int,
+    region: str | None,
+    out: Path | None,
+    records: tuple[str, ...],
+    date: dt.date | None,
+    by: str | None,
+    note: str | None,
+    source: Path | None,
+    root: Path,
+) -> None:
     """年度核查（每年 10 月 31 日前）：列出待核查的户和各户待核实的事项，并记录核查结果。
 
     \b
@@ -162,7 +178,9 @@ def verify(year: int, region: str | None, out: Path | None, records: tuple[str, 
     when = f"还有 {left} 天" if left >= 0 else f"已逾期 {-left} 天"
     click.echo(f"{year} 年度核查（{deadline.isoformat()} 前，{when}）：待核查 {len(due)} 户。")
     if not due:
-        click.echo(f"没有要核查的户{_within(region)}：待核查的是状态为帮扶中、{year} 年之前建档、还没有 {year} 年度核查记录的户。")
+        click.echo(
+            f"没有要核查的户{_within(region)}：待核查的是状态为帮扶中、{year} 年之前建档、还没有 {year} 年度核查记录的户。"
+        )
     for item in due:
         data = item.record.data
         click.echo(f"  {item.record.path} {mask_name(data.get('姓名', ''))}：{'；'.join(item.lacks) or '无其他待核实事项'}")
@@ -176,8 +194,15 @@ def _within(region: str | None) -> str:
 @click.option("--region", metavar="代码", help="抽查范围：省 46、市如 4601 或县。")
 @click.option("--percent", metavar="P", help="抽查比例（百分数），如 5。")
 @click.option("--seed", metavar="S", help="随机种子；同一份档案、范围和种子总抽出同一批户。")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="抽查表的文件名（默认 抽查复核/抽查复核-<代码>-<种子>.xlsx）。")
-@click.option("--record", "source", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="把填好的抽查表记入各户的「抽查复核」。")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="抽查表的文件名（默认 抽查复核/抽查复核-<代码>-<种子>.xlsx）。"
+)
+@click.option(
+    "--record",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="把填好的抽查表记入各户的「抽查复核」。",
+)
 @ROOT
 def sample(region: str | None, percent: str | None, seed: str | None, out: Path | None, source: Path | None, root: Path) -> None:
     """省、市总工会抽查复核：按比例随机抽取帮扶中的档案，写成抽查表；填好后记入各户档案。
@@ -193,7 +218,11 @@ def sample(region: str | None, percent: str | None, seed: str | None, out: Path 
     """
     if source is not None:
         result = record_spot_checks(root, source)
-        click.echo(f"已记入 {len(result.recorded)} 户的抽查复核结果" + (f"（{result.already} 户已记过，未重复记入）" if result.already else "") + "。")
+        click.echo(
+            f"已记入 {len(result.recorded)} 户的抽查复核结果"
+            + (f"（{result.already} 户已记过，未重复记入）" if result.already else "")
+            + "。"
+        )
         for path in result.recorded:
             click.echo(f"  {path}")
         return
@@ -264,7 +293,9 @@ def import_xlsx(file: Path, update: bool, root: Path) -> None:
 @click.command("export-xlsx")
 @click.option("--region", metavar="代码", help="只导出这个县、市的档案（默认全省）。")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="只导出这些状态的档案，可重复。")
-@click.option("--layout", type=click.Choice(LAYOUTS), default=ROWS, show_default=True, help="版式：一行一户（全国系统）或一表一户。")
+@click.option(
+    "--layout", type=click.Choice(LAYOUTS), default=ROWS, show_default=True, help="版式：一行一户（全国系统）或一表一户。"
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="文件名（默认 导出/困难职工档案-<代码>.xlsx）。")
 @ROOT
 def export_xlsx(region: str | None, statuses: tuple[str, ...], layout: str, out: Path | None, root: Path) -> None:

@@ -11,16 +11,36 @@ from generator.demo.identity import age_on, birth_date, unique_name
 
 HEALTH = ("健康", "一般疾病", "慢性疾病", "重大疾病", "残疾")
 DISABILITIES = ("视力残疾", "听力残疾", "言语残疾", "肢体残疾", "智力残疾", "精神残疾", "多重残疾")
-WORKER_STATUS = {"在岗": 40, "灵活就业": 16, "停产放假": 5, "内退": 5, "退休": 5, "下岗": 6, "失业": 9,
-                 "丧失劳动能力": 3, "其他": 3}
+WORKER_STATUS = {
+    "在岗": 40,
+    "灵活就业": 16,
+    "停产放假": 5,
+    "内退": 5,
+    "退休": 5,
+    "下岗": 6,
+    "失业": 9,
+    "丧失劳动能力": 3,
+    "其他": 3,
+}
 EMPLOYED_MEMBER = ("在岗职工", "灵活就业", "个体经营", "务农", "农民工")
 UNIVERSITY = "在校学生（大学及以上）"
 # Monthly income (yuan) each role typically brings in before the household is scaled to its band.
 ROLE_INCOME = {
-    "在岗": (1400, 3200), "灵活就业": (800, 2400), "停产放假": (500, 1200), "内退": (900, 1900),
-    "退休": (1500, 3200), "下岗": (0, 700), "失业": (0, 1100), "丧失劳动能力": (0, 500), "其他": (300, 1200),
-    "在岗职工": (1400, 3400), "个体经营": (800, 2600), "务农": (300, 1300), "农民工": (1600, 3400),
-    "离退休": (900, 2800), "下岗失业": (0, 900),
+    "在岗": (1400, 3200),
+    "灵活就业": (800, 2400),
+    "停产放假": (500, 1200),
+    "内退": (900, 1900),
+    "退休": (1500, 3200),
+    "下岗": (0, 700),
+    "失业": (0, 1100),
+    "丧失劳动能力": (0, 500),
+    "其他": (300, 1200),
+    "在岗职工": (1400, 3400),
+    "个体经营": (800, 2600),
+    "务农": (300, 1300),
+    "农民工": (1600, 3400),
+    "离退休": (900, 2800),
+    "下岗失业": (0, 900),
 }
 
 
@@ -69,8 +89,7 @@ class Family:
         return 1 + len(self.members)
 
 
-def make_family(rng: random.Random, on: dt.date, since: dt.date, stories: set[str], worker_status: str | None
-                ) -> Family:
+def make_family(rng: random.Random, on: dt.date, since: dt.date, stories: set[str], worker_status: str | None) -> Family:
     """The worker and the people living with them, as of `on` (the assessment date).
 
     The worker was at least 22 when the archive was opened on `since`.

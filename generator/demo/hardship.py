@@ -9,8 +9,12 @@ from generator.demo.draw import pick, rr, wpick
 from generator.demo.family import UNIVERSITY, Family, Person, set_health
 
 # Stories that make a 意外致困户 (each with its deductible expense), and the milder ones.
-MAJOR = {"major_illness": "重大疾病医疗支出", "severe_disability": "残疾康复支出",
-         "major_accident": "重大意外事故支出", "university": "子女上大学支出"}
+MAJOR = {
+    "major_illness": "重大疾病医疗支出",
+    "severe_disability": "残疾康复支出",
+    "major_accident": "重大意外事故支出",
+    "university": "子女上大学支出",
+}
 MAJOR_WEIGHTS = (40, 20, 15, 25)
 MILD = ("chronic", "disability", "unemployed", "disaster", "schooling", "emergency")
 MILD_WEIGHTS = (26, 16, 22, 8, 22, 6)
@@ -124,17 +128,37 @@ def evidence_for(rng: random.Random, family: Family, stories: set[str], category
 # Story tag → (情形, its proof's kind and name after the person's, the 致困原因 it adds, the expense it brings:
 # (category, proof kind, proof name after the person's, note)).
 _SITUATIONS = {
-    "major_illness": ("重大疾病", "病历及诊断证明", "病历及诊断证明", "家庭成员患重特大疾病",
-                      ("重大疾病医疗支出", "医疗费用票据", "住院医疗费用票据", "住院及门诊自付部分")),
-    "severe_disability": ("残疾基本丧失劳动能力", "残疾证", "残疾证", "家庭成员无劳动能力",
-                          ("残疾康复支出", "医疗费用票据", "康复治疗费用票据", "康复训练和辅具费用")),
+    "major_illness": (
+        "重大疾病",
+        "病历及诊断证明",
+        "病历及诊断证明",
+        "家庭成员患重特大疾病",
+        ("重大疾病医疗支出", "医疗费用票据", "住院医疗费用票据", "住院及门诊自付部分"),
+    ),
+    "severe_disability": (
+        "残疾基本丧失劳动能力",
+        "残疾证",
+        "残疾证",
+        "家庭成员无劳动能力",
+        ("残疾康复支出", "医疗费用票据", "康复治疗费用票据", "康复训练和辅具费用"),
+    ),
     "disability": ("残疾", "残疾证", "残疾证", None, None),
     "chronic": ("慢性疾病", "病历及诊断证明", "慢性病门诊病历", None, None),
     "emergency": ("急症", "病历及诊断证明", "急诊病历", None, None),
-    "major_accident": ("重大意外事故", "灾害或事故证明", "事故认定书（虚构）", "遭受意外事故",
-                       ("重大意外事故支出", "医疗费用票据", "事故治疗费用票据", "事故治疗自付部分")),
-    "university": ("子女上大学", "学生证或录取通知书", "录取通知书", "子女上学",
-                   ("子女上大学支出", "学费票据", "学费及住宿费票据", "学费、住宿费")),
+    "major_accident": (
+        "重大意外事故",
+        "灾害或事故证明",
+        "事故认定书（虚构）",
+        "遭受意外事故",
+        ("重大意外事故支出", "医疗费用票据", "事故治疗费用票据", "事故治疗自付部分"),
+    ),
+    "university": (
+        "子女上大学",
+        "学生证或录取通知书",
+        "录取通知书",
+        "子女上学",
+        ("子女上大学支出", "学费票据", "学费及住宿费票据", "学费、住宿费"),
+    ),
     "schooling": ("子女就学", "学生证或录取通知书", "学生证", "子女上学", None),
 }
 
@@ -177,10 +201,24 @@ def causes_of(rng: random.Random, family: Family, ev: Evidence, uninsured: bool)
         causes.add("社会保险待遇落实不到位")
     if not causes or rng.random() < 0.05:
         causes.add("其他")
-    order = ("家庭成员无劳动能力", "有劳动能力而未就业", "下岗失业", "未参加社会保险", "社会保险待遇落实不到位",
-             "家庭成员患重特大疾病", "遭受自然灾害", "遭受意外事故", "子女上学", "其他")
+    order = (
+        "家庭成员无劳动能力",
+        "有劳动能力而未就业",
+        "下岗失业",
+        "未参加社会保险",
+        "社会保险待遇落实不到位",
+        "家庭成员患重特大疾病",
+        "遭受自然灾害",
+        "遭受意外事故",
+        "子女上学",
+        "其他",
+    )
     return [c for c in order if c in causes]
 
 
-OTHER_CAUSES = ("单亲独自抚养子女，收入来源单一", "长期租房，住房支出负担重", "赡养多名老人，负担较重",
-                "企业效益下滑，工资长期偏低")
+OTHER_CAUSES = (
+    "单亲独自抚养子女，收入来源单一",
+    "长期租房，住房支出负担重",
+    "赡养多名老人，负担较重",
+    "企业效益下滑，工资长期偏低",
+)

@@ -162,8 +162,12 @@ def _dibao_card(rng: random.Random, county: str, seq: int, on: dt.date, hukou: s
     if end < on:
         end = on + dt.timedelta(days=rr(rng, 30, 300))
     kind = "农村低保" if hukou == "农业户口" else "城市低保"
-    return {"证号": f"示例低保{county}-{start.year}-{seq:04d}", "有效期起": start.isoformat(),
-            "有效期止": end.isoformat(), "低保类型": kind}
+    return {
+        "证号": f"示例低保{county}-{start.year}-{seq:04d}",
+        "有效期起": start.isoformat(),
+        "有效期止": end.isoformat(),
+        "低保类型": kind,
+    }
 
 
 def _confirmed(record: dict, prov: Province, county: str, category: str, scenario: dict, per_capita: bool) -> dict:

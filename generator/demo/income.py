@@ -12,8 +12,7 @@ STEP = 1000  # incomes move in steps of 10 yuan (fen)
 MAX_RAISE = Decimal("2.2")  # wages grow at most this much; the rest is non-wage income
 
 
-def target_per_capita(rng: random.Random, category: str, lower: Decimal, upper: Decimal, natural: int
-                      ) -> tuple[int, int | None]:
+def target_per_capita(rng: random.Random, category: str, lower: Decimal, upper: Decimal, natural: int) -> tuple[int, int | None]:
     """(monthly per-capita income before deductions, after deductions or None), in fen, inside the band.
 
     Within the band the target stays near what the people's roles would earn (`natural`), so that

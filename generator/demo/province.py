@@ -60,8 +60,7 @@ class DemoSummary:
     retries: int
 
 
-def generate(households: int, seed: int, today: dt.date = DEMO_TODAY, root: Path = SOURCE_ROOT
-             ) -> Iterator[tuple[str, dict]]:
+def generate(households: int, seed: int, today: dt.date = DEMO_TODAY, root: Path = SOURCE_ROOT) -> Iterator[tuple[str, dict]]:
     """Yield (records/<county>/<职工编号>.yaml, record) for a fake province; same seed, same records."""
     plan = _Plan(households, seed, today, Path(root))
     taken: set[str] = set()
@@ -71,15 +70,17 @@ def generate(households: int, seed: int, today: dt.date = DEMO_TODAY, root: Path
         yield rel, data
 
 
-def write_demo(out_dir: Path, households: int, seed: int, *, force: bool = False, today: dt.date = DEMO_TODAY,
-               root: Path = SOURCE_ROOT) -> DemoSummary:
+def write_demo(
+    out_dir: Path, households: int, seed: int, *, force: bool = False, today: dt.date = DEMO_TODAY, root: Path = SOURCE_ROOT
+) -> DemoSummary:
     """Write a complete demo archive (records and records/_settings) under out_dir; same bytes as generate()."""
     out_dir, root = Path(out_dir), Path(root)
     records = out_dir / "records"
     existing = _existing_households(records)
     if existing and not force:
-        raise UsageError(f"{records} 下已有 {existing} 份档案，为防止覆盖真实档案，不写入。"
-                         f"确认要用演示数据替换时，请加 --force。")
+        raise UsageError(
+            f"{records} 下已有 {existing} 份档案，为防止覆盖真实档案，不写入。确认要用演示数据替换时，请加 --force。"
+        )
     if households < 1:
         raise UsageError("--households 至少为 1。")
     if existing:

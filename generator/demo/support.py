@@ -17,8 +17,7 @@ OTHER_MEASURE = ("住房救助", "协调临时救助", "法律援助")
 OTHER_PLAN = ("法律援助计划", "心理疏导服务", "困难职工子女暑期托管")
 
 
-def plans(rng: random.Random, family: Family, category: str, ev: Evidence, migrant: bool, company: str,
-          others: bool) -> dict:
+def plans(rng: random.Random, family: Family, category: str, ev: Evidence, migrant: bool, company: str, others: bool) -> dict:
     """五类重点群体, “四个一批”措施 and 七个行动计划 that follow from the household's situation."""
     people = family.people
     jobless = any(p.role in ("下岗", "失业", "下岗失业") or (p.role == "无业" and p.able) for p in people)
@@ -62,8 +61,11 @@ def plans(rng: random.Random, family: Family, category: str, ev: Evidence, migra
     if rng.random() < 0.6 or not actions:
         actions.append("送温暖精准化计划")
     out = {}
-    for key, chosen, pool in (("五类重点群体", groups, OTHER_GROUP), ("四个一批措施", measures, OTHER_MEASURE),
-                              ("七个行动计划", actions, OTHER_PLAN)):
+    for key, chosen, pool in (
+        ("五类重点群体", groups, OTHER_GROUP),
+        ("四个一批措施", measures, OTHER_MEASURE),
+        ("七个行动计划", actions, OTHER_PLAN),
+    ):
         if others or not chosen or rng.random() < 0.03:
             chosen.append("其他")
             out[f"{key}其他注明"] = pick(rng, pool)
@@ -79,8 +81,10 @@ def contact(rng: random.Random, duties=DUTIES) -> dict:
 def survey(rng: random.Random, line: Timeline, union: str, family: Family, causes: list[str]) -> dict:
     """入户调查 by a small team that signs for every household."""
     team = sorted({person_name(rng) for _ in range(pick(rng, (2, 2, 3)))})
-    text = (f"采取问、访、看、查的办法入户调查：家庭共 {family.size} 人，主要致困原因为{'、'.join(causes)}；"
-            f"收入、住房和家庭成员情况与申报一致。")
+    text = (
+        f"采取问、访、看、查的办法入户调查：家庭共 {family.size} 人，主要致困原因为{'、'.join(causes)}；"
+        f"收入、住房和家庭成员情况与申报一致。"
+    )
     return {"调查人": team, "调查单位": union, "调查日期": line.survey.isoformat(), "调查小组签字": "已签字", "调查情况": text}
 
 
@@ -88,8 +92,12 @@ def notices(line: Timeline, places: dict[str, str], objection: bool) -> list[dic
     out = []
     for i, notice in enumerate(line.notices):
         last = i == len(line.notices) - 1
-        item = {"层级": notice.level, "开始日期": notice.start.isoformat(), "结束日期": notice.end.isoformat(),
-                "地点": places[notice.level]}
+        item = {
+            "层级": notice.level,
+            "开始日期": notice.start.isoformat(),
+            "结束日期": notice.end.isoformat(),
+            "地点": places[notice.level],
+        }
         if notice.end < line.today:
             item["异议情况"] = "收到异议一件，经核实家庭收入超过标准，异议成立。" if objection and last else "无异议"
         out.append(item)
@@ -124,8 +132,13 @@ def spot_checks(rng: random.Random, line: Timeline, city_union: str) -> list[dic
     return [item]
 
 
-EXIT_NOTES = {"其他": "子女毕业参加工作，家庭收入稳定。", "调离": "调往省外单位工作。", "死亡": "困难职工本人去世，家庭已纳入民政救助。",
-              "迁出本省": "全家迁往外省居住。", "本人申请退出": "本人书面申请退出帮扶。"}
+EXIT_NOTES = {
+    "其他": "子女毕业参加工作，家庭收入稳定。",
+    "调离": "调往省外单位工作。",
+    "死亡": "困难职工本人去世，家庭已纳入民政救助。",
+    "迁出本省": "全家迁往外省居住。",
+    "本人申请退出": "本人书面申请退出帮扶。",
+}
 
 
 def exit_entry(line: Timeline) -> dict:
@@ -156,8 +169,13 @@ def ledger(rng: random.Random, line: Timeline, family: Family, helper: str) -> l
         if jobless and rng.random() < 0.5:
             wanted.append((pick(rng, ("就业培训", "职业介绍")), dt.date(year, rr(rng, 3, 12), rr(rng, 1, 28)), 0))
         if rng.random() < 0.15:
-            wanted.append((pick(rng, ("生活救助", "医疗互助", "法律援助", "创业援助", "其他")),
-                           dt.date(year, rr(rng, 1, 13), rr(rng, 1, 28)), rr(rng, 0, 3100, 100)))
+            wanted.append(
+                (
+                    pick(rng, ("生活救助", "医疗互助", "法律援助", "创业援助", "其他")),
+                    dt.date(year, rr(rng, 1, 13), rr(rng, 1, 28)),
+                    rr(rng, 0, 3100, 100),
+                )
+            )
         for kind, day, amount in wanted:
             if start <= day <= end:
                 if kind == "法律援助":

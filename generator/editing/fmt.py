@@ -92,13 +92,22 @@ def canonical_record(record: Record, raw: bytes, *, drop_comments: bool = False)
         return out, []
     comment = _first_comment(raw.decode("utf-8-sig"))
     if comment and not drop_comments:
-        return None, [Problem(record.path, comment, "", "", "comment",
-                              "文件中有注释，格式化会删去注释：请把要保留的内容写进「备注」，或加 --drop-comments。")]
+        return None, [
+            Problem(
+                record.path,
+                comment,
+                "",
+                "",
+                "comment",
+                "文件中有注释，格式化会删去注释：请把要保留的内容写进「备注」，或加 --drop-comments。",
+            )
+        ]
     again, found = parse_bytes(out.encode("utf-8"), record.path)
     if again is None or again.data != data or _types(again.data) != _types(data):
         # The writer must never change a value; refuse rather than write a changed record.
-        return None, found or [Problem(record.path, None, "", "", "fmt-lossy",
-                                       "格式化后的内容与原档案不一致，未改动此文件（请报告维护人员）。")]
+        return None, found or [
+            Problem(record.path, None, "", "", "fmt-lossy", "格式化后的内容与原档案不一致，未改动此文件（请报告维护人员）。")
+        ]
     return out, []
 
 

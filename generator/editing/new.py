@@ -135,9 +135,9 @@ def _problems_of_given(archive: Archive, path: str, data: dict, blanks: set[str]
     def given(p: Problem) -> bool:
         top = "/" + p.pointer.strip("/").split("/")[0] if p.pointer else ""
         return top[1:] not in blanks and p.is_error
+
     found = [p for p in schema_check.check(record) if given(p)]
     found += [p for p in checks.check(record, archive.ctx) if given(p)]
     summaries = [summarise(r) for r in archive.records] + [summarise(record)]
     found += [p for p in cross_record(summaries, archive.ctx, {path: record}) if p.path == path and given(p)]
     return found
-

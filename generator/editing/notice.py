@@ -27,8 +27,16 @@ class NoticeResult:
     end: dt.date | None = None
 
 
-def record_notice(root: Path, scope: str, start: dt.date, *, level: str | None = None, days: int = NOTICE_MIN_DAYS,
-                  place: str | None = None, out: Path | None = None) -> NoticeResult:
+def record_notice(
+    root: Path,
+    scope: str,
+    start: dt.date,
+    *,
+    level: str | None = None,
+    days: int = NOTICE_MIN_DAYS,
+    place: str | None = None,
+    out: Path | None = None,
+) -> NoticeResult:
     """Add a notice period to each ready household in scope (状态 → 公示中) and write the list; all or nothing."""
     check_scope(scope)
     if days < NOTICE_MIN_DAYS:
@@ -107,7 +115,21 @@ def notice_list(scope: str, start: dt.date, end: dt.date, place: str | None, lis
     sheets = []
     for level in dict.fromkeys(level for _, level, _ in listed):
         households = [data for _, lv, data in listed if lv == level]
-        sheets.append(sheet(table, scope, level, start.isoformat(), end.isoformat(), [place] if place else [],
-                            households, lambda value: mask_name(value or "")))
-    return render("notice_file.html", title=f"公示名单 {scope} {start.isoformat()}", sheets=sheets,
-                  style=Markup((ASSETS / "notice.css").read_text(encoding="utf-8")))
+        sheets.append(
+            sheet(
+                table,
+                scope,
+                level,
+                start.isoformat(),
+                end.isoformat(),
+                [place] if place else [],
+                households,
+                lambda value: mask_name(value or ""),
+            )
+        )
+    return render(
+        "notice_file.html",
+        title=f"公示名单 {scope} {start.isoformat()}",
+        sheets=sheets,
+        style=Markup((ASSETS / "notice.css").read_text(encoding="utf-8")),
+    )

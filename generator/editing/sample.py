@@ -49,12 +49,27 @@ def draw_sample(root: Path, scope: str, percent: Decimal, seed: str, out: Path |
     # A string seed is hashed the same way on every machine and Python 3 version.
     chosen = sorted(random.Random(f"bangfu-sample:{seed}").sample(population, size), key=lambda r: r.data["职工编号"])
     table = regions()
-    rows = [[r.data["职工编号"], table.name(r.county), mask_name(r.data.get("姓名", "")), r.data.get("工作单位", ""),
-             r.data.get("困难类别", ""), (r.data.get("帮扶责任人") or {}).get("姓名", "")] for r in chosen]
-    notes = [("抽查范围", f"{table.full_name(scope)}（{scope}）"), ("抽查比例", f"{percent}%"), ("随机种子", str(seed)),
-             ("帮扶中档案", f"{len(population)} 户"), ("抽中", f"{size} 户"), ("抽样日期", today().isoformat()),
-             ("复现", f"bangfu sample --region {scope} --percent {percent} --seed {seed}（档案不变时抽出同一批户）"),
-             ("填写", "在黄色列填写复核结果；填好后运行 bangfu sample --record 本文件，结果记入各户档案的「抽查复核」。")]
+    rows = [
+        [
+            r.data["职工编号"],
+            table.name(r.county),
+            mask_name(r.data.get("姓名", "")),
+            r.data.get("工作单位", ""),
+            r.data.get("困难类别", ""),
+            (r.data.get("帮扶责任人") or {}).get("姓名", ""),
+        ]
+        for r in chosen
+    ]
+    notes = [
+        ("抽查范围", f"{table.full_name(scope)}（{scope}）"),
+        ("抽查比例", f"{percent}%"),
+        ("随机种子", str(seed)),
+        ("帮扶中档案", f"{len(population)} 户"),
+        ("抽中", f"{size} 户"),
+        ("抽样日期", today().isoformat()),
+        ("复现", f"bangfu sample --region {scope} --percent {percent} --seed {seed}（档案不变时抽出同一批户）"),
+        ("填写", "在黄色列填写复核结果；填好后运行 bangfu sample --record 本文件，结果记入各户档案的「抽查复核」。"),
+    ]
     target = out or root / SAMPLE_DIR / f"抽查复核-{scope}-{seed}.xlsx"
     archive.attach(target, worksheet_bytes(SHEET, HEADERS, rows, blanks_of(LIST), notes))
     archive.write()
@@ -73,8 +88,17 @@ def record_spot_checks(root: Path, file: Path) -> SpotCheckResult:
         problems += required_missing(file.name, SHEET, row, blanks)
         record = numbers.get(row.number)
         if record is None:
-            problems.append(cell_problem(file.name, SHEET, row.row, row.columns.get("职工编号"), "职工编号", "unknown-household",
-                                         f"找不到职工编号为 {row.number} 的档案。"))
+            problems.append(
+                cell_problem(
+                    file.name,
+                    SHEET,
+                    row.row,
+                    row.columns.get("职工编号"),
+                    "职工编号",
+                    "unknown-household",
+                    f"找不到职工编号为 {row.number} 的档案。",
+                )
+            )
             continue
         entry = {b.info.pointer.rsplit("/", 1)[1]: row.values[b.header] for b in blanks if b.header in row.values}
         if entry in (record.data.get("抽查复核") or []):

@@ -115,11 +115,26 @@ def worklist(root: Path, year: int, scope: str | None, out: Path | None, today: 
     if not due:
         return None, 0  # nothing to verify is not an error: the caller says so and writes no sheet
     table = regions()
-    rows = [[d.record.data["职工编号"], table.name(d.record.county), mask_name(d.record.data.get("姓名", "")),
-             (d.record.data.get("帮扶责任人") or {}).get("姓名", ""), "；".join(d.lacks)] for d in due]
-    notes = [("年度", str(year)), ("截止日期", review_deadline(year).isoformat()), ("生成日期", today.isoformat()),
-             ("填写", f"在黄色列填写核查日期、核查人和结果（{'、'.join(OUTCOMES)}）；注销须填退出原因。"
-                      f"填好后运行 bangfu verify --year {year} --from 本文件。")]
+    rows = [
+        [
+            d.record.data["职工编号"],
+            table.name(d.record.county),
+            mask_name(d.record.data.get("姓名", "")),
+            (d.record.data.get("帮扶责任人") or {}).get("姓名", ""),
+            "；".join(d.lacks),
+        ]
+        for d in due
+    ]
+    notes = [
+        ("年度", str(year)),
+        ("截止日期", review_deadline(year).isoformat()),
+        ("生成日期", today.isoformat()),
+        (
+            "填写",
+            f"在黄色列填写核查日期、核查人和结果（{'、'.join(OUTCOMES)}）；注销须填退出原因。"
+            f"填好后运行 bangfu verify --year {year} --from 本文件。",
+        ),
+    ]
     target = out or root / VERIFY_DIR / f"年度核查-{year}-{scope or table.province}.xlsx"
     archive = Archive.open(root)
     archive.attach(target, worksheet_bytes(SHEET, HEADERS, rows, _blanks(), notes))
@@ -138,7 +153,9 @@ def parse_outcome(text: str, date: dt.date, by: str, note: str | None) -> Outcom
     number, sep, rest = text.partition("=")
     result, _, reason = rest.partition(":") if ":" in rest else rest.partition("：")
     if not sep or result.strip() not in OUTCOMES:
-        raise UsageError(f"“{text}”写法不对：应为 职工编号=结果[:退出原因]，结果为{'、'.join(OUTCOMES)}，例如 4601050003=注销:死亡。")
+        raise UsageError(
+            f"“{text}”写法不对：应为 职工编号=结果[:退出原因]，结果为{'、'.join(OUTCOMES)}，例如 4601050003=注销:死亡。"
+        )
     return Outcome(number.strip(), result.strip(), date, by, reason.strip() or None, note)
 
 
@@ -154,16 +171,29 @@ def outcomes_from(file: Path) -> tuple[list[Outcome], list[Problem]]:
             continue
         date = parse_date(row.values["核查日期"])
         if date is None:
-            problems.append(cell_problem(file.name, SHEET, row.row, row.columns.get("核查日期"), "核查日期", "date",
-                                         "核查日期应写作 YYYY-MM-DD。"))
+            problems.append(
+                cell_problem(
+                    file.name, SHEET, row.row, row.columns.get("核查日期"), "核查日期", "date", "核查日期应写作 YYYY-MM-DD。"
+                )
+            )
             continue
-        out.append(Outcome(row.number or "", str(row.values["结果"]), date, str(row.values["核查人"]),
-                           row.values.get(REASON), row.values.get("说明"), row))
+        out.append(
+            Outcome(
+                row.number or "",
+                str(row.values["结果"]),
+                date,
+                str(row.values["核查人"]),
+                row.values.get(REASON),
+                row.values.get("说明"),
+                row,
+            )
+        )
     return out, problems
 
 
-def record_outcomes(root: Path, year: int, outcomes: list[Outcome], file: Path | None = None,
-                    problems: list[Problem] | None = None) -> VerifyResult:
+def record_outcomes(
+    root: Path, year: int, outcomes: list[Outcome], file: Path | None = None, problems: list[Problem] | None = None
+) -> VerifyResult:
     """Append each outcome to 年度核查 (解困脱困 / 注销 also set 状态 and 退出); all or nothing."""
     problems = list(problems or [])
     archive = Archive.open(root)
@@ -221,6 +251,8 @@ def _refuse(outcome: Outcome, record: Record | None, year: int, reasons: tuple) 
 
 def _where(file: Path | None, outcome: Outcome, message: str, record: Record | None) -> Problem:
     if file and outcome.row is not None:
-        return cell_problem(file.name, SHEET, outcome.row.row, outcome.row.columns.get("职工编号"), "职工编号", "outcome", message)
+        return cell_problem(
+            file.name, SHEET, outcome.row.row, outcome.row.columns.get("职工编号"), "职工编号", "outcome", message
+        )
     path = record.path if record else outcome.number
     return Problem(path, None, "/状态", "状态", "outcome", message)

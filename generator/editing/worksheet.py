@@ -102,7 +102,9 @@ def read_filled(path: Path, title: str, blanks: list[Blank]) -> tuple[list[Fille
     problems: list[Problem] = []
     for number, row in enumerate(rows[1:], 2):
         cells = {h: (row[i] if i < len(row) else None) for h, i in headers.items()}
-        if all(cells[b.header] in (None, "") or (isinstance(cells[b.header], str) and not cells[b.header].strip()) for b in blanks):
+        if all(
+            cells[b.header] in (None, "") or (isinstance(cells[b.header], str) and not cells[b.header].strip()) for b in blanks
+        ):
             continue
         values = {}
         for blank in blanks:
@@ -119,13 +121,19 @@ def read_filled(path: Path, title: str, blanks: list[Blank]) -> tuple[list[Fille
 
 def required_missing(file: str, title: str, row: FilledRow, blanks: list[Blank]) -> list[Problem]:
     """A problem for each required column left empty in a row that was otherwise filled in."""
-    return [cell_problem(file, title, row.row, row.columns.get(b.header), b.header, "required", f"已填写结果的行须填写「{b.header}」。")
-            for b in blanks if b.info.required and b.header not in row.values]
+    return [
+        cell_problem(
+            file, title, row.row, row.columns.get(b.header), b.header, "required", f"已填写结果的行须填写「{b.header}」。"
+        )
+        for b in blanks
+        if b.info.required and b.header not in row.values
+    ]
 
 
 def row_problem(file: str, title: str, row: FilledRow, problem: Problem) -> Problem:
     """A record's problem reported at the worksheet row it came from."""
     name = problem.field.rsplit(".", 1)[-1]
     column = row.columns.get(name)
-    return cell_problem(file, title, row.row, column, name if column else problem.field, problem.code, problem.message,
-                        problem.severity)
+    return cell_problem(
+        file, title, row.row, column, name if column else problem.field, problem.code, problem.message, problem.severity
+    )

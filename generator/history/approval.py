@@ -15,8 +15,10 @@ PYPROJECT = "pyproject.toml"  # at the repository top; `name = "bangfu"` there m
 PROGRAM_NAME = "bangfu"
 NON_REGULAR = {"120000": "符号链接", "160000": "子模块（gitlink）"}
 DIRECT = "直接提交到 main，没有经过合并请求和审核人审批。"
-MARKED = (f"把本仓库标成了 bangfu 程序自身的源代码仓库（{PYPROJECT} 中 name = \"{PROGRAM_NAME}\"）：此后 records/ 以外的文件"
-          "不再审计。档案库不应有这个标记，这一修改无论谁批准都始终列为未经审批。")
+MARKED = (
+    f'把本仓库标成了 bangfu 程序自身的源代码仓库（{PYPROJECT} 中 name = "{PROGRAM_NAME}"）：此后 records/ 以外的文件'
+    "不再审计。档案库不应有这个标记，这一修改无论谁批准都始终列为未经审批。"
+)
 _TRAILER = re.compile(r"^(?:Approved-by|Reviewed-by):\s*(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$", re.MULTILINE | re.IGNORECASE)
 _COAUTHOR = re.compile(r"^Co-authored-by:\s*(.*?)\s*<([^<>\s]+)>\s*$", re.MULTILINE | re.IGNORECASE)
 SHOWN_PATHS = 5
@@ -34,9 +36,11 @@ def program_home(data: bytes | None) -> bool:
 
 def home_note(extent: str) -> str:
     """The one visible line every audit, history and review output carries in the program's home."""
-    return (f"本仓库是 bangfu 程序自身的源代码仓库（第一父提交的 pyproject.toml 声明 name = \"{PROGRAM_NAME}\"）："
-            f"records/ 以外的程序、测试、文档、模式（schema/）和持续集成文件由程序的开发流程审核，不在档案审批的审计之内"
-            f"（{extent}）。部署的档案库没有这个标记，其中每个路径都须审批。")
+    return (
+        f'本仓库是 bangfu 程序自身的源代码仓库（第一父提交的 pyproject.toml 声明 name = "{PROGRAM_NAME}"）：'
+        f"records/ 以外的程序、测试、文档、模式（schema/）和持续集成文件由程序的开发流程审核，不在档案审批的审计之内"
+        f"（{extent}）。部署的档案库没有这个标记，其中每个路径都须审批。"
+    )
 
 
 class Home:
@@ -89,8 +93,10 @@ class Rules:
         value = self.parse(after.get(REVIEWERS_PATH)).baseline
         if value == fixed:
             return None
-        return (f"修改了审计起点（{fixed} → {value or '删除'}）：审计起点只能设定一次，"
-                f"审计始终以第一次设定的 {fixed} 为准，修改它不会豁免任何提交。")
+        return (
+            f"修改了审计起点（{fixed} → {value or '删除'}）：审计起点只能设定一次，"
+            f"审计始终以第一次设定的 {fixed} 为准，修改它不会豁免任何提交。"
+        )
 
     def bootstraps(self, root: bool) -> bool:
         """Whether a list in this commit takes effect unapproved: only in the repository's very first commit."""
@@ -132,8 +138,14 @@ def involved(merged: list[str], commits: dict[str, RawCommit]) -> list[tuple[Ide
     return out
 
 
-def judge_merge(raw: RawCommit, merged: list[str], commits: dict[str, RawCommit], reviewers: Reviewers,
-                regions: tuple[str, ...], authors: tuple[Identity, ...]) -> tuple[Identity | None, Identity, list[str]]:
+def judge_merge(
+    raw: RawCommit,
+    merged: list[str],
+    commits: dict[str, RawCommit],
+    reviewers: Reviewers,
+    regions: tuple[str, ...],
+    authors: tuple[Identity, ...],
+) -> tuple[Identity | None, Identity, list[str]]:
     """(the approver or None, the person shown as merger, reasons) for a merge's branch part."""
     candidates = mergers(raw, reviewers)
     hands = involved(merged, commits)
@@ -144,7 +156,9 @@ def judge_merge(raw: RawCommit, merged: list[str], commits: dict[str, RawCommit]
         if any(person.same(a) for a in authors) or "author" in roles:
             reasons.append(f"由修改的作者 {person} 自己合并（自审自批）。")
         elif "committer" in roles:
-            reasons.append(f"合并人 {person} 是被合并的提交的提交人（committer）：作者一栏可以随意填写，提交人自己合并仍是自审自批。")
+            reasons.append(
+                f"合并人 {person} 是被合并的提交的提交人（committer）：作者一栏可以随意填写，提交人自己合并仍是自审自批。"
+            )
         elif "co-author" in roles:
             reasons.append(f"合并人 {person} 在被合并的提交中列为共同作者（Co-authored-by），不能审批自己参与的修改。")
         elif missing:
@@ -155,8 +169,9 @@ def judge_merge(raw: RawCommit, merged: list[str], commits: dict[str, RawCommit]
     return None, candidates[0] if candidates else raw.committer, reasons
 
 
-def signature_check(raw: RawCommit, approver: Identity, reviewers: Reviewers, verdict: Verdict,
-                    parent_date: str = "") -> tuple[str | None, str | None]:
+def signature_check(
+    raw: RawCommit, approver: Identity, reviewers: Reviewers, verdict: Verdict, parent_date: str = ""
+) -> tuple[str | None, str | None]:
     """(error, warning) about an approving merge's signature, checked against the keys approved before it.
 
     A merge committed by a signing merger (签名合并方) names its approver in a trailer: only the merger's own
@@ -168,8 +183,10 @@ def signature_check(raw: RawCommit, approver: Identity, reviewers: Reviewers, ve
         if verdict.good and verdict.signer == merger.email.lower():
             return None, None
         why = "没有签名" if verdict.status == UNSIGNED else f"签名不是它登记的公钥所签（{verdict.signer or verdict.detail}）"
-        return (f"{NOT_VERIFIABLE}：合并自称由签名合并方 {merger.name} 提交，审批人 {approver} 取自提交说明，但合并{why}："
-                "提交说明谁都能写，没有合并方的有效签名就不能作为审批。"), None
+        return (
+            f"{NOT_VERIFIABLE}：合并自称由签名合并方 {merger.name} 提交，审批人 {approver} 取自提交说明，但合并{why}："
+            "提交说明谁都能写，没有合并方的有效签名就不能作为审批。"
+        ), None
     if verdict.good:
         if verdict.signer == approver.email.lower():
             return None, None
@@ -179,8 +196,10 @@ def signature_check(raw: RawCommit, approver: Identity, reviewers: Reviewers, ve
         if required and max(raw.date[:10], parent_date[:10]) >= required:
             return f"{NOT_VERIFIABLE}：合并没有签名，而审核人名单自 {required} 起要求每个审批合并都由审批人签名。", None
         return None, f"{NOT_VERIFIABLE}：合并没有签名（审核人名单尚未要求签名，只作提示）。"
-    return (f"{NOT_VERIFIABLE}：合并的签名不能用合并之前 main 上经过审批的名单中审批人 {approver} 的公钥核验"
-            f"（公钥未登记、已撤销、已过期、尚未生效，或由本次合并自己加入；git：{verdict.detail}）。"), None
+    return (
+        f"{NOT_VERIFIABLE}：合并的签名不能用合并之前 main 上经过审批的名单中审批人 {approver} 的公钥核验"
+        f"（公钥未登记、已撤销、已过期、尚未生效，或由本次合并自己加入；git：{verdict.detail}）。"
+    ), None
 
 
 def own_reason(merger: Identity, own: OwnChanges | None, parents: int) -> str | None:
@@ -194,14 +213,19 @@ def own_reason(merger: Identity, own: OwnChanges | None, parents: int) -> str | 
     paths = [f.path for f in own.records + own.outside]
     more = f" 等 {len(paths)} 个文件" if len(paths) > SHOWN_PATHS else ""
     conflict = "（含合并冲突的解决）" if own.conflicts else ""
-    return (f"合并人 {merger} 在合并时自己改动了{'、'.join(paths[:SHOWN_PATHS])}{more}：合并结果与 git 的自动合并不同{conflict}，"
-            "这些改动不属于被合并的分支，没有经过审批。")
+    return (
+        f"合并人 {merger} 在合并时自己改动了{'、'.join(paths[:SHOWN_PATHS])}{more}：合并结果与 git 的自动合并不同{conflict}，"
+        "这些改动不属于被合并的分支，没有经过审批。"
+    )
 
 
 def non_regular(files: list[FileChange], guarded: tuple[str, ...]) -> list[str]:
     """Symlinks and submodules added under records/, schema/ or the settings (only regular files are records)."""
-    return [f"{f.path} 是{NON_REGULAR[f.new_mode]}（git 模式 {f.new_mode}）：records/、schema/ 和设置中只允许普通文件。"
-            for f in files if f.new_mode in NON_REGULAR and f.new_blob and f.path.startswith(guarded)]
+    return [
+        f"{f.path} 是{NON_REGULAR[f.new_mode]}（git 模式 {f.new_mode}）：records/、schema/ 和设置中只允许普通文件。"
+        for f in files
+        if f.new_mode in NON_REGULAR and f.new_blob and f.path.startswith(guarded)
+    ]
 
 
 def unique(people) -> list[Identity]:

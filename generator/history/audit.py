@@ -41,30 +41,45 @@ class AuditReport:
         scope = f"{self.since}..{self.rev}" if self.since else self.rev
         baseline = len(self.history.commits) - len(self.audited)
         lines = [f"警告：{w}" for w in self.history.warnings]
-        lines.append(f"审计 {scope}（{head[:8]}）的第一父提交线：须审批的提交 {len(self.audited)} 个"
-                     + (f"，另有审计起点及之前的 {baseline} 个导入提交不审核" if baseline else "") + "。")
+        lines.append(
+            f"审计 {scope}（{head[:8]}）的第一父提交线：须审批的提交 {len(self.audited)} 个"
+            + (f"，另有审计起点及之前的 {baseline} 个导入提交不审核" if baseline else "")
+            + "。"
+        )
         for commit in self.findings:
             how = f"合并请求 {commit.pr}，" if commit.pr else ("合并，" if commit.merge else "")
             who = f"合并人 {commit.approver}" if commit.merge and commit.approver else f"作者 {commit.author}"
             lines.append(f"{commit.short} {commit.date[:10]} {how}{who}：{' '.join(commit.reasons)}")
             files = [f.path for f in commit.files]
             more = f" 等 {len(files)} 个文件" if len(files) > SHOWN_FILES else ""
-            lines.append(f"    地区：{'、'.join(describe(r) for r in commit.regions)}；文件：{'、'.join(files[:SHOWN_FILES])}{more}")
+            lines.append(
+                f"    地区：{'、'.join(describe(r) for r in commit.regions)}；文件：{'、'.join(files[:SHOWN_FILES])}{more}"
+            )
         noted = [c for c in self.history.commits if c.notes]
         if noted:
             shown = "、".join(c.short for c in noted[:SHOWN_NOTED]) + (" 等" if len(noted) > SHOWN_NOTED else "")
-            lines.append(f"提示：{len(noted)} 个审批合并没有签名（{NOT_VERIFIABLE}；审核人名单尚未要求签名，暂不算未经审批）：{shown}。")
+            lines.append(
+                f"提示：{len(noted)} 个审批合并没有签名（{NOT_VERIFIABLE}；审核人名单尚未要求签名，暂不算未经审批）：{shown}。"
+            )
         if self.findings:
-            lines.append(f"结论：{len(self.findings)} 个提交未经有效审批（直接提交、自审自批、合并人无权审批、在合并时自己改动或签名无法验证等）。")
+            lines.append(
+                f"结论：{len(self.findings)} 个提交未经有效审批"
+                "（直接提交、自审自批、合并人无权审批、在合并时自己改动或签名无法验证等）。"
+            )
         else:
             lines.append("结论：全部经过有效审批。")
         return "\n".join(lines)
 
     def to_json(self) -> str:
-        data = {"范围": f"{self.since}..{self.rev}" if self.since else self.rev, "提交": self.history.head,
-                "警告": self.history.warnings, "审计提交数": len(self.audited), "通过": self.ok,
-                "签名无法验证的审批合并": [c.sha for c in self.history.commits if c.notes],
-                "未经审批": [c.to_dict() for c in self.findings]}
+        data = {
+            "范围": f"{self.since}..{self.rev}" if self.since else self.rev,
+            "提交": self.history.head,
+            "警告": self.history.warnings,
+            "审计提交数": len(self.audited),
+            "通过": self.ok,
+            "签名无法验证的审批合并": [c.sha for c in self.history.commits if c.notes],
+            "未经审批": [c.to_dict() for c in self.findings],
+        }
         return json.dumps(data, ensure_ascii=False, indent=2)
 
 

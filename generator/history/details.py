@@ -58,8 +58,13 @@ class Details:
         return out + ([line] if line else [])
 
     def to_dict(self) -> dict:
-        return {"字段": [f.to_dict() for f in self.fields], "认定结果（修改前）": self.before,
-                "认定结果（修改后）": self.after, "问题": self.problem or None, "说明": self.lines()}
+        return {
+            "字段": [f.to_dict() for f in self.fields],
+            "认定结果（修改前）": self.before,
+            "认定结果（修改后）": self.after,
+            "问题": self.problem or None,
+            "说明": self.lines(),
+        }
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,7 @@ class Computer:
 
     def _compute_in_order(self, requests: list[Request]) -> list[Details]:
         standards = self.read_many([s.standards for r in requests for s in (r.before, r.after) if s.standards])
-        chunks = [requests[i:i + CHUNK] for i in range(0, len(requests), CHUNK)]
+        chunks = [requests[i : i + CHUNK] for i in range(0, len(requests), CHUNK)]
         count = workers("details", len(requests))
         if count == 1:
             return [d for chunk in chunks for d in _work(self._with_blobs(chunk, False), standards)]
@@ -205,8 +210,12 @@ def _one(request: Request, old_version, new_version, standards_raw: dict, parsed
     new, new_problem = _parsed(new_version, request.after, parsed)
     # Git pairs a deleted and an added file as a rename by similarity alone; a household that moved
     # keeps its worker's 身份证号, so a pair with two different people is a new file, not a move.
-    unrelated = (request.before.path != request.after.path and old is not None and new is not None
-                 and old.get("身份证号") != new.get("身份证号"))
+    unrelated = (
+        request.before.path != request.after.path
+        and old is not None
+        and new is not None
+        and old.get("身份证号") != new.get("身份证号")
+    )
     if unrelated:
         old, old_version, old_problem = None, None, ""
     problem = "；".join(p for p in (old_problem, new_problem) if p)

@@ -95,7 +95,7 @@ class Archive:
         if not rev or rev.startswith("-"):
             raise HistoryError(f"“{rev}”不是提交或分支的名字。")
         cut = _REV_SUFFIX.search(rev)
-        name, rest = (rev[:cut.start()], rev[cut.start():]) if cut else (rev, "")
+        name, rest = (rev[: cut.start()], rev[cut.start() :]) if cut else (rev, "")
         if name and not name.startswith("refs/") and name != "@":
             name = self.full_name(name)
         try:
@@ -153,8 +153,16 @@ def read_log(archive: Archive, rev: str, since: str | None = None) -> dict[str, 
     """Every commit reachable from rev (and not from since) with its files, in one `git log` pass."""
     span = f"{since}..{rev}" if since else rev
     try:
-        out = archive.repo.git.log(span, "-z", "--raw", "--no-abbrev", f"--find-renames={RENAME_SIMILARITY}",
-                                   "--diff-merges=first-parent", f"--format={_FORMAT}", stdout_as_string=False)
+        out = archive.repo.git.log(
+            span,
+            "-z",
+            "--raw",
+            "--no-abbrev",
+            f"--find-renames={RENAME_SIMILARITY}",
+            "--diff-merges=first-parent",
+            f"--format={_FORMAT}",
+            stdout_as_string=False,
+        )
     except git.GitCommandError as exc:
         if "does not have any commits" in (exc.stderr or ""):
             return {}
@@ -163,8 +171,7 @@ def read_log(archive: Archive, rev: str, since: str | None = None) -> dict[str, 
     for chunk in out.decode("utf-8", "replace").split("\x1e")[1:]:
         head, _, raw = chunk.partition("\x1f\0")
         sha, parents, tree, an, ae, ad, cn, ce, cd, message = head.split("\x1f", 9)
-        commit = RawCommit(sha, tuple(parents.split()), Identity(an, ae), ad, Identity(cn, ce), cd, message.strip(),
-                           tree=tree)
+        commit = RawCommit(sha, tuple(parents.split()), Identity(an, ae), ad, Identity(cn, ce), cd, message.strip(), tree=tree)
         commit.files = parse_raw(raw, archive.prefix, commit.outside)
         commits[sha] = commit
     return commits
@@ -186,7 +193,7 @@ def parse_raw(raw: str, prefix: str, outside: list[FileChange] | None = None) ->
         if colon < 0:
             i += 1
             continue
-        parts = meta[colon + 1:].split(" ")
+        parts = meta[colon + 1 :].split(" ")
         status = parts[4][0]
         if status in "RC":
             old_path, path = tokens[i + 1], tokens[i + 2]
@@ -201,15 +208,23 @@ def parse_raw(raw: str, prefix: str, outside: list[FileChange] | None = None) ->
             if outside is not None:
                 outside.append(FileChange(status, path, old_path, old_blob, new_blob, parts[0], parts[1]))
             continue
-        out.append(FileChange(status, path[cut:], old_path[cut:] if old_path else None, old_blob, new_blob,
-                              parts[0], parts[1]))
+        out.append(FileChange(status, path[cut:], old_path[cut:] if old_path else None, old_blob, new_blob, parts[0], parts[1]))
     return out
 
 
 def diff_files(archive: Archive, old: str, new: str) -> list[FileChange]:
     """Files under records/ that differ between two revisions (renames detected as in the log pass)."""
-    out = archive.repo.git.diff("-z", "--raw", "--no-abbrev", f"--find-renames={RENAME_SIMILARITY}", old, new,
-                                "--", f"{archive.prefix}{RECORDS}", stdout_as_string=False)
+    out = archive.repo.git.diff(
+        "-z",
+        "--raw",
+        "--no-abbrev",
+        f"--find-renames={RENAME_SIMILARITY}",
+        old,
+        new,
+        "--",
+        f"{archive.prefix}{RECORDS}",
+        stdout_as_string=False,
+    )
     return parse_raw(out.decode("utf-8", "replace"), archive.prefix)
 
 
@@ -249,7 +264,7 @@ def settings_blobs(archive: Archive, rev: str) -> dict[str, str]:
     out = {}
     for entry in filter(None, listing.split("\0")):
         meta, path = entry.split("\t", 1)
-        out[path[len(archive.prefix):]] = meta.split()[2]
+        out[path[len(archive.prefix) :]] = meta.split()[2]
     return out
 
 
@@ -272,8 +287,14 @@ class BlobReader:
         wanted = list(dict.fromkeys(blobs))
         if not wanted:
             return {}
-        proc = gitrun.popen(f"--git-dir={self._git_dir}", "cat-file", "--batch",
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = gitrun.popen(
+            f"--git-dir={self._git_dir}",
+            "cat-file",
+            "--batch",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
 
         def feed() -> None:
             with proc.stdin:
@@ -306,7 +327,7 @@ def non_regular(archive: Archive, rev: str, dirs: tuple[str, ...] = CHECKED_DIRS
         meta, path = entry.split("\t", 1)
         mode = meta.split()[0]
         if not mode.startswith("100"):
-            out.append((path[len(archive.prefix):], NOT_REGULAR.get(mode, f"git 模式 {mode}")))
+            out.append((path[len(archive.prefix) :], NOT_REGULAR.get(mode, f"git 模式 {mode}")))
     return out
 
 
@@ -336,8 +357,18 @@ def checked_out(archive: Archive, rev: str, cache_root: Path):
         except git.GitCommandError:
             subtree = EMPTY_TREE
         # core.symlinks=false: should a link ever get this far, it is written as a file holding its target's name.
-        done = gitrun.run("-c", "core.symlinks=false", f"--git-dir={archive.repo.git_dir}", f"--work-tree={records}",
-                          "read-tree", "--reset", "-u", subtree, env=env, text=True)
+        done = gitrun.run(
+            "-c",
+            "core.symlinks=false",
+            f"--git-dir={archive.repo.git_dir}",
+            f"--work-tree={records}",
+            "read-tree",
+            "--reset",
+            "-u",
+            subtree,
+            env=env,
+            text=True,
+        )
         if done.returncode:
             raise HistoryError(f"无法取出 {rev} 的档案：{done.stderr.strip()}")
         yield records.parent

@@ -66,14 +66,16 @@ def install_hook(bare: Path, branch: str = "main", *, force: bool = False, pushe
         repo.git.config("--local", PUSHER_KEY, pusher_source)
     code = "import sys; from generator.history.hooks import main; sys.exit(main(sys.argv[1:]))"
     # Absolute paths: git runs hooks with a bare environment, where neither the venv nor bangfu is on PATH.
-    target.write_text("#!/bin/sh\n"
-                      f"{MARK}: refuses pushes to {branch} whose records fail validation or that are not a merge\n"
-                      "# by an authorised reviewer other than the author. Installed by `bangfu hook install`.\n"
-                      f"PYTHONPATH={shlex.quote(str(PACKAGE_DIR.parent))}${{PYTHONPATH:+:$PYTHONPATH}}\n"
-                      "export PYTHONPATH\n"
-                      "GIT_NO_REPLACE_OBJECTS=1\nexport GIT_NO_REPLACE_OBJECTS\n"
-                      f"exec {shlex.quote(sys.executable)} -c {shlex.quote(code)} --branch {shlex.quote(branch)}\n",
-                      encoding="utf-8")
+    target.write_text(
+        "#!/bin/sh\n"
+        f"{MARK}: refuses pushes to {branch} whose records fail validation or that are not a merge\n"
+        "# by an authorised reviewer other than the author. Installed by `bangfu hook install`.\n"
+        f"PYTHONPATH={shlex.quote(str(PACKAGE_DIR.parent))}${{PYTHONPATH:+:$PYTHONPATH}}\n"
+        "export PYTHONPATH\n"
+        "GIT_NO_REPLACE_OBJECTS=1\nexport GIT_NO_REPLACE_OBJECTS\n"
+        f"exec {shlex.quote(sys.executable)} -c {shlex.quote(code)} --branch {shlex.quote(branch)}\n",
+        encoding="utf-8",
+    )
     target.chmod(0o755)
     return target
 
@@ -82,8 +84,10 @@ def _check_hooks_path(repo: git.Repo, hooks: Path) -> None:
     """A core.hooksPath elsewhere (repository, global or system config) would leave the installed hook unused."""
     configured = repo.git.config("--get", "core.hooksPath", with_exceptions=False)
     if configured and (Path(repo.git_dir) / Path(configured).expanduser()).resolve() != hooks.resolve():
-        raise UsageError(f"服务器的 git 设置了 core.hooksPath={configured}，不是 {hooks}：装在这里的钩子不会运行。"
-                         "请先去掉这个设置（仓库、全局或系统设置中的 core.hooksPath）。")
+        raise UsageError(
+            f"服务器的 git 设置了 core.hooksPath={configured}，不是 {hooks}：装在这里的钩子不会运行。"
+            "请先去掉这个设置（仓库、全局或系统设置中的 core.hooksPath）。"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,8 +126,11 @@ def pre_receive(repo_dir: Path, lines: list[str], branch: str = "main") -> list[
         else:
             refs += _check_ref(ref, new, branch, allowed)
     if refused:
-        refused = [f"拒绝推送到 {branch}：", *refused,
-                   f"请在分支上修改，发起合并请求，由有权审批的审核人（不是作者本人）用 git merge --no-ff 合并到 {branch}。"]
+        refused = [
+            f"拒绝推送到 {branch}：",
+            *refused,
+            f"请在分支上修改，发起合并请求，由有权审批的审核人（不是作者本人）用 git merge --no-ff 合并到 {branch}。",
+        ]
     return (["拒绝这次推送：", *refs] if refs else []) + refused
 
 
@@ -146,8 +153,10 @@ def _check_ref(ref: str, new: str, branch: str, allowed: list[str]) -> list[str]
         return []
     if any(fnmatch.fnmatchcase(ref, pattern) for pattern in allowed):
         return []
-    return [f"  不允许推送 {ref}：服务器只接受分支（refs/heads/）和标签（refs/tags/）。"
-            f"确需其他引用时，由服务器管理员在裸仓库中设置 git config --add {ALLOW_KEY} '<模式>'。"]
+    return [
+        f"  不允许推送 {ref}：服务器只接受分支（refs/heads/）和标签（refs/tags/）。"
+        f"确需其他引用时，由服务器管理员在裸仓库中设置 git config --add {ALLOW_KEY} '<模式>'。"
+    ]
 
 
 def _confusable(short: str, branch: str) -> bool:
@@ -202,8 +211,10 @@ def pusher(archive: Archive) -> tuple[str | None, str]:
     try:
         source = archive.repo.git.config("--local", "--get", PUSHER_KEY).strip()
     except git.GitCommandError:
-        return None, (f"服务器没有设定推送人的来源：请服务器管理员在裸仓库中设置 git config {PUSHER_KEY} "
-                      f"{'|'.join(PUSHER_SOURCES)}（见 docs/history.md）。")
+        return None, (
+            f"服务器没有设定推送人的来源：请服务器管理员在裸仓库中设置 git config {PUSHER_KEY} "
+            f"{'|'.join(PUSHER_SOURCES)}（见 docs/history.md）。"
+        )
     variable = PUSHER_SOURCES.get(source)
     if variable is None:
         return None, f"服务器设定的推送人来源 {PUSHER_KEY}={source} 无效，可选：{'、'.join(PUSHER_SOURCES)}。"
@@ -221,9 +232,12 @@ def _check_pusher(archive: Archive, history) -> list[str]:
     name, why = pusher(archive)
     if name is None:
         return [f"  无法确认推送人：{why}推送审批合并须由审批人本人的账号推送。"]
-    return [f"  {c.short} {c.subject}：推送人 {name} 不是审批人 {c.approver} 的账号"
-            f"（审核人名单中登记的账号：{'、'.join(c.accounts) or '无'}）。审批合并必须由审批人本人推送。"
-            for c in approving if name not in c.accounts]
+    return [
+        f"  {c.short} {c.subject}：推送人 {name} 不是审批人 {c.approver} 的账号"
+        f"（审核人名单中登记的账号：{'、'.join(c.accounts) or '无'}）。审批合并必须由审批人本人推送。"
+        for c in approving
+        if name not in c.accounts
+    ]
 
 
 def _invalid(archive, rev: str) -> list[str]:
@@ -245,8 +259,10 @@ def codeowners(root: Path, flavour: str = "github") -> str:
         raise UsageError(f"不认识的平台“{flavour}”，可选：{'、'.join(FLAVOURS)}。")
     listed = load_reviewers(Path(root))
     table = regions()
-    out = ["# 由 bangfu codeowners 根据 records/_settings/reviewers.yaml 生成，请勿手工修改；名单变了就重新生成。",
-           "# 某县（市、区）的档案由该县、所属市和省的审核人负责审批；设置文件由省级审核人负责。"]
+    out = [
+        "# 由 bangfu codeowners 根据 records/_settings/reviewers.yaml 生成，请勿手工修改；名单变了就重新生成。",
+        "# 某县（市、区）的档案由该县、所属市和省的审核人负责审批；设置文件由省级审核人负责。",
+    ]
     skipped: set[str] = set()
     rules = [(SETTINGS_PREFIX, table.province, "设置文件：省级审核人")]
     rules += [(f"records/{county}/", county, f"{table.full_name(county)}（{county}）") for county in table.counties()]

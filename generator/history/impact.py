@@ -88,8 +88,11 @@ def working_tree(root: Path, wanted, *, use_cache: bool = True) -> list[Entry]:
     out: list = []
     misses: list[tuple[int, str, bytes, str]] = []
     chosen = [(rel, path) for rel, path in files if wanted(_county(rel))]
-    kept = {(rel, blob): known[(rel, blob)] for rel, _, blob, _, _ in _identified(root, files, chosen, use_cache)
-            if (rel, blob) in known}
+    kept = {
+        (rel, blob): known[(rel, blob)]
+        for rel, _, blob, _, _ in _identified(root, files, chosen, use_cache)
+        if (rel, blob) in known
+    }
     for rel, path, blob, raw, failed in cache.identify(root, chosen, use_cache=use_cache, whole=False):
         if failed is not None:
             out.append(Entry.of(rel, None))
@@ -150,8 +153,18 @@ def revision_standards(archive, old_rev: str, new_rev: str) -> tuple[Standards, 
     return sides[0], sides[1], records
 
 
-def revision_impact(archive, cache_root: Path, old_rev: str, new_rev: str, today: dt.date, *, sets=(), day=None,
-                    scope: str | None = None, use_cache: bool = True):
+def revision_impact(
+    archive,
+    cache_root: Path,
+    old_rev: str,
+    new_rev: str,
+    today: dt.date,
+    *,
+    sets=(),
+    day=None,
+    scope: str | None = None,
+    use_cache: bool = True,
+):
     """The impact of the standards at new_rev (with `sets` on top) against those at old_rev, on the archive at new_rev."""
     from generator.history.git import BlobReader
 
@@ -178,7 +191,7 @@ def tree_blobs(archive, rev: str) -> dict[str, str]:
         meta, path = entry.split("\t", 1)
         mode, _, blob = meta.split()
         if mode in ("100644", "100755"):
-            out[path[len(archive.prefix):]] = blob
+            out[path[len(archive.prefix) :]] = blob
     return out
 
 
@@ -229,8 +242,16 @@ def read_facts(rel: str, raw: bytes) -> tuple:
     except (Unusable, RecordError):
         return county, "", "", False, None, id_number, name, None
     entry = Entry.of(rel, household)
-    return (county, entry.status, entry.dibao, entry.imputable, entry.own, id_number, name,
-            pickle.dumps(household, protocol=pickle.HIGHEST_PROTOCOL))
+    return (
+        county,
+        entry.status,
+        entry.dibao,
+        entry.imputable,
+        entry.own,
+        id_number,
+        name,
+        pickle.dumps(household, protocol=pickle.HIGHEST_PROTOCOL),
+    )
 
 
 def _entry(rel: str, cached: tuple) -> Entry:
@@ -247,9 +268,17 @@ def _read_all(items: list[tuple[str, bytes]]) -> list[tuple]:
     return map_chunks(_read_chunk, items, "impact")
 
 
-def impact_of(root: Path, *, spec: str | None = None, proposed: Path | None = None, sets: tuple[str, ...] = (),
-              day: dt.date | None = None, scope: str | None = None, today: dt.date | None = None,
-              use_cache: bool = True):
+def impact_of(
+    root: Path,
+    *,
+    spec: str | None = None,
+    proposed: Path | None = None,
+    sets: tuple[str, ...] = (),
+    day: dt.date | None = None,
+    scope: str | None = None,
+    today: dt.date | None = None,
+    use_cache: bool = True,
+):
     """The impact of a proposed change of the standards on the archive at root (the one entry of `bangfu impact`).
 
     spec: BASE..HEAD whose standards.yaml changed (households at HEAD); proposed: a whole proposed standards file;
@@ -268,8 +297,9 @@ def impact_of(root: Path, *, spec: str | None = None, proposed: Path | None = No
         base_rev, head_rev = split_range(spec)
         base, head = archive.resolve(base_rev), archive.resolve(head_rev)
         merge_base = archive.repo.git.merge_base(base, head)
-        return revision_impact(archive, cache_root(archive, root), merge_base, head, today, sets=sets, day=day,
-                               scope=scope, use_cache=use_cache)
+        return revision_impact(
+            archive, cache_root(archive, root), merge_base, head, today, sets=sets, day=day, scope=scope, use_cache=use_cache
+        )
     old = load_standards(root)
     new = apply_sets(standards_file(proposed) if proposed else old, sets)
     facts = working_tree(root, reach(old, new, _scope(new, scope)), use_cache=use_cache)

@@ -45,8 +45,12 @@ APPROVED, BASELINE, UNAPPROVED = "approved", "baseline", "unapproved"
 VERIFIED = "签名有效"
 KINDS = {"A": "新建档案", "M": "修改", "T": "修改", "D": "删除档案", "R": "迁移"}
 NOT_A_REPO = "档案库不在 git 仓库中：没有修改历史，也无法核对审批。"
-_PR = (re.compile(r"Merge pull request #(\d+)"), re.compile(r"Merge pull request '.*' \(#(\d+)\)"),
-       re.compile(r"See merge request \S*!(\d+)"), re.compile(r"^Merge .*\(#(\d+)\)\s*$"))
+_PR = (
+    re.compile(r"Merge pull request #(\d+)"),
+    re.compile(r"Merge pull request '.*' \(#(\d+)\)"),
+    re.compile(r"See merge request \S*!(\d+)"),
+    re.compile(r"^Merge .*\(#(\d+)\)\s*$"),
+)
 
 
 @dataclass
@@ -85,11 +89,22 @@ class Commit:
         return self.message.split("\n", 1)[0]
 
     def to_dict(self) -> dict:
-        return {"提交": self.sha, "日期": self.date, "说明": self.subject, "合并": self.merge, "合并请求": self.pr,
-                "审批人": self.approver.to_dict() if self.approver else None,
-                "作者": [a.to_dict() for a in self.authors], "地区": list(self.regions),
-                "审批": self.status, "已审批": self.approved, "问题": list(self.reasons),
-                "签名": self.signature, "提示": list(self.notes), "文件": [f.path for f in self.files]}
+        return {
+            "提交": self.sha,
+            "日期": self.date,
+            "说明": self.subject,
+            "合并": self.merge,
+            "合并请求": self.pr,
+            "审批人": self.approver.to_dict() if self.approver else None,
+            "作者": [a.to_dict() for a in self.authors],
+            "地区": list(self.regions),
+            "审批": self.status,
+            "已审批": self.approved,
+            "问题": list(self.reasons),
+            "签名": self.signature,
+            "提示": list(self.notes),
+            "文件": [f.path for f in self.files],
+        }
 
 
 @dataclass(slots=True)
@@ -107,8 +122,10 @@ class Change:
     @property
     def request(self) -> Request:
         day = self.commit.date[:10]
-        return Request(Side(self.file.old_blob, self.file.old_path or self.file.path, self.standards[0], day),
-                       Side(self.file.new_blob, self.file.path, self.standards[1], day))
+        return Request(
+            Side(self.file.old_blob, self.file.old_path or self.file.path, self.standards[0], day),
+            Side(self.file.new_blob, self.file.path, self.standards[1], day),
+        )
 
     @property
     def path(self) -> str:
@@ -174,11 +191,23 @@ class Change:
         return f"{self.date} {self.kind}，编辑 {who}，{approval}{signed}{pr}"
 
     def to_dict(self) -> dict:
-        return {"路径": self.path, "原路径": self.file.old_path, "类型": self.kind, "日期": self.date,
-                "编辑": [e.to_dict() for e in self.editors], "提交": self.commit.sha, "合并请求": self.pr,
-                "审批人": self.approver.to_dict() if self.approver else None, "审批": self.commit.status,
-                "签名": self.commit.signature, "已审批": self.approved, "问题": list(self.reasons), "合并人自己的改动": self.own, "摘要": self.summary(),
-                **self.details.to_dict()}
+        return {
+            "路径": self.path,
+            "原路径": self.file.old_path,
+            "类型": self.kind,
+            "日期": self.date,
+            "编辑": [e.to_dict() for e in self.editors],
+            "提交": self.commit.sha,
+            "合并请求": self.pr,
+            "审批人": self.approver.to_dict() if self.approver else None,
+            "审批": self.commit.status,
+            "签名": self.commit.signature,
+            "已审批": self.approved,
+            "问题": list(self.reasons),
+            "合并人自己的改动": self.own,
+            "摘要": self.summary(),
+            **self.details.to_dict(),
+        }
 
 
 @dataclass
@@ -212,8 +241,14 @@ class History:
 
     def unapproved(self) -> list[Change]:
         """Household changes that reached main without a valid approval (the site's worklist), newest first."""
-        return [c for commit in self.commits if not commit.approved for f in commit.files
-                for c in self._by_path.get(f.path, ()) if c.commit is commit and not c.approved]
+        return [
+            c
+            for commit in self.commits
+            if not commit.approved
+            for f in commit.files
+            for c in self._by_path.get(f.path, ())
+            if c.commit is commit and not c.approved
+        ]
 
     def unapproved_commits(self) -> list[Commit]:
         return [c for c in self.commits if not c.approved]
@@ -304,8 +339,9 @@ class _Pass:
     warnings: list[str] = field(default_factory=list)
 
 
-def _walk(history: History, archive: Archive, commits: dict[str, RawCommit], tip: str, start: str | None, reader,
-          baseline: bool) -> None:
+def _walk(
+    history: History, archive: Archive, commits: dict[str, RawCommit], tip: str, start: str | None, reader, baseline: bool
+) -> None:
     line = first_parent_line(commits, tip)
     brought = brought_in(commits, line)
     own = own_changes(archive, [commits[s] for s in line if len(commits[s].parents) > 1])
@@ -315,8 +351,21 @@ def _walk(history: History, archive: Archive, commits: dict[str, RawCommit], tip
     rejected: list[str] = []
     book = _signatures(archive, line, commits, settings.get(REVIEWERS_PATH), Rules(reader, None, started=False))
     for candidate in [*candidates, None]:
-        walk = _pass(history, archive, line, brought, own, commits, dict(settings), home, reader, candidate,
-                     baseline, start is not None, book)
+        walk = _pass(
+            history,
+            archive,
+            line,
+            brought,
+            own,
+            commits,
+            dict(settings),
+            home,
+            reader,
+            candidate,
+            baseline,
+            start is not None,
+            book,
+        )
         if walk.setter_accepted:
             break
         index, value = candidate
@@ -345,9 +394,21 @@ def _signatures(archive: Archive, line: list[str], commits: dict[str, RawCommit]
     return book
 
 
-def _pass(history: History, archive: Archive, line: list[str], brought: dict, own: dict, commits: dict[str, RawCommit],
-          settings: dict[str, str], home: str | None, reader, candidate: tuple[int, str] | None, baseline: bool,
-          bounded: bool, book: Book) -> _Pass:
+def _pass(
+    history: History,
+    archive: Archive,
+    line: list[str],
+    brought: dict,
+    own: dict,
+    commits: dict[str, RawCommit],
+    settings: dict[str, str],
+    home: str | None,
+    reader,
+    candidate: tuple[int, str] | None,
+    baseline: bool,
+    bounded: bool,
+    book: Book,
+) -> _Pass:
     rules, home, out = Rules(reader, settings.get(REVIEWERS_PATH), started=bounded), Home(reader, home), _Pass()
     fixed = candidate[1] if candidate else rules.baseline
     at = baseline_at(line, fixed, candidate[0] if candidate else -1, out.warnings, bounded) if baseline else len(line)
@@ -384,8 +445,17 @@ def _pass(history: History, archive: Archive, line: list[str], brought: dict, ow
             out.setter_accepted = accepted
         rules.advance(before, settings, accepted)
         out.commits.append(commit)
-        _changes(out, history, raw, commit, merged, commits, own_files, (before.get(STANDARDS_PATH), settings.get(STANDARDS_PATH)),
-                 mine)
+        _changes(
+            out,
+            history,
+            raw,
+            commit,
+            merged,
+            commits,
+            own_files,
+            (before.get(STANDARDS_PATH), settings.get(STANDARDS_PATH)),
+            mine,
+        )
     return out
 
 
@@ -398,7 +468,9 @@ def _sign(commit: Commit, raw: RawCommit, commits: dict[str, RawCommit], reviewe
     commit.notes = (warning,) if warning else ()
     commit.reasons += (error,) if error else ()
     merger = reviewers.merger(raw.committer.email)
-    accounts = reviewers.accounts_of(commit.approver.email) | (reviewers.accounts_of(merger.email) if merger and not error else set())
+    accounts = reviewers.accounts_of(commit.approver.email) | (
+        reviewers.accounts_of(merger.email) if merger and not error else set()
+    )
     commit.accounts = tuple(sorted(accounts))
 
 
@@ -413,8 +485,17 @@ def _judged(raw: RawCommit, mine: OwnChanges | None, in_home: bool, guarded: tup
     return files, own_files, strange
 
 
-def _changes(out: _Pass, history: History, raw: RawCommit, commit: Commit, merged, commits, own_files, standards,
-             mine_of_commit: OwnChanges | None) -> None:
+def _changes(
+    out: _Pass,
+    history: History,
+    raw: RawCommit,
+    commit: Commit,
+    merged,
+    commits,
+    own_files,
+    standards,
+    mine_of_commit: OwnChanges | None,
+) -> None:
     """Household changes of one commit; where the merger changed a file, the branch's part and the merger's part."""
     touched = _touched(merged, commits) if merged is not None else {}
     own_by_path = {f.path: f for f in own_files if f.path.startswith(RECORDS_PREFIX) and not f.path.startswith(SETTINGS_PREFIX)}
@@ -447,21 +528,58 @@ def _top_blob(archive: Archive, rev: str, path: str) -> str | None:
     return listing.split()[2] if listing else None
 
 
-def _judge(raw: RawCommit, index: int, brought: list[str] | None, commits: dict[str, RawCommit], reviewers: Reviewers,
-           files: list[FileChange], own_files: list[FileChange], mine) -> Commit:
+def _judge(
+    raw: RawCommit,
+    index: int,
+    brought: list[str] | None,
+    commits: dict[str, RawCommit],
+    reviewers: Reviewers,
+    files: list[FileChange],
+    own_files: list[FileChange],
+    mine,
+) -> Commit:
     """Approved: a merge whose merger had no hand in the branch, reviews every region it touched, and added nothing."""
     regions = tuple(sorted({region_of(p) for f in files for p in (f.path, f.old_path) if p}))
     merge = len(raw.parents) > 1
     if not merge:
-        return Commit(raw.sha, index, raw.date, raw.author, raw.committer, raw.message, False, None, None, (raw.author,),
-                      regions, UNAPPROVED, (DIRECT,), files)
+        return Commit(
+            raw.sha,
+            index,
+            raw.date,
+            raw.author,
+            raw.committer,
+            raw.message,
+            False,
+            None,
+            None,
+            (raw.author,),
+            regions,
+            UNAPPROVED,
+            (DIRECT,),
+            files,
+        )
     authors = tuple(unique(commits[s].author for s in brought or () if len(commits[s].parents) < 2)) or (raw.author,)
     branch_regions = tuple(sorted({region_of(p) for f in files if f not in own_files for p in (f.path, f.old_path) if p}))
     approver, shown, reasons = judge_merge(raw, brought or [], commits, reviewers, branch_regions, authors)
     own = own_reason(shown, mine, len(raw.parents))
     status = APPROVED if approver and not own else UNAPPROVED
-    return Commit(raw.sha, index, raw.date, raw.author, raw.committer, raw.message, True, _pr(raw.message), shown,
-                  authors, regions, status, (*reasons, *([own] if own else [])), files, own_reason=own)
+    return Commit(
+        raw.sha,
+        index,
+        raw.date,
+        raw.author,
+        raw.committer,
+        raw.message,
+        True,
+        _pr(raw.message),
+        shown,
+        authors,
+        regions,
+        status,
+        (*reasons, *([own] if own else [])),
+        files,
+        own_reason=own,
+    )
 
 
 def _touched(merged: list[str], commits: dict[str, RawCommit]) -> dict[str, list[Identity]]:
@@ -503,6 +621,8 @@ def check_continuity(root: Path, previous_head: str | None, rev: str = "HEAD") -
     tip = archive.resolve(rev)
     if archive.has_commit(previous_head) and archive.is_ancestor(previous_head, tip):
         return None
-    return (f"警告：main 的历史被改写了！上次生成站点时的提交 {previous_head[:12]} 已不在当前 main（{tip[:12]}）的历史中。"
-            "改写历史会抹去修改和审批记录（审计线索）。请立即核查是谁做了强制推送（git reflog、服务器日志），"
-            "并从备份恢复被抹去的提交。")
+    return (
+        f"警告：main 的历史被改写了！上次生成站点时的提交 {previous_head[:12]} 已不在当前 main（{tip[:12]}）的历史中。"
+        "改写历史会抹去修改和审批记录（审计线索）。请立即核查是谁做了强制推送（git reflog、服务器日志），"
+        "并从备份恢复被抹去的提交。"
+    )

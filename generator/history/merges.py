@@ -111,5 +111,10 @@ def _env(archive: Archive, scratch: Path) -> dict:
     current = os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(common, "objects")
     alternates = [current, *filter(None, os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "").split(os.pathsep))]
     (scratch / "info").mkdir(parents=True, exist_ok=True)
-    return {**os.environ, "GIT_DIR": git_dir, "GIT_OBJECT_DIRECTORY": str(scratch),
-            "GIT_ALTERNATE_OBJECT_DIRECTORIES": os.pathsep.join(alternates), "GIT_NO_REPLACE_OBJECTS": "1"}
+    return {
+        **os.environ,
+        "GIT_DIR": git_dir,
+        "GIT_OBJECT_DIRECTORY": str(scratch),
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES": os.pathsep.join(alternates),
+        "GIT_NO_REPLACE_OBJECTS": "1",
+    }

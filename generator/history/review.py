@@ -65,9 +65,16 @@ class Household:
         return f"{self.kind} · {self.number}{name}（{county}）"
 
     def to_dict(self) -> dict:
-        return {"路径": self.path, "原路径": self.old_path, "类型": self.kind, "职工编号": self.number,
-                "姓名": self.details.name, **self.details.to_dict(),
-                "校验": [p.to_dict() for p in self.problems], "须注意": self.warnings}
+        return {
+            "路径": self.path,
+            "原路径": self.old_path,
+            "类型": self.kind,
+            "职工编号": self.number,
+            "姓名": self.details.name,
+            **self.details.to_dict(),
+            "校验": [p.to_dict() for p in self.problems],
+            "须注意": self.warnings,
+        }
 
 
 @dataclass
@@ -96,10 +103,15 @@ class Review:
     @property
     def warnings(self) -> list[str]:
         province = regions().province
-        return [f"{h.path}：{w}" for h in self.households for w in h.warnings] + [
-            f"{path}：修改了设置文件，须由省级（{province}）审核人审批。" for path in self.settings] + [
-            f"{path}：修改了程序、模式、持续集成或其他非档案文件，须由省级（{province}）审核人审批。"
-            for path in ([] if self.home else self.outside)] + self.notes
+        return (
+            [f"{h.path}：{w}" for h in self.households for w in h.warnings]
+            + [f"{path}：修改了设置文件，须由省级（{province}）审核人审批。" for path in self.settings]
+            + [
+                f"{path}：修改了程序、模式、持续集成或其他非档案文件，须由省级（{province}）审核人审批。"
+                for path in ([] if self.home else self.outside)
+            ]
+            + self.notes
+        )
 
     @property
     def home_line(self) -> str | None:
@@ -114,17 +126,27 @@ class Review:
         """Ready to post as a pull request comment; every string from records and commits is escaped (markdown, HTML)."""
         authors = "、".join(dict.fromkeys(md(a) for _, _, a in self.commits)) or "（无）"
         verdict = "✅ 通过" if not self.errors else f"❌ {self.errors} 个错误"
-        out = ["## 档案修改审阅", "",
-               f"{code(self.spec)}：共同祖先 `{self.merge_base[:8]}` → `{self.head[:8]}`，{len(self.commits)} 个提交，作者：{authors}", "",
-               *([f"提交位置：{md(self.location)}。", ""] if self.location else []),
-               f"**共 {len(self.households)} 户**：{self.counts()}。校验：{verdict}。"]
+        out = [
+            "## 档案修改审阅",
+            "",
+            f"{code(self.spec)}：共同祖先 `{self.merge_base[:8]}` → `{self.head[:8]}`，"
+            f"{len(self.commits)} 个提交，作者：{authors}",
+            "",
+            *([f"提交位置：{md(self.location)}。", ""] if self.location else []),
+            f"**共 {len(self.households)} 户**：{self.counts()}。校验：{verdict}。",
+        ]
         if self.home_line:
             out += ["", f"> {md(self.home_line)}"]
         if self.warnings:
             out += ["", "### ⚠ 审核人须注意", ""] + [f"- {md(w)}" for w in self.warnings]
         for household in self.households:
-            out += ["", f"### {md(household.title)}", "",
-                    code(household.path) + (f"（原 {code(household.old_path)}）" if household.old_path else ""), ""]
+            out += [
+                "",
+                f"### {md(household.title)}",
+                "",
+                code(household.path) + (f"（原 {code(household.old_path)}）" if household.old_path else ""),
+                "",
+            ]
             out += [f"- {md(change.text())}" for change in household.details.fields]
             if household.details.problem:
                 out.append(f"- {md(household.details.problem)}")
@@ -139,20 +161,32 @@ class Review:
 
             out += ["", to_markdown(self.impact, first=FIRST, heading="###").rstrip("\n")]
         if self.other_problems:
-            out += ["", "### 其他档案因本次修改出现的问题", ""] + [f"- {code(p.path)} {md(_problem(p))}" for p in self.other_problems]
+            out += ["", "### 其他档案因本次修改出现的问题", ""] + [
+                f"- {code(p.path)} {md(_problem(p))}" for p in self.other_problems
+            ]
         if self.unrelated:
             out += ["", f"另有 {self.unrelated} 个问题在本次没有修改的档案中（main 上原有）。"]
         out += ["", "<sub>由 bangfu review 生成：姓名、身份证号等个人信息已遮蔽。</sub>"]
         return "\n".join(out) + "\n"
 
     def to_json(self) -> str:
-        data = {"范围": self.spec, "基准": self.base, "分支": self.head, "共同祖先": self.merge_base,
-                "提交": [{"提交": sha, "说明": subject, "作者": author.to_dict()} for sha, subject, author in self.commits],
-                "统计": {kind: sum(h.kind == kind for h in self.households) for kind in KINDS},
-                "错误数": self.errors, "须注意": self.warnings, "设置文件": self.settings,
-                "档案": [h.to_dict() for h in self.households],
-                "其他问题": [p.to_dict() for p in self.other_problems], "原有问题数": self.unrelated,
-                "非档案文件": self.outside, "说明": [self.home_line] if self.home_line else [], "提交位置": self.location}
+        data = {
+            "范围": self.spec,
+            "基准": self.base,
+            "分支": self.head,
+            "共同祖先": self.merge_base,
+            "提交": [{"提交": sha, "说明": subject, "作者": author.to_dict()} for sha, subject, author in self.commits],
+            "统计": {kind: sum(h.kind == kind for h in self.households) for kind in KINDS},
+            "错误数": self.errors,
+            "须注意": self.warnings,
+            "设置文件": self.settings,
+            "档案": [h.to_dict() for h in self.households],
+            "其他问题": [p.to_dict() for p in self.other_problems],
+            "原有问题数": self.unrelated,
+            "非档案文件": self.outside,
+            "说明": [self.home_line] if self.home_line else [],
+            "提交位置": self.location,
+        }
         if self.impact is not None:
             from generator.history.impact_report import summary_dict
 
@@ -176,14 +210,18 @@ def review(root: Path, spec: str) -> Review:
     day = today().isoformat()
     standards = (settings_blobs(archive, merge_base).get(STANDARDS_PATH), settings_blobs(archive, head).get(STANDARDS_PATH))
     households = [f for f in files if not f.path.startswith(SETTINGS_PREFIX)]
-    requests = [Request(Side(f.old_blob, f.old_path or f.path, standards[0], day), Side(f.new_blob, f.path, standards[1], day))
-                for f in households]
+    requests = [
+        Request(Side(f.old_blob, f.old_path or f.path, standards[0], day), Side(f.new_blob, f.path, standards[1], day))
+        for f in households
+    ]
     computer = Computer(_cache_root(archive, root), BlobReader(archive).read_many)
     details = computer.details(requests)
     computer.save()
     households, details = _split_unrelated(households, details, computer, standards, day)
     computer.save()
-    result = [Household(f.path, f.old_path, _kind(f, d), d, warnings=_warnings(f, d)) for f, d in zip(households, details, strict=True)]
+    result = [
+        Household(f.path, f.old_path, _kind(f, d), d, warnings=_warnings(f, d)) for f, d in zip(households, details, strict=True)
+    ]
     others, unrelated = _validate(archive, head, root, result)
     settings = sorted({p for f in files for p in (f.path, f.old_path) if p and p.startswith(SETTINGS_PREFIX)})
     outside = _outside(archive, merge_base, head)
@@ -191,9 +229,22 @@ def review(root: Path, spec: str) -> Review:
     notes += _key_notes(archive, merge_base, head) if REVIEWERS_PATH in settings else []
     home = program_home(_blob_at(archive, base, PYPROJECT))
     impact = _impact(archive, root, merge_base, head) if STANDARDS_PATH in settings else None
-    return Review(base, head, merge_base, spec, commits, result, settings, others, unrelated,
-                  sorted({p for f in outside for p in (f.path, f.old_path) if p}), notes, home, impact,
-                  _location(archive, head_rev, head))
+    return Review(
+        base,
+        head,
+        merge_base,
+        spec,
+        commits,
+        result,
+        settings,
+        others,
+        unrelated,
+        sorted({p for f in outside for p in (f.path, f.old_path) if p}),
+        notes,
+        home,
+        impact,
+        _location(archive, head_rev, head),
+    )
 
 
 def _impact(archive: Archive, root: Path, merge_base: str, head: str):
@@ -214,8 +265,13 @@ def _location(archive: Archive, rev: str, head: str) -> str:
         return ""
     if archive.is_ancestor(head, main):
         return f"已在 {MAIN_REF} 上"
-    name = rev if rev.startswith("refs/") else archive.full_name(rev) if rev not in ("HEAD", "@") else \
-        git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip()
+    name = (
+        rev
+        if rev.startswith("refs/")
+        else archive.full_name(rev)
+        if rev not in ("HEAD", "@")
+        else git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip()
+    )
     branch = name if name.startswith("refs/") else f"提交 {head[:8]}"
     return f"只在 {branch} 上，尚未合并到 {MAIN_REF}"
 
@@ -249,9 +305,16 @@ def _merge_notes(archive: Archive, commits: dict) -> list[str]:
     for merge in merges:
         own = checked[merge.sha]
         if own is None or own:
-            what = ("章鱼合并，无法核对" if own is None else f"无法核对（{own.failed}）" if own.failed
-                    else "、".join(f.path for f in own.records + own.outside))
-            out.append(f"合并提交 {merge.sha[:8]}：合并人 {merge.committer} 在合并时自己的改动（与 git 自动合并的结果不同）：{what}。")
+            what = (
+                "章鱼合并，无法核对"
+                if own is None
+                else f"无法核对（{own.failed}）"
+                if own.failed
+                else "、".join(f.path for f in own.records + own.outside)
+            )
+            out.append(
+                f"合并提交 {merge.sha[:8]}：合并人 {merge.committer} 在合并时自己的改动（与 git 自动合并的结果不同）：{what}。"
+            )
     return out
 
 
@@ -305,7 +368,9 @@ def _warnings(f: FileChange, details: Details) -> list[str]:
     if moved or region is not None:
         old = region_of(f.old_path) if moved else region.before
         new = region_of(f.path) if moved else region.after
-        out.append(f"档案在地区之间迁移：{regions().name(str(old))}（{old}）→ {regions().name(str(new))}（{new}），两地审核人都应知情。")
+        out.append(
+            f"档案在地区之间迁移：{regions().name(str(old))}（{old}）→ {regions().name(str(new))}（{new}），两地审核人都应知情。"
+        )
     for change in details.fields:
         if change.pointer.endswith("/身份证号") and change.action == "changed" and change.old != "（未填）":
             out.append(f"身份证号被修改（{change.label}：{change.old} → {change.new}），请核对证件。")

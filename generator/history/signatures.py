@@ -96,7 +96,7 @@ def verify(git_dir: Path, jobs: list[tuple[str, Reviewers]], env: dict | None = 
                 path = Path(scratch) / f"{digest}.allowed"
                 path.write_text(signers.text, encoding="utf-8")
                 size = max(CHUNK, -(-len(asked) // WORKERS))  # git checks one commit after another: a few runs at once
-                chunks = [asked[i:i + size] for i in range(0, len(asked), size)]
+                chunks = [asked[i : i + size] for i in range(0, len(asked), size)]
                 with ThreadPoolExecutor(max_workers=min(WORKERS, len(chunks))) as pool:
                     for found in pool.map(_check, [env] * len(chunks), [path] * len(chunks), chunks, [signers] * len(chunks)):
                         fresh.update({(s, digest): v for s, v in found.items()})
@@ -119,7 +119,7 @@ def _signed(env: dict, shas: list[str]) -> tuple[set[str], set[str]]:
         if len(head) < 3:
             break
         size = int(head[2])
-        body = data[end + 1:end + 1 + size]
+        body = data[end + 1 : end + 1 + size]
         headers = body.split(b"\n\n", 1)[0]
         found = re.search(rb"^gpgsig(?:-sha256)? (.*)$", headers, re.MULTILINE)
         if found:
@@ -132,9 +132,20 @@ def _check(env: dict, allowed: Path, shas: list[str], signers: Signers) -> dict[
     """git's own signature check (what `git verify-commit` runs) for many commits at once."""
     if shutil.which("ssh-keygen", path=env.get("PATH")) is None:
         return {s: Verdict(BAD, detail=NO_SSH_KEYGEN, final=False) for s in shas}
-    done = gitrun.run("-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "-c", "gpg.ssh.defaultKeyCommand=",
-                      "log", "--no-walk=unsorted", "--stdin", "--format=%H%x1f%G?%x1f%GS%x1f%GF",
-                      input="".join(f"{s}\n" for s in shas).encode(), base=env)
+    done = gitrun.run(
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        f"gpg.ssh.allowedSignersFile={allowed}",
+        "-c",
+        "gpg.ssh.defaultKeyCommand=",
+        "log",
+        "--no-walk=unsorted",
+        "--stdin",
+        "--format=%H%x1f%G?%x1f%GS%x1f%GF",
+        input="".join(f"{s}\n" for s in shas).encode(),
+        base=env,
+    )
     out = {s: Verdict(BAD, detail=f"git 无法核验：{_last(done.stderr)}", final=False) for s in shas}
     for line in done.stdout.decode("utf-8", "replace").splitlines():
         parts = line.split("\x1f")
@@ -220,11 +231,15 @@ def key_changes(before: Reviewers, after: Reviewers) -> list[str]:
     for ident, key in new.items():
         dates = f"生效日期 {key.valid_after}" + (f"，失效日期 {key.valid_before}" if key.valid_before else "")
         if ident not in old:
-            out.append(f"新增公钥：{key.email} 的 {fingerprint(key.key)}（{dates}）。批准前请与本人当面或电话核对这个指纹"
-                       "（本人执行 ssh-keygen -lf 公钥文件）；用它签名的合并要等这次修改合并之后才有效。")
+            out.append(
+                f"新增公钥：{key.email} 的 {fingerprint(key.key)}（{dates}）。批准前请与本人当面或电话核对这个指纹"
+                "（本人执行 ssh-keygen -lf 公钥文件）；用它签名的合并要等这次修改合并之后才有效。"
+            )
         elif key.revoked and not old[ident].revoked:
-            out.append(f"撤销公钥：{key.email} 的 {fingerprint(key.key)}（撤销日期 {key.revoked}）：合并之后再用它签名的合并无效，"
-                       "此前的合并不受影响。")
+            out.append(
+                f"撤销公钥：{key.email} 的 {fingerprint(key.key)}（撤销日期 {key.revoked}）：合并之后再用它签名的合并无效，"
+                "此前的合并不受影响。"
+            )
         elif key != old[ident]:
             out.append(f"修改公钥日期：{key.email} 的 {fingerprint(key.key)}，现为{dates}。")
     for ident, key in old.items():

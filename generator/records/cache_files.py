@@ -66,10 +66,15 @@ def _git_location(root: str) -> tuple[str, str] | None:
     A folder inside the git directory itself (the trees review and the push hook check out there) shares
     the repository's caches. git's own variables (GIT_DIR is set inside hooks) are left out: root decides.
     """
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("GIT_") or k in ("GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GIT_") or k in ("GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")
+    }
     try:
-        done = gitrun.run("-C", root, "rev-parse", "--absolute-git-dir", "--is-inside-git-dir", "--show-prefix", base=env, text=True)
+        done = gitrun.run(
+            "-C", root, "rev-parse", "--absolute-git-dir", "--is-inside-git-dir", "--show-prefix", base=env, text=True
+        )
     except OSError:
         return None
     lines = done.stdout.splitlines()
@@ -94,8 +99,21 @@ def _digest(text: str) -> str:
 
 
 # Top-level modules of the dependencies (pyproject.toml) and of what they lean on for our output.
-DEPENDENCY_MODULES = ("mkdocs", "material", "yaml", "jinja2", "markupsafe", "jsonschema", "jsonschema_rs", "git",
-                      "stdnum", "click", "openpyxl", "markdown", "pymdownx")
+DEPENDENCY_MODULES = (
+    "mkdocs",
+    "material",
+    "yaml",
+    "jinja2",
+    "markupsafe",
+    "jsonschema",
+    "jsonschema_rs",
+    "git",
+    "stdnum",
+    "click",
+    "openpyxl",
+    "markdown",
+    "pymdownx",
+)
 
 
 @lru_cache(maxsize=1)
@@ -153,8 +171,14 @@ class _Unpickler(pickle.Unpickler):
     """Builds plain data and the program's own dataclasses only: no function, no other class is reachable,
     so a planted file cannot run code (caches live where no commit can write; this is the second wall)."""
 
-    PLAIN = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"), ("decimal", "Decimal"),
-             ("builtins", "set"), ("builtins", "frozenset")}
+    PLAIN = {
+        ("datetime", "date"),
+        ("datetime", "datetime"),
+        ("datetime", "time"),
+        ("decimal", "Decimal"),
+        ("builtins", "set"),
+        ("builtins", "frozenset"),
+    }
 
     def find_class(self, module: str, name: str):
         if (module, name) in self.PLAIN:
@@ -175,6 +199,15 @@ def legacy_warning(root: Path) -> list[Problem]:
     """A warning when the working tree has a .bangfu-cache folder: ignored, and it must not be committed."""
     if not (Path(root) / LEGACY_DIR).exists():
         return []
-    return [Problem(LEGACY_DIR, None, "", "", "legacy-cache",
-                    f"工作区中有 {LEGACY_DIR} 目录：本程序不会读取其中的任何文件（缓存现在放在 git 目录中）。"
-                    f"请删除它，且不要提交到仓库；合并请求中出现它时应拒绝。", WARNING)]
+    return [
+        Problem(
+            LEGACY_DIR,
+            None,
+            "",
+            "",
+            "legacy-cache",
+            f"工作区中有 {LEGACY_DIR} 目录：本程序不会读取其中的任何文件（缓存现在放在 git 目录中）。"
+            f"请删除它，且不要提交到仓库；合并请求中出现它时应拒绝。",
+            WARNING,
+        )
+    ]

@@ -55,9 +55,11 @@ def read(text: str) -> dict:
     if _ALLOWED.fullmatch(text) is None:
         raise NotCanonical
     # (key column, "- " column or -1, key or "", rest) for every line that holds content.
-    rows = [(len(ind) + len(dash), len(ind) if dash else -1, key, rest)
-            for ind, dash, key, rest in (_LINE_SPACED if " \n" in text or text[-1:] == " " else _LINE).findall(text)
-            if key or dash or (rest and rest[0] != "#")]
+    rows = [
+        (len(ind) + len(dash), len(ind) if dash else -1, key, rest)
+        for ind, dash, key, rest in (_LINE_SPACED if " \n" in text or text[-1:] == " " else _LINE).findall(text)
+        if key or dash or (rest and rest[0] != "#")
+    ]
     if not rows or rows[0][0] != 0 or rows[0][1] != -1 or not rows[0][2]:
         raise NotCanonical
     data, end = _mapping(rows, 0, 0, 0)

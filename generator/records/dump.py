@@ -27,9 +27,7 @@ _NO_SHAPE = _Shape()
 
 # Characters that never go into a plain or literal scalar: controls, YAML line breaks other
 # than "\n", the byte-order mark, surrogates and non-characters.
-_UNPRINTABLE = (
-    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff"
-)
+_UNPRINTABLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff"
 # A plain scalar: no indicator or digit/sign/dot first (numbers, dates and YAML syntax),
 # no ASCII ":" or "#" anywhere, no tab or line break, no leading or trailing space.
 _PLAIN = re.compile(
@@ -135,7 +133,7 @@ def _sequence(items, shape: _Shape, indent: int, out: list[str]) -> None:
             else:
                 _sequence(item, shape.items or _NO_SHAPE, indent + 2, nested)
             # The first nested line starts at indent + 2; "- " takes those two columns.
-            nested[0] = f"{pad}- {nested[0][indent + 2:]}"
+            nested[0] = f"{pad}- {nested[0][indent + 2 :]}"
             out.extend(nested)
         else:
             out.append(f"{pad}- {_scalar(item, shape.text_number, indent + 2)}\n")

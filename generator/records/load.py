@@ -109,7 +109,9 @@ class Record:
     def problem(self, pointer: str, code: str, message: str, severity: str = ERROR) -> Problem:
         quoted = _fullwidth_quoted(self.data, pointer)
         if quoted:
-            message = f"用了全角引号{quoted[0]}{quoted[-1]}，引号成了内容的一部分：文字请改用半角引号 \"…\"，数字不加引号。{message}"
+            message = (
+                f'用了全角引号{quoted[0]}{quoted[-1]}，引号成了内容的一部分：文字请改用半角引号 "…"，数字不加引号。{message}'
+            )
         return Problem(self.path, self.line_of(pointer), pointer, label_path(pointer), code, message, severity)
 
 
@@ -182,7 +184,9 @@ def parse_yaml(raw: bytes, *, lines: bool = False) -> tuple[object, dict[str, in
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise RecordRejected(line, "", "bad-encoding", "文件不是 UTF-8 编码（可能用 GBK 保存了），请用 UTF-8 重新保存。") from None
+        raise RecordRejected(
+            line, "", "bad-encoding", "文件不是 UTF-8 编码（可能用 GBK 保存了），请用 UTF-8 重新保存。"
+        ) from None
     if _CONTENT.search(text) is None:
         raise RecordRejected(1, "", "empty", "文件为空，没有任何字段。")
     if not lines:
@@ -192,8 +196,11 @@ def parse_yaml(raw: bytes, *, lines: bool = False) -> tuple[object, dict[str, in
             FALLBACKS["not-canonical"] += 1
         except Exception as exc:  # noqa: BLE001 - a bug of the fast reader: said, counted, and the strict loader decides
             FALLBACKS[f"reader-error {type(exc).__name__}"] += 1
-            warnings.warn(f"the fast reader failed ({type(exc).__name__}: {exc}); the strict loader reads this file",
-                          FastReaderWarning, stacklevel=2)
+            warnings.warn(
+                f"the fast reader failed ({type(exc).__name__}: {exc}); the strict loader reads this file",
+                FastReaderWarning,
+                stacklevel=2,
+            )
     for number, line in enumerate(text.splitlines(), 1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
@@ -207,7 +214,9 @@ def parse_yaml(raw: bytes, *, lines: bool = False) -> tuple[object, dict[str, in
         raise _fullwidth(text, exc) or _syntax_error(exc) from None
     except yaml.reader.ReaderError as exc:
         line = _line_at(text, exc.position)
-        raise RecordRejected(line, "", "control-char", "文件中有不可见的控制字符，请删除（可用编辑器的“显示不可见字符”找到它）。") from None
+        raise RecordRejected(
+            line, "", "control-char", "文件中有不可见的控制字符，请删除（可用编辑器的“显示不可见字符”找到它）。"
+        ) from None
     except yaml.YAMLError as exc:
         raise RecordRejected(None, "", "yaml-syntax", f"YAML 格式错误：{exc}") from None
     except RecursionError:
@@ -236,7 +245,9 @@ def _reject_anchors_and_tags(text: str) -> None:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
             line = event.start_mark.line + 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise RecordRejected(line, "", "anchor", "档案中不允许使用锚点和别名（& 和 *）：请把内容直接写出来；若是文字，请加引号。")
+                raise RecordRejected(
+                    line, "", "anchor", "档案中不允许使用锚点和别名（& 和 *）：请把内容直接写出来；若是文字，请加引号。"
+                )
             if getattr(event, "tag", None) is not None:
                 raise RecordRejected(line, "", "tag", f"档案中不允许使用 YAML 标签（{event.tag}）；若是文字，请加引号。")
     except yaml.MarkedYAMLError as exc:
@@ -289,9 +300,9 @@ def _fullwidth(text: str, exc: yaml.MarkedYAMLError) -> RecordRejected | None:
             continue
         colon, fullwidth = body.find(":"), body.find("：")
         if fullwidth > 0 and (colon < 0 or fullwidth < colon):
-            key, value = body[:fullwidth].strip(), body[fullwidth + 1:].strip()
+            key, value = body[:fullwidth].strip(), body[fullwidth + 1 :].strip()
             return RecordRejected(number, "", "fullwidth-colon", f"YAML 格式错误：{_FULLWIDTH_COLON}，写作“{key}: {value}”。")
-        if colon > 0 and body[colon + 1:colon + 2] == _FULLWIDTH_SPACE:
+        if colon > 0 and body[colon + 1 : colon + 2] == _FULLWIDTH_SPACE:
             return RecordRejected(number, "", "fullwidth-space", f"YAML 格式错误：冒号后{_FULLWIDTH_BLANK}")
     return None
 
@@ -329,13 +340,19 @@ def _build(node, pointer: str, lines: dict, plain: dict, seen: set, depth: int):
         first_line: dict = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                raise RecordRejected(key_node.start_mark.line + 1, pointer, "bad-key", "字段名必须是简单的文字（不支持合并键 << 或复杂键）。")
+                raise RecordRejected(
+                    key_node.start_mark.line + 1, pointer, "bad-key", "字段名必须是简单的文字（不支持合并键 << 或复杂键）。"
+                )
             key = sys.intern(key_node.value)
             key_line = key_node.start_mark.line + 1
             child = child_pointer(pointer, key)
             if key in out:
-                raise RecordRejected(key_line, child, "duplicate-key",
-                                f"字段「{key}」重复（第 {first_line[key]} 行和第 {key_line} 行），YAML 只会保留后一个，请删去多余的一个。")
+                raise RecordRejected(
+                    key_line,
+                    child,
+                    "duplicate-key",
+                    f"字段「{key}」重复（第 {first_line[key]} 行和第 {key_line} 行），YAML 只会保留后一个，请删去多余的一个。",
+                )
             first_line[key] = key_line
             lines[child] = key_line
             out[key] = _build(value_node, child, lines, plain, seen, depth + 1)
@@ -402,7 +419,10 @@ def record_files(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
     if base.is_symlink():
         raise RecordError(f"{base} 是符号链接：档案目录 records/ 必须是普通目录，不能链接到别处。")
     if not base.is_dir():
-        raise RecordError(f"找不到档案目录 {base}（应在档案库根目录下有 records/）：请在档案库或其中的任一文件夹里运行，或用 --root 指明档案库。")
+        raise RecordError(
+            f"找不到档案目录 {base}（应在档案库根目录下有 records/）："
+            "请在档案库或其中的任一文件夹里运行，或用 --root 指明档案库。"
+        )
     found: list[tuple[str, str]] = []
     problems: list[Problem] = []
     with os.scandir(base) as top:
@@ -422,11 +442,29 @@ def record_files(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
                         elif item.name.endswith(".yaml") and item.is_file(follow_symlinks=False):
                             found.append((f"{rel}/{item.name}", item.path))
                         elif not item.name.startswith("."):
-                            problems.append(Problem(f"{rel}/{item.name}", None, "", "", "stray-file",
-                                                    "档案文件应命名为 <职工编号>.yaml，此文件不会被读取。", "warning"))
+                            problems.append(
+                                Problem(
+                                    f"{rel}/{item.name}",
+                                    None,
+                                    "",
+                                    "",
+                                    "stray-file",
+                                    "档案文件应命名为 <职工编号>.yaml，此文件不会被读取。",
+                                    "warning",
+                                )
+                            )
             else:
-                problems.append(Problem(rel, None, "", "", "stray-file",
-                                        "records/ 下应只有以 6 位县级行政区划代码命名的目录，此项不会被读取。", "warning"))
+                problems.append(
+                    Problem(
+                        rel,
+                        None,
+                        "",
+                        "",
+                        "stray-file",
+                        "records/ 下应只有以 6 位县级行政区划代码命名的目录，此项不会被读取。",
+                        "warning",
+                    )
+                )
     return found, problems
 
 
@@ -439,8 +477,14 @@ def not_regular_problem(rel: str, path: str) -> Problem:
         what = "符号链接" if os.path.islink(path) else "特殊文件（不是普通文件）"
     except OSError:
         what = "特殊文件（不是普通文件）"
-    return Problem(rel, None, "", "", NOT_REGULAR,
-                   f"是{what}：records/、设置文件和 schema/ 下只能放普通文件，它不会被读取，链接指向的内容也不会。")
+    return Problem(
+        rel,
+        None,
+        "",
+        "",
+        NOT_REGULAR,
+        f"是{what}：records/、设置文件和 schema/ 下只能放普通文件，它不会被读取，链接指向的内容也不会。",
+    )
 
 
 def is_regular(path: str | os.PathLike) -> bool:

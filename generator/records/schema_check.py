@@ -112,7 +112,9 @@ def control_message(text: str, schema: dict) -> str:
         rule = "这一栏只能写一行，不能有换行、Tab、文字方向控制符、零宽字符等看不见的字符"
     else:
         rule = "这一栏可以换行，但不能有 Tab、文字方向控制符、零宽字符等其他看不见的字符"
-    return f"{value}{where}有看不见的{name}（U+{ord(char or chr(0)):04X}）：{rule}，请删除（编辑器的“显示不可见字符”可以找到它）。"
+    return (
+        f"{value}{where}有看不见的{name}（U+{ord(char or chr(0)):04X}）：{rule}，请删除（编辑器的“显示不可见字符”可以找到它）。"
+    )
 
 
 def _type_message(record: Record, pointer: str, instance, expected, info) -> str:
@@ -123,8 +125,7 @@ def _type_message(record: Record, pointer: str, instance, expected, info) -> str
     if want == "string" and isinstance(instance, (int, float)) and not isinstance(instance, bool):
         shown = source if source is not None else instance
         if info and info.text_number:
-            return (f"写成了数字 {shown}：前导零和末尾的 X 会丢失、0 开头的数字会被当作八进制，"
-                    f"请加引号，写作 \"{shown}\"。")
+            return f'写成了数字 {shown}：前导零和末尾的 X 会丢失、0 开头的数字会被当作八进制，请加引号，写作 "{shown}"。'
         return f"应为文字，写成了数字 {shown}：请加引号。"
     if want == "string" and isinstance(instance, bool):
         return f"“{source}”被读成了是非值：请写“是”或“否”，或加引号。"
@@ -135,8 +136,14 @@ def _type_message(record: Record, pointer: str, instance, expected, info) -> str
     return f"应为{_TYPE_NAMES.get(want, want)}。"
 
 
-_UNFILLED_CODES = {"type": "type", "enum": "enum", "format": "date", "pattern": "pattern", "minLength": "empty",
-                   "minItems": "min-items"}
+_UNFILLED_CODES = {
+    "type": "type",
+    "enum": "enum",
+    "format": "date",
+    "pattern": "pattern",
+    "minLength": "empty",
+    "minItems": "min-items",
+}
 
 
 def _unfilled(info, error: jsonschema.ValidationError) -> str:
@@ -153,7 +160,9 @@ def _unfilled(info, error: jsonschema.ValidationError) -> str:
     elif kind == "month":
         need = "请写年月，格式 YYYY-MM，例如 2016-08（加引号）。"
     elif kind in ("number", "integer"):
-        need = f"请写{_TYPE_NAMES[kind]}{f'（单位：{info.unit}）' if info and info.unit else ''}，不加引号和单位，例如 {'3' if kind == 'integer' else '1250'}。"
+        unit = f"（单位：{info.unit}）" if info and info.unit else ""
+        example = "3" if kind == "integer" else "1250"
+        need = f"请写{_TYPE_NAMES[kind]}{unit}，不加引号和单位，例如 {example}。"
     elif kind == "array":
         need = "请至少写一项，每项一行，以“- ”开头。"
     elif error.validator == "pattern" and info and info.description:

@@ -13,8 +13,14 @@ from generator.records.load import Record, parse_bytes
 from generator.records.schema import join_pointer, load_schema
 from generator.records.schema_check import control_message
 
-_WANTED = {"string": "加引号的文字", "number": "数字", "integer": "整数", "array": "列表（每项以“- ”开头）",
-           "object": "“项目: 值”的映射", "boolean": "是或否"}
+_WANTED = {
+    "string": "加引号的文字",
+    "number": "数字",
+    "integer": "整数",
+    "array": "列表（每项以“- ”开头）",
+    "object": "“项目: 值”的映射",
+    "boolean": "是或否",
+}
 
 
 def read_settings(root: Path | None, rel: str, schema_name: str, title: str, raw: bytes | None = None) -> Record:
@@ -41,9 +47,14 @@ def _validator(schema_name: str) -> Draft202012Validator:
 
 def schema_problems(record: Record, schema_name: str, prefix: str) -> list[Problem]:
     """Every error of `record` against schema/<schema_name> as a located problem coded <prefix>-<keyword>."""
-    return [record.problem(join_pointer(e.absolute_path), f"{prefix}-control-char" if e.validator == "not" else f"{prefix}-{e.validator}",
-                           say(e, schema_name))
-            for e in _validator(schema_name).iter_errors(record.data)]
+    return [
+        record.problem(
+            join_pointer(e.absolute_path),
+            f"{prefix}-control-char" if e.validator == "not" else f"{prefix}-{e.validator}",
+            say(e, schema_name),
+        )
+        for e in _validator(schema_name).iter_errors(record.data)
+    ]
 
 
 def say(error, schema_name: str) -> str:

@@ -98,31 +98,50 @@ class Household:
 def read_household(data: dict, county: str) -> Household:
     """Parse the fields the rules need; raise Unusable when one is missing or malformed."""
     try:
-        worker = Person(None, data["姓名"], "本人", data["性别"], _date(data["出生日期"]),
-                        data["健康状况"], data.get("残疾类别") or "无", _text(data["工作状态"]),
-                        money(data["本人月平均收入"]), None, None)
+        worker = Person(
+            None,
+            data["姓名"],
+            "本人",
+            data["性别"],
+            _date(data["出生日期"]),
+            data["健康状况"],
+            data.get("残疾类别") or "无",
+            _text(data["工作状态"]),
+            money(data["本人月平均收入"]),
+            None,
+            None,
+        )
         members = tuple(_member(i, m) for i, m in enumerate(data.get("家庭主要成员") or []))
         survey = data.get("入户调查") or {}
-        reviews = tuple((i, int(r["年度"]), _date(r["核查日期"]), r["结果"])
-                        for i, r in enumerate(data.get("年度核查") or []))
+        reviews = tuple((i, int(r["年度"]), _date(r["核查日期"]), r["结果"]) for i, r in enumerate(data.get("年度核查") or []))
         size = data["家庭人口"]
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ValueError("家庭人口")
         per_capita = data.get("家庭月人均收入")
         return Household(
-            number=str(data.get("职工编号", "")), county=county, declared=data["困难类别"],
-            status=data["状态"], hukou=data["户口类型"], marital=data["婚姻状况"],
-            worker=worker, members=members, other_annual=money(data["家庭其他非薪资年收入"]),
-            declared_total=money(data["家庭年度总收入"]), size=size,
+            number=str(data.get("职工编号", "")),
+            county=county,
+            declared=data["困难类别"],
+            status=data["状态"],
+            hukou=data["户口类型"],
+            marital=data["婚姻状况"],
+            worker=worker,
+            members=members,
+            other_annual=money(data["家庭其他非薪资年收入"]),
+            declared_total=money(data["家庭年度总收入"]),
+            size=size,
             declared_per_capita=None if per_capita is None else money(per_capita),
-            declared_zero_employment=data.get("是否为零就业家庭"), declared_single_parent=data.get("是否单亲"),
+            declared_zero_employment=data.get("是否为零就业家庭"),
+            declared_single_parent=data.get("是否单亲"),
             migrant=data.get("农民工") if data.get("是否农民工") == "是" else None,
             dibao=_dibao(data.get("低保证")),
-            situations=tuple(data.get("困难情形") or ()), expenses=tuple(data.get("特殊支出") or ()),
+            situations=tuple(data.get("困难情形") or ()),
+            expenses=tuple(data.get("特殊支出") or ()),
             attachments=frozenset(a.get("附件名称") for a in data.get("附件") or () if isinstance(a, dict)),
             notices=tuple(data.get("公示") or ()),
             survey_date=_date(survey["调查日期"]) if isinstance(survey, dict) and survey.get("调查日期") else None,
-            reviews=reviews, decided=_date(data["确定时间"]),
+            reviews=reviews,
+            decided=_date(data["确定时间"]),
             exit_date=_date(data["退出"]["日期"]) if isinstance(data.get("退出"), dict) else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
@@ -131,9 +150,19 @@ def read_household(data: dict, county: str) -> Household:
 
 def _member(index: int, m: dict) -> Person:
     able = m.get("有劳动能力")
-    return Person(index, m["姓名"], m["关系"], m["性别"], _date(m["出生日期"]),
-                  m["健康状况"], m.get("残疾类别") or "无", _text(m["身份"]), money(m["月收入"]),
-                  None if able is None else able == "是", m.get("无业无收入证明"))
+    return Person(
+        index,
+        m["姓名"],
+        m["关系"],
+        m["性别"],
+        _date(m["出生日期"]),
+        m["健康状况"],
+        m.get("残疾类别") or "无",
+        _text(m["身份"]),
+        money(m["月收入"]),
+        None if able is None else able == "是",
+        m.get("无业无收入证明"),
+    )
 
 
 def _dibao(card) -> dict | None:

@@ -54,8 +54,7 @@ def _zero_employment(result: Assessment, household: Household) -> None:
 def _single_parent(result: Assessment, household: Household) -> None:
     day = result.assessed_on
     spouse = [m for m in household.members if m.relation == "配偶"]
-    children = [m for m in household.members
-                if m.relation in CHILD_RELATIONS and (m.age_on(day) < ADULT_AGE or m.is_student)]
+    children = [m for m in household.members if m.relation in CHILD_RELATIONS and (m.age_on(day) < ADULT_AGE or m.is_student)]
     single = household.marital in _UNPARTNERED and not spouse and bool(children)
     result.single_parent = single
 

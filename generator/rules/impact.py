@@ -35,8 +35,19 @@ class Entry:
 
     __slots__ = ("path", "county", "status", "dibao", "imputable", "own", "id_number", "name", "_household", "_raw")
 
-    def __init__(self, path: str, county: str, status: str, dibao: str, imputable: bool, own: dt.date | None,
-                 id_number: str, name: str, household: Household | None = None, raw: bytes | None = None):
+    def __init__(
+        self,
+        path: str,
+        county: str,
+        status: str,
+        dibao: str,
+        imputable: bool,
+        own: dt.date | None,
+        id_number: str,
+        name: str,
+        household: Household | None = None,
+        raw: bytes | None = None,
+    ):
         self.path, self.county, self.status, self.dibao, self.imputable = path, county, status, dibao, imputable
         self.own, self.id_number, self.name, self._household, self._raw = own, id_number, name, household, raw
 
@@ -45,8 +56,17 @@ class Entry:
         """The entry of a household read (None: its fields cannot be read)."""
         if household is None:
             return cls(path, _county_of(path), "", "", False, None, id_number, name)
-        return cls(path, household.county, household.status, dibao_field(household)[0], imputable(household),
-                   assessment_date(household)[0], id_number, name, household)
+        return cls(
+            path,
+            household.county,
+            household.status,
+            dibao_field(household)[0],
+            imputable(household),
+            assessment_date(household)[0],
+            id_number,
+            name,
+            household,
+        )
 
     @property
     def usable(self) -> bool:
@@ -83,8 +103,14 @@ class StandardChange:
         return f"{self.region_name}（{self.region}）{self.field}：{old} → {new}（{self.effective.isoformat()} 起）"
 
     def to_dict(self) -> dict:
-        return {"地区": self.region, "地区名称": self.region_name, "项目": self.field, "生效日期": self.effective.isoformat(),
-                "调整前": None if self.before is None else str(self.before), "调整后": None if self.after is None else str(self.after)}
+        return {
+            "地区": self.region,
+            "地区名称": self.region_name,
+            "项目": self.field,
+            "生效日期": self.effective.isoformat(),
+            "调整前": None if self.before is None else str(self.before),
+            "调整后": None if self.after is None else str(self.after),
+        }
 
 
 @dataclass
@@ -163,8 +189,16 @@ def standard_changes(old: Standards, new: Standards) -> list[StandardChange]:
         if was is not None and now is not None and was.value == now.value:
             continue
         in_force = old.lookup(region, item, effective)
-        out.append(StandardChange(region, new.region_name(region), item, effective,
-                                  None if in_force is None else in_force.value, None if now is None else now.value))
+        out.append(
+            StandardChange(
+                region,
+                new.region_name(region),
+                item,
+                effective,
+                None if in_force is None else in_force.value,
+                None if now is None else now.value,
+            )
+        )
     return out
 
 
@@ -183,8 +217,15 @@ def reach(old: Standards, new: Standards, scope: str):
     return wanted
 
 
-def compare(facts: list[Entry], old: Standards, new: Standards, day: dt.date | None = None, *, scope: str | None = None,
-            today: dt.date | None = None) -> Impact:
+def compare(
+    facts: list[Entry],
+    old: Standards,
+    new: Standards,
+    day: dt.date | None = None,
+    *,
+    scope: str | None = None,
+    today: dt.date | None = None,
+) -> Impact:
     """Judge every active household of `facts` under both standards."""
     table = new.regions
     changes = standard_changes(old, new)
@@ -209,8 +250,9 @@ def compare(facts: list[Entry], old: Standards, new: Standards, day: dt.date | N
         affected = _judge(household, old, new, on, today)
         if affected is not None:
             kind, before, after, near = affected
-            result.households.append(Affected(entry.path, entry.name, entry.id_number, household, kind, before, after,
-                                              entry.own >= day, near))
+            result.households.append(
+                Affected(entry.path, entry.name, entry.id_number, household, kind, before, after, entry.own >= day, near)
+            )
     result.households.sort(key=lambda a: (KINDS.index(a.kind), a.county, a.household.number))
     return result
 
@@ -241,8 +283,9 @@ def near_line(household: Household, result: Assessment) -> str:
     income = result.household_income + result.imputed
     values = [("家庭月人均收入", income / 12 / size, (("低保标准", result.lower), ("边缘上限", result.upper)))]
     if result.deducted:
-        values.append(("扣除特殊支出后月人均", max(income - result.deducted, Decimal(0)) / 12 / size,
-                       (("边缘上限", result.upper),)))
+        values.append(
+            ("扣除特殊支出后月人均", max(income - result.deducted, Decimal(0)) / 12 / size, (("边缘上限", result.upper),))
+        )
     for label, value, lines in values:
         for line_name, line in lines:
             gap = value - line
@@ -281,8 +324,14 @@ def future_changes(standards: Standards, today: dt.date) -> list[tuple[dt.date, 
     """For each effective date after today: (date, the standards before it, the standards with its entries)."""
     entries = standards.entries()
     dates = sorted({s.effective for s in entries if s.effective > today})
-    return [(day, standards.with_entries([s for s in entries if s.effective < day]),
-             standards.with_entries([s for s in entries if s.effective <= day])) for day in dates]
+    return [
+        (
+            day,
+            standards.with_entries([s for s in entries if s.effective < day]),
+            standards.with_entries([s for s in entries if s.effective <= day]),
+        )
+        for day in dates
+    ]
 
 
 def sourced(region: str, item: str, value: Decimal, effective: dt.date, basis: str, table: Regions) -> Sourced:

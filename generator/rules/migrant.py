@@ -37,8 +37,12 @@ def check_migrant(result: Assessment, household: Household, today: dt.date | Non
         # An overdue annual review is a task for the worklist, not a defect that should block every change.
         severity = WARNING if (pointer, text) in overdue else ERROR
         result.migrant_refused |= severity == ERROR
-        result.flag(pointer, "migrant-review-overdue" if severity == WARNING else "migrant-condition",
-                    f"农民工建档条件不满足：{text}。", severity)
+        result.flag(
+            pointer,
+            "migrant-review-overdue" if severity == WARNING else "migrant-condition",
+            f"农民工建档条件不满足：{text}。",
+            severity,
+        )
     pending = ""
     if in_progress and steps:
         pending = f"状态为{household.status}，一会、两证明、三公示、两入户还在办理中，尚缺：{'；'.join(t for _, t in steps)}"
@@ -49,8 +53,10 @@ def check_migrant(result: Assessment, household: Household, today: dt.date | Non
     elif pending:
         result.add("migrant", f"农民工条件：有劳动关系，用工单位有工会，已入会并按时交纳会费；{pending}。")
     else:
-        result.add("migrant", "农民工条件：有劳动关系，用工单位有工会，已入会并按时交纳会费；"
-                              "一会、两证明、三公示、两入户、一核查均有记录。")
+        result.add(
+            "migrant",
+            "农民工条件：有劳动关系，用工单位有工会，已入会并按时交纳会费；一会、两证明、三公示、两入户、一核查均有记录。",
+        )
 
 
 def today_key(today: dt.date) -> str:
@@ -90,18 +96,24 @@ def _union(migrant: dict, day: dt.date) -> list[tuple[str, str]]:
 
 def _village(migrant: dict) -> list[tuple[str, str]]:
     out = []
-    wanted = [("村委会集体研究日期", "一会：没有村民委员会集体研究的日期"),
-              ("用人单位证明日期", "两证明：没有用人单位出具证明的日期"),
-              ("村委会证明日期", "两证明：没有村委会出具证明的日期"),
-              ("村委会入户调查日期", "两入户：没有村委会入户调查的日期"),
-              ("帮扶中心入户核实日期", "两入户：没有帮扶中心入户核实的日期")]
+    wanted = [
+        ("村委会集体研究日期", "一会：没有村民委员会集体研究的日期"),
+        ("用人单位证明日期", "两证明：没有用人单位出具证明的日期"),
+        ("村委会证明日期", "两证明：没有村委会出具证明的日期"),
+        ("村委会入户调查日期", "两入户：没有村委会入户调查的日期"),
+        ("帮扶中心入户核实日期", "两入户：没有帮扶中心入户核实的日期"),
+    ]
     for key, text in wanted:
         if not migrant.get(key):
             out.append((f"/农民工/{key}", text))
     village, centre = _date(migrant.get("村委会入户调查日期")), _date(migrant.get("帮扶中心入户核实日期"))
     if village and centre and centre < village:
-        out.append(("/农民工/帮扶中心入户核实日期",
-                    f"两入户：帮扶中心入户核实（{centre.isoformat()}）应在村委会入户调查（{village.isoformat()}）之后"))
+        out.append(
+            (
+                "/农民工/帮扶中心入户核实日期",
+                f"两入户：帮扶中心入户核实（{centre.isoformat()}）应在村委会入户调查（{village.isoformat()}）之后",
+            )
+        )
     return out
 
 
@@ -116,8 +128,13 @@ def _notices(household: Household) -> list[tuple[str, str]]:
     centre_start = _date(by_level["帮扶中心"].get("开始日期"))
     latest = max(d for d in first_ends if d)
     if centre_start and centre_start <= latest:
-        return [("/公示", f"三公示：帮扶中心公示（{centre_start.isoformat()} 开始）应在村委会和用人单位公示结束"
-                          f"（{latest.isoformat()}）之后")]
+        return [
+            (
+                "/公示",
+                f"三公示：帮扶中心公示（{centre_start.isoformat()} 开始）应在村委会和用人单位公示结束"
+                f"（{latest.isoformat()}）之后",
+            )
+        ]
     return []
 
 
@@ -129,8 +146,12 @@ def _reviews(household: Household, today: dt.date | None) -> list[tuple[str, str
         done.add(year)
         deadline = dt.date(year, REVIEW_MONTH, REVIEW_DAY)
         if day > deadline or day.year != year:
-            out.append((f"/年度核查/{index}/核查日期",
-                        f"一核查：{year} 年度核查日期 {day.isoformat()} 不在 {year}-01-01 至 {deadline.isoformat()} 之间"))
+            out.append(
+                (
+                    f"/年度核查/{index}/核查日期",
+                    f"一核查：{year} 年度核查日期 {day.isoformat()} 不在 {year}-01-01 至 {deadline.isoformat()} 之间",
+                )
+            )
     if today is None:
         return out
     for year in range(household.decided.year + 1, today.year + 1):

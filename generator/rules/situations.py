@@ -9,8 +9,12 @@ from generator.rules.trace import Assessment
 # The 意外致困户 situations of 五（一）; each is a stronger form of a 低保边缘户 situation.
 ACCIDENT = frozenset({"重大疾病", "残疾基本丧失劳动能力", "重大意外事故", "子女上大学"})
 EDGE = frozenset({"急症", "慢性疾病", "残疾", "失业后再就业困难", "意外灾害", "子女就学"}) | ACCIDENT
-EXPENSE_FOR = {"重大疾病医疗支出": "重大疾病", "残疾康复支出": "残疾基本丧失劳动能力",
-               "重大意外事故支出": "重大意外事故", "子女上大学支出": "子女上大学"}
+EXPENSE_FOR = {
+    "重大疾病医疗支出": "重大疾病",
+    "残疾康复支出": "残疾基本丧失劳动能力",
+    "重大意外事故支出": "重大意外事故",
+    "子女上大学支出": "子女上大学",
+}
 _UNEMPLOYED_WORKER = frozenset({"下岗", "失业"})
 _UNEMPLOYED_MEMBER = frozenset({"下岗失业", "无业"})
 
@@ -24,23 +28,31 @@ def counted_situations(result: Assessment, household: Household) -> dict[str, li
         kind, name, evidence = entry["情形"], entry["涉及人员"], entry["证明材料"]
         people = household.named(name)
         if not people:
-            result.flag(f"{pointer}/涉及人员", "situation-person",
-                        f"困难情形“{kind}”的涉及人员“{name}”不是本人，也不在家庭主要成员中，此情形不计入认定。")
+            result.flag(
+                f"{pointer}/涉及人员",
+                "situation-person",
+                f"困难情形“{kind}”的涉及人员“{name}”不是本人，也不在家庭主要成员中，此情形不计入认定。",
+            )
             shown.append(f"{kind}（{name}，不是本人或家庭成员，不计入）")
             continue
         doubt = _doubt(kind, people)
         if doubt:
-            result.flag(f"{pointer}/情形", "situation-corroboration",
-                        f"困难情形“{kind}”与{name}的登记情况不符：{doubt}；请核对。", WARNING)
+            result.flag(
+                f"{pointer}/情形",
+                "situation-corroboration",
+                f"困难情形“{kind}”与{name}的登记情况不符：{doubt}；请核对。",
+                WARNING,
+            )
         if evidence not in household.attachments:
             result.flag(f"{pointer}/证明材料", "evidence-attachment", _unattached("证明材料", evidence, household), WARNING)
         counted.setdefault(kind, []).append(f"{name}，证明材料：{evidence}")
         shown.append(f"{kind}（{name}，证明材料：{evidence}{'；' + doubt if doubt else ''}）")
     for i, expense in enumerate(household.expenses):
         if expense["凭证"] not in household.attachments:
-            result.flag(f"/特殊支出/{i}/凭证", "evidence-attachment", _unattached("支出凭证", expense["凭证"], household), WARNING)
-    result.add("situations", lambda: f"困难情形：{'；'.join(shown) if shown else '没有记录'}。",
-               困难情形=sorted(counted))
+            result.flag(
+                f"/特殊支出/{i}/凭证", "evidence-attachment", _unattached("支出凭证", expense["凭证"], household), WARNING
+            )
+    result.add("situations", lambda: f"困难情形：{'；'.join(shown) if shown else '没有记录'}。", 困难情形=sorted(counted))
     return counted
 
 

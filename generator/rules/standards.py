@@ -38,8 +38,14 @@ class Sourced:
 
     def to_dict(self) -> dict:
         amount = str(self.value) if self.field == MULTIPLIER else str(self.value.quantize(Decimal("0.01")))  # money: 0.00
-        return {"项目": self.field, "数值": amount, "地区": self.region, "地区名称": self.region_name,
-                "生效日期": self.effective.isoformat(), "依据": self.basis}
+        return {
+            "项目": self.field,
+            "数值": amount,
+            "地区": self.region,
+            "地区名称": self.region_name,
+            "生效日期": self.effective.isoformat(),
+            "依据": self.basis,
+        }
 
 
 class Standards:
@@ -73,8 +79,7 @@ class Standards:
 
     def entries(self) -> list[Sourced]:
         """Every value the file sets, by region, item and effective date."""
-        return sorted((s for _, values in self._index.values() for s in values),
-                      key=lambda s: (s.region, s.field, s.effective))
+        return sorted((s for _, values in self._index.values() for s in values), key=lambda s: (s.region, s.field, s.effective))
 
     def with_entries(self, entries: list[Sourced], path: str | None = None) -> Standards:
         """Standards of these entries (a proposal), keeping this file's region table and example flag."""
@@ -101,8 +106,11 @@ def load_standards(root: Path) -> Standards:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        hint = ("。请在档案库（含 records/_settings/ 的文件夹）或其中的任一文件夹里运行，或用 --root 指明档案库"
-                if exc.errno == errno.ENOENT else "")
+        hint = (
+            "。请在档案库（含 records/_settings/ 的文件夹）或其中的任一文件夹里运行，或用 --root 指明档案库"
+            if exc.errno == errno.ENOENT
+            else ""
+        )
         problem = Problem(STANDARDS_PATH, None, "", "", "standards-missing", f"无法读取认定标准文件：{os_reason(exc)}{hint}。")
         raise RecordError("认定标准文件有误。", [problem]) from None
     return parse_standards(raw, STANDARDS_PATH)
@@ -124,8 +132,9 @@ def parse_standards(raw: bytes, rel: str = STANDARDS_PATH, table: Regions | None
         effective = dt.date.fromisoformat(entry["生效日期"])
         for field in FIELDS:
             if field in entry:
-                sourced.append(Sourced(field, _decimal(entry[field]), entry["地区"], table.name(entry["地区"]),
-                                       effective, entry["依据"]))
+                sourced.append(
+                    Sourced(field, _decimal(entry[field]), entry["地区"], table.name(entry["地区"]), effective, entry["依据"])
+                )
     return Standards(sourced, table, example=record.data.get("示例数据") == "是", path=rel)
 
 
@@ -140,8 +149,13 @@ def _semantic_problems(record: Record, table: Regions) -> list[Problem]:
             out.append(record.problem(f"{base}/地区", "standards-region", f"“{region}”不是本省的行政区划代码。"))
         key = (region, entry["生效日期"])
         if key in seen:
-            out.append(record.problem(f"{base}/生效日期", "standards-duplicate",
-                                      f"地区 {region} 在 {key[1]} 已有一条标准（第 {seen[key]} 条），请合并为一条。"))
+            out.append(
+                record.problem(
+                    f"{base}/生效日期",
+                    "standards-duplicate",
+                    f"地区 {region} 在 {key[1]} 已有一条标准（第 {seen[key]} 条），请合并为一条。",
+                )
+            )
         seen.setdefault(key, i + 1)
         for field in FIELDS:
             if field in entry and _decimal(entry[field]).as_tuple().exponent < -2 and field != MULTIPLIER:
@@ -150,8 +164,11 @@ def _semantic_problems(record: Record, table: Regions) -> list[Problem]:
                 set_at_province.add(field)
     for field in FIELDS:
         if field not in set_at_province:
-            out.append(record.problem("/标准", "standards-province",
-                                      f"省级（{table.province}）须设置{field}，作为各地未自定标准时的依据。"))
+            out.append(
+                record.problem(
+                    "/标准", "standards-province", f"省级（{table.province}）须设置{field}，作为各地未自定标准时的依据。"
+                )
+            )
     return out
 
 

@@ -70,8 +70,6 @@ def list_values(site) -> Values:
     return Values(site.policy, LIST)
 
 
-
-
 def scope_key(scope: str, held: list, site, keys: dict[str, str]) -> str:
     """Names what a scope's pages are made from: its households' page keys, today (worklists) and the shared inputs."""
     parts = [site.key, scope, site.today.isoformat()] + [keys[r.path] for r in held]

@@ -5,8 +5,15 @@ from __future__ import annotations
 from generator.records.schema import FieldInfo, fields, load_schema
 
 _KINDS = {
-    "string": "文字", "number": "数字", "integer": "整数", "date": "日期（YYYY-MM-DD）", "month": "年月（YYYY-MM）",
-    "enum": "单选", "multi": "多选（列表）", "array": "列表（每项一组）", "object": "一组栏目",
+    "string": "文字",
+    "number": "数字",
+    "integer": "整数",
+    "date": "日期（YYYY-MM-DD）",
+    "month": "年月（YYYY-MM）",
+    "enum": "单选",
+    "multi": "多选（列表）",
+    "array": "列表（每项一组）",
+    "object": "一组栏目",
 }
 
 

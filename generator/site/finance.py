@@ -23,8 +23,21 @@ def render_finance(by_scope: dict, site, writer, keys: dict[str, str]) -> None:
             continue
         if regions.level(scope) != "county":
             links = [(c, regions.name(c)) for c in regions.counties(scope)]
-            write_page(writer, site, path, f"{name} 帮扶资金发放名册", "finance.html", scope=scope, name=name, crumbs=crumbs,
-                       year=year, links=links, rows=[], total="0", key=key)
+            write_page(
+                writer,
+                site,
+                path,
+                f"{name} 帮扶资金发放名册",
+                "finance.html",
+                scope=scope,
+                name=name,
+                crumbs=crumbs,
+                year=year,
+                links=links,
+                rows=[],
+                total="0",
+                key=key,
+            )
             continue
         rows, total = [], Decimal(0)
         for record in sorted(by_scope.get(scope, []), key=number):
@@ -34,9 +47,29 @@ def render_finance(by_scope: dict, site, writer, keys: dict[str, str]) -> None:
                 continue
             amount = sum((money(e.get("金额")) for e in paid), Decimal(0))
             total += amount
-            rows.append({"number": number(record), "name": values.person("姓名", data.get("姓名")) or "",
-                         "id": values.person("身份证号", data.get("身份证号")) or "",
-                         "bank": f"{data.get('开户银行', '')}{data.get('支行名称', '')}",
-                         "card": values.person("银行卡号", data.get("银行卡号")) or "", "times": len(paid), "amount": yuan(amount)})
-        write_page(writer, site, path, f"{name} 帮扶资金发放名册", "finance.html", scope=scope, name=name, crumbs=crumbs,
-                   year=year, links=[], rows=rows, total=yuan(total), key=key)
+            rows.append(
+                {
+                    "number": number(record),
+                    "name": values.person("姓名", data.get("姓名")) or "",
+                    "id": values.person("身份证号", data.get("身份证号")) or "",
+                    "bank": f"{data.get('开户银行', '')}{data.get('支行名称', '')}",
+                    "card": values.person("银行卡号", data.get("银行卡号")) or "",
+                    "times": len(paid),
+                    "amount": yuan(amount),
+                }
+            )
+        write_page(
+            writer,
+            site,
+            path,
+            f"{name} 帮扶资金发放名册",
+            "finance.html",
+            scope=scope,
+            name=name,
+            crumbs=crumbs,
+            year=year,
+            links=[],
+            rows=rows,
+            total=yuan(total),
+            key=key,
+        )

@@ -31,11 +31,23 @@ def finder_data(records, site) -> str:
         ident = data.get("身份证号") if with_id else None
         ident_parts = f"{ident[:4]}{ident[-4:]}" if isinstance(ident, str) and len(ident) == 18 else ""
         address = values.person("住址", data.get("家庭住址")) or ""
-        rows.append([number(record), values.person("姓名", data.get("姓名")) or "", ident_parts,
-                     county, category, _words(address, site, record.county), data.get("状态", "")])
+        rows.append(
+            [
+                number(record),
+                values.person("姓名", data.get("姓名")) or "",
+                ident_parts,
+                county,
+                category,
+                _words(address, site, record.county),
+                data.get("状态", ""),
+            ]
+        )
     region_names = [place(site.regions, code) for code in counties]
-    return json.dumps({"v": FORMAT, "regions": list(counties), "regionNames": region_names,
-                       "categories": list(categories), "rows": rows}, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {"v": FORMAT, "regions": list(counties), "regionNames": region_names, "categories": list(categories), "rows": rows},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def _words(address: str, site, county: str) -> str:
@@ -43,5 +55,5 @@ def _words(address: str, site, county: str) -> str:
     for code in reversed(site.regions.ancestors(county)):
         name = site.regions.name(code)
         if address.startswith(name):
-            address = address[len(name):]
+            address = address[len(name) :]
     return address.replace("**", "").strip()

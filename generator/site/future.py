@@ -10,8 +10,10 @@ from generator.rules.facts import Unusable, read_household
 from generator.rules.impact import GAINED, LOST, MOVED, NOT_NEEDY, Entry, compare, future_changes
 
 KINDS = (GAINED, LOST, MOVED)
-NOTE = ("已批准、尚未施行的标准（生效日期晚于今天）施行后，按新标准复核将不再符合困难职工条件的在档户"
-        "（按档案现有情况计算，与 bangfu impact 相同）；应在生效日期前入户核实。")
+NOTE = (
+    "已批准、尚未施行的标准（生效日期晚于今天）施行后，按新标准复核将不再符合困难职工条件的在档户"
+    "（按档案现有情况计算，与 bangfu impact 相同）；应在生效日期前入户核实。"
+)
 
 
 def effects(records, site) -> dict[str, list[tuple]]:
@@ -32,8 +34,7 @@ def effects(records, site) -> dict[str, list[tuple]]:
     for day, old, new in memo["changes"]:
         for item in compare(facts, old, new, day, today=site.today).households:
             if item.kind in KINDS:
-                by_path[item.path].append((day, item.kind, item.before.category or NOT_NEEDY,
-                                           item.after.category or NOT_NEEDY))
+                by_path[item.path].append((day, item.kind, item.before.category or NOT_NEEDY, item.after.category or NOT_NEEDY))
     return by_path
 
 
@@ -53,8 +54,13 @@ def worklist(records, site, rows: dict) -> dict:
         for day, kind, before, after in found.get(record.path, ()):
             if kind == LOST:
                 listed.append((rows[record.path], [day.isoformat(), before, after]))
-    return {"id": "future-standards", "title": "新标准生效后将不再符合条件", "note": NOTE,
-            "extra": ["新标准生效日期", "现认定", "生效后认定"], "rows": sorted(listed, key=lambda r: r[1][0])}
+    return {
+        "id": "future-standards",
+        "title": "新标准生效后将不再符合条件",
+        "note": NOTE,
+        "extra": ["新标准生效日期", "现认定", "生效后认定"],
+        "rows": sorted(listed, key=lambda r: r[1][0]),
+    }
 
 
 def tables(scope: str, records, site) -> list[dict]:
@@ -76,8 +82,17 @@ def tables(scope: str, records, site) -> list[dict]:
         rows = [[regions.name(c), *counts[c]] for c in children]
         rows.append(["合计", *(sum(r[i] for r in rows) for i in range(1, 2 * len(KINDS) + 1))])
         labels = ["地区"] + [f"{k}{what}" for k in KINDS for what in ("户数", "人数")]
-        out.append({"id": f"future-{day.isoformat()}", "title": f"{day.isoformat()} 起施行的新标准的影响",
-                    "note": f"在档户按 {day.isoformat()} 复核、施行前后两套标准各认定一次（与 bangfu impact 相同）。",
-                    "labels": labels, "rows": rows, "chart": 3, "total": True,
-                    "units": [(1 + 2 * i, [2 + 2 * i]) for i in range(len(KINDS))], "base": (len(records),)})
+        out.append(
+            {
+                "id": f"future-{day.isoformat()}",
+                "title": f"{day.isoformat()} 起施行的新标准的影响",
+                "note": f"在档户按 {day.isoformat()} 复核、施行前后两套标准各认定一次（与 bangfu impact 相同）。",
+                "labels": labels,
+                "rows": rows,
+                "chart": 3,
+                "total": True,
+                "units": [(1 + 2 * i, [2 + 2 * i]) for i in range(len(KINDS))],
+                "base": (len(records),),
+            }
+        )
     return out

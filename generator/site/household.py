@@ -22,17 +22,50 @@ FORM_ROWS = (
     ("本人月平均收入", "家庭其他非薪资年收入", "家庭年度总收入", "家庭人口", "家庭月人均收入", "户口所在地行政区划", "医保状况"),
 )
 FORM_PAIRS = ("是否有一定自救能力", "是否为零就业家庭")
-MEMBER_COLUMNS = ("姓名", "关系", "性别", "政治面貌", "身份证号", "出生日期", "健康状况", "月收入", "身份", "医保状况", "单位或学校")
+MEMBER_COLUMNS = (
+    "姓名",
+    "关系",
+    "性别",
+    "政治面貌",
+    "身份证号",
+    "出生日期",
+    "健康状况",
+    "月收入",
+    "身份",
+    "医保状况",
+    "单位或学校",
+)
 BANK = ("开户银行", "支行名称", "银行卡号")
 ATTACHMENT_COLUMNS = ("附件类型", "附件名称", "备注")
 GROUPS = ("五类重点群体", "四个一批措施", "七个行动计划")
 FORM_FOOT = (("备注", "职工签字"), ("建档人", "审核人", "帮扶单位", "帮扶责任人", "录入人"))
-PLAN = ("是否为解困脱困对象", "确定时间", "五类重点群体", "四个一批措施", "七个行动计划", "帮扶单位", "帮扶责任人", "工会联络人",
-        "帮扶任务完成时限", "职工签字")
+PLAN = (
+    "是否为解困脱困对象",
+    "确定时间",
+    "五类重点群体",
+    "四个一批措施",
+    "七个行动计划",
+    "帮扶单位",
+    "帮扶责任人",
+    "工会联络人",
+    "帮扶任务完成时限",
+    "职工签字",
+)
 LEDGER_COLUMNS = ("日期", "帮扶类型", "金额", "帮扶人", "备注")
 _ON_FORM = set(FORM_HEAD + sum(FORM_ROWS, ()) + FORM_PAIRS + BANK + GROUPS + sum(FORM_FOOT, ())) | {
-    "家庭主要成员", "致困原因", "致困原因其他注明", "附件", "是否为解困脱困对象", "确定时间", "帮扶台账",
-    "五类重点群体其他注明", "四个一批措施其他注明", "七个行动计划其他注明", "帮扶任务完成时限", "工会联络人"}
+    "家庭主要成员",
+    "致困原因",
+    "致困原因其他注明",
+    "附件",
+    "是否为解困脱困对象",
+    "确定时间",
+    "帮扶台账",
+    "五类重点群体其他注明",
+    "四个一批措施其他注明",
+    "七个行动计划其他注明",
+    "帮扶任务完成时限",
+    "工会联络人",
+}
 
 
 def household_pages(record, assessment, changes, site) -> tuple[dict[str, str], dict[str, Markup]]:
@@ -40,8 +73,11 @@ def household_pages(record, assessment, changes, site) -> tuple[dict[str, str], 
     view = household_view(record, assessment, changes, site)
     parts = fragments(view)
     out = {}
-    for page, template, suffix in (("", "household.html", ""), ("card", "card_page.html", " 联系卡"),
-                                   ("history", "history.html", " 修改历史")):
+    for page, template, suffix in (
+        ("", "household.html", ""),
+        ("card", "card_page.html", " 联系卡"),
+        ("history", "history.html", " 修改历史"),
+    ):
         path = urls.household(record.county, view["number"], page)
         body = render(template, h=view, base=urls.base(path), **parts)
         out[path + "index.html"] = site.shell.page(view["title"] + suffix, body, urls.depth(path), view["heading"] + suffix)
@@ -109,8 +145,12 @@ def _options(data: dict, name: str) -> dict:
     info = field_map()["/" + name]
     chosen = data.get(name) or []
     other = data.get(f"{name}其他注明") or ""
-    return {"title": info.title, "required": info.required,
-            "options": [(option, option in chosen) for option in info.enum], "other": other}
+    return {
+        "title": info.title,
+        "required": info.required,
+        "options": [(option, option in chosen) for option in info.enum],
+        "other": other,
+    }
 
 
 def _table(data: dict, name: str, columns: tuple[str, ...], values: Values) -> dict:
@@ -119,8 +159,11 @@ def _table(data: dict, name: str, columns: tuple[str, ...], values: Values) -> d
     infos = [field_map().get(f"/{name}/*/{col}") for col in columns]
     rows = [[values.field(info, item.get(col)) for info, col in zip(infos, columns, strict=True)] for item in items]
     keep = [j for j, col in enumerate(columns) if all(r[j] is not None for r in rows)]
-    return {"title": label(f"/{name}"), "labels": [label(f"/{name}/*/{columns[j]}") for j in keep],
-            "rows": [[r[j] for j in keep] for r in rows]}
+    return {
+        "title": label(f"/{name}"),
+        "labels": [label(f"/{name}/*/{columns[j]}") for j in keep],
+        "rows": [[r[j] for j in keep] for r in rows],
+    }
 
 
 def _extra(data: dict, values: Values, regions) -> list[dict]:
@@ -178,8 +221,11 @@ def _plan(data: dict, values: Values) -> dict:
         value = data[name]
         info = field_map()["/" + name]
         if info.kind == "object":
-            text = "，".join(f"{c.title} {values.show(c.pointer, value.get(c.pointer.rsplit('/', 1)[1])) or ''}".strip()
-                            for c in info.children if c.pointer.rsplit("/", 1)[1] in value)
+            text = "，".join(
+                f"{c.title} {values.show(c.pointer, value.get(c.pointer.rsplit('/', 1)[1])) or ''}".strip()
+                for c in info.children
+                if c.pointer.rsplit("/", 1)[1] in value
+            )
         else:
             text = values.show("/" + name, value)
             other = data.get(f"{name}其他注明")
@@ -243,9 +289,17 @@ def ledger(data: dict) -> dict:
         years[year][0] += 1
         years[year][1] += amount
         total += amount
-        rows.append([entry.get("日期", ""), entry.get("帮扶类型", ""), yuan(amount), entry.get("帮扶人", ""), entry.get("备注", "")])
-    return {"labels": [label(f"/帮扶台账/*/{c}") for c in LEDGER_COLUMNS], "rows": rows, "numeric": [LEDGER_COLUMNS.index("金额")],
-            "years": [(y, n, yuan(s)) for y, (n, s) in sorted(years.items())], "count": len(rows), "total": yuan(total)}
+        rows.append(
+            [entry.get("日期", ""), entry.get("帮扶类型", ""), yuan(amount), entry.get("帮扶人", ""), entry.get("备注", "")]
+        )
+    return {
+        "labels": [label(f"/帮扶台账/*/{c}") for c in LEDGER_COLUMNS],
+        "rows": rows,
+        "numeric": [LEDGER_COLUMNS.index("金额")],
+        "years": [(y, n, yuan(s)) for y, (n, s) in sorted(years.items())],
+        "count": len(rows),
+        "total": yuan(total),
+    }
 
 
 def _attachments(data: dict, values: Values) -> dict:

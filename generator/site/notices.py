@@ -52,8 +52,17 @@ def render_notices(scope: str, records, site, writer, common: dict) -> None:
             per_county[county][0] += 1
             per_county[county][1] += start <= today <= end
         counties = [(c, site.regions.name(c), *per_county[c]) for c in site.regions.counties(scope) if c in per_county]
-        write_page(writer, site, urls.scope(scope, "notices"), f"{common['name']} 公示名单", "notices.html", **common,
-                   running=running, counties=counties, years=[])
+        write_page(
+            writer,
+            site,
+            urls.scope(scope, "notices"),
+            f"{common['name']} 公示名单",
+            "notices.html",
+            **common,
+            running=running,
+            counties=counties,
+            years=[],
+        )
         return
     years: dict[str, list] = defaultdict(list)
     for key, entries in found.items():
@@ -63,14 +72,29 @@ def render_notices(scope: str, records, site, writer, common: dict) -> None:
         periods_of_year.sort(key=lambda p: (p[0][2], p[0][3], p[0][1]), reverse=True)
         listed.append((year, [_item(key, entries, site) for key, entries in periods_of_year]))
         _year(scope, year, periods_of_year, site, writer, common)
-    write_page(writer, site, urls.scope(scope, "notices"), f"{common['name']} 公示名单", "notices.html", **common,
-               running=running, counties=[], years=listed)
+    write_page(
+        writer,
+        site,
+        urls.scope(scope, "notices"),
+        f"{common['name']} 公示名单",
+        "notices.html",
+        **common,
+        running=running,
+        counties=[],
+        years=listed,
+    )
 
 
 def _item(key, entries, site) -> dict:
     county, level, start, end = key
-    return {"url": period_url(*key), "county": site.regions.name(county), "level": level, "start": start, "end": end,
-            "count": len(entries)}
+    return {
+        "url": period_url(*key),
+        "county": site.regions.name(county),
+        "level": level,
+        "start": start,
+        "end": end,
+        "count": len(entries),
+    }
 
 
 def issuer(regions, scope: str) -> str:
@@ -85,13 +109,30 @@ def sheet(regions, scope: str, level: str, start: str, end: str, places, househo
     """One 公示名单 sheet (templates/_notice.html) of the households (record data) noticed in one period.
 
     name: how a household's 姓名 is shown on a notice (masked, as roles.yaml says for the notice area)."""
-    rows = [{"name": name(data.get("姓名")) or "", "sex": data.get("性别", ""), "employer": data.get("工作单位") or "",
-             "category": data.get("困难类别", ""), "people": data.get("家庭人口", ""),
-             "causes": "、".join(data.get("致困原因") or [])} for data in households]
+    rows = [
+        {
+            "name": name(data.get("姓名")) or "",
+            "sex": data.get("性别", ""),
+            "employer": data.get("工作单位") or "",
+            "category": data.get("困难类别", ""),
+            "people": data.get("家庭人口", ""),
+            "causes": "、".join(data.get("致困原因") or []),
+        }
+        for data in households
+    ]
     day = start.split("-") if isinstance(start, str) else []
     signed = f"{day[0]} 年 {int(day[1])} 月 {int(day[2])} 日" if len(day) == 3 else start
-    return {"id": anchor_id, "level": level, "start": start, "end": end, "places": list(places), "rows": rows,
-            "union": issuer(regions, scope), "signed": signed, "phone": ""}
+    return {
+        "id": anchor_id,
+        "level": level,
+        "start": start,
+        "end": end,
+        "places": list(places),
+        "rows": rows,
+        "union": issuer(regions, scope),
+        "signed": signed,
+        "phone": "",
+    }
 
 
 def _year(county: str, year: str, found: list, site, writer, common: dict) -> None:
@@ -102,6 +143,17 @@ def _year(county: str, year: str, found: list, site, writer, common: dict) -> No
     for (_, level, start, end), entries in found:
         households = [record.data for record, _ in sorted(entries, key=lambda e: number(e[0]))]
         places = sorted({n.get("地点") for _, n in entries if n.get("地点")})
-        lists.append(sheet(site.regions, county, level, start, end, places, households,
-                           lambda value: values.person("姓名", value), anchor(level, start, end)))
+        lists.append(
+            sheet(
+                site.regions,
+                county,
+                level,
+                start,
+                end,
+                places,
+                households,
+                lambda value: values.person("姓名", value),
+                anchor(level, start, end),
+            )
+        )
     write_page(writer, site, path, f"{common['name']} {year} 年公示名单", "notice.html", **common, year=year, lists=lists)

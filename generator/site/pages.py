@@ -118,6 +118,13 @@ def _batch_page(path: str, key: str, county: str, group: list, parts: dict, site
     name = site.regions.name(county)
     title = "联系卡批量打印" if cards else "档案表批量打印"
     crumbs = [(c, site.regions.name(c)) for c in reversed(site.regions.ancestors(county))]
-    body = render("print_cards.html" if cards else "print_forms.html", base=urls.base(path), items=items, crumbs=crumbs,
-                  title=title, name=name, scope=county)
+    body = render(
+        "print_cards.html" if cards else "print_forms.html",
+        base=urls.base(path),
+        items=items,
+        crumbs=crumbs,
+        title=title,
+        name=name,
+        scope=county,
+    )
     writer.put(path + "index.html", site.shell.page(f"{name} {title}", body, urls.depth(path)), key)

@@ -90,8 +90,12 @@ def _missing(value, docs: Path, generated: set[str]) -> bool:
 def _regions_page() -> str:
     """Links to every scope's pages, by city; only region names and codes, nothing personal."""
     table = regions()
-    lines = ["# 按地区浏览", "",
-             "选择本单位所在的地区，进入该地区的档案名单、统计、工作清单和公示名单。只能打开本人授权范围内的地区。", ""]
+    lines = [
+        "# 按地区浏览",
+        "",
+        "选择本单位所在的地区，进入该地区的档案名单、统计、工作清单和公示名单。只能打开本人授权范围内的地区。",
+        "",
+    ]
     link = '<a href="../s/{code}/">{name}</a>'
     lines.append(f'<p class="bangfu-regions-top">{link.format(code=table.province, name=table.name(table.province))}（全省）</p>')
     lines.append('<ul class="bangfu-regions">')

@@ -53,15 +53,34 @@ def _scope(scope: str, held: list, rows: dict, site, writer) -> None:
     counties = [c for c in regions.counties(scope)] if regions.level(scope) != "county" else []
     # Every role holding the scope reads this page (统计员 and 公示员 too): its counts hide small cells.
     people = sum(int(r.data.get("家庭人口") or 0) for r in held)
-    write_page(writer, site, urls.scope(scope), f"{name} 困难职工档案", "scope_index.html", **common,
-               total=shown(len(held)), people=shown(len(held), people),
-               status=list(zip(STATUSES, suppress_counts([status.get(s, 0) for s in STATUSES]), strict=True)),
-               children=[(c, regions.name(c)) for c in regions.children(scope)], hidden_note=NOTE,
-               worklists=[(w["id"], w["title"], shown(len(w["rows"]), base=len(held))) for w in lists], county=not counties)
+    write_page(
+        writer,
+        site,
+        urls.scope(scope),
+        f"{name} 困难职工档案",
+        "scope_index.html",
+        **common,
+        total=shown(len(held)),
+        people=shown(len(held), people),
+        status=list(zip(STATUSES, suppress_counts([status.get(s, 0) for s in STATUSES]), strict=True)),
+        children=[(c, regions.name(c)) for c in regions.children(scope)],
+        hidden_note=NOTE,
+        worklists=[(w["id"], w["title"], shown(len(w["rows"]), base=len(held))) for w in lists],
+        county=not counties,
+    )
     table = [rows[r.path] for r in held]
     writer.put(urls.scope(scope, "households.json"), _households_json(table))
-    write_page(writer, site, urls.scope(scope, "households"), f"{name} 档案名单", "households.html", **common,
-               count=len(table), labels=TABLE_COLUMNS, statuses=STATUSES)
+    write_page(
+        writer,
+        site,
+        urls.scope(scope, "households"),
+        f"{name} 档案名单",
+        "households.html",
+        **common,
+        count=len(table),
+        labels=TABLE_COLUMNS,
+        statuses=STATUSES,
+    )
     for page, wanted, title in (("exited", EXITED, "脱困库（已解困脱困）"), ("cancelled", CANCELLED, "注销库（已注销）")):
         chosen = [r for r in held if r.data.get("状态") == wanted]
         exits = [(rows[r.path], r.data.get("退出") or {}) for r in chosen]
@@ -78,21 +97,46 @@ def _scope(scope: str, held: list, rows: dict, site, writer) -> None:
 def _households_json(table: list[dict]) -> str:
     """The household table as compact arrays (the page's script sorts and filters it)."""
     keys = ("number", "name", "id", "category", "causes", "status", "helper", "deadline", "place", "county")
-    return json.dumps({"cols": list(TABLE_COLUMNS), "rows": [[row[k] for k in keys] for row in table]},
-                      ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {"cols": list(TABLE_COLUMNS), "rows": [[row[k] for k in keys] for row in table]},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def _print(scope: str, counties: list, site, writer, common: dict) -> None:
     """Higher scopes link to their counties' batch print pages (a county's own are made with its households)."""
     links = [(c, site.regions.name(c)) for c in counties]
     for page, title in (("print/cards", "联系卡批量打印"), ("print/forms", "档案表批量打印")):
-        write_page(writer, site, urls.scope(scope, page), f"{common['name']} {title}", "print_index.html", **common,
-                   title=title, links=links, page=page)
+        write_page(
+            writer,
+            site,
+            urls.scope(scope, page),
+            f"{common['name']} {title}",
+            "print_index.html",
+            **common,
+            title=title,
+            links=links,
+            page=page,
+        )
 
 
 def _sitemap(scope: str, held: list) -> str:
     """This scope's URLs only (root-relative: the intranet host name is the deployment's)."""
-    pages = ["", "households", "stats", "stats/exact", "worklists", "notices", "exited", "cancelled", "print/cards", "print/forms"]
+    pages = [
+        "",
+        "households",
+        "stats",
+        "stats/exact",
+        "worklists",
+        "notices",
+        "exited",
+        "cancelled",
+        "print/cards",
+        "print/forms",
+    ]
     locs = ["/" + urls.scope(scope, p) for p in pages] + ["/" + link(r) for r in held]
     body = "".join(f"<url><loc>{loc}</loc></url>" for loc in locs)
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>\n'
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>\n'
+    )

@@ -35,8 +35,13 @@ class Shell:
         head, tail = self.frames[depth]
         if heading is not None and "</title>" in head:
             before, after = head.split("</title>", 1)
-            return (before.replace(TITLE, escape(title, quote=True)) + "</title>"
-                    + after.replace(TITLE, escape(heading, quote=True)) + body + tail)
+            return (
+                before.replace(TITLE, escape(title, quote=True))
+                + "</title>"
+                + after.replace(TITLE, escape(heading, quote=True))
+                + body
+                + tail
+            )
         return head.replace(TITLE, escape(title, quote=True)) + body + tail
 
     def to_json(self) -> str:
@@ -85,6 +90,7 @@ def compact(html: str) -> str:
 
 def _absolute(frame: tuple[str, str]) -> tuple[str, str]:
     """The depth-1 frame with its '../' links made root-absolute (error pages answer at any URL)."""
+
     def fix(text: str) -> str:
         for quote in ('"', "'"):
             text = text.replace(f"{quote}../", f"{quote}/").replace(f"{quote}..{quote}", f"{quote}/{quote}")

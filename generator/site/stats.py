@@ -58,9 +58,17 @@ def _regions(scope: str, records, regions) -> dict:
         live = [r for r in inside if r.data.get("状态") not in INACTIVE]
         rows.append([regions.name(child), len(inside), sum(map(_people, inside)), len(live), sum(map(_people, live))])
     rows.append(["合计", len(records), sum(map(_people, records)), *_totals(records)])
-    return {"id": "region", "title": "按地区", "note": "全部档案与其中的在档户。",
-            "labels": ["地区", "户数", "人数", "在档户数", "在档人数"], "rows": rows, "chart": 3, "total": True,
-            "units": [(1, [2, 3, 4]), (3, [4])], "base": (len(records),)}
+    return {
+        "id": "region",
+        "title": "按地区",
+        "note": "全部档案与其中的在档户。",
+        "labels": ["地区", "户数", "人数", "在档户数", "在档人数"],
+        "rows": rows,
+        "chart": 3,
+        "total": True,
+        "units": [(1, [2, 3, 4]), (3, [4])],
+        "base": (len(records),),
+    }
 
 
 def _totals(records) -> list[int]:
@@ -79,8 +87,17 @@ def _by_field(name: str, field: str, kind: str, active, everyone: int) -> dict:
             people[item] += _people(record)
     rows = [[option, households.get(option, 0), people.get(option, 0)] for option in info.enum]
     note = ACTIVE_NOTE + (MULTI_NOTE if kind == "multi" else "")
-    return {"id": name, "title": info.title, "note": note, "labels": [info.title, "户数", "人数"], "rows": rows, "chart": 1,
-            "total": kind == "single", "units": [(1, [2])], "base": (everyone, len(active))}
+    return {
+        "id": name,
+        "title": info.title,
+        "note": note,
+        "labels": [info.title, "户数", "人数"],
+        "rows": rows,
+        "chart": 1,
+        "total": kind == "single",
+        "units": [(1, [2])],
+        "base": (everyone, len(active)),
+    }
 
 
 def _status(records) -> dict:
@@ -90,8 +107,17 @@ def _status(records) -> dict:
         counts[record.data.get("状态")] += 1
         people[record.data.get("状态")] += _people(record)
     rows = [[s, counts.get(s, 0), people.get(s, 0)] for s in info.enum]
-    return {"id": "status", "title": "状态", "note": "全部档案。", "labels": ["状态", "户数", "人数"], "rows": rows,
-            "chart": 1, "total": True, "units": [(1, [2])], "base": (len(records),)}
+    return {
+        "id": "status",
+        "title": "状态",
+        "note": "全部档案。",
+        "labels": ["状态", "户数", "人数"],
+        "rows": rows,
+        "chart": 1,
+        "total": True,
+        "units": [(1, [2])],
+        "base": (len(records),),
+    }
 
 
 def _years(records) -> dict:
@@ -104,9 +130,17 @@ def _years(records) -> dict:
         if exit_day:
             left[exit_day.year] += 1
     rows = [[str(y), decided.get(y, 0), left.get(y, 0)] for y in _every_year(set(decided) | set(left))]
-    return {"id": "year", "title": "按年度", "note": "建档年度按“确定时间”，退出年度按“退出.日期”。",
-            "labels": ["年度", "建档户数", "退出户数"], "rows": rows, "chart": 1, "total": True, "units": [(1, []), (2, [])],
-            "base": (len(records),)}
+    return {
+        "id": "year",
+        "title": "按年度",
+        "note": "建档年度按“确定时间”，退出年度按“退出.日期”。",
+        "labels": ["年度", "建档户数", "退出户数"],
+        "rows": rows,
+        "chart": 1,
+        "total": True,
+        "units": [(1, []), (2, [])],
+        "base": (len(records),),
+    }
 
 
 def _ledger(records) -> dict:
@@ -120,9 +154,17 @@ def _ledger(records) -> dict:
             homes.setdefault(day.year, set()).add(record.path)
             amount[day.year] = amount.get(day.year, Decimal(0)) + money(entry.get("金额"))
     rows = [[str(y), times[y], len(homes.get(y, ())), yuan(amount.get(y, Decimal(0)))] for y in _every_year(set(times))]
-    return {"id": "ledger", "title": "帮扶台账（按年度）", "note": "按帮扶台账的日期所在年度；金额为元。",
-            "labels": ["年度", "帮扶次数", "帮扶户数", "金额（元）"], "rows": rows, "chart": 1, "total": False,
-            "units": [(2, [1, 3])], "base": (len(records),)}
+    return {
+        "id": "ledger",
+        "title": "帮扶台账（按年度）",
+        "note": "按帮扶台账的日期所在年度；金额为元。",
+        "labels": ["年度", "帮扶次数", "帮扶户数", "金额（元）"],
+        "rows": rows,
+        "chart": 1,
+        "total": False,
+        "units": [(2, [1, 3])],
+        "base": (len(records),),
+    }
 
 
 def _every_year(years: set[int]) -> list[int]:
@@ -149,14 +191,18 @@ def chart(table: dict) -> str:
     top = max(values) or 1
     label_width, bar_width, row_height = 250, 420, 22
     height = row_height * len(rows) + 10
-    parts = [f'<svg class="bf-chart" role="img" aria-label="{escape(table["title"])}：{escape(table["labels"][column])}" '
-             f'viewBox="0 0 {label_width + bar_width + 70} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">']
+    parts = [
+        f'<svg class="bf-chart" role="img" aria-label="{escape(table["title"])}：{escape(table["labels"][column])}" '
+        f'viewBox="0 0 {label_width + bar_width + 70} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">'
+    ]
     for i, (row, value) in enumerate(zip(rows, values, strict=True)):
         y = 5 + i * row_height
         width = round(bar_width * value / top, 1)
-        parts.append(f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(str(row[0]))}</text>'
-                     f'<rect x="{label_width}" y="{y + 3}" width="{width}" height="{row_height - 6}" fill="#c62828" rx="2"/>'
-                     f'<text x="{label_width + width + 4}" y="{y + 15}" font-size="12">{escape(str(row[column]))}</text>')
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(str(row[0]))}</text>'
+            f'<rect x="{label_width}" y="{y + 3}" width="{width}" height="{row_height - 6}" fill="#c62828" rx="2"/>'
+            f'<text x="{label_width + width + 4}" y="{y + 15}" font-size="12">{escape(str(row[column]))}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -169,5 +215,14 @@ def render_stats(scope: str, records, site, writer, common: dict) -> None:
             writer.put(urls.scope(scope, f"{page}/{table['id']}.csv"), to_csv(table))
             table["svg"] = chart(table)
         title = f"{common['name']} 统计" + ("（精确数字）" if page == EXACT else "")
-        write_page(writer, site, urls.scope(scope, page), title, "stats.html", **common, tables=tables, exact=page == EXACT,
-                   small_cell=SMALL_CELL)
+        write_page(
+            writer,
+            site,
+            urls.scope(scope, page),
+            title,
+            "stats.html",
+            **common,
+            tables=tables,
+            exact=page == EXACT,
+            small_cell=SMALL_CELL,
+        )

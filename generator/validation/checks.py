@@ -46,7 +46,9 @@ def _id_numbers(record: Record, data: dict) -> list[Problem]:
             base = f"/家庭主要成员/{base}"
         expected = ric.calc_check_digit(number)
         if number[-1] != expected:
-            out.append(record.problem(f"{base}/身份证号", "id-checksum", f"身份证号校验位错误（最后一位应为 {expected}），请核对号码。"))
+            out.append(
+                record.problem(f"{base}/身份证号", "id-checksum", f"身份证号校验位错误（最后一位应为 {expected}），请核对号码。")
+            )
             continue
         born = _birth_date(number)
         if born is None:
@@ -58,11 +60,22 @@ def _id_numbers(record: Record, data: dict) -> list[Problem]:
         if stated != born and isinstance(stated, str):
             stated_day = parse_date(stated)
             if stated_day and stated_day.isoformat() != born:
-                out.append(record.problem(f"{base}/出生日期", "id-birth-mismatch", f"出生日期 {stated_day.isoformat()} 与身份证号中的 {born} 不一致。"))
+                out.append(
+                    record.problem(
+                        f"{base}/出生日期",
+                        "id-birth-mismatch",
+                        f"出生日期 {stated_day.isoformat()} 与身份证号中的 {born} 不一致。",
+                    )
+                )
         sex = "男" if int(number[16]) % 2 else "女"
         if person.get("性别") in ("男", "女") and person["性别"] != sex:
-            out.append(record.problem(f"{base}/性别", "id-sex-mismatch",
-                                      f"性别“{person['性别']}”与身份证号不一致（第 17 位为{'奇' if sex == '男' else '偶'}数，应为{sex}）。"))
+            out.append(
+                record.problem(
+                    f"{base}/性别",
+                    "id-sex-mismatch",
+                    f"性别“{person['性别']}”与身份证号不一致（第 17 位为{'奇' if sex == '男' else '偶'}数，应为{sex}）。",
+                )
+            )
     return out
 
 
@@ -99,8 +112,11 @@ def _dates(record: Record, data: dict, today: dt.date) -> list[Problem]:
         if child is None:
             places = [(f"/{top}", value)] if _later(value, latest) else ()
         elif isinstance(value, list):
-            places = [(f"/{top}/{i}/{child}", item.get(child)) for i, item in enumerate(value)
-                      if isinstance(item, dict) and _later(item.get(child), latest)]
+            places = [
+                (f"/{top}/{i}/{child}", item.get(child))
+                for i, item in enumerate(value)
+                if isinstance(item, dict) and _later(item.get(child), latest)
+            ]
         elif isinstance(value, dict):
             places = [(f"/{top}/{child}", value.get(child))] if _later(value.get(child), latest) else ()
         else:
@@ -125,19 +141,31 @@ def _date_order(record: Record, data: dict) -> list[Problem]:
         start, end = parse_date(notice.get("开始日期")), parse_date(notice.get("结束日期"))
         if start and end:
             if end < start + dt.timedelta(days=NOTICE_MIN_DAYS):
-                out.append(record.problem(f"/公示/{i}/结束日期", "notice-too-short",
-                                          f"公示期 {start.isoformat()} 至 {end.isoformat()} 不足 {NOTICE_MIN_DAYS} 天"
-                                          f"（结束日期不得早于 {(start + dt.timedelta(days=NOTICE_MIN_DAYS)).isoformat()}）。"))
+                out.append(
+                    record.problem(
+                        f"/公示/{i}/结束日期",
+                        "notice-too-short",
+                        f"公示期 {start.isoformat()} 至 {end.isoformat()} 不足 {NOTICE_MIN_DAYS} 天"
+                        f"（结束日期不得早于 {(start + dt.timedelta(days=NOTICE_MIN_DAYS)).isoformat()}）。",
+                    )
+                )
             last_end = max(last_end, end) if last_end else end
     approval = data.get("审批") or {}
     approved = parse_date(approval.get("审批日期"))
     if approved and last_end and approved <= last_end:
-        out.append(record.problem("/审批/审批日期", "approval-before-notice-end",
-                                  f"审批日期 {approved.isoformat()} 不在公示期满之后（最后一次公示结束于 {last_end.isoformat()}）。"))
-    pairs = [("/低保证/有效期起", "/低保证/有效期止", "低保证有效期止不能早于有效期起。"),
-             ("/农民工/劳动合同期限起", "/农民工/劳动合同期限止", "劳动合同期限止不能早于期限起。"),
-             ("/出生日期", "/工作时间", "工作时间不能早于出生日期。"),
-             ("/确定时间", "/退出/日期", "退出日期不能早于确定时间。")]
+        out.append(
+            record.problem(
+                "/审批/审批日期",
+                "approval-before-notice-end",
+                f"审批日期 {approved.isoformat()} 不在公示期满之后（最后一次公示结束于 {last_end.isoformat()}）。",
+            )
+        )
+    pairs = [
+        ("/低保证/有效期起", "/低保证/有效期止", "低保证有效期止不能早于有效期起。"),
+        ("/农民工/劳动合同期限起", "/农民工/劳动合同期限止", "劳动合同期限止不能早于期限起。"),
+        ("/出生日期", "/工作时间", "工作时间不能早于出生日期。"),
+        ("/确定时间", "/退出/日期", "退出日期不能早于确定时间。"),
+    ]
     for first, second, message in pairs:
         a, b = parse_date(_at(data, first)), parse_date(_at(data, second))
         if a and b and b < a:
@@ -169,17 +197,24 @@ def _family(record: Record, data: dict) -> list[Problem]:
     members = data.get("家庭主要成员") or []
     size = data.get("家庭人口")
     if isinstance(size, int) and size < 1 + len(members):
-        out.append(record.problem("/家庭人口", "family-size",
-                                  f"家庭人口 {size} 少于本人加所列家庭成员（{1 + len(members)} 人）。"))
+        out.append(
+            record.problem("/家庭人口", "family-size", f"家庭人口 {size} 少于本人加所列家庭成员（{1 + len(members)} 人）。")
+        )
     people = [("", data)] + [(f"/家庭主要成员/{i}", m) for i, m in enumerate(members)]
     for base, person in people:
         health, kind = person.get("健康状况"), person.get("残疾类别")
         if health == "残疾" and kind in (None, "无"):
-            out.append(record.problem(f"{base}/残疾类别" if kind else f"{base}/健康状况", "disability-kind",
-                                      "健康状况为“残疾”，须填写残疾类别。"))
+            out.append(
+                record.problem(
+                    f"{base}/残疾类别" if kind else f"{base}/健康状况", "disability-kind", "健康状况为“残疾”，须填写残疾类别。"
+                )
+            )
         elif kind not in (None, "无") and health != "残疾":
-            out.append(record.problem(f"{base}/残疾类别", "disability-health",
-                                      f"填写了残疾类别“{kind}”，健康状况却不是“残疾”。", WARNING))
+            out.append(
+                record.problem(
+                    f"{base}/残疾类别", "disability-health", f"填写了残疾类别“{kind}”，健康状况却不是“残疾”。", WARNING
+                )
+            )
     seen: dict[str, str] = {}
     for base, person in people:
         number = person.get("身份证号")

@@ -92,12 +92,16 @@ def check_record(record: Record, ctx: Context) -> list[Problem]:
 def summarise(record: Record) -> Summary:
     data = record.data
     ids = []
-    people = [("", data)] + [(f"/家庭主要成员/{i}", m) for i, m in enumerate(data.get("家庭主要成员") or []) if isinstance(m, dict)]
+    people = [("", data)] + [
+        (f"/家庭主要成员/{i}", m) for i, m in enumerate(data.get("家庭主要成员") or []) if isinstance(m, dict)
+    ]
     for base, person in people:
         number = person.get("身份证号")
         if isinstance(number, str):
             ids.append((f"{base}/身份证号", number))
-    return Summary(record.path, record.county, record.stem, data.get("职工编号"), data.get("所属地区"), data.get("状态"), tuple(ids))
+    return Summary(
+        record.path, record.county, record.stem, data.get("职工编号"), data.get("所属地区"), data.get("状态"), tuple(ids)
+    )
 
 
 def _check_key(ctx: Context) -> str:
@@ -279,23 +283,52 @@ def cross_record(summaries: list[Summary], ctx: Context, loaded: dict[str, Recor
         region, number = s.region, s.number
         if isinstance(region, str):
             if region not in counties:
-                out.append(Problem(s.path, None, "/所属地区", "所属地区", "unknown-region",
-                                   f"所属地区 {region} 不是本省已知的县级行政区划代码。"))
+                out.append(
+                    Problem(
+                        s.path,
+                        None,
+                        "/所属地区",
+                        "所属地区",
+                        "unknown-region",
+                        f"所属地区 {region} 不是本省已知的县级行政区划代码。",
+                    )
+                )
             elif region != s.county:
-                out.append(Problem(s.path, None, "/所属地区", "所属地区", "path-region",
-                                   f"所属地区 {region} 与文件所在目录 records/{s.county}/ 不一致。"))
+                out.append(
+                    Problem(
+                        s.path,
+                        None,
+                        "/所属地区",
+                        "所属地区",
+                        "path-region",
+                        f"所属地区 {region} 与文件所在目录 records/{s.county}/ 不一致。",
+                    )
+                )
         if isinstance(number, str):
             if number != s.stem:
-                out.append(Problem(s.path, None, "/职工编号", "职工编号", "path-number",
-                                   f"职工编号 {number} 与文件名 {s.stem}.yaml 不一致。"))
+                out.append(
+                    Problem(
+                        s.path, None, "/职工编号", "职工编号", "path-number", f"职工编号 {number} 与文件名 {s.stem}.yaml 不一致。"
+                    )
+                )
             if isinstance(region, str) and not number.startswith(region):
-                out.append(Problem(s.path, None, "/职工编号", "职工编号", "number-region",
-                                   f"职工编号 {number} 应以所属地区代码 {region} 开头。"))
+                out.append(
+                    Problem(
+                        s.path,
+                        None,
+                        "/职工编号",
+                        "职工编号",
+                        "number-region",
+                        f"职工编号 {number} 应以所属地区代码 {region} 开头。",
+                    )
+                )
     for number, group in by_number.items():
         if len(group) > 1 and number is not None:
             for s in group:
                 others = "、".join(o.path for o in group if o is not s)
-                out.append(Problem(s.path, None, "/职工编号", "职工编号", "number-duplicate", f"职工编号 {number} 与 {others} 重复。"))
+                out.append(
+                    Problem(s.path, None, "/职工编号", "职工编号", "number-duplicate", f"职工编号 {number} 与 {others} 重复。")
+                )
     for number, places in by_id.items():
         if len(places) < 2 or len({s.path for s, _ in places}) < 2:
             continue
@@ -308,11 +341,18 @@ def cross_record(summaries: list[Summary], ctx: Context, loaded: dict[str, Recor
                 both_active = s.status not in INACTIVE and other.status not in INACTIVE
                 severity = ERROR if both_active else WARNING
                 hint = "一人只能在一份档案中（一人一档）。" if both_active else "此人另有已退出的档案，重新建档请沿用原档案。"
-                out.append(Problem(s.path, line, pointer, label_path(pointer), "one-person-one-archive",
-                                   f"身份证号 {number} 也出现在 {other.path}（{label_path(other_pointer)}）。{hint}", severity))
+                out.append(
+                    Problem(
+                        s.path,
+                        line,
+                        pointer,
+                        label_path(pointer),
+                        "one-person-one-archive",
+                        f"身份证号 {number} 也出现在 {other.path}（{label_path(other_pointer)}）。{hint}",
+                        severity,
+                    )
+                )
     return out
-
-
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -358,8 +398,11 @@ def check_settings(root: Path, ctx: Context) -> list[Problem]:
 
     problems: list[Problem] = []
     settings = root / SETTINGS
-    loaders = [("standards.yaml", lambda: ctx.standards), ("roles.yaml", lambda: load_policy(root)),
-               ("access.yaml", lambda: load_access(root))]
+    loaders = [
+        ("standards.yaml", lambda: ctx.standards),
+        ("roles.yaml", lambda: load_policy(root)),
+        ("access.yaml", lambda: load_access(root)),
+    ]
     for name, loader in loaders:
         if (settings / name).is_file():
             try:

@@ -183,8 +183,9 @@ def _number_as_text(raw, info: FieldInfo):
     if whole is None:
         return str(raw), None
     if info.text_number and len(str(abs(whole))) > EXACT_DIGITS:
-        return None, (f"被 Excel 存成了数字（{whole}），超过 {EXACT_DIGITS} 位的数字末几位会丢失："
-                      f"请把该列设为“文本”格式后重新输入。")
+        return None, (
+            f"被 Excel 存成了数字（{whole}），超过 {EXACT_DIGITS} 位的数字末几位会丢失：请把该列设为“文本”格式后重新输入。"
+        )
     return str(whole), None
 
 
@@ -192,8 +193,9 @@ def cell_name(row: int, column: int | None) -> str:
     return f"第 {row} 行" + (f" 第 {get_column_letter(column)} 列" if column else "")
 
 
-def cell_problem(file: str, sheet: str, row: int, column: int | None, header: str, code: str, message: str,
-                 severity: str = "error") -> Problem:
+def cell_problem(
+    file: str, sheet: str, row: int, column: int | None, header: str, code: str, message: str, severity: str = "error"
+) -> Problem:
     """A problem located in a workbook: 工作表「…」第 N 行 第 X 列（字段）."""
     where = f"工作表「{sheet}」{cell_name(row, column)}" + (f"（{header}）" if header else "")
     return Problem(file, None, "", where, code, message, severity)

@@ -129,4 +129,3 @@ def _item_block(sheet, item_sheet: ItemSheet, items: list[dict]) -> None:
     sheet.append([_head(sheet, c.header) for c in used])
     for item in items:
         sheet.append([None if get(item, c.keys) is None else _cell(sheet, get(item, c.keys), c) for c in used])
-

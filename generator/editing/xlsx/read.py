@@ -60,7 +60,9 @@ def read_workbook(path: Path, file: str) -> tuple[list[Household], list[Problem]
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RecordError(f"无法读取表格 {file}：不是有效的 .xlsx 文件（{type(exc).__name__}）。请用 Excel 或 WPS 另存为 .xlsx 后再导入。") from None
+        raise RecordError(
+            f"无法读取表格 {file}：不是有效的 .xlsx 文件（{type(exc).__name__}）。请用 Excel 或 WPS 另存为 .xlsx 后再导入。"
+        ) from None
     try:
         sheets = {ws.title: [tuple(row) for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
     finally:
@@ -89,8 +91,16 @@ def _headers(rows, sheet: str, columns, file: str, problems: list[Problem], at: 
     return found
 
 
-def _fill(target: dict, base: str, columns: dict[int, Column], row: tuple, where: tuple[str, int], file: str,
-          household: Household, problems: list[Problem]) -> None:
+def _fill(
+    target: dict,
+    base: str,
+    columns: dict[int, Column],
+    row: tuple,
+    where: tuple[str, int],
+    file: str,
+    household: Household,
+    problems: list[Problem],
+) -> None:
     sheet, number = where
     for index, column in columns.items():
         pointer = base + join_pointer(column.keys)
@@ -129,8 +139,9 @@ def _read_rows(sheets: dict, file: str) -> tuple[list[Household], list[Problem]]
             problems.append(cell_problem(file, MAIN_SHEET, number, key_column, KEY, "required", f"缺少{KEY}。"))
         elif key in households:
             first = households[key].anchors[""][1]
-            problems.append(cell_problem(file, MAIN_SHEET, number, key_column, KEY, "duplicate-row",
-                                         f"{KEY} {key} 与第 {first} 行重复。"))
+            problems.append(
+                cell_problem(file, MAIN_SHEET, number, key_column, KEY, "duplicate-row", f"{KEY} {key} 与第 {first} 行重复。")
+            )
         else:
             households[key] = household
     for item_sheet in item_sheets():
@@ -157,8 +168,17 @@ def _read_items(rows, item_sheet: ItemSheet, households: dict[str, Household], f
         key, _ = from_cell(row[where_key - 1] if where_key - 1 < len(row) else None, key_column.info)
         household = households.get(key) if isinstance(key, str) else None
         if household is None:
-            problems.append(cell_problem(file, item_sheet.title, number, where_key, KEY, "unknown-household",
-                                         f"{KEY} {key or '（空）'} 不在工作表「{MAIN_SHEET}」中。"))
+            problems.append(
+                cell_problem(
+                    file,
+                    item_sheet.title,
+                    number,
+                    where_key,
+                    KEY,
+                    "unknown-household",
+                    f"{KEY} {key or '（空）'} 不在工作表「{MAIN_SHEET}」中。",
+                )
+            )
             continue
         items = household.data.setdefault(item_sheet.key, [])
         base = join_pointer((item_sheet.key, len(items)))
@@ -198,8 +218,9 @@ def _read_sheets(sheets: dict, file: str) -> tuple[list[Household], list[Problem
     return order, problems
 
 
-def _sheet_items(rows, number: int, name: str, item_sheet: ItemSheet, household: Household, file: str,
-                 problems: list[Problem]) -> int:
+def _sheet_items(
+    rows, number: int, name: str, item_sheet: ItemSheet, household: Household, file: str, problems: list[Problem]
+) -> int:
     """Read a titled table starting after row `number`; return the number of the row that ends it."""
     columns = _headers(rows[number:], name, item_sheet.columns, file, problems, number + 1) if number < len(rows) else {}
     items = household.data.setdefault(item_sheet.key, [])

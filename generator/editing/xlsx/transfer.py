@@ -39,12 +39,16 @@ class Source:
     def warnings(self) -> list[str]:
         out = []
         if self.commit is not None and not self.on_main:
-            out.append(f"导出的不是 {MAIN_REF} 上的档案（当前为 {self.ref or '分离的 HEAD'}）："
-                       "其中可能有尚未合并、未经审批的修改，不宜上报。")
+            out.append(
+                f"导出的不是 {MAIN_REF} 上的档案（当前为 {self.ref or '分离的 HEAD'}）："
+                "其中可能有尚未合并、未经审批的修改，不宜上报。"
+            )
         if self.uncommitted:
-            out.append(f"records/ 下有 {len(self.uncommitted)} 个文件有未提交的修改，导出的是工作区中的内容，"
-                       f"与提交 {self.commit[:8] if self.commit else ''} 不同：{'、'.join(self.uncommitted[:5])}"
-                       f"{' 等' if len(self.uncommitted) > 5 else ''}。")
+            out.append(
+                f"records/ 下有 {len(self.uncommitted)} 个文件有未提交的修改，导出的是工作区中的内容，"
+                f"与提交 {self.commit[:8] if self.commit else ''} 不同：{'、'.join(self.uncommitted[:5])}"
+                f"{' 等' if len(self.uncommitted) > 5 else ''}。"
+            )
         return out
 
 
@@ -61,11 +65,12 @@ def source_of(root: Path) -> Source:
         return Source()
     main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
     ref = git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip() or None
-    status = git.status("--porcelain=v1", "-z", "--untracked-files=all", "--", f":(top){archive.prefix}records/",
-                        with_exceptions=False)
+    status = git.status(
+        "--porcelain=v1", "-z", "--untracked-files=all", "--", f":(top){archive.prefix}records/", with_exceptions=False
+    )
     changed = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3 and entry[2] == " "})
     prefix = archive.prefix
-    return Source(head, ref, head == main, [c[len(prefix):] if c.startswith(prefix) else c for c in changed])
+    return Source(head, ref, head == main, [c[len(prefix) :] if c.startswith(prefix) else c for c in changed])
 
 
 @dataclass
@@ -85,8 +90,9 @@ class ImportResult:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def export_archive(root: Path, scope: str | None = None, out: Path | None = None, layout: str = ROWS,
-                   statuses: tuple[str, ...] = ()) -> ExportResult:
+def export_archive(
+    root: Path, scope: str | None = None, out: Path | None = None, layout: str = ROWS, statuses: tuple[str, ...] = ()
+) -> ExportResult:
     """Write the households in scope (optionally of some statuses) to a workbook; refuse if any of them has an error."""
     if layout not in LAYOUTS:
         raise UsageError(f"版式应为{'或'.join(LAYOUTS)}。")
@@ -103,9 +109,14 @@ def export_archive(root: Path, scope: str | None = None, out: Path | None = None
         raise RecordError(f"所选档案有 {len(errors)} 个错误，改正后才能导出上报：", errors)
     target = out or root / EXPORT_DIR / f"困难职工档案-{scope or regions().province}.xlsx"
     source = source_of(root)
-    notes = [("导出内容", source.describe()), ("导出日期", today().isoformat()),
-             ("范围", scope or regions().province), ("状态", "、".join(statuses) or "全部"), ("户数", str(len(chosen))),
-             *(("注意", warning) for warning in source.warnings())]
+    notes = [
+        ("导出内容", source.describe()),
+        ("导出日期", today().isoformat()),
+        ("范围", scope or regions().province),
+        ("状态", "、".join(statuses) or "全部"),
+        ("户数", str(len(chosen))),
+        *(("注意", warning) for warning in source.warnings()),
+    ]
     archive.attach(target, workbook_bytes([r.data for r in chosen], layout, notes))
     archive.write()
     return ExportResult(target, len(chosen), source)
@@ -133,8 +144,9 @@ def import_archive(root: Path, file: Path, *, update: bool = False) -> ImportRes
             continue
         if old is not None and not update:
             sheet, row, column, _ = household.places.get(f"/{KEY}", household.anchors[""])
-            problems.append(cell_problem(shown, sheet, row, column, KEY, "exists",
-                                         f"档案 {path} 已存在；要用表格内容覆盖，请加 --update。"))
+            problems.append(
+                cell_problem(shown, sheet, row, column, KEY, "exists", f"档案 {path} 已存在；要用表格内容覆盖，请加 --update。")
+            )
             continue
         archive.add(path, household.data)
         (result.updated if old is not None else result.created).append(path)
