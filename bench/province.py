@@ -47,7 +47,8 @@ def _with_keys(text: str) -> str:
 
     def add(found: re.Match) -> str:
         key = Path(f"{key_of(found.group(2))}.pub").read_text(encoding="utf-8").split()
-        return f'{found.group(0)}{found.group(1)}公钥:\n{found.group(1)}  - 公钥: "{key[0]} {key[1]}"\n{found.group(1)}    生效日期: "2016-01-01"\n'
+        indent = found.group(1)
+        return f'{found.group(0)}{indent}公钥:\n{indent}  - 公钥: "{key[0]} {key[1]}"\n{indent}    生效日期: "2016-01-01"\n'
 
     return re.sub(r"(?m)^( +)邮箱: (\S+)\n", add, text)
 

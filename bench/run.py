@@ -3,7 +3,8 @@
     python bench/run.py [--households 26700] [--commits 2700] [--runs 3] [--work bench/out]
 
 It makes a synthetic province with `bangfu demo`, commits it as a git history of editor branches and
-reviewer merges (git fast-import; each merge then signed by its reviewer), then times the steps issue 8 names, each in a fresh process, and
+reviewer merges (git fast-import; each merge then signed by its reviewer), then times the steps issue 8 names,
+each in a fresh process, and
 samples the resident memory of the whole process tree.
 """
 

@@ -145,7 +145,10 @@ def test_gitlab_merge_requests_and_forge_bots_with_trailers(tmp_path):
     repo = Archive(tmp_path / "gl", reviewers)
     repo.branch("add")
     repo.commit(EDITOR, "Add", {N1: household(N1)})
-    message = "Merge branch 'add' into 'main'\n\nSee merge request union/archive!7\n\nApproved-by: 示例海口审核员 <reviewer-4601@example.invalid>"
+    message = (
+        "Merge branch 'add' into 'main'\n\nSee merge request union/archive!7\n\n"
+        "Approved-by: 示例海口审核员 <reviewer-4601@example.invalid>"
+    )
     repo.merge("add", ("GitLab", "gitlab@example.invalid"), message=message, sign=None)
     change = read_history(repo.root).for_path(path_of(N1))[0]
     assert change.pr == "!7" and change.approved and change.approver.email == R4601[1]

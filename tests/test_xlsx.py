@@ -190,10 +190,12 @@ def test_every_bad_cell_is_reported_and_nothing_is_written(archive, tmp_path):
         f"填报.xlsx: 工作表「困难职工」第 1 行 第 {col['婚姻状态']} 列（婚姻状态）: 表头「婚姻状态」不是档案表的栏目。",
         f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['身份证号']} 列（身份证号）: 被 Excel 存成了数字（4601001980031502",
         f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['家庭人口']} 列（家庭人口）: 应为数字，不要加单位或文字（现为“三口”）。",
-        f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['备注']} 列（备注）: 单元格是是非值（TRUE/FALSE），请填写文字，如“是”或“否”。",
+        f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['备注']} 列（备注）: "
+        "单元格是是非值（TRUE/FALSE），请填写文字，如“是”或“否”。",
         "填报.xlsx: 工作表「家庭主要成员」第 2 行 第 A 列（职工编号）: 职工编号 4601059999 不在工作表「困难职工」中。",
         f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['民族']} 列（民族）: “汉”不是可选值。是不是“汉族”？",
-        f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['出生日期']} 列（出生日期）: “1980/03/15”不是有效日期，应写作 YYYY-MM-DD，例如 2016-08-01。",
+        f"填报.xlsx: 工作表「困难职工」第 3 行 第 {col['出生日期']} 列（出生日期）: "
+        "“1980/03/15”不是有效日期，应写作 YYYY-MM-DD，例如 2016-08-01。",
     ]
     lines = output.splitlines()
     assert lines[0].startswith("错误：表格 填报.xlsx 有 ") and lines[0].endswith(" 处错误，未写入任何档案：")
@@ -213,8 +215,8 @@ def test_an_existing_record_is_replaced_only_with_update(full, tmp_path):
     before = tree_digest(full)
     output = run(full, "import-xlsx", str(book), code=1)
     assert (
-        "工作表「困难职工」第 2 行 第 A 列（职工编号）: 档案 records/460106/4601060011.yaml 已存在；要用表格内容覆盖，请加 --update。"
-        in output
+        "工作表「困难职工」第 2 行 第 A 列（职工编号）: 档案 records/460106/4601060011.yaml 已存在；"
+        "要用表格内容覆盖，请加 --update。" in output
     )
     assert tree_digest(full) == before
     assert run(full, "import-xlsx", str(book), "--update").startswith("新建 0 户，更新 1 户")

@@ -292,7 +292,9 @@ def render(options: DeployOptions, site: Path, access: Access, csp: Csp) -> str:
     key = "$bangfu_area:$bangfu_code|$bangfu_user|" + (",$bangfu_groups," if sso else "")
     out = [
         "# 由 bangfu deploy-config 生成，请勿手改：改授权请改 records/_settings/access.yaml 后重新生成。",
-        f"# 认证方式：{'单点登录（auth_request，oauth2-proxy）' if sso else '基本认证（htpasswd，文件在仓库之外）'}；站点：{site}",
+        "# 认证方式："
+        + ("单点登录（auth_request，oauth2-proxy）" if sso else "基本认证（htpasswd，文件在仓库之外）")
+        + f"；站点：{site}",
         "# 放在 http 上下文中，例如 /etc/nginx/conf.d/bangfu.conf；然后 nginx -t && systemctl reload nginx。",
         "",
         "log_format bangfu_access '$remote_addr - $bangfu_user [$time_iso8601] \"$request\" $status $body_bytes_sent '",

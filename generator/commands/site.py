@@ -68,7 +68,10 @@ def build_summary(result) -> str:
     if result.written == 0:
         files = f"站点的 {result.files} 个文件与上次生成的完全相同"
     else:
-        files = f"站点共 {result.files} 个文件，与上次相比有 {result.written} 个新写入或改动，其余 {result.files - result.written} 个不变"
+        files = (
+            f"站点共 {result.files} 个文件，与上次相比有 {result.written} 个新写入或改动，"
+            f"其余 {result.files - result.written} 个不变"
+        )
     return f"已生成站点 {result.out}：{result.households} 户，{pages}；{files}。用时 {seconds(result.seconds)}。"
 
 

@@ -192,7 +192,8 @@ def employer(rng: random.Random, place: str, industry: str) -> str:
 def address(rng: random.Random, full_name: str, rural: bool) -> str:
     """A clearly fictional address inside the county, ending with （虚构）."""
     if rural:
-        return f"{full_name}{pick(rng, ('示例镇', '测试镇', '样例镇'))}{pick(rng, ('测试', '示例', '样例'))}村{rr(rng, 1, 200)}号（虚构）"
+        town, village = pick(rng, ("示例镇", "测试镇", "样例镇")), pick(rng, ("测试", "示例", "样例"))
+        return f"{full_name}{town}{village}村{rr(rng, 1, 200)}号（虚构）"
     road = pick(rng, ("示例路", "测试街", "样例大道", "示例巷"))
     return f"{full_name}{road}{rr(rng, 1, 300)}号{rr(rng, 1, 9)}栋{rr(rng, 1, 30):d}0{rr(rng, 1, 5)}房（虚构）"
 

@@ -106,7 +106,7 @@ def _approved(rng: random.Random, status: str, today: dt.date, migrant: bool) ->
 
 
 def _notices(rng: random.Random, line: Timeline, migrant: bool) -> None:
-    """用人单位 then 帮扶中心 notices; a 农民工's survey is the village's, then 一会、两证明、村委会公示, then the centre's visit."""
+    """用人单位 then 帮扶中心 notices; a 农民工's survey is the village's, then 一会、两证明、村委会公示, then the visit."""
     survey = line.survey
     if migrant:
         line.village_survey = survey

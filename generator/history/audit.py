@@ -63,7 +63,8 @@ class AuditReport:
             )
         if self.findings:
             lines.append(
-                f"结论：{len(self.findings)} 个提交未经有效审批（直接提交、自审自批、合并人无权审批、在合并时自己改动或签名无法验证等）。"
+                f"结论：{len(self.findings)} 个提交未经有效审批"
+                "（直接提交、自审自批、合并人无权审批、在合并时自己改动或签名无法验证等）。"
             )
         else:
             lines.append("结论：全部经过有效审批。")

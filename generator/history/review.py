@@ -129,7 +129,8 @@ class Review:
         out = [
             "## 档案修改审阅",
             "",
-            f"{code(self.spec)}：共同祖先 `{self.merge_base[:8]}` → `{self.head[:8]}`，{len(self.commits)} 个提交，作者：{authors}",
+            f"{code(self.spec)}：共同祖先 `{self.merge_base[:8]}` → `{self.head[:8]}`，"
+            f"{len(self.commits)} 个提交，作者：{authors}",
             "",
             *([f"提交位置：{md(self.location)}。", ""] if self.location else []),
             f"**共 {len(self.households)} 户**：{self.counts()}。校验：{verdict}。",

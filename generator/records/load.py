@@ -420,7 +420,8 @@ def record_files(root: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
         raise RecordError(f"{base} 是符号链接：档案目录 records/ 必须是普通目录，不能链接到别处。")
     if not base.is_dir():
         raise RecordError(
-            f"找不到档案目录 {base}（应在档案库根目录下有 records/）：请在档案库或其中的任一文件夹里运行，或用 --root 指明档案库。"
+            f"找不到档案目录 {base}（应在档案库根目录下有 records/）："
+            "请在档案库或其中的任一文件夹里运行，或用 --root 指明档案库。"
         )
     found: list[tuple[str, str]] = []
     problems: list[Problem] = []

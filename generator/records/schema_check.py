@@ -160,7 +160,9 @@ def _unfilled(info, error: jsonschema.ValidationError) -> str:
     elif kind == "month":
         need = "请写年月，格式 YYYY-MM，例如 2016-08（加引号）。"
     elif kind in ("number", "integer"):
-        need = f"请写{_TYPE_NAMES[kind]}{f'（单位：{info.unit}）' if info and info.unit else ''}，不加引号和单位，例如 {'3' if kind == 'integer' else '1250'}。"
+        unit = f"（单位：{info.unit}）" if info and info.unit else ""
+        example = "3" if kind == "integer" else "1250"
+        need = f"请写{_TYPE_NAMES[kind]}{unit}，不加引号和单位，例如 {example}。"
     elif kind == "array":
         need = "请至少写一项，每项一行，以“- ”开头。"
     elif error.validator == "pattern" and info and info.description:

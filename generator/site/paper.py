@@ -139,6 +139,7 @@ def cards_html(c: dict) -> Markup:
     )
     title = '<h3 class="bf-card-title">困难职工解困脱困联系卡<small>（{}）</small></h3>'
     return Markup(
-        f'<div class="bf-card" data-card="helper">{title.format("帮扶责任人存")}<table class="bf-card-table">{helper}</table></div>\n'
+        f'<div class="bf-card" data-card="helper">{title.format("帮扶责任人存")}'
+        f'<table class="bf-card-table">{helper}</table></div>\n'
         f'<div class="bf-card" data-card="worker">{title.format("困难职工存")}<table class="bf-card-table">{worker}</table></div>'
     )
