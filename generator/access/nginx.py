@@ -164,7 +164,8 @@ def _check(options: DeployOptions, site: Path) -> None:
             bad(f"{name} 中不能有空白、控制字符或 $ ; \" ' {{ }} \\ # 这些字符（nginx 会另作解释）：{value}")
     if options.desk_socket is not None and not re.fullmatch(r"/[A-Za-z0-9._/-]+\.sock", str(options.desk_socket)):
         bad(
-            f"--desk-socket 应为编辑台套接字的绝对路径（只含字母、数字和 . _ - /，以 .sock 结尾），而不是“{options.desk_socket}”。"
+            "--desk-socket 应为编辑台套接字的绝对路径（只含字母、数字和 . _ - /，以 .sock 结尾），"
+            f"而不是“{options.desk_socket}”。"
         )
     if problems:
         raise UsageError("无法生成 nginx 配置。", problems)
