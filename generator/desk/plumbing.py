@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import gitrun
 from generator.errors import BangfuError
 
 MAIN = "refs/heads/main"
@@ -83,9 +83,7 @@ class Git:
         }
 
     def run(self, *args: str, data: bytes | None = None, extra: dict | None = None, check: bool = True) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(self.root), *args], input=data, capture_output=True, env={**self.env, **(extra or {})}, check=False
-        )
+        done = gitrun.run("-C", str(self.root), *args, input=data, env=extra, base=self.env)
         if check and done.returncode != 0:
             raise PlumbingError(f"git {args[0]} 失败：{done.stderr.decode('utf-8', 'replace').strip()[-300:]}")
         return done.stdout.decode("utf-8", "replace").strip()
@@ -95,21 +93,15 @@ class Git:
         return out if _SHA.fullmatch(out) else None
 
     def blob(self, commit: str, path: str) -> bytes | None:
-        done = subprocess.run(
-            ["git", "-C", str(self.root), "cat-file", "blob", f"{commit}:{path}"], capture_output=True, env=self.env, check=False
-        )
+        done = gitrun.run("-C", str(self.root), "cat-file", "blob", f"{commit}:{path}", base=self.env)
         return done.stdout if done.returncode == 0 else None
 
     def blobs(self, commit: str, paths: list[str]) -> dict[str, bytes]:
         """Many files of one commit in one `git cat-file --batch` (a county's households for a search)."""
         if not paths:
             return {}
-        done = subprocess.run(
-            ["git", "-C", str(self.root), "cat-file", "--batch"],
-            input="".join(f"{commit}:{p}\n" for p in paths).encode(),
-            capture_output=True,
-            env=self.env,
-            check=False,
+        done = gitrun.run(
+            "-C", str(self.root), "cat-file", "--batch", input="".join(f"{commit}:{p}\n" for p in paths).encode(), base=self.env
         )
         out, data, i = {}, done.stdout, 0
         for path in paths:
@@ -150,12 +142,7 @@ class Git:
         return [p for p in out.split("\0") if p]
 
     def update_ref(self, ref: str, new: str, old: str, reason: str) -> None:
-        done = subprocess.run(
-            ["git", "-C", str(self.root), "update-ref", "-m", reason, ref, new, old],
-            capture_output=True,
-            env=self.env,
-            check=False,
-        )
+        done = gitrun.run("-C", str(self.root), "update-ref", "-m", reason, ref, new, old, base=self.env)
         if done.returncode != 0:
             raise PlumbingError("档案库在此期间已被别人修改（分支已移动），请重新打开后再试。")
 
@@ -206,12 +193,7 @@ class Git:
         main = self.resolve(MAIN)
         if main is None:
             raise PlumbingError("档案库没有 main 分支。")
-        done = subprocess.run(
-            ["git", "-C", str(self.root), "merge-tree", "--write-tree", "--no-messages", main, request.head],
-            capture_output=True,
-            env=self.env,
-            check=False,
-        )
+        done = gitrun.run("-C", str(self.root), "merge-tree", "--write-tree", "--no-messages", main, request.head, base=self.env)
         tree = done.stdout.decode().split("\n", 1)[0].strip()
         if done.returncode != 0 or not _SHA.fullmatch(tree):
             raise Conflict("这个修改请求与 main 上的新修改冲突，不能合并；请退回经办人重新提交。")
