@@ -36,6 +36,7 @@ COMMAND_MODULES = {
     "fmt": "workflow",
     "import-xlsx": "workflow",
     "export-xlsx": "workflow",
+    "desk": "desk",
 }
 
 clitext.install()  # before any command module declares its options: click.Path() names itself through gettext

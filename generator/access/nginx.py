@@ -80,6 +80,7 @@ class DeployOptions:
     tls_key: Path | None = None
     allow_plain_http: bool = False  # basic authentication without TLS on a non-loopback address
     rate_limit: int = RATE_LIMIT
+    desk_socket: Path | None = None  # the desk's gunicorn socket: /desk/ is passed there (bangfu desk, docs/desk.md)
 
 
 @dataclass
@@ -161,6 +162,11 @@ def _check(options: DeployOptions, site: Path) -> None:
     ):
         if value is not None and re.search(r"[\s$;\"'{}\\#\x00-\x1f\x7f-\x9f]", str(value if name != "--site" else site)):
             bad(f"{name} 中不能有空白、控制字符或 $ ; \" ' {{ }} \\ # 这些字符（nginx 会另作解释）：{value}")
+    if options.desk_socket is not None and not re.fullmatch(r"/[A-Za-z0-9._/-]+\.sock", str(options.desk_socket)):
+        bad(
+            "--desk-socket 应为编辑台套接字的绝对路径（只含字母、数字和 . _ - /，以 .sock 结尾），"
+            f"而不是“{options.desk_socket}”。"
+        )
     if problems:
         raise UsageError("无法生成 nginx 配置。", problems)
 
@@ -332,6 +338,7 @@ def render(options: DeployOptions, site: Path, access: Access, csp: Csp) -> str:
         'map "$request_method $uri" $bangfu_method_ok {',
         '    "~^(?:GET|HEAD) " 1;',
         f'    "POST {REPORT}" 1;',
+        *(['    "~^POST /desk/" 1;'] if options.desk_socket is not None else []),
         "    default 0;",
         "}",
         "map $bangfu_area $bangfu_cache {",
@@ -441,6 +448,7 @@ def _server(options: DeployOptions, site: Path, csp: Csp) -> list[str]:
         "}",
     ]
     body += _sign_on(options) if sso else _too_many()
+    body += _desk(options) if options.desk_socket is not None else []
     body += ["# After authentication (try_files runs after the access phase) the gate lets the file through or not."]
     for pattern, area in locations():
         body += _gated(f"~ {_quote(pattern)}", area, "$bangfu_c")
@@ -448,6 +456,33 @@ def _server(options: DeployOptions, site: Path, csp: Csp) -> list[str]:
     body += _gated("/", HANDBOOK, "")
     body += ["location @bangfu_refuse {", f"{ind}if ($bangfu_gate) {{ return 403; }}", f"{ind}return 404;", "}"]
     return ["server {", *[(ind + line if line else line) for line in body], "}"]
+
+
+DESK_USER_HEADER = "X-Bangfu-Desk-User"  # generator/desk/identity.py reads it; only nginx sets it
+
+
+def _desk(options: DeployOptions) -> list[str]:
+    """/desk/: after the same login as the site, to the desk's unix socket with the user in a header nginx sets.
+
+    proxy_set_header replaces any copy of the header the client sent; nginx drops client headers with underscores
+    (underscores_in_headers off) and gunicorn drops them too, so no spelling of the name reaches the desk but this one.
+    """
+    return [
+        "# The caseworker's desk: identity from this login only, over a socket only nginx and the desk can use.",
+        *_location(
+            "^~ /desk/",
+            "set $bangfu_area desk;",
+            "client_max_body_size 256k;",
+            f"proxy_pass http://unix:{options.desk_socket}:;",
+            f"proxy_set_header {DESK_USER_HEADER} $bangfu_user;",
+            "proxy_set_header Host desk;",
+            'proxy_set_header X-Forwarded-For "";',
+            'proxy_set_header X-Forwarded-Host "";',
+            'proxy_set_header Authorization "";',
+            "proxy_redirect off;",
+            "proxy_read_timeout 60s;",
+        ),
+    ]
 
 
 def _location(match: str, *lines: str) -> list[str]:

@@ -53,6 +53,11 @@ from generator.access.users import describe_access, load_access
     help="基本认证时每个客户端地址每秒可发的请求数（可先突发 40 个），超出答 429，用来挡住猜密码。",
 )
 @click.option(
+    "--desk-socket",
+    type=click.Path(path_type=Path),
+    help="编辑台（bangfu desk）的 unix 套接字，例如 /run/bangfu/desk.sock：给出时 /desk/ 经同一登录转给编辑台。",
+)
+@click.option(
     "--root",
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("."),
@@ -60,7 +65,20 @@ from generator.access.users import describe_access, load_access
     help="档案库根目录（读 records/_settings/access.yaml 和 roles.yaml）。",
 )
 def deploy_config_command(
-    site, out, auth, htpasswd, auth_url, listen, server_name, access_log, tls_cert, tls_key, allow_plain_http, rate_limit, root
+    site,
+    out,
+    auth,
+    htpasswd,
+    auth_url,
+    listen,
+    server_name,
+    access_log,
+    tls_cert,
+    tls_key,
+    allow_plain_http,
+    rate_limit,
+    desk_socket,
+    root,
 ):
     """生成分级授权的 nginx 配置：县级只看本县，市级看本市各县，省级看全部。
 
@@ -91,6 +109,7 @@ def deploy_config_command(
             tls_key=tls_key,
             allow_plain_http=allow_plain_http,
             rate_limit=rate_limit,
+            desk_socket=desk_socket,
         )
     )
     for warning in report.warnings:

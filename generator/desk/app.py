@@ -1,0 +1,433 @@
+"""The desk's Flask application: every view asks who is logged in (nginx's header) and checks scope and role itself."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, abort, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFProtect
+
+from generator.access.reviewers import Reviewers, parse_reviewers
+from generator.access.users import ACCESS_PATH, Access, load_access
+from generator.clock import today
+from generator.desk import form as desk_form
+from generator.desk.identity import USER_HEADER, User, identify
+from generator.desk.plumbing import MAIN, Conflict, Git, Person, PlumbingError, Request
+from generator.desk.reapply import reapply
+from generator.editing.new import MAX_SEQUENCE
+from generator.editing.store import record_path
+from generator.errors import BangfuError, RecordError
+from generator.history.review import review
+from generator.records import schema_check
+from generator.records.dump import dump_record
+from generator.records.load import parse_bytes
+from generator.records.settings import SETTINGS
+from generator.rules.assess import assess
+from generator.rules.regions import regions
+from generator.validation.lifecycle import SURVEY
+from generator.validation.validate import Context, check_record
+
+log = logging.getLogger("bangfu.desk")
+REVIEWERS = f"{SETTINGS}/reviewers.yaml"
+_NUMBER = re.compile(r"[1-9][0-9]{9}")
+MAX_BODY = 256 * 1024
+MAX_NOTE = 2000
+LISTED = 200
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where the desk's archive is and how it signs: set by the administrator, never by a request."""
+
+    root: Path  # the server's copy of the archive (a git repository the desk alone writes)
+    key: Path  # the desk's private SSH signing key (its public key is in reviewers.yaml under 签名合并方)
+    merger: str  # the desk's e-mail as a 签名合并方 in reviewers.yaml
+    secret: bytes  # signs the CSRF session cookie
+    https: bool = False  # the site is served over HTTPS: the session cookie is sent over HTTPS only
+
+    @classmethod
+    def from_env(cls) -> Config:
+        # One secret for every gunicorn worker (a token made by one is checked by another), kept outside the archive.
+        secret = Path(os.environ["BANGFU_DESK_SECRET_FILE"]).read_bytes().strip()
+        if len(secret) < 16:
+            raise BangfuError("编辑台的密钥文件太短（至少 16 字节的随机内容）。")
+        return cls(
+            Path(os.environ["BANGFU_DESK_ROOT"]),
+            Path(os.environ["BANGFU_DESK_KEY"]),
+            os.environ["BANGFU_DESK_MERGER"],
+            secret,
+            os.environ.get("BANGFU_DESK_HTTPS") == "1",
+        )
+
+
+class Settings:
+    """access.yaml and reviewers.yaml as approved on main, read again whenever main moves."""
+
+    def __init__(self, git: Git):
+        self.git = git
+        self._at: str | None = None
+        self.access: Access | None = None
+        self.reviewers: Reviewers | None = None
+
+    def load(self) -> tuple[str, Access, Reviewers]:
+        main = self.git.resolve(MAIN)
+        if main is None:
+            raise BangfuError("编辑台的档案库没有 main 分支。")
+        if main != self._at:
+            raw = self.git.blob(main, ACCESS_PATH)
+            self.access = load_access(self.git.root, raw=raw) if raw is not None else None
+            reviewers_raw = self.git.blob(main, REVIEWERS)
+            self.reviewers = parse_reviewers(reviewers_raw) if reviewers_raw else Reviewers.empty("没有审核人名单")
+            self._at = main
+        if self.access is None:
+            raise BangfuError("main 上没有访问授权文件（records/_settings/access.yaml）。")
+        return main, self.access, self.reviewers
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    if not log.handlers:  # every read and every refusal is kept with its user (gunicorn's error log: stderr → journal)
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    app = Flask(__name__, static_url_path="/desk/static")
+    app.config.update(
+        SECRET_KEY=config.secret,
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        SESSION_COOKIE_PATH="/desk/",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=config.https,
+        SESSION_COOKIE_NAME="bangfu_desk",
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+    )
+    CSRFProtect(app)
+    git = Git(config.root)
+    settings = Settings(git)
+
+    @app.before_request
+    def who() -> None:
+        g.main, access, g.reviewers = settings.load()
+        g.user = identify(request.headers.get(USER_HEADER), access, g.reviewers)
+        if g.user is None:
+            log.warning(
+                "desk refused: no known user (header %r) for %s %r",
+                request.headers.get(USER_HEADER),
+                request.method,
+                request.path,
+            )
+            abort(403)
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return render_template("error.html", title="无权访问", text="您没有权限查看或修改这一页（不在您的范围或角色之内）。"), 403
+
+    @app.errorhandler(404)
+    def missing(_error):
+        return render_template("error.html", title="没有找到", text="没有这一户或这个修改请求。"), 404
+
+    @app.errorhandler(400)
+    def bad(error):
+        text = "请求无效：页面可能已过期（安全令牌无效），请刷新页面后再提交。" if "CSRF" in str(error) else "请求无效。"
+        return render_template("error.html", title="请求无效", text=text), 400
+
+    @app.errorhandler(BangfuError)
+    def broken(error):
+        log.error("desk cannot serve %s %r: %s", request.method, request.path, error)
+        return render_template("error.html", title="编辑台暂时不能使用", text=f"{error}（请告知管理员。）"), 503
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return render_template("error.html", title="内容太多", text="提交的内容超过了编辑台允许的大小。"), 413
+
+    @app.get("/desk/")
+    def index():
+        user: User = g.user
+        query = request.args.get("q", "").strip()[:50]
+        found = [p for p in git.records(g.main) if user.may_edit(p.split("/")[1])]
+        if query:
+            by_number = [p for p in found if query in p.rsplit("/", 1)[1]]
+            found = by_number if query.isdigit() and len(query) <= 10 and by_number else _matching(git, g.main, found, query)
+            log.info("desk search: user=%s query=%r found=%d", user.login, query, len(found))
+        mine = [r for r in git.requests() if r.user == user.login]
+        queue = [r for r in git.requests() if user.may_review(r.county, g.reviewers)]
+        table = regions()
+        rows = [(p.rsplit("/", 1)[1].removesuffix(".yaml"), table.name(p.split("/")[1])) for p in found[:LISTED]]
+        return render_template(
+            "index.html",
+            user=user,
+            rows=rows,
+            more=max(0, len(found) - LISTED),
+            query=query,
+            mine=mine,
+            queue=queue,
+            scopes=[f"{table.name(s)}（{s}）" for s in user.edit_scopes],
+            counties=[(c, table.name(c)) for c in _counties(user)],
+        )
+
+    @app.route("/desk/h/<number>", methods=["GET", "POST"])
+    def household(number: str):
+        user: User = g.user
+        path, data = _household(git, g.main, user, number)
+        log.info("desk read: user=%s household=%s", user.login, number)
+        return edit(user, number, path, data, url_for("household", number=number), f"编辑台：修改 {number}")
+
+    @app.route("/desk/new/<county>", methods=["GET", "POST"])
+    def new_household(county: str):
+        """A new household in 调查中 with the next free 职工编号 of the county (as bangfu new), on main and in open requests."""
+        user: User = g.user
+        if not re.fullmatch(r"[1-9][0-9]{5}", county) or not regions().is_county(county):
+            abort(404)
+        if not user.may_edit(county):
+            _deny(user, f"new household in {county}")
+        try:
+            number = _next_number(git, g.main, county)
+        except BangfuError as exc:
+            return render_template("error.html", title="不能新建", text=str(exc)), 409
+        data = {"职工编号": number, "所属地区": county, "状态": SURVEY}
+        return edit(
+            user,
+            number,
+            record_path(county, number),
+            data,
+            url_for("new_household", county=county),
+            f"编辑台：新建 {number}",
+            fresh=True,
+        )
+
+    def edit(user: User, number: str, path: str, data: dict, action: str, subject: str, fresh: bool = False):
+        values = {f.name: desk_form.shown(data.get(f.name)) for f in desk_form.form_fields()}
+        new, message = data, ""
+        if request.method == "POST":
+            new = desk_form.apply(data, request.form.to_dict(), {k: request.form.getlist(k) for k in request.form})
+            values.update(
+                {
+                    f.name: request.form.get(f.name, "")[: desk_form.MAX_TEXT]
+                    for f in desk_form.form_fields()
+                    if f.editable and f.name in request.form
+                }
+            )
+        problems, trace = _check(config.root, path, new)
+        errors = [p for p in problems if p.is_error]
+        if request.method == "POST" and request.form.get("action") == "submit":
+            note = request.form.get("note", "").strip()[:MAX_NOTE]
+            if new == data:
+                message = "没有任何修改，不能提交审核。"
+            elif errors:
+                message = f"还有 {len(errors)} 个错误，请改正后再提交审核。"
+            elif not note:
+                message = "请填写修改说明（为什么改、依据什么）。"
+            elif fresh and git.blob(g.main, path) is not None:
+                message = f"职工编号 {number} 刚被别人用了，请重新新建。"
+            else:
+                try:
+                    made = git.submit(
+                        user.login, number, path, dump_record(new).encode("utf-8"), user.person, f"{subject}\n\n{note}\n"
+                    )
+                except PlumbingError as exc:
+                    message = str(exc)
+                else:
+                    log.info("desk submit: user=%s household=%s ref=%s", user.login, number, made.ref)
+                    return redirect(url_for("index", submitted=made.ref.rsplit("/", 1)[1]), code=303)
+        by_field: dict[str, list[str]] = {}
+        for p in problems:
+            by_field.setdefault(_place(p.pointer), []).append(f"{'错误' if p.is_error else '提示'}：{p.message}")
+        members = new.get(desk_form.MEMBERS) if isinstance(new.get(desk_form.MEMBERS), list) else []
+        return render_template(
+            "household.html",
+            user=user,
+            number=number,
+            fields=desk_form.form_fields(),
+            values=values,
+            data=data,
+            by_field=by_field,
+            problems=problems,
+            trace=trace,
+            message=message,
+            county=regions().name(number[:6]),
+            changed=new != data,
+            members=members,
+            member_fields=desk_form.member_fields(),
+            member_key=desk_form.member_key,
+            shown=desk_form.shown,
+            MEMBERS=desk_form.MEMBERS,
+            action=action,
+            fresh=fresh,
+            new=new,
+        )
+
+    @app.get("/desk/r/<login>/<name>")
+    def change_request(login: str, name: str):
+        user: User = g.user
+        found = _request(git, login, name)
+        if not user.may_review(found.county, g.reviewers) and found.user != user.login:
+            _deny(user, f"request {found.ref}")
+        summary = review(config.root, f"{g.main}..{found.head}")
+        log.info("desk read: user=%s request=%s", user.login, found.ref)
+        refusal = _refusal(git, user, found, g.main, g.reviewers)
+        return render_template(
+            "request.html", user=user, req=found, summary=summary, may_approve=refusal is None, refusal=refusal
+        )
+
+    @app.post("/desk/r/<login>/<name>/approve")
+    def approve(login: str, name: str):
+        user, found = _judged(git, login, name, "approve")
+        merger = g.reviewers.merger(config.merger)
+        if merger is None:
+            return render_template(
+                "error.html", title="不能合并", text="审核人名单中没有登记本编辑台（签名合并方），编辑台不能签名合并。"
+            ), 409
+        message = f"编辑台：合并 {found.number} 的修改请求（{found.user}）\n\nApproved-by: {user.person}\n"
+        try:
+            try:
+                merged = git.merge(found, user.person, Person(merger.name, merger.email), config.key, message)
+            except Conflict:
+                again, clashes = reapply(git, found)
+                if again is None:
+                    text = "这个修改请求与 main 上的新修改改了同一字段，不能合并；请退回经办人对照两边的值重新提交：" + "；".join(
+                        f"{c.field or c.path}：main 上为“{desk_form.shown(c.main)}”，本请求为“{desk_form.shown(c.request)}”"
+                        for c in clashes
+                    )
+                    log.info("desk conflict: user=%s request=%s fields=%s", user.login, found.ref, [c.field for c in clashes])
+                    return render_template("error.html", title="修改冲突", text=text), 409
+                merged = git.merge(again, user.person, Person(merger.name, merger.email), config.key, message)
+        except PlumbingError as exc:
+            return render_template("error.html", title="不能合并", text=str(exc)), 409
+        log.info("desk approve: user=%s request=%s merge=%s", user.login, found.ref, merged)
+        return redirect(url_for("index", merged=merged[:12]), code=303)
+
+    @app.post("/desk/r/<login>/<name>/return")
+    def give_back(login: str, name: str):
+        user, found = _judged(git, login, name, "return")
+        reason = request.form.get("reason", "").strip()[:MAX_NOTE]
+        kind = "退回修改" if request.form.get("kind") != "reject" else "不予通过"
+        if not reason:
+            return render_template("error.html", title="请填写理由", text=f"{kind}必须写明理由。"), 400
+        try:
+            git.close(found, user.person, f"编辑台：{kind} {found.number}\n\n{reason}\n")
+        except PlumbingError as exc:
+            return render_template("error.html", title="不能办理", text=str(exc)), 409
+        log.info("desk %s: user=%s request=%s", kind, user.login, found.ref)
+        return redirect(url_for("index"), code=303)
+
+    return app
+
+
+def _counties(user: User) -> list[str]:
+    """The counties a user may create households in (the counties of their editing scopes), at most a province's."""
+    table = regions()
+    return sorted({c for scope in user.edit_scopes for c in table.counties(scope)})
+
+
+def _next_number(git: Git, main: str, county: str) -> str:
+    """One more than the highest sequence of the county on main and in every open or closed desk request."""
+    used = {p.rsplit("/", 1)[1].removesuffix(".yaml") for p in git.records(main) if p.split("/")[1] == county}
+    used |= {r.number for r in git.requests() if r.county == county}
+    sequences = [int(n[6:]) for n in used if n.startswith(county)]
+    following = max(sequences, default=0) + 1
+    if following > MAX_SEQUENCE:
+        raise BangfuError(f"地区 {county} 的职工编号已用到 {county}{MAX_SEQUENCE}，没有可用的顺序号。")
+    return f"{county}{following:04d}"
+
+
+def _place(pointer: str) -> str:
+    """Where a problem is shown: beside its member's field (家庭主要成员-0-月收入), else beside its top-level field."""
+    parts = pointer.split("/")
+    if len(parts) >= 4 and parts[1] == desk_form.MEMBERS and parts[2].isdigit():
+        return desk_form.member_key(int(parts[2]), parts[3])
+    return parts[1] if len(parts) >= 2 else ""
+
+
+def _deny(user: User, what: str):
+    log.warning("desk denied: user=%s %s %r %s", user.login, request.method, request.path, what)
+    abort(403)
+
+
+def _household(git: Git, main: str, user: User, number: str) -> tuple[str, dict]:
+    """The household's path and data at main, after the scope check (403 and logged outside the user's scope)."""
+    if not _NUMBER.fullmatch(number):
+        abort(404)
+    county = number[:6]
+    if not user.may_edit(county):
+        _deny(user, f"household {number}")
+    path = record_path(county, number)
+    raw = git.blob(main, path)
+    if raw is None:
+        abort(404)
+    record, _ = parse_bytes(raw, path)
+    if record is None or record.data.get("所属地区") != county:
+        abort(404)
+    return path, record.data
+
+
+def _request(git: Git, login: str, name: str) -> Request:
+    found = git.request(f"refs/heads/desk/{login}/{name}")
+    if found is None:
+        abort(404)
+    return found
+
+
+def _judged(git: Git, login: str, name: str, what: str) -> tuple[User, Request]:
+    """(the reviewer, the request) when the logged-in user may decide on it; else 403 and logged."""
+    found = _request(git, login, name)
+    refusal = _refusal(git, g.user, found, g.main, g.reviewers)
+    if refusal:
+        _deny(g.user, f"{what} {found.ref}: {refusal}")
+    return g.user, found
+
+
+def _refusal(git: Git, user: User, found: Request, main: str, reviewers: Reviewers) -> str | None:
+    """Why this user may not approve this request (the rules of bangfu audit), or None."""
+    if not user.may_review(found.county, reviewers):
+        return "您不是这个县的审核人。"
+    if found.user == user.login:
+        return "不能审批自己提交的修改（自审自批）。"
+    authors = git.run("log", "--format=%ae%n%ce", f"{main}..{found.head}").lower().split()
+    if user.email.lower() in authors:
+        return "您参与了这个修改请求的提交，不能审批它（自审自批）。"
+    for path in git.changed(main, found.head):
+        parts = path.split("/")
+        if len(parts) != 3 or parts[0] != "records" or not user.may_review(parts[1], reviewers):
+            return f"修改请求改动了 {path}，不在您可以审批的范围内。"
+    return None
+
+
+def _matching(git: Git, main: str, paths: list[str], query: str) -> list[str]:
+    """Households whose 职工编号 or 身份证号 is the query, or whose 姓名 contains it."""
+    out = []
+    for path, raw in git.blobs(main, paths).items():
+        record, _ = parse_bytes(raw, path)
+        if record is None:
+            continue
+        data = record.data
+        if query in path.rsplit("/", 1)[1] or query == str(data.get("身份证号", "")) or query in str(data.get("姓名", "")):
+            out.append(path)
+    return out
+
+
+def _check(root: Path, path: str, data: dict):
+    """The CLI's checks of one record (schema, fields, rules, working cycle) and its eligibility trace."""
+    try:
+        text = dump_record(data)
+    except (TypeError, ValueError) as exc:
+        from generator.errors import Problem
+
+        return [Problem(path, None, "", "", "desk-value", f"无法写成档案：{exc}")], None
+    record, problems = parse_bytes(text.encode("utf-8"), path)
+    if record is None:
+        return problems, None
+    ctx = Context(root, today())
+    problems = check_record(record, ctx)
+    trace = None
+    if not any(p.is_error for p in schema_check.check(record)):
+        try:
+            trace = assess(record.data, record.county, ctx.standards, ctx.today)
+        except (RecordError, KeyError, TypeError, ValueError):
+            trace = None
+    return problems, trace
