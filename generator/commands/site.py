@@ -9,20 +9,16 @@ import click
 from generator.pipeline import STEPS, build_site
 from generator.progress import Progress, seconds
 
-ROOT = click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="档案库根目录（含 records/）。",
-)
-OUT = click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("site"),
-    show_default=True,
-    help="站点输出目录（整体替换，原目录在生成成功前保持不变）。",
-)
+
+def _folder(flag: str, default: str, text: str):
+    """A --flag naming a folder, shown with its default in --help."""
+    return click.option(
+        flag, type=click.Path(file_okay=False, path_type=Path), default=Path(default), show_default=True, help=text
+    )
+
+
+ROOT = _folder("--root", ".", "档案库根目录（含 records/）。")
+OUT = _folder("--out", "site", "站点输出目录（整体替换，原目录在生成成功前保持不变）。")
 
 
 @click.command("build")

@@ -540,29 +540,15 @@ def _judge(
 ) -> Commit:
     """Approved: a merge whose merger had no hand in the branch, reviews every region it touched, and added nothing."""
     regions = tuple(sorted({region_of(p) for f in files for p in (f.path, f.old_path) if p}))
-    merge = len(raw.parents) > 1
-    if not merge:
-        return Commit(
-            raw.sha,
-            index,
-            raw.date,
-            raw.author,
-            raw.committer,
-            raw.message,
-            False,
-            None,
-            None,
-            (raw.author,),
-            regions,
-            UNAPPROVED,
-            (DIRECT,),
-            files,
-        )
-    authors = tuple(unique(commits[s].author for s in brought or () if len(commits[s].parents) < 2)) or (raw.author,)
-    branch_regions = tuple(sorted({region_of(p) for f in files if f not in own_files for p in (f.path, f.old_path) if p}))
-    approver, shown, reasons = judge_merge(raw, brought or [], commits, reviewers, branch_regions, authors)
-    own = own_reason(shown, mine, len(raw.parents))
-    status = APPROVED if approver and not own else UNAPPROVED
+    if len(raw.parents) < 2:
+        merge, pr, shown, authors, status, reasons, own = False, None, None, (raw.author,), UNAPPROVED, (DIRECT,), None
+    else:
+        authors = tuple(unique(commits[s].author for s in brought or () if len(commits[s].parents) < 2)) or (raw.author,)
+        branch_regions = tuple(sorted({region_of(p) for f in files if f not in own_files for p in (f.path, f.old_path) if p}))
+        approver, shown, reasons = judge_merge(raw, brought or [], commits, reviewers, branch_regions, authors)
+        own = own_reason(shown, mine, len(raw.parents))
+        status = APPROVED if approver and not own else UNAPPROVED
+        merge, pr, reasons = True, _pr(raw.message), (*reasons, *([own] if own else []))
     return Commit(
         raw.sha,
         index,
@@ -570,13 +556,13 @@ def _judge(
         raw.author,
         raw.committer,
         raw.message,
-        True,
-        _pr(raw.message),
+        merge,
+        pr,
         shown,
         authors,
         regions,
         status,
-        (*reasons, *([own] if own else [])),
+        reasons,
         files,
         own_reason=own,
     )

@@ -21,43 +21,11 @@ def render_finance(by_scope: dict, site, writer, keys: dict[str, str]) -> None:
         key = scope_key(scope, by_scope.get(scope, []), site, keys)
         if writer.keep_group(path, key):
             continue
+        links, rows, total = [], [], "0"
         if regions.level(scope) != "county":
             links = [(c, regions.name(c)) for c in regions.counties(scope)]
-            write_page(
-                writer,
-                site,
-                path,
-                f"{name} 帮扶资金发放名册",
-                "finance.html",
-                scope=scope,
-                name=name,
-                crumbs=crumbs,
-                year=year,
-                links=links,
-                rows=[],
-                total="0",
-                key=key,
-            )
-            continue
-        rows, total = [], Decimal(0)
-        for record in sorted(by_scope.get(scope, []), key=number):
-            data = record.data
-            paid = [e for e in data.get("帮扶台账") or [] if str(e.get("日期", "")).startswith(year) and money(e.get("金额"))]
-            if not paid:
-                continue
-            amount = sum((money(e.get("金额")) for e in paid), Decimal(0))
-            total += amount
-            rows.append(
-                {
-                    "number": number(record),
-                    "name": values.person("姓名", data.get("姓名")) or "",
-                    "id": values.person("身份证号", data.get("身份证号")) or "",
-                    "bank": f"{data.get('开户银行', '')}{data.get('支行名称', '')}",
-                    "card": values.person("银行卡号", data.get("银行卡号")) or "",
-                    "times": len(paid),
-                    "amount": yuan(amount),
-                }
-            )
+        else:
+            rows, total = county_rows(by_scope.get(scope, []), year, values)
         write_page(
             writer,
             site,
@@ -68,8 +36,32 @@ def render_finance(by_scope: dict, site, writer, keys: dict[str, str]) -> None:
             name=name,
             crumbs=crumbs,
             year=year,
-            links=[],
+            links=links,
             rows=rows,
-            total=yuan(total),
+            total=total,
             key=key,
         )
+
+
+def county_rows(records: list, year: str, values: Values) -> tuple[list[dict], str]:
+    """One row per household of a county paid this year, sorted by number, and the county's total in yuan."""
+    rows, total = [], Decimal(0)
+    for record in sorted(records, key=number):
+        data = record.data
+        paid = [e for e in data.get("帮扶台账") or [] if str(e.get("日期", "")).startswith(year) and money(e.get("金额"))]
+        if not paid:
+            continue
+        amount = sum((money(e.get("金额")) for e in paid), Decimal(0))
+        total += amount
+        rows.append(
+            {
+                "number": number(record),
+                "name": values.person("姓名", data.get("姓名")) or "",
+                "id": values.person("身份证号", data.get("身份证号")) or "",
+                "bank": f"{data.get('开户银行', '')}{data.get('支行名称', '')}",
+                "card": values.person("银行卡号", data.get("银行卡号")) or "",
+                "times": len(paid),
+                "amount": yuan(amount),
+            }
+        )
+    return rows, yuan(total)

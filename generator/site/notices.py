@@ -45,33 +45,21 @@ def render_notices(scope: str, records, site, writer, common: dict) -> None:
     today = site.today.isoformat()
     running = [_item(key, entries, site) for key, entries in found.items() if key[2] <= today <= key[3]]
     running.sort(key=lambda i: (i["end"], i["url"]))
-    counties = []
+    counties, listed = [], []
     if site.regions.level(scope) != "county":
         per_county = defaultdict(lambda: [0, 0])
         for county, _, start, end in found:
             per_county[county][0] += 1
             per_county[county][1] += start <= today <= end
         counties = [(c, site.regions.name(c), *per_county[c]) for c in site.regions.counties(scope) if c in per_county]
-        write_page(
-            writer,
-            site,
-            urls.scope(scope, "notices"),
-            f"{common['name']} 公示名单",
-            "notices.html",
-            **common,
-            running=running,
-            counties=counties,
-            years=[],
-        )
-        return
-    years: dict[str, list] = defaultdict(list)
-    for key, entries in found.items():
-        years[key[2][:4]].append((key, entries))
-    listed = []
-    for year, periods_of_year in sorted(years.items(), reverse=True):
-        periods_of_year.sort(key=lambda p: (p[0][2], p[0][3], p[0][1]), reverse=True)
-        listed.append((year, [_item(key, entries, site) for key, entries in periods_of_year]))
-        _year(scope, year, periods_of_year, site, writer, common)
+    else:
+        years: dict[str, list] = defaultdict(list)
+        for key, entries in found.items():
+            years[key[2][:4]].append((key, entries))
+        for year, periods_of_year in sorted(years.items(), reverse=True):
+            periods_of_year.sort(key=lambda p: (p[0][2], p[0][3], p[0][1]), reverse=True)
+            listed.append((year, [_item(key, entries, site) for key, entries in periods_of_year]))
+            _year(scope, year, periods_of_year, site, writer, common)
     write_page(
         writer,
         site,
@@ -80,7 +68,7 @@ def render_notices(scope: str, records, site, writer, common: dict) -> None:
         "notices.html",
         **common,
         running=running,
-        counties=[],
+        counties=counties,
         years=listed,
     )
 

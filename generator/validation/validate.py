@@ -25,7 +25,7 @@ from generator.records.load import (
     record_files,
     special_files,
 )
-from generator.records.schema import INACTIVE, label_path
+from generator.records.schema import INACTIVE, join_pointer, label_path
 from generator.rules.regions import Regions, regions
 from generator.validation import checks
 
@@ -266,6 +266,11 @@ def _warm_up(ctx: Context) -> None:
     _ = ctx.standards
 
 
+def _top(path: str, field: str, code: str, message: str) -> Problem:
+    """A problem with a top-level field of the record (no line number)."""
+    return Problem(path, None, join_pointer((field,)), field, code, message)
+
+
 def cross_record(summaries: list[Summary], ctx: Context, loaded: dict[str, Record] | None = None) -> list[Problem]:
     """一人一档, unique 职工编号, and file paths that agree with the record.
 
@@ -283,52 +288,21 @@ def cross_record(summaries: list[Summary], ctx: Context, loaded: dict[str, Recor
         region, number = s.region, s.number
         if isinstance(region, str):
             if region not in counties:
-                out.append(
-                    Problem(
-                        s.path,
-                        None,
-                        "/所属地区",
-                        "所属地区",
-                        "unknown-region",
-                        f"所属地区 {region} 不是本省已知的县级行政区划代码。",
-                    )
-                )
+                out.append(_top(s.path, "所属地区", "unknown-region", f"所属地区 {region} 不是本省已知的县级行政区划代码。"))
             elif region != s.county:
                 out.append(
-                    Problem(
-                        s.path,
-                        None,
-                        "/所属地区",
-                        "所属地区",
-                        "path-region",
-                        f"所属地区 {region} 与文件所在目录 records/{s.county}/ 不一致。",
-                    )
+                    _top(s.path, "所属地区", "path-region", f"所属地区 {region} 与文件所在目录 records/{s.county}/ 不一致。")
                 )
         if isinstance(number, str):
             if number != s.stem:
-                out.append(
-                    Problem(
-                        s.path, None, "/职工编号", "职工编号", "path-number", f"职工编号 {number} 与文件名 {s.stem}.yaml 不一致。"
-                    )
-                )
+                out.append(_top(s.path, "职工编号", "path-number", f"职工编号 {number} 与文件名 {s.stem}.yaml 不一致。"))
             if isinstance(region, str) and not number.startswith(region):
-                out.append(
-                    Problem(
-                        s.path,
-                        None,
-                        "/职工编号",
-                        "职工编号",
-                        "number-region",
-                        f"职工编号 {number} 应以所属地区代码 {region} 开头。",
-                    )
-                )
+                out.append(_top(s.path, "职工编号", "number-region", f"职工编号 {number} 应以所属地区代码 {region} 开头。"))
     for number, group in by_number.items():
         if len(group) > 1 and number is not None:
             for s in group:
                 others = "、".join(o.path for o in group if o is not s)
-                out.append(
-                    Problem(s.path, None, "/职工编号", "职工编号", "number-duplicate", f"职工编号 {number} 与 {others} 重复。")
-                )
+                out.append(_top(s.path, "职工编号", "number-duplicate", f"职工编号 {number} 与 {others} 重复。"))
     for number, places in by_id.items():
         if len(places) < 2 or len({s.path for s, _ in places}) < 2:
             continue
