@@ -9,6 +9,14 @@ import click
 from generator.access.nginx import BASIC, RATE_LIMIT, SSO, DeployOptions, deploy_config
 from generator.access.users import describe_access, load_access
 
+ROOT = click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="档案库根目录（读 records/_settings/access.yaml 和 roles.yaml）。",
+)
+
 
 @click.command("deploy-config")
 @click.option(
@@ -57,29 +65,8 @@ from generator.access.users import describe_access, load_access
     type=click.Path(path_type=Path),
     help="编辑台（bangfu desk）的 unix 套接字，例如 /run/bangfu/desk.sock：给出时 /desk/ 经同一登录转给编辑台。",
 )
-@click.option(
-    "--root",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("."),
-    show_default=True,
-    help="档案库根目录（读 records/_settings/access.yaml 和 roles.yaml）。",
-)
-def deploy_config_command(
-    site,
-    out,
-    auth,
-    htpasswd,
-    auth_url,
-    listen,
-    server_name,
-    access_log,
-    tls_cert,
-    tls_key,
-    allow_plain_http,
-    rate_limit,
-    desk_socket,
-    root,
-):
+@ROOT
+def deploy_config_command(**options):
     """生成分级授权的 nginx 配置：县级只看本县，市级看本市各县，省级看全部。
 
     \b
@@ -94,24 +81,7 @@ def deploy_config_command(
           --auth sso --auth-url http://127.0.0.1:4180/oauth2/auth
       nginx -t && systemctl reload nginx
     """
-    report = deploy_config(
-        DeployOptions(
-            site=site,
-            out=out,
-            root=root,
-            auth=auth,
-            htpasswd=htpasswd,
-            auth_url=auth_url,
-            listen=listen,
-            server_name=server_name,
-            access_log=access_log,
-            tls_cert=tls_cert,
-            tls_key=tls_key,
-            allow_plain_http=allow_plain_http,
-            rate_limit=rate_limit,
-            desk_socket=desk_socket,
-        )
-    )
+    report = deploy_config(DeployOptions(**options))
     for warning in report.warnings:
         click.echo(f"警告：{warning}", err=True)
     click.echo(
@@ -122,13 +92,7 @@ def deploy_config_command(
 
 
 @click.command("access-list")
-@click.option(
-    "--root",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("."),
-    show_default=True,
-    help="档案库根目录（读 records/_settings/access.yaml 和 roles.yaml）。",
-)
+@ROOT
 def access_list_command(root):
     """列出每个用户和组能读什么（范围、角色、可读区域），供审核授权修改时核对。
 
