@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from leak_support import area_of, site_files
 from nginx_support import Client, Nginx, SignOn, fetch, free_port, write_access, write_htpasswd
+from site_support import HEADLESS
 
 from generator.access.nginx import DeployOptions, deploy_config
 from generator.demo.province import write_demo
@@ -356,14 +357,7 @@ def test_single_sign_on_groups_scopes_and_forgeries(sso_server):
 
 CHROMIUM = [
     "/usr/bin/chromium",
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *HEADLESS,
     "--enable-logging=stderr",
     "--v=0",
     "--virtual-time-budget=5000",
