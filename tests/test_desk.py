@@ -242,6 +242,31 @@ def test_return_needs_a_reason_and_keeps_the_request(desk):
     assert git(work.root, "log", "-1", "--format=%ae", kept) == R460105[1]
 
 
+def _give_back(c, url: str, reason: str):
+    page = c.get(url)
+    return c.post(f"{url}/return", data={"csrf_token": token(page.data), "reason": reason})
+
+
+def test_a_request_returned_twice_keeps_both_and_is_not_refused_the_second_time(desk):
+    work, app = desk
+    reviewer = client(app, "reviewer-460105")
+    assert _give_back(reviewer, _submitted(app), "收入证明缺失").status_code == 303
+    assert submit(client(app, "xy-ed"), N5, {"邮政编码": "570313"}).status_code == 303
+    again = f"/desk/r/xy-ed/{N5}-2"  # a new serial: the returned request keeps refs/desk-closed/xy-ed/{N5}-1
+    assert _give_back(reviewer, again, "仍缺收入证明").status_code == 303
+    kept = git(work.root, "for-each-ref", "--format=%(refname)", "refs/desk-closed/").split()
+    assert kept == [f"refs/desk-closed/xy-ed/{N5}-1", f"refs/desk-closed/xy-ed/{N5}-2"]
+
+
+def test_a_new_household_never_takes_the_number_of_a_returned_one(desk):
+    work, app = desk
+    main = git(work.root, "rev-parse", "refs/heads/main")
+    # a returned new household 4601050002 (its branch moved to refs/desk-closed/, as the return does)
+    git(work.root, "update-ref", "refs/desk-closed/xy-ed/4601050002-1", main)
+    page = client(app, "xy-ed").get("/desk/new/460105").data.decode()
+    assert "4601050003" in page and "4601050002" not in page
+
+
 @pytest.mark.parametrize(
     "socket_path", ["/run/bangfu/desk.sock;\n}\nserver {", "relative/desk.sock", "/run/b u/desk.sock", "/run/bangfu/$desk.sock"]
 )

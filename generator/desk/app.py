@@ -16,7 +16,7 @@ from generator.access.users import ACCESS_PATH, Access, load_access
 from generator.clock import today
 from generator.desk import form as desk_form
 from generator.desk.identity import USER_HEADER, User, identify
-from generator.desk.plumbing import MAIN, Conflict, Git, Person, PlumbingError, Request
+from generator.desk.plumbing import CLOSED, MAIN, Conflict, Git, Person, PlumbingError, Request
 from generator.desk.reapply import reapply
 from generator.editing.new import MAX_SEQUENCE
 from generator.editing.store import record_path
@@ -155,8 +155,9 @@ def create_app(config: Config | None = None) -> Flask:
             by_number = [p for p in found if query in p.rsplit("/", 1)[1]]
             found = by_number if query.isdigit() and len(query) <= 10 and by_number else _matching(git, g.main, found, query)
             log.info("desk search: user=%s query=%r found=%d", user.login, query, len(found))
-        mine = [r for r in git.requests() if r.user == user.login]
-        queue = [r for r in git.requests() if user.may_review(r.county, g.reviewers)]
+        requests = git.requests()
+        mine = [r for r in requests if r.user == user.login]
+        queue = [r for r in requests if user.may_review(r.county, g.reviewers)]
         table = regions()
         rows = [(p.rsplit("/", 1)[1].removesuffix(".yaml"), table.name(p.split("/")[1])) for p in found[:LISTED]]
         return render_template(
@@ -328,7 +329,7 @@ def _counties(user: User) -> list[str]:
 def _next_number(git: Git, main: str, county: str) -> str:
     """One more than the highest sequence of the county on main and in every open or closed desk request."""
     used = {p.rsplit("/", 1)[1].removesuffix(".yaml") for p in git.records(main) if p.split("/")[1] == county}
-    used |= {r.number for r in git.requests() if r.county == county}
+    used |= {r.number for r in [*git.requests(), *git.requests(CLOSED)] if r.county == county}
     sequences = [int(n[6:]) for n in used if n.startswith(county)]
     following = max(sequences, default=0) + 1
     if following > MAX_SEQUENCE:
