@@ -242,6 +242,21 @@ def test_return_needs_a_reason_and_keeps_the_request(desk):
     assert git(work.root, "log", "-1", "--format=%ae", kept) == R460105[1]
 
 
+@pytest.mark.parametrize("typed", ["²", "١٢", "1e999999999", "Infinity"])
+def test_a_number_not_written_in_digits_is_named_beside_its_field_promptly(desk, typed):
+    # each in a fresh interpreter with a time limit: int() of "1e999999999" used to run for minutes (a worker held)
+    script = (
+        "import sys; from generator.desk import form; "
+        "print(repr(sorted(form.apply({}, {'家庭人口': sys.argv[1], '本人月平均收入': sys.argv[1]}).items())))"
+    )
+    done = subprocess.run([sys.executable, "-c", script, typed], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr(sorted({"家庭人口": typed, "本人月平均收入": typed}.items()))  # kept as typed
+    _, app = desk
+    answer = submit(client(app, "xy-ed"), N5, {"家庭人口": typed}, action="check")
+    assert answer.status_code == 200 and "错误" in answer.data.decode()
+
+
 def _give_back(c, url: str, reason: str):
     page = c.get(url)
     return c.post(f"{url}/return", data={"csrf_token": token(page.data), "reason": reason})
