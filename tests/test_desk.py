@@ -257,6 +257,21 @@ def test_a_number_not_written_in_digits_is_named_beside_its_field_promptly(desk,
     assert answer.status_code == 200 and "错误" in answer.data.decode()
 
 
+def test_the_desk_started_without_its_settings_says_what_is_missing(tmp_path, monkeypatch):
+    from generator.errors import BangfuError
+
+    for name in ("BANGFU_DESK_ROOT", "BANGFU_DESK_KEY", "BANGFU_DESK_MERGER", "BANGFU_DESK_SECRET_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BANGFU_DESK_ROOT", str(tmp_path))
+    with pytest.raises(BangfuError, match="缺少环境变量 BANGFU_DESK_KEY、BANGFU_DESK_MERGER、BANGFU_DESK_SECRET_FILE"):
+        Config.from_env()
+    monkeypatch.setenv("BANGFU_DESK_KEY", str(tmp_path / "key"))
+    monkeypatch.setenv("BANGFU_DESK_MERGER", DESK[1])
+    monkeypatch.setenv("BANGFU_DESK_SECRET_FILE", str(tmp_path / "absent.secret"))
+    with pytest.raises(BangfuError, match="无法读取编辑台的密钥文件 .*absent.secret"):
+        Config.from_env()
+
+
 def _give_back(c, url: str, reason: str):
     page = c.get(url)
     return c.post(f"{url}/return", data={"csrf_token": token(page.data), "reason": reason})

@@ -51,8 +51,15 @@ class Config:
 
     @classmethod
     def from_env(cls) -> Config:
+        names = ("BANGFU_DESK_ROOT", "BANGFU_DESK_KEY", "BANGFU_DESK_MERGER", "BANGFU_DESK_SECRET_FILE")
+        missing = [name for name in names if not os.environ.get(name)]
+        if missing:
+            raise BangfuError(f"编辑台缺少环境变量 {'、'.join(missing)}（由 bangfu desk unit 生成的 systemd 单元设置）。")
         # One secret for every gunicorn worker (a token made by one is checked by another), kept outside the archive.
-        secret = Path(os.environ["BANGFU_DESK_SECRET_FILE"]).read_bytes().strip()
+        try:
+            secret = Path(os.environ["BANGFU_DESK_SECRET_FILE"]).read_bytes().strip()
+        except OSError as exc:
+            raise BangfuError(f"无法读取编辑台的密钥文件 {os.environ['BANGFU_DESK_SECRET_FILE']}：{exc.strerror}。") from None
         if len(secret) < 16:
             raise BangfuError("编辑台的密钥文件太短（至少 16 字节的随机内容）。")
         return cls(
