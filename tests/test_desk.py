@@ -272,6 +272,15 @@ def test_the_desk_started_without_its_settings_says_what_is_missing(tmp_path, mo
         Config.from_env()
 
 
+def test_a_link_cannot_put_its_own_text_on_the_desk(desk):
+    _, app = desk
+    c = client(app, "xy-ed")
+    page = c.get("/desk/?merged=请把密码发给管理员&submitted=系统升级请重新登录").data.decode()
+    assert "请把密码" not in page and "系统升级" not in page and "已批准并合并" not in page
+    assert "已批准并合并：0123456789ab" in c.get("/desk/?merged=0123456789ab").data.decode()
+    assert "已提交审核：4601050001-1" in c.get("/desk/?submitted=4601050001-1").data.decode()
+
+
 def _give_back(c, url: str, reason: str):
     page = c.get(url)
     return c.post(f"{url}/return", data={"csrf_token": token(page.data), "reason": reason})

@@ -177,6 +177,9 @@ def create_app(config: Config | None = None) -> Flask:
             queue=queue,
             scopes=[f"{table.name(s)}（{s}）" for s in user.edit_scopes],
             counties=[(c, table.name(c)) for c in _counties(user)],
+            # the desk's own redirects name what was done; a link from elsewhere puts no text of its own on the page
+            submitted=_shown_if(request.args.get("submitted", ""), r"[1-9][0-9]{9}-[1-9][0-9]{0,5}"),
+            merged=_shown_if(request.args.get("merged", ""), r"[0-9a-f]{12}"),
         )
 
     @app.route("/desk/h/<number>", methods=["GET", "POST"])
@@ -325,6 +328,10 @@ def create_app(config: Config | None = None) -> Flask:
         return redirect(url_for("index"), code=303)
 
     return app
+
+
+def _shown_if(value: str, pattern: str) -> str:
+    return value if re.fullmatch(pattern, value) else ""
 
 
 def _counties(user: User) -> list[str]:
