@@ -96,6 +96,23 @@ def test_a_pull_request_shipping_pickles_runs_nothing(tmp_path):
     assert _bangfu("validate", "--strict", cwd=checkout).returncode == 1, "a committed cache fails a strict check"
 
 
+def test_a_planted_cache_cannot_import_the_command_line(tmp_path):
+    # A manifest next to the output may come from a checkout: naming generator.__main__ imported it, which ran
+    # the command line again with this process's arguments (here: bangfu with none, printing its usage) and exited.
+    planted = tmp_path / "manifest.pickle"
+    planted.write_bytes(b"cgenerator.__main__\nmain\n.")
+    script = (
+        "import pickle, sys; from generator.records import cache_files\n"
+        "try:\n    cache_files.load(open(sys.argv[1], 'rb'))\n"
+        "except pickle.UnpicklingError as exc:\n    print('refused:', exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(planted)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == "refused: generator.__main__.main is not allowed in a cache\n", (
+        done.stdout,
+        done.stderr,
+    )
+
+
 def test_caches_outside_git_go_to_the_users_cache_folder(tmp_path):
     root = copy_samples(tmp_path / "plain", git=False)
     home = Path(os.environ["XDG_CACHE_HOME"])

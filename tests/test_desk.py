@@ -242,6 +242,70 @@ def test_return_needs_a_reason_and_keeps_the_request(desk):
     assert git(work.root, "log", "-1", "--format=%ae", kept) == R460105[1]
 
 
+@pytest.mark.parametrize("typed", ["²", "١٢", "1e999999999", "Infinity"])
+def test_a_number_not_written_in_digits_is_named_beside_its_field_promptly(desk, typed):
+    # each in a fresh interpreter with a time limit: int() of "1e999999999" used to run for minutes (a worker held)
+    script = (
+        "import sys; from generator.desk import form; "
+        "print(repr(sorted(form.apply({}, {'家庭人口': sys.argv[1], '本人月平均收入': sys.argv[1]}).items())))"
+    )
+    done = subprocess.run([sys.executable, "-c", script, typed], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr(sorted({"家庭人口": typed, "本人月平均收入": typed}.items()))  # kept as typed
+    _, app = desk
+    answer = submit(client(app, "xy-ed"), N5, {"家庭人口": typed}, action="check")
+    assert answer.status_code == 200 and "错误" in answer.data.decode()
+
+
+def test_the_desk_started_without_its_settings_says_what_is_missing(tmp_path, monkeypatch):
+    from generator.errors import BangfuError
+
+    for name in ("BANGFU_DESK_ROOT", "BANGFU_DESK_KEY", "BANGFU_DESK_MERGER", "BANGFU_DESK_SECRET_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BANGFU_DESK_ROOT", str(tmp_path))
+    with pytest.raises(BangfuError, match="缺少环境变量 BANGFU_DESK_KEY、BANGFU_DESK_MERGER、BANGFU_DESK_SECRET_FILE"):
+        Config.from_env()
+    monkeypatch.setenv("BANGFU_DESK_KEY", str(tmp_path / "key"))
+    monkeypatch.setenv("BANGFU_DESK_MERGER", DESK[1])
+    monkeypatch.setenv("BANGFU_DESK_SECRET_FILE", str(tmp_path / "absent.secret"))
+    with pytest.raises(BangfuError, match="无法读取编辑台的密钥文件 .*absent.secret"):
+        Config.from_env()
+
+
+def test_a_link_cannot_put_its_own_text_on_the_desk(desk):
+    _, app = desk
+    c = client(app, "xy-ed")
+    page = c.get("/desk/?merged=请把密码发给管理员&submitted=系统升级请重新登录").data.decode()
+    assert "请把密码" not in page and "系统升级" not in page and "已批准并合并" not in page
+    assert "已批准并合并：0123456789ab" in c.get("/desk/?merged=0123456789ab").data.decode()
+    assert "已提交审核：4601050001-1" in c.get("/desk/?submitted=4601050001-1").data.decode()
+
+
+def _give_back(c, url: str, reason: str):
+    page = c.get(url)
+    return c.post(f"{url}/return", data={"csrf_token": token(page.data), "reason": reason})
+
+
+def test_a_request_returned_twice_keeps_both_and_is_not_refused_the_second_time(desk):
+    work, app = desk
+    reviewer = client(app, "reviewer-460105")
+    assert _give_back(reviewer, _submitted(app), "收入证明缺失").status_code == 303
+    assert submit(client(app, "xy-ed"), N5, {"邮政编码": "570313"}).status_code == 303
+    again = f"/desk/r/xy-ed/{N5}-2"  # a new serial: the returned request keeps refs/desk-closed/xy-ed/{N5}-1
+    assert _give_back(reviewer, again, "仍缺收入证明").status_code == 303
+    kept = git(work.root, "for-each-ref", "--format=%(refname)", "refs/desk-closed/").split()
+    assert kept == [f"refs/desk-closed/xy-ed/{N5}-1", f"refs/desk-closed/xy-ed/{N5}-2"]
+
+
+def test_a_new_household_never_takes_the_number_of_a_returned_one(desk):
+    work, app = desk
+    main = git(work.root, "rev-parse", "refs/heads/main")
+    # a returned new household 4601050002 (its branch moved to refs/desk-closed/, as the return does)
+    git(work.root, "update-ref", "refs/desk-closed/xy-ed/4601050002-1", main)
+    page = client(app, "xy-ed").get("/desk/new/460105").data.decode()
+    assert "4601050003" in page and "4601050002" not in page
+
+
 @pytest.mark.parametrize(
     "socket_path", ["/run/bangfu/desk.sock;\n}\nserver {", "relative/desk.sock", "/run/b u/desk.sock", "/run/bangfu/$desk.sock"]
 )

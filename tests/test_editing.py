@@ -139,6 +139,8 @@ def test_an_optional_field_left_empty_may_be_deleted(archive, base_record_text):
         (["--region", "460105", "--set", "民族=汉"], 1, "是不是“汉族”"),
         (["--region", "460105", "--set", "名族=汉族"], 2, "是不是「民族」"),
         (["--region", "460105", "--set", "家庭人口=三"], 2, "应为数字"),
+        (["--region", "460105", "--set", "家庭人口=Infinity"], 2, "应为数字"),  # was an internal error
+        (["--region", "460105", "--set", "家庭人口=1e99999999"], 2, "应为数字"),  # int() of it ran for minutes
         (["--region", "460105", "--set", "民族"], 2, "应为 栏目=值"),
     ],
 )

@@ -220,6 +220,13 @@ def test_a_rewritten_history_is_reported_loudly(archive):
     assert "强制推送" in message
 
 
+@pytest.mark.parametrize("planted", ["HEAD", "refs/heads/main", "--no-walk\x1b[2J"])
+def test_a_head_file_that_holds_no_commit_id_is_not_trusted(archive, planted):
+    # the file next to the output may come from a checkout: a ref name there always "contained" main
+    message = check_continuity(archive.root, planted)
+    assert message and "（记录的不是提交号，已被改动）" in message and "\x1b" not in message
+
+
 def test_history_command_prints_the_trail(archive):
     result = CliRunner().invoke(cli, ["history", path_of(N1), "--root", str(archive.root)], catch_exceptions=False)
     assert result.exit_code == 0

@@ -359,3 +359,13 @@ def test_usage_errors_are_chinese(archive) -> None:
     assert done.exit_code != 0 and "--scope" in done.output and "Traceback" not in done.output
     done = runner.invoke(cli, ["impact", "--root", str(archive), "--set", URBAN_RISE, "--date", "2027-02-30"])
     assert done.exit_code == 2 and "不是有效日期" in done.output
+
+
+def test_a_range_without_common_history_is_a_chinese_message(tmp_path) -> None:
+    from history_support import Archive, git
+
+    repo = Archive(tmp_path / "repo")
+    git(repo.root, "switch", "-q", "--orphan", "lonely")
+    git(repo.root, "commit", "-q", "--allow-empty", "-m", "an unrelated history")
+    done = CliRunner().invoke(cli, ["impact", "main..lonely", "--root", str(repo.root)])
+    assert done.exit_code == 1 and "main 和 lonely 没有共同的历史，无法比较。" in done.output, done.output

@@ -204,6 +204,18 @@ def test_every_bad_cell_is_reported_and_nothing_is_written(archive, tmp_path):
     assert "缺少必填项「身份证号」" not in output  # an unreadable cell is reported once
 
 
+@pytest.mark.parametrize("typed", ["Infinity", "1e99999999"])  # an internal error; int() of it ran for minutes
+def test_a_number_cell_that_is_no_amount_is_reported_beside_its_cell(archive, tmp_path, typed):
+    book = tmp_path / "填报.xlsx"
+    row = _clerk_row(1)
+    row["家庭人口"] = typed
+    _clerk_workbook(book, [row])
+    before = tree_digest(archive)
+    output = run(archive, "import-xlsx", str(book), code=1)
+    assert tree_digest(archive) == before
+    assert f"（家庭人口）: 应为数字，不要加单位或文字（现为“{typed}”）。" in output, output
+
+
 def test_an_existing_record_is_replaced_only_with_update(full, tmp_path):
     book = tmp_path / "导出.xlsx"
     run(full, "export-xlsx", "--region", "460106", "--out", str(book))

@@ -93,9 +93,6 @@ class Reviewers:
         found = [r for r in self.items if covers(r.region, region)]
         return sorted(found, key=lambda r: -len(r.region))
 
-    def name_of(self, email: str) -> str | None:
-        return next((r.name for r in self.items if r.email.lower() == email.lower()), None)
-
     def merger(self, email: str) -> Merger | None:
         """The trusted signing merger committing with this e-mail, if any."""
         return next((m for m in self.mergers if m.email.lower() == email.lower()), None)

@@ -8,6 +8,8 @@ value like =HYPERLINK("http://…"&F2) would otherwise run in the reader's sprea
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
@@ -26,3 +28,12 @@ def csv_value(value):
     if isinstance(value, str) and formula_like(value) and not _PLAIN_NUMBER.fullmatch(value):
         return CSV_GUARD + value
     return value
+
+
+def csv_bytes(rows) -> bytes:
+    """Rows as CSV with a byte-order mark (spreadsheet programs then read the Chinese correctly); no cell is a formula."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([csv_value(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -16,7 +16,7 @@ from generator.access.users import ACCESS_PATH, Access, load_access
 from generator.clock import today
 from generator.desk import form as desk_form
 from generator.desk.identity import USER_HEADER, User, identify
-from generator.desk.plumbing import MAIN, Conflict, Git, Person, PlumbingError, Request
+from generator.desk.plumbing import CLOSED, MAIN, Conflict, Git, Person, PlumbingError, Request
 from generator.desk.reapply import reapply
 from generator.editing.new import MAX_SEQUENCE
 from generator.editing.store import record_path
@@ -51,8 +51,15 @@ class Config:
 
     @classmethod
     def from_env(cls) -> Config:
+        names = ("BANGFU_DESK_ROOT", "BANGFU_DESK_KEY", "BANGFU_DESK_MERGER", "BANGFU_DESK_SECRET_FILE")
+        missing = [name for name in names if not os.environ.get(name)]
+        if missing:
+            raise BangfuError(f"编辑台缺少环境变量 {'、'.join(missing)}（由 bangfu desk unit 生成的 systemd 单元设置）。")
         # One secret for every gunicorn worker (a token made by one is checked by another), kept outside the archive.
-        secret = Path(os.environ["BANGFU_DESK_SECRET_FILE"]).read_bytes().strip()
+        try:
+            secret = Path(os.environ["BANGFU_DESK_SECRET_FILE"]).read_bytes().strip()
+        except OSError as exc:
+            raise BangfuError(f"无法读取编辑台的密钥文件 {os.environ['BANGFU_DESK_SECRET_FILE']}：{exc.strerror}。") from None
         if len(secret) < 16:
             raise BangfuError("编辑台的密钥文件太短（至少 16 字节的随机内容）。")
         return cls(
@@ -155,8 +162,9 @@ def create_app(config: Config | None = None) -> Flask:
             by_number = [p for p in found if query in p.rsplit("/", 1)[1]]
             found = by_number if query.isdigit() and len(query) <= 10 and by_number else _matching(git, g.main, found, query)
             log.info("desk search: user=%s query=%r found=%d", user.login, query, len(found))
-        mine = [r for r in git.requests() if r.user == user.login]
-        queue = [r for r in git.requests() if user.may_review(r.county, g.reviewers)]
+        requests = git.requests()
+        mine = [r for r in requests if r.user == user.login]
+        queue = [r for r in requests if user.may_review(r.county, g.reviewers)]
         table = regions()
         rows = [(p.rsplit("/", 1)[1].removesuffix(".yaml"), table.name(p.split("/")[1])) for p in found[:LISTED]]
         return render_template(
@@ -169,6 +177,9 @@ def create_app(config: Config | None = None) -> Flask:
             queue=queue,
             scopes=[f"{table.name(s)}（{s}）" for s in user.edit_scopes],
             counties=[(c, table.name(c)) for c in _counties(user)],
+            # the desk's own redirects name what was done; a link from elsewhere puts no text of its own on the page
+            submitted=_shown_if(request.args.get("submitted", ""), r"[1-9][0-9]{9}-[1-9][0-9]{0,5}"),
+            merged=_shown_if(request.args.get("merged", ""), r"[0-9a-f]{12}"),
         )
 
     @app.route("/desk/h/<number>", methods=["GET", "POST"])
@@ -319,6 +330,10 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
+def _shown_if(value: str, pattern: str) -> str:
+    return value if re.fullmatch(pattern, value) else ""
+
+
 def _counties(user: User) -> list[str]:
     """The counties a user may create households in (the counties of their editing scopes), at most a province's."""
     table = regions()
@@ -328,7 +343,7 @@ def _counties(user: User) -> list[str]:
 def _next_number(git: Git, main: str, county: str) -> str:
     """One more than the highest sequence of the county on main and in every open or closed desk request."""
     used = {p.rsplit("/", 1)[1].removesuffix(".yaml") for p in git.records(main) if p.split("/")[1] == county}
-    used |= {r.number for r in git.requests() if r.county == county}
+    used |= {r.number for r in [*git.requests(), *git.requests(CLOSED)] if r.county == county}
     sequences = [int(n[6:]) for n in used if n.startswith(county)]
     following = max(sequences, default=0) + 1
     if following > MAX_SEQUENCE:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import decimal
+import re
 from dataclasses import dataclass
 
 from generator.records.schema import FieldInfo, fields
@@ -20,6 +21,8 @@ MAX_TEXT = 500
 MEMBERS = "家庭主要成员"
 MAX_MEMBERS = 30
 DELETE = "删除"
+_INTEGER = re.compile(r"[0-9]{1,15}")  # ASCII only: int() of "²" fails, of an exponent it may run for minutes
+_NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
 
 
 @dataclass(frozen=True)
@@ -138,13 +141,9 @@ def _members(old, form: dict[str, str]) -> list:
 
 
 def _typed(info: FieldInfo, text: str):
-    if info.kind == "integer" and text.isdigit():
+    """An integer or a number written out in ASCII digits as such; anything else (²，1e9999999) stays as typed."""
+    if info.kind == "integer" and _INTEGER.fullmatch(text):
         return int(text)
-    if info.kind == "number":
-        try:
-            value = decimal.Decimal(text)
-        except decimal.InvalidOperation:
-            return text
-        if value.is_finite():
-            return int(value) if value == value.to_integral_value() and "." not in text else value
+    if info.kind == "number" and _NUMBER.fullmatch(text):
+        return int(text) if "." not in text else decimal.Decimal(text)
     return text

@@ -18,10 +18,13 @@ from generator.errors import BangfuError
 
 MAIN = "refs/heads/main"
 PREFIX = "refs/heads/desk/"
+CLOSED = "refs/desk-closed/"  # returned or rejected requests, kept with their reason
 ZERO = "0" * 40
 _SHA = re.compile(r"[0-9a-f]{40}")
 # refs/heads/desk/<user>/<职工编号>-<n>; user names are the ones access.yaml allows (no "/" in them)
-_REQUEST = re.compile(r"refs/heads/desk/([A-Za-z0-9][A-Za-z0-9._@+-]{0,99})/([1-9][0-9]{9})-([1-9][0-9]{0,5})")
+_TAIL = r"([A-Za-z0-9][A-Za-z0-9._@+-]{0,99})/([1-9][0-9]{9})-([1-9][0-9]{0,5})"
+_REQUEST = re.compile(re.escape(PREFIX) + _TAIL)
+_PATTERNS = {PREFIX: _REQUEST, CLOSED: re.compile(re.escape(CLOSED) + _TAIL)}
 RECORD = re.compile(r"records/([1-9][0-9]{5})/([1-9][0-9]{9})\.yaml")
 
 
@@ -122,12 +125,13 @@ class Git:
         out = self.run("ls-tree", "-r", "--name-only", "-z", commit, "--", "records/")
         return [p for p in out.split("\0") if RECORD.fullmatch(p)]
 
-    def requests(self) -> list[Request]:
-        out = self.run("for-each-ref", "--format=%(refname) %(objectname)", PREFIX)
+    def requests(self, prefix: str = PREFIX) -> list[Request]:
+        """The open change requests, or with prefix=CLOSED the returned and rejected ones."""
+        out = self.run("for-each-ref", "--format=%(refname) %(objectname)", prefix)
         found = []
         for line in out.splitlines():
             ref, _, sha = line.partition(" ")
-            match = _REQUEST.fullmatch(ref)
+            match = _PATTERNS[prefix].fullmatch(ref)
             if match and _SHA.fullmatch(sha):
                 found.append(Request(ref, match[1], match[2], int(match[3]), sha))
         return found
@@ -179,7 +183,8 @@ class Git:
         base = self.resolve(MAIN)
         if base is None:
             raise PlumbingError("档案库没有 main 分支。")
-        taken = {r.serial for r in self.requests() if r.user == user and r.number == number}
+        # closed requests keep their ref under CLOSED: a new one never reuses their serial (closing it would fail)
+        taken = {r.serial for r in [*self.requests(), *self.requests(CLOSED)] if r.user == user and r.number == number}
         serial = max(taken, default=0) + 1
         ref = f"{PREFIX}{user}/{number}-{serial}"
         if not _REQUEST.fullmatch(ref):
@@ -220,7 +225,7 @@ class Git:
 
     def close(self, request: Request, reviewer: Person, reason: str) -> None:
         """Return or reject: the branch moves to refs/desk-closed/… so the request and its reason stay in the repository."""
-        closed = "refs/desk-closed/" + request.ref.removeprefix(PREFIX)
+        closed = CLOSED + request.ref.removeprefix(PREFIX)
         tree = self.run("rev-parse", f"{request.head}^{{tree}}")
         note = self.run(
             "commit-tree",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from stdnum.cn import ric
@@ -16,7 +15,7 @@ from generator.errors import Problem, RecordError, UsageError
 from generator.records import schema_check
 from generator.records.dump import dump_record
 from generator.records.load import RECORD_DIR, parse_bytes
-from generator.records.schema import fields
+from generator.records.schema import fields, typed_number
 from generator.rules.regions import regions
 from generator.validation import checks
 from generator.validation.lifecycle import SURVEY
@@ -91,10 +90,9 @@ def parse_value(key: str, text: str):
     if info.kind == "multi":
         return [part for part in SEPARATORS.split(text) if part]
     if info.kind in ("integer", "number"):
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise UsageError(f"「{key}」应为数字，现为“{text}”。") from None
+        number = typed_number(text)
+        if number is None:
+            raise UsageError(f"「{key}」应为数字，现为“{text}”。")
         if info.kind == "integer" or number == number.to_integral_value():
             if number != number.to_integral_value():
                 raise UsageError(f"「{key}」应为整数，现为“{text}”。")

@@ -392,6 +392,17 @@ def split_range(spec: str) -> tuple[str, str]:
     raise UsageError(f"“{spec}”不是 BASE..HEAD 形式，例如 main..editor/fix-income。")
 
 
+def resolve_range(archive: Archive, spec: str) -> tuple[str, str, str]:
+    """(merge base, base, head) of BASE..HEAD as commit ids; a Chinese HistoryError when the two share no history."""
+    base_rev, head_rev = split_range(spec)
+    base, head = archive.resolve(base_rev), archive.resolve(head_rev)
+    try:
+        merge_base = archive.repo.git.merge_base(base, head)
+    except git.GitCommandError:  # git says only "exit 1" when the histories share nothing
+        raise HistoryError(f"{base_rev} 和 {head_rev} 没有共同的历史，无法比较。") from None
+    return merge_base, base, head
+
+
 def cache_root(archive: Archive, root: Path) -> Path:
     """Where the caches of an archive opened at root live: its git directory when bare."""
     return Path(archive.repo.git_dir) if archive.repo.bare else Path(root)

@@ -284,7 +284,7 @@ def impact_of(
     spec: BASE..HEAD whose standards.yaml changed (households at HEAD); proposed: a whole proposed standards file;
     sets: single values (`4601:城市低保标准=650@2027-01-01`) applied on top of the new side.
     """
-    from generator.history.git import cache_root, open_archive, split_range
+    from generator.history.git import cache_root, open_archive, resolve_range
 
     if spec and proposed:
         raise UsageError("修订范围和 --standards 只能给出一个。")
@@ -294,9 +294,7 @@ def impact_of(
         archive = open_archive(Path(root))
         if archive is None:
             raise UsageError("档案库不在 git 仓库中，无法按修订范围比较；请改用 --standards 或 --set。")
-        base_rev, head_rev = split_range(spec)
-        base, head = archive.resolve(base_rev), archive.resolve(head_rev)
-        merge_base = archive.repo.git.merge_base(base, head)
+        merge_base, _, head = resolve_range(archive, spec)
         return revision_impact(
             archive, cache_root(archive, root), merge_base, head, today, sets=sets, day=day, scope=scope, use_cache=use_cache
         )

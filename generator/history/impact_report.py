@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 
 from generator.access.privacy import mask_id, mask_name
-from generator.access.spreadsheet import csv_value
+from generator.access.spreadsheet import csv_bytes
 from generator.history.markdown import md
 from generator.rules.impact import GAINED, KINDS, LOST, MOVED, NEAR, NOT_NEEDY, Affected, Impact
 from generator.rules.trace import Assessment, cents, yuan
@@ -179,9 +177,7 @@ def _household_dict(item: Affected, impact: Impact) -> dict:
 
 def to_csv(impact: Impact) -> bytes:
     """One row per household, with a byte-order mark for spreadsheet programs; no cell is a formula."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = [CSV_COLUMNS]
     for item in impact.households:
         b, a = item.before, item.after
         row = [
@@ -205,8 +201,8 @@ def to_csv(impact: Impact) -> bytes:
             item.near,
             deciding(a),
         ]
-        writer.writerow([csv_value(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        rows.append(row)
+    return csv_bytes(rows)
 
 
 def _plain(value) -> str:

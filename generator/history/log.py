@@ -293,6 +293,7 @@ def read_history(root: Path, rev: str = "HEAD", *, since: str | None = None, bas
 
 
 MAIN_REF = "refs/heads/main"
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # SHA-1 or SHA-256
 
 
 @dataclass
@@ -605,10 +606,13 @@ def check_continuity(root: Path, previous_head: str | None, rev: str = "HEAD") -
     if archive is None:
         return None
     tip = archive.resolve(rev)
-    if archive.has_commit(previous_head) and archive.is_ancestor(previous_head, tip):
+    # The file holds a commit id, nothing else: never a ref name (HEAD would always be contained) nor a git option.
+    known = _COMMIT_ID.fullmatch(previous_head) is not None
+    if known and archive.has_commit(previous_head) and archive.is_ancestor(previous_head, tip):
         return None
+    shown = previous_head[:12] if known else "（记录的不是提交号，已被改动）"
     return (
-        f"警告：main 的历史被改写了！上次生成站点时的提交 {previous_head[:12]} 已不在当前 main（{tip[:12]}）的历史中。"
+        f"警告：main 的历史被改写了！上次生成站点时的提交 {shown} 已不在当前 main（{tip[:12]}）的历史中。"
         "改写历史会抹去修改和审批记录（审计线索）。请立即核查是谁做了强制推送（git reflog、服务器日志），"
         "并从备份恢复被抹去的提交。"
     )

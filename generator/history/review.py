@@ -25,10 +25,11 @@ from generator.history.git import (
     open_archive,
     parse_raw,
     read_log,
+    resolve_range,
     settings_blobs,
+    split_range,
 )
 from generator.history.git import cache_root as _cache_root
-from generator.history.git import split_range as _split
 from generator.history.log import MAIN_REF
 from generator.history.markdown import code, md
 from generator.history.merges import own_changes
@@ -199,12 +200,8 @@ def review(root: Path, spec: str) -> Review:
     archive = open_archive(Path(root))
     if archive is None:
         raise HistoryError("档案库不在 git 仓库中，无法审阅修改。")
-    base_rev, head_rev = _split(spec)
-    base, head = archive.resolve(base_rev), archive.resolve(head_rev)
-    try:
-        merge_base = archive.repo.git.merge_base(base, head)
-    except git.GitCommandError:  # git says only "exit 1" when the histories share nothing
-        raise HistoryError(f"{base_rev} 和 {head_rev} 没有共同的历史，无法比较。") from None
+    merge_base, base, head = resolve_range(archive, spec)
+    head_rev = split_range(spec)[1]
     files = diff_files(archive, merge_base, head)
     commits = [(c.sha, c.subject, c.author) for c in read_log(archive, head, base).values()][::-1]
     day = today().isoformat()

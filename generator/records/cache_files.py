@@ -183,7 +183,15 @@ class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str):
         if (module, name) in self.PLAIN:
             return super().find_class(module, name)
-        if module.startswith("generator.") and "." not in name and not name.startswith("_"):
+        # never a module whose import runs something: generator.__main__ runs the command line of this very process
+        parts = module.split(".")
+        if (
+            parts[0] == "generator"
+            and len(parts) > 1
+            and not any(p.startswith("_") for p in parts)
+            and "." not in name
+            and not name.startswith("_")
+        ):
             found = getattr(sys.modules.get(module) or importlib.import_module(module), name, None)
             if isinstance(found, type) and dataclasses.is_dataclass(found) and found.__module__ == module:
                 return found

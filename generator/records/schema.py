@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from generator import RESOURCES
@@ -141,3 +142,14 @@ def title(name: str) -> str:
     """Title of a top-level field (the form's label)."""
     info = field_map().get("/" + name)
     return info.title if info else name
+
+
+def typed_number(text: str) -> Decimal | None:
+    """A number typed by a person (a CLI option, a spreadsheet cell), or None when it is none we can store:
+    not a number, NaN or infinite (int() of it fails), or an exponent beyond any amount (int() of 1e99999999 runs
+    for minutes)."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and abs(number.adjusted()) <= 15 else None

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from decimal import Decimal
 from html import escape
 
 from generator.access import urls
-from generator.access.spreadsheet import csv_value
+from generator.access.spreadsheet import csv_bytes
 from generator.records.schema import field_map
 from generator.site import future
 from generator.site.common import INACTIVE, parse_day, write_page
@@ -174,11 +172,7 @@ def _every_year(years: set[int]) -> list[int]:
 
 def to_csv(table: dict) -> bytes:
     """The table as CSV with a byte-order mark, so spreadsheet programs read the Chinese correctly; no cell is a formula."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in [table["labels"], *table["rows"]]:
-        writer.writerow([csv_value(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes([table["labels"], *table["rows"]])
 
 
 def chart(table: dict) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from openpyxl.cell import WriteOnlyCell
@@ -14,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from generator.access.spreadsheet import formula_like
 from generator.errors import Problem
-from generator.records.schema import FieldInfo, fields
+from generator.records.schema import FieldInfo, fields, typed_number
 
 MAIN_SHEET = "困难职工"
 KEY = "职工编号"
@@ -165,9 +164,8 @@ def _from_number(raw, info: FieldInfo):
         if info.kind == "integer" and isinstance(raw, float):
             return (int(raw), None) if raw.is_integer() else (None, f"应为整数，现为 {raw}。")
         return raw, None
-    try:
-        number = Decimal(str(raw).replace(",", ""))
-    except InvalidOperation:
+    number = typed_number(str(raw).replace(",", ""))
+    if number is None:
         return None, f"应为数字，不要加单位或文字（现为“{raw}”）。"
     if number == number.to_integral_value():
         return int(number), None
