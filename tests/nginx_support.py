@@ -131,38 +131,29 @@ class Nginx:
 
     def test_config(self) -> subprocess.CompletedProcess:
         """nginx -t on the wrapper (and so on the generated configuration)."""
-        return subprocess.run(
-            [
-                NGINX,
-                "-t",
-                "-p",
-                f"{self.prefix}/",
-                "-e",
-                str(self.error_log),
-                "-c",
-                str(self.conf),
-                "-g",
-                f"pid {self.prefix}/nginx.pid;",
-            ],
-            capture_output=True,
-            text=True,
-        )
+        return subprocess.run(self._command("-t"), capture_output=True, text=True)
+
+    def _command(self, *options: str, daemon: bool = True) -> list[str]:
+        """nginx with this prefix, error log and wrapper; in the foreground when daemon is False."""
+        pid = f"pid {self.prefix}/nginx.pid;"
+        return [
+            NGINX,
+            *options,
+            "-p",
+            f"{self.prefix}/",
+            "-e",
+            str(self.error_log),
+            "-c",
+            str(self.conf),
+            "-g",
+            pid if daemon else f"daemon off; {pid}",
+        ]
 
     def start(self) -> Nginx:
         checked = self.test_config()
         assert checked.returncode == 0, checked.stderr
         self.process = subprocess.Popen(
-            [
-                NGINX,
-                "-p",
-                f"{self.prefix}/",
-                "-e",
-                str(self.error_log),
-                "-c",
-                str(self.conf),
-                "-g",
-                f"daemon off; pid {self.prefix}/nginx.pid;",
-            ],
+            self._command(daemon=False),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )

@@ -226,25 +226,14 @@ def test_verify_lists_the_households_due_with_what_each_lacks(cycle):
     assert "4601060011" in run(cycle, "verify", "--year", "2026")
 
 
+def verify_2026(cycle, records: tuple[str, ...], *options: str) -> str:
+    """`bangfu verify` for 2026 on 2026-10-20 by the sample checker, one --record per "职工编号=结果"."""
+    pairs = [item for record in records for item in ("--record", record)]
+    return run(cycle, "verify", "--year", "2026", "--date", "2026-10-20", "--by", "示例核查员", *pairs, *options)
+
+
 def test_verify_records_kept_exited_and_cancelled(cycle):
-    output = run(
-        cycle,
-        "verify",
-        "--year",
-        "2026",
-        "--date",
-        "2026-10-20",
-        "--by",
-        "示例核查员",
-        "--record",
-        "4601050004=保留",
-        "--record",
-        "4601050005=注销:死亡",
-        "--record",
-        "4601060011=解困脱困",
-        "--note",
-        "入户核实",
-    )
+    output = verify_2026(cycle, ("4601050004=保留", "4601050005=注销:死亡", "4601060011=解困脱困"), "--note", "入户核实")
     assert output.startswith("已记入 3 户的 2026 年度核查结果：")
     kept, cancelled, relieved = (read(path_of(cycle, n)) for n in ("4601050004", "4601050005", "4601060011"))
     assert kept["状态"] == "帮扶中" and kept["年度核查"][-1] == {
@@ -334,22 +323,7 @@ def test_verify_worksheet_goes_out_and_comes_back(cycle):
 
 def test_verify_with_nothing_to_verify_is_not_an_error(cycle):
     """Issue 15 item 10: nothing due exited 1 with "错误：2026 年度没有待核查的档案。"."""
-    run(
-        cycle,
-        "verify",
-        "--year",
-        "2026",
-        "--date",
-        "2026-10-20",
-        "--by",
-        "示例核查员",
-        "--record",
-        "4601050004=保留",
-        "--record",
-        "4601050005=保留",
-        "--record",
-        "4601060011=保留",
-    )
+    verify_2026(cycle, ("4601050004=保留", "4601050005=保留", "4601060011=保留"))
     sheet_path = cycle / "核查.xlsx"
     result = CliRunner().invoke(cli, ["verify", "--year", "2026", "--out", str(sheet_path), "--root", str(cycle)])
     assert (result.exit_code, result.output) == (0, "2026 年度没有待核查的户，未写出核查表。\n")

@@ -90,6 +90,16 @@ def _migrant(**changes) -> dict:
 _SCHOOLING = [{"情形": "子女就学", "涉及人员": "测试丙", "证明材料": "学生证"}]
 
 
+def _single_parent(**fields) -> dict:
+    """A parent of two children (the worker's spouse left out) on a low wage."""
+    return household(家庭人口=3, **fields) | {
+        "家庭主要成员": household()["家庭主要成员"][1:],
+        "本人月平均收入": 1500,
+        "家庭年度总收入": 18000,
+        "困难情形": _SCHOOLING,
+    }
+
+
 def _zero_employment() -> dict:
     """Worker unemployed, spouse laid off with a certificate, children at school; rent income only."""
     data = household(工作状态="失业", 本人月平均收入=0, 家庭其他非薪资年收入=36000, 是否为零就业家庭="是")
@@ -371,28 +381,11 @@ CASES = [
     ),
     Case(
         "single-parent",
-        household(婚姻状况="离婚", 是否单亲="是", 家庭人口=3)
-        | {
-            "家庭主要成员": household()["家庭主要成员"][1:],
-            "本人月平均收入": 1500,
-            "家庭年度总收入": 18000,
-            "困难情形": _SCHOOLING,
-        },
+        _single_parent(婚姻状况="离婚", 是否单亲="是"),
         "低保边缘户",
         texts=("独自抚养子测试丙、女测试丁 → 是（与填报一致）",),
     ),
-    Case(
-        "single-parent-denied",
-        household(婚姻状况="丧偶", 是否单亲="否", 家庭人口=3)
-        | {
-            "家庭主要成员": household()["家庭主要成员"][1:],
-            "本人月平均收入": 1500,
-            "家庭年度总收入": 18000,
-            "困难情形": _SCHOOLING,
-        },
-        "低保边缘户",
-        {"single-parent"},
-    ),
+    Case("single-parent-denied", _single_parent(婚姻状况="丧偶", 是否单亲="否"), "低保边缘户", {"single-parent"}),
     Case("single-parent-claimed-while-married", household(是否单亲="是"), "低保边缘户", {"single-parent"}),
     # 农民工: every condition, at its boundary.
     Case("migrant-complete", _migrant(), "低保边缘户", texts=("一会、两证明、三公示、两入户、一核查均有记录",)),
