@@ -37,15 +37,26 @@ def apply_changes(data: dict, changes: dict) -> dict:
     return data
 
 
+def sample_reviewers_text() -> str:
+    """The sample reviewers list as a fresh test archive starts: without what belongs to this repository's history.
+
+    The audit baseline names one of this repository's commits; the sample reviewers' registered keys
+    (tests/fixtures/sample-keys) and 要求签名 date from this repository's own migration to signed approvals.
+    A test archive starts unsigned, and tests that sign register keys made at run time (history_support.with_keys).
+    """
+    text = (REPO / "records" / "_settings" / "reviewers.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^(# 建档时.*\n)?审计起点:.*\n", "", text)
+    text = re.sub(r"(?m)^(# .*\n)*要求签名:.*\n", "", text)
+    return re.sub(r"(?m)^    公钥:\n(^      .*\n)*", "", text)
+
+
 def make_archive(root: Path) -> Path:
     """An empty archive root: records/ with the repository's settings files, and the schema."""
     (root / "records").mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "records" / "_settings", root / "records" / "_settings", dirs_exist_ok=True)
     reviewers = root / "records" / "_settings" / "reviewers.yaml"
     # The repository's own audit baseline names one of its commits, which a test archive does not have.
-    reviewers.write_text(
-        re.sub(r"(?m)^(# 建档时.*\n)?审计起点:.*\n", "", reviewers.read_text(encoding="utf-8")), encoding="utf-8"
-    )
+    reviewers.write_text(sample_reviewers_text(), encoding="utf-8")
     return root
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from conftest import apply_changes
+from conftest import apply_changes, sample_reviewers_text
 from stdnum.cn import ric
 
 from generator.records.dump import dump_record
@@ -127,8 +127,7 @@ class Archive:
         reviewers = root / "records" / "_settings" / "reviewers.yaml"
         # The repository's own audit baseline names one of its commits, which a test repository does not have.
         # Every sample reviewer signs with a key made for this test run.
-        text = re.sub(r"(?m)^审计起点:.*\n", "", reviewers.read_text(encoding="utf-8"))
-        reviewers.write_text(with_keys(text), encoding="utf-8")
+        reviewers.write_text(with_keys(sample_reviewers_text()), encoding="utf-8")
         if reviewers_text is not None:
             (root / "records" / "_settings" / "reviewers.yaml").write_text(reviewers_text, encoding="utf-8")
         git(root, "add", "-A")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from history_support import EDITOR, R46, R4601, REPO, Archive, git, household, key_entry, key_of, public_key, with_keys
+from conftest import sample_reviewers_text
+from history_support import EDITOR, R46, R4601, Archive, git, household, key_entry, key_of, public_key, with_keys
 from hook_support import N1, N2, make_server, push, pusher_env, server_main
 
 from generator.cli import cli
@@ -22,7 +23,7 @@ from generator.history.log import read_history
 
 GIT_SHELL = shutil.which("git-shell") or "/usr/lib/git-core/git-shell"
 REVIEWERS = "records/_settings/reviewers.yaml"
-SAMPLE = re.sub(r"(?m)^审计起点:.*\n", "", (REPO / REVIEWERS).read_text(encoding="utf-8"))
+SAMPLE = sample_reviewers_text()
 FORGE = ("代码托管平台", "forge@example.invalid")
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 
 import pytest
 from click.testing import CliRunner
+from conftest import sample_reviewers_text
 from history_support import EDITOR, EDITOR2, R4601, R460105, REPO, Archive, git, household, key_entry, path_of, with_keys
 
 from generator.cli import cli
@@ -173,8 +173,7 @@ def test_a_signing_mergers_trailer_counts_only_under_its_own_signature(tmp_path)
 
 def archive_reviewers() -> str:
     """The shipped reviewers list without this repository's own audit baseline (a commit test repos lack)."""
-    text = (REPO / "records" / "_settings" / "reviewers.yaml").read_text(encoding="utf-8")
-    return with_keys(re.sub(r"(?m)^(# 建档时.*\n)?审计起点:.*\n", "", text))
+    return with_keys(sample_reviewers_text())
 
 
 def test_authority_comes_from_the_reviewers_list_before_the_merge(archive):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
+from generator import RESOURCES
 from generator.errors import Problem, RecordError
 from generator.records import SETTINGS
 from generator.records.settings import read_settings
@@ -202,7 +206,37 @@ def _semantic(record) -> list[Problem]:
             )
         seen.setdefault(email, i + 1)
     out += _dates(record)
+    out += _published_keys(record)
     return out
+
+
+def _published_keys(record) -> list[Problem]:
+    """A list in use (not 示例数据) must not register a sample reviewer's key: its private half ships with the tests."""
+    if record.data.get("示例数据") == "是":
+        return []
+    published = sample_key_blobs()
+    return [
+        record.problem(
+            f"/{group}/{i}/公钥/{j}/公钥",
+            "reviewers-sample-key",
+            "这是 bangfu 示例名单中的示例公钥：它的私钥随程序的测试公开，任何人都能用它签名。请换成审核人本人生成的公钥。",
+        )
+        for group in ("审核人", "签名合并方")
+        for i, entry in enumerate(record.data.get(group, ()))
+        for j, key in enumerate(entry.get("公钥", ()))
+        if " ".join(key["公钥"].split()[:2]) in published
+    ]
+
+
+@functools.lru_cache(maxsize=1)
+def sample_key_blobs() -> frozenset[str]:
+    """The keys in the sample reviewers list shipped with the program (trusted program data, not an archive's)."""
+    try:
+        data = yaml.safe_load((RESOURCES / REVIEWERS_PATH).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return frozenset()
+    people = [*data.get("审核人", ()), *data.get("签名合并方", ())]
+    return frozenset(" ".join(str(k.get("公钥", "")).split()[:2]) for e in people for k in e.get("公钥", ()))
 
 
 def _dates(record) -> list[Problem]:

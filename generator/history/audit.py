@@ -8,7 +8,7 @@ from pathlib import Path
 
 from generator.access.reviewers import describe
 from generator.errors import HistoryError
-from generator.history.log import BASELINE, NOT_A_REPO, Commit, History, read_history
+from generator.history.log import BASELINE, NOT_A_REPO, VERIFIED, Commit, History, read_history
 from generator.history.signatures import NOT_VERIFIABLE
 
 SHOWN_FILES = 5
@@ -55,11 +55,15 @@ class AuditReport:
             lines.append(
                 f"    地区：{'、'.join(describe(r) for r in commit.regions)}；文件：{'、'.join(files[:SHOWN_FILES])}{more}"
             )
+        verified = [c for c in self.audited if c.signature == VERIFIED]
+        if verified:
+            lines.append(f"签名已核验：{len(verified)} 个审批合并有审批人（或签名合并方）在合并前已登记的公钥的有效签名。")
         noted = [c for c in self.history.commits if c.notes]
         if noted:
             shown = "、".join(c.short for c in noted[:SHOWN_NOTED]) + (" 等" if len(noted) > SHOWN_NOTED else "")
             lines.append(
-                f"提示：{len(noted)} 个审批合并没有签名（{NOT_VERIFIABLE}；审核人名单尚未要求签名，暂不算未经审批）：{shown}。"
+                f"提示：{len(noted)} 个审批合并没有签名"
+                f"（{NOT_VERIFIABLE}；合并时审核人名单尚未要求签名，不算未经审批）：{shown}。"
             )
         if self.findings:
             lines.append(
@@ -77,6 +81,7 @@ class AuditReport:
             "警告": self.history.warnings,
             "审计提交数": len(self.audited),
             "通过": self.ok,
+            "签名已核验的审批合并": [c.sha for c in self.audited if c.signature == VERIFIED],
             "签名无法验证的审批合并": [c.sha for c in self.history.commits if c.notes],
             "未经审批": [c.to_dict() for c in self.findings],
         }
