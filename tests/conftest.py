@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = REPO / "tests" / "cases"
-TODAY = "2026-11-01"
+TODAY = "2026-12-02"
 
 # Every test sees the same "today" so date rules and worklists are reproducible.
 os.environ["BANGFU_TODAY"] = TODAY

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import openpyxl
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import REPO, make_archive
+from conftest import REPO, TODAY, make_archive
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from workflow_support import BASE, household, id_number, migrant, read, tree_digest, write
@@ -220,7 +221,8 @@ def test_notice_refuses_bad_input(cycle, args, code, says):
 def test_verify_lists_the_households_due_with_what_each_lacks(cycle):
     output = run(cycle, "verify", "--year", "2026", "--region", "460105")
     lines = output.splitlines()
-    assert lines[0] == "2026 年度核查（2026-10-31 前，已逾期 1 天）：待核查 2 户。"
+    late = (dt.date.fromisoformat(TODAY) - dt.date(2026, 10, 31)).days
+    assert lines[0] == f"2026 年度核查（2026-10-31 前，已逾期 {late} 天）：待核查 2 户。"
     assert lines[1].startswith("  records/460105/4601050004.yaml 测*甲：")
     assert "帮扶任务完成时限 2018-12 已到，评估是否解困脱困" in lines[1] and "2026 年没有帮扶台账记录" in lines[1]
     assert "4601060011" in run(cycle, "verify", "--year", "2026")
@@ -506,7 +508,7 @@ def test_fmt_leaves_every_repository_sample_as_it_is(tmp_path):
 
 
 def test_a_notice_can_start_today(cycle):
-    """A running notice ends in the future; that is no error (today is 2026-11-01 in the tests)."""
+    """A running notice ends in the future; that is no error (today is 2026-12-02 in the tests)."""
     run(cycle, "notice", "--region", "460105", "--start", "2026-11-01")
     assert read(path_of(cycle, "4601050001"))["公示"][0]["结束日期"] == "2026-11-08"
 

@@ -260,7 +260,7 @@ def test_a_future_dated_standard_appears_in_worklists_and_statistics(tmp_path) -
     path = root / STANDARDS_PATH
     adopted = '  - 地区: "46"\n    生效日期: "2027-01-01"\n    最低工资标准: 2500\n    依据: 示例：已公布、明年施行的最低工资\n'
     path.write_text(path.read_text(encoding="utf-8") + adopted, encoding="utf-8")
-    # What the command reports for that date is what the pages must show (today is 2026-11-01).
+    # What the command reports for that date is what the pages must show (today is 2026-12-02).
     report = json.loads(
         CliRunner()
         .invoke(
