@@ -109,6 +109,16 @@ class Shards:
                 write(self.root, f"{self.name}-{shard}", mapping, self.key)
 
 
+def read_every_shard(root: Path, name: str) -> dict:
+    """Every entry of a cache kept per shard, for a reader that does not know the shards."""
+    key = inputs_key(root)
+    suffix = f"@{key}.pickle"
+    out: dict = {}
+    for path in sorted(cache_dir(root).glob(f"{name}-*{suffix}")):
+        out.update(read(root, path.name.removesuffix(suffix), key))
+    return out
+
+
 def shard_of(rel: str) -> str:
     """The shard of a record path: its county folder (records/460105/x.yaml → 460105)."""
     parts = rel.rsplit("/", 2)
