@@ -185,7 +185,7 @@ def _scope(standards: Standards, scope: str | None) -> str:
 
 def tree_blobs(archive, rev: str) -> dict[str, str]:
     """Path (relative to the archive) → blob id of every regular file under records/ at rev."""
-    listing = archive.repo.git.ls_tree("-r", "-z", rev, "--", f"{archive.prefix}records/")
+    listing = archive.git("ls-tree", "-r", "-z", rev, "--", f"{archive.prefix}records/")
     out = {}
     for entry in filter(None, listing.split("\0")):
         meta, path = entry.split("\t", 1)

@@ -44,7 +44,7 @@ def own_changes(archive: Archive, merges: list[RawCommit], workers: int = 4) -> 
     (a plain list of commit ids, never a file a commit can ship).
     """
     out: dict[str, OwnChanges | None] = {m.sha: OCTOPUS for m in merges if len(m.parents) > 2}
-    clean_list = Path(archive.repo.git_dir) / CLEAN_LIST
+    clean_list = Path(archive.git_dir) / CLEAN_LIST
     known = _known_clean(clean_list)
     pairs = [m for m in merges if len(m.parents) == 2 and m.sha not in known]
     out.update({m.sha: OwnChanges([], [], False) for m in merges if len(m.parents) == 2 and m.sha in known})
@@ -106,7 +106,7 @@ def _git(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 def _env(archive: Archive, scratch: Path) -> dict:
     """Read the repository's objects (and a push's quarantine), write new ones only to scratch."""
-    git_dir = str(Path(archive.repo.git_dir).resolve())
+    git_dir = str(Path(archive.git_dir).resolve())
     common = str(Path(archive.repo.common_dir).resolve())
     current = os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(common, "objects")
     alternates = [current, *filter(None, os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "").split(os.pathsep))]

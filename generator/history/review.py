@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import git
-
+from generator import gitrun
 from generator.access import reviewers as reviewers_file
 from generator.access.reviewers import REVIEWERS_PATH, SETTINGS_PREFIX, Reviewers, parse_reviewers, region_of
 from generator.clock import today
@@ -256,8 +255,7 @@ def _impact(archive: Archive, root: Path, merge_base: str, head: str):
 
 def _location(archive: Archive, rev: str, head: str) -> str:
     """Where the reviewed commits are: on refs/heads/main already, or only on the branch `rev` names (full ref)."""
-    git = archive.repo.git
-    main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
+    main = archive.git("rev-parse", "--verify", "--quiet", f"{MAIN_REF}^{{commit}}", check=False).strip()
     if not main:
         return ""
     if archive.is_ancestor(head, main):
@@ -267,7 +265,7 @@ def _location(archive: Archive, rev: str, head: str) -> str:
         if rev.startswith("refs/")
         else archive.full_name(rev)
         if rev not in ("HEAD", "@")
-        else git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip()
+        else archive.git("symbolic-ref", "--quiet", "HEAD", check=False).strip()
     )
     branch = name if name.startswith("refs/") else f"提交 {head[:8]}"
     return f"只在 {branch} 上，尚未合并到 {MAIN_REF}"
@@ -275,7 +273,7 @@ def _location(archive: Archive, rev: str, head: str) -> str:
 
 def _outside(archive: Archive, old: str, new: str) -> list[FileChange]:
     """Files outside records/ that differ between two revisions (program, schema, CI, anything else)."""
-    out = archive.repo.git.diff("-z", "--raw", "--no-abbrev", "--no-renames", old, new, stdout_as_string=False)
+    out = archive.git("diff", "-z", "--raw", "--no-abbrev", "--no-renames", old, new, binary=True)
     outside: list[FileChange] = []
     parse_raw(out.decode("utf-8", "replace"), archive.prefix, outside)
     return outside
@@ -322,8 +320,8 @@ def _non_regular(archive: Archive, files: list[FileChange], outside: list[FileCh
 
 def _blob_at(archive: Archive, rev: str, path: str) -> bytes | None:
     try:
-        return archive.repo.git.show(f"{rev}:{path}", stdout_as_string=False)
-    except git.GitCommandError:
+        return archive.git("show", f"{rev}:{path}", binary=True)
+    except gitrun.GitFailed:
         return None
 
 

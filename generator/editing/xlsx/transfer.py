@@ -57,16 +57,15 @@ def source_of(root: Path) -> Source:
     from generator.history.git import open_archive  # only export needs git
 
     archive = open_archive(root)
-    if archive is None or archive.repo.bare:
+    if archive is None or archive.bare:
         return Source()
-    git = archive.repo.git
-    head = git.rev_parse("--verify", "--quiet", "HEAD^{commit}", with_exceptions=False).strip()
+    head = archive.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
     if not head:
         return Source()
-    main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
-    ref = git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip() or None
-    status = git.status(
-        "--porcelain=v1", "-z", "--untracked-files=all", "--", f":(top){archive.prefix}records/", with_exceptions=False
+    main = archive.git("rev-parse", "--verify", "--quiet", f"{MAIN_REF}^{{commit}}", check=False).strip()
+    ref = archive.git("symbolic-ref", "--quiet", "HEAD", check=False).strip() or None
+    status = archive.git(
+        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", f":(top){archive.prefix}records/", check=False
     )
     changed = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3 and entry[2] == " "})
     prefix = archive.prefix
