@@ -80,10 +80,10 @@ class RawCommit:
 
 
 @dataclass
-class Archive:
+class GitArchive:
     """A git repository and where the archive root sits inside it."""
 
-    repo: git.Repo  # found by gitpython; every git command goes through generator.gitrun (Archive.git)
+    repo: git.Repo  # found by gitpython; every git command goes through generator.gitrun (GitArchive.git)
     prefix: str  # "" or "sub/dir/" when the archive root is below the top of the repository
 
     @property
@@ -148,31 +148,31 @@ class Archive:
             return False
 
 
-def open_archive(root: Path) -> Archive | None:
+def open_archive(root: Path) -> GitArchive | None:
     """The repository holding the archive root, or None when root is not in a git repository."""
     try:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
     if repo.bare:
-        return Archive(repo, "")
+        return GitArchive(repo, "")
     top = Path(repo.working_tree_dir).resolve()
     try:
         rel = Path(root).resolve().relative_to(top).as_posix()
     except ValueError:
         return None
-    return Archive(repo, "" if rel == "." else rel + "/")
+    return GitArchive(repo, "" if rel == "." else rel + "/")
 
 
-def repository_at(path: Path) -> Archive | None:
+def repository_at(path: Path) -> GitArchive | None:
     """The repository whose git directory or working tree top is exactly `path` (a server's bare repository), or None."""
     try:
-        return Archive(git.Repo(path), "")
+        return GitArchive(git.Repo(path), "")
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
 
 
-def read_log(archive: Archive, rev: str, since: str | None = None) -> dict[str, RawCommit]:
+def read_log(archive: GitArchive, rev: str, since: str | None = None) -> dict[str, RawCommit]:
     """Every commit reachable from rev (and not from since) with its files, in one `git log` pass."""
     span = f"{since}..{rev}" if since else rev
     try:
@@ -236,7 +236,7 @@ def parse_raw(raw: str, prefix: str, outside: list[FileChange] | None = None) ->
     return out
 
 
-def diff_files(archive: Archive, old: str, new: str) -> list[FileChange]:
+def diff_files(archive: GitArchive, old: str, new: str) -> list[FileChange]:
     """Files under records/ that differ between two revisions (renames detected as in the log pass)."""
     out = archive.git(
         "diff",
@@ -283,7 +283,7 @@ def brought_in(commits: dict[str, RawCommit], line: list[str]) -> dict[str, list
     return out
 
 
-def settings_blobs(archive: Archive, rev: str) -> dict[str, str]:
+def settings_blobs(archive: GitArchive, rev: str) -> dict[str, str]:
     """Blob ids of the settings files at a revision: path → blob."""
     listing = archive.git("ls-tree", "-r", "-z", rev, "--", f"{archive.prefix}{RECORDS}_settings/")
     out = {}
@@ -296,7 +296,7 @@ def settings_blobs(archive: Archive, rev: str) -> dict[str, str]:
 class BlobReader:
     """Blobs by id through `git cat-file --batch`, never one process per blob."""
 
-    def __init__(self, archive: Archive):
+    def __init__(self, archive: GitArchive):
         self._git_dir = archive.git_dir
 
     def read(self, blob: str) -> bytes:
@@ -340,7 +340,7 @@ class BlobReader:
         return out
 
 
-def non_regular(archive: Archive, rev: str, dirs: tuple[str, ...] = CHECKED_DIRS) -> list[tuple[str, str]]:
+def non_regular(archive: GitArchive, rev: str, dirs: tuple[str, ...] = CHECKED_DIRS) -> list[tuple[str, str]]:
     """(path, what it is) of every symlink or submodule under records/ and schema/ at rev.
 
     Read from the tree itself, so nothing is ever followed: a record that is a link to /etc/passwd or
@@ -361,7 +361,7 @@ def non_regular_message(path: str, what: str) -> str:
 
 
 @contextmanager
-def checked_out(archive: Archive, rev: str, cache_root: Path):
+def checked_out(archive: GitArchive, rev: str, cache_root: Path):
     """An archive root holding rev's records/, sharing cache_root's caches.
 
     The files stay under cache_root between runs (with their own git index), so a push or a review
@@ -404,7 +404,7 @@ def _stderr(exc: gitrun.GitFailed) -> str:
     return text.splitlines()[-1] if text else str(exc.status)
 
 
-def is_shallow(archive: Archive) -> bool:
+def is_shallow(archive: GitArchive) -> bool:
     return os.path.exists(os.path.join(archive.git_dir, "shallow"))
 
 
@@ -417,7 +417,7 @@ def split_range(spec: str) -> tuple[str, str]:
     raise UsageError(f"“{spec}”不是 BASE..HEAD 形式，例如 main..editor/fix-income。")
 
 
-def resolve_range(archive: Archive, spec: str) -> tuple[str, str, str]:
+def resolve_range(archive: GitArchive, spec: str) -> tuple[str, str, str]:
     """(merge base, base, head) of BASE..HEAD as commit ids; a Chinese HistoryError when the two share no history."""
     base_rev, head_rev = split_range(spec)
     base, head = archive.resolve(base_rev), archive.resolve(head_rev)
@@ -428,6 +428,6 @@ def resolve_range(archive: Archive, spec: str) -> tuple[str, str, str]:
     return merge_base, base, head
 
 
-def cache_root(archive: Archive, root: Path) -> Path:
+def cache_root(archive: GitArchive, root: Path) -> Path:
     """Where the caches of an archive opened at root live: its git directory when bare."""
     return Path(archive.git_dir) if archive.bare else Path(root)

@@ -16,7 +16,7 @@ from generator.access.reviewers import SETTINGS_PREFIX, load_reviewers
 from generator.errors import BangfuError, UsageError
 from generator.history.git import (
     ZERO,
-    Archive,
+    GitArchive,
     checked_out,
     non_regular,
     non_regular_message,
@@ -85,7 +85,7 @@ def install_hook(bare: Path, branch: str = "main", *, force: bool = False, pushe
     return target
 
 
-def _check_hooks_path(repo: Archive, hooks: Path) -> None:
+def _check_hooks_path(repo: GitArchive, hooks: Path) -> None:
     """A core.hooksPath elsewhere (repository, global or system config) would leave the installed hook unused."""
     configured = repo.git("config", "--get", "core.hooksPath", check=False)
     if configured and (Path(repo.git_dir) / Path(configured).expanduser()).resolve() != hooks.resolve():
@@ -139,7 +139,7 @@ def pre_receive(repo_dir: Path, lines: list[str], branch: str = "main") -> list[
     return (["拒绝这次推送：", *refs] if refs else []) + refused
 
 
-def _allowed_refs(archive: Archive) -> list[str]:
+def _allowed_refs(archive: GitArchive) -> list[str]:
     """Patterns of further refs the server accepts, from the bare repository's own config file only."""
     try:
         return archive.git("config", "--local", "--get-all", ALLOW_KEY).splitlines()
@@ -212,7 +212,7 @@ def pusher_source_configured(bare: Path) -> bool:
     return repo is not None and bool(repo.git("config", "--local", "--get", PUSHER_KEY, check=False))
 
 
-def pusher(archive: Archive) -> tuple[str | None, str]:
+def pusher(archive: GitArchive) -> tuple[str | None, str]:
     """(the authenticated account pushing, or None; why it is unknown), from the one source the server names."""
     try:
         source = archive.git("config", "--local", "--get", PUSHER_KEY).strip()
@@ -230,7 +230,7 @@ def pusher(archive: Archive) -> tuple[str | None, str]:
     return name, ""
 
 
-def _check_pusher(archive: Archive, history) -> list[str]:
+def _check_pusher(archive: GitArchive, history) -> list[str]:
     """An approving merge reaches main only when pushed by its approver's own account (or by its signing merger)."""
     approving = [c for c in history.commits if c.merge and c.approved and c.status != BASELINE]
     if not approving:
@@ -250,7 +250,7 @@ def _invalid(archive, rev: str) -> list[str]:
     """Validation errors of the whole tree at rev, at most SHOWN of them."""
     with checked_out(archive, rev, Path(archive.git_dir)) as tree:
         _, problems = validate_tree(tree)
-        problems += reviewers_file.check(tree)
+        problems += reviewers_file.check_reviewers(tree)
     errors = sorted((p for p in problems if p.is_error), key=lambda p: (p.path, p.line or 0))
     if not errors:
         return []

@@ -229,7 +229,7 @@ def _fill(out: list, misses: list[tuple[int, str, bytes, str]], fresh: dict) -> 
 
 def read_facts(rel: str, raw: bytes) -> tuple:
     """The cache entry of one record file's bytes: (county, status, 低保 item, imputable, assessment date or None,
-    worker's 身份证号, worker's name, the pickled Household or None)."""
+    worker's 身份证号, worker's name, the pickled HouseholdFacts or None)."""
     record, _ = parse_bytes(raw, rel)
     county = rel.split("/")[1] if rel.count("/") == 2 else ""
     if record is None:

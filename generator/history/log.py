@@ -24,9 +24,9 @@ from generator.history.approval import (
 )
 from generator.history.details import Computer, Details, Request, Side
 from generator.history.git import (
-    Archive,
     BlobReader,
     FileChange,
+    GitArchive,
     Identity,
     RawCommit,
     brought_in,
@@ -340,7 +340,7 @@ class _Pass:
 
 
 def _walk(
-    history: History, archive: Archive, commits: dict[str, RawCommit], tip: str, start: str | None, reader, baseline: bool
+    history: History, archive: GitArchive, commits: dict[str, RawCommit], tip: str, start: str | None, reader, baseline: bool
 ) -> None:
     line = first_parent_line(commits, tip)
     brought = brought_in(commits, line)
@@ -378,7 +378,7 @@ def _walk(
         history.warnings.append(home_note(f"{walk.home} 个提交中有这样的文件"))
 
 
-def _signatures(archive: Archive, line: list[str], commits: dict[str, RawCommit], blob: str | None, parser: Rules) -> Book:
+def _signatures(archive: GitArchive, line: list[str], commits: dict[str, RawCommit], blob: str | None, parser: Rules) -> Book:
     """Verify every merge on the line at once, each against reviewers.yaml at its first parent; a merge whose list in
     force turns out different (a flagged change to the list) is verified again on its own during the walk."""
     book = Book(Path(archive.git_dir))
@@ -396,7 +396,7 @@ def _signatures(archive: Archive, line: list[str], commits: dict[str, RawCommit]
 
 def _pass(
     history: History,
-    archive: Archive,
+    archive: GitArchive,
     line: list[str],
     brought: dict,
     own: dict,
@@ -523,7 +523,7 @@ def _changes(
         out.changes.append((path, Change(commit, mine, merger, standards, history, own=True)))
 
 
-def _top_blob(archive: Archive, rev: str, path: str) -> str | None:
+def _top_blob(archive: GitArchive, rev: str, path: str) -> str | None:
     listing = archive.git("ls-tree", rev, "--", f":(top){path}")
     return listing.split()[2] if listing else None
 

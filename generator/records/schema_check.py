@@ -30,7 +30,7 @@ def _validators():
     return fast, full
 
 
-def check(record: Record) -> list[Problem]:
+def check_schema(record: Record) -> list[Problem]:
     """Schema problems of one record; the fast engine answers for valid records, jsonschema words the rest."""
     fast, full = _validators()
     if fast.is_valid(record.data):

@@ -20,7 +20,7 @@ _SHARED_UP_TO = 12  # characters: enum values, dates and other strings that repe
 
 
 @dataclass(slots=True)
-class Household:
+class SiteHousehold:
     """One household file as the site sees it."""
 
     path: str  # records/460105/4601050001.yaml
@@ -36,14 +36,14 @@ class Household:
         return self.path.rsplit("/", 1)[-1].removesuffix(".yaml")
 
 
-def load_households(root: Path, files: list[tuple[str, str]]) -> list[Household]:
+def load_households(root: Path, files: list[tuple[str, str]]) -> list[SiteHousehold]:
     """Every readable, parseable household among `files` ((rel, path) pairs; the validator has reported the others).
 
     The cache is kept per county, so a change rewrites one county's file (about 3 MB), not the province's.
     """
     files = [(rel, path) for rel, path in files if is_regular(path)]  # a file turned into a link since validation
     loaded = load_each(root, files, CACHE_NAME, shared_data, kind="site-data")
-    return [Household(sys.intern(item.rel), item.blob, item.value) for item in loaded if isinstance(item.value, dict)]
+    return [SiteHousehold(sys.intern(item.rel), item.blob, item.value) for item in loaded if isinstance(item.value, dict)]
 
 
 def shared_data(record: Record | None, _problems: list) -> dict | None:

@@ -74,12 +74,12 @@ def record_checks():
     from generator import rules
     from generator.validation import lifecycle
 
-    return (checks.check, rules.check, lifecycle.check)
+    return (checks.check_fields, rules.check_rules, lifecycle.check_lifecycle)
 
 
 def check_record(record: Record, ctx: Context) -> list[Problem]:
     """Schema problems, or (for a schema-valid record) every semantic and rule problem."""
-    found = schema_check.check(record)
+    found = schema_check.check_schema(record)
     if any(p.is_error for p in found):
         return found
     for check in record_checks():
@@ -329,5 +329,5 @@ def check_settings(root: Path, ctx: Context) -> list[Problem]:
             except RecordError as exc:
                 problems.extend(exc.problems or [Problem(f"{SETTINGS}/{name}", None, "", "", "settings", exc.message)])
     if (settings / "reviewers.yaml").is_file():
-        problems.extend(reviewers.check(root))
+        problems.extend(reviewers.check_reviewers(root))
     return problems

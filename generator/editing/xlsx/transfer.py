@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.clock import today
-from generator.editing.store import Archive, check_scope, record_path
+from generator.editing.store import RecordStore, check_scope, record_path
 from generator.editing.xlsx.columns import KEY, cell_problem
 from generator.editing.xlsx.export import LAYOUTS, ROWS, workbook_bytes
-from generator.editing.xlsx.read import Household, read_workbook
+from generator.editing.xlsx.read import WorkbookHousehold, read_workbook
 from generator.errors import Problem, RecordError, UsageError
 from generator.rules.regions import regions
 from generator.validation.validate import validate
@@ -97,7 +97,7 @@ def export_archive(
         raise UsageError(f"版式应为{'或'.join(LAYOUTS)}。")
     if scope is not None:
         check_scope(scope)
-    archive = Archive.open(root)
+    archive = RecordStore.open(root)
     if archive.unreadable:
         raise RecordError("有档案无法读取，未导出：", archive.unreadable)
     chosen = [r for r in archive.in_scope(scope) if not statuses or r.data.get("状态") in statuses]
@@ -125,10 +125,10 @@ def import_archive(root: Path, file: Path, *, update: bool = False) -> ImportRes
     """Turn a filled-in workbook into records; nothing is written if any cell or record is wrong."""
     shown = file.name
     households, problems = read_workbook(file, shown)
-    archive = Archive.open(root)
+    archive = RecordStore.open(root)
     existing = {r.path: r for r in archive.records}
     result = ImportResult()
-    by_path: dict[str, Household] = {}
+    by_path: dict[str, WorkbookHousehold] = {}
     for household in households:
         number = household.data.get(KEY)
         if not isinstance(number, str) or not number:
