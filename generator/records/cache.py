@@ -73,9 +73,10 @@ class Shards:
     Entries not looked up or stored in a run are dropped from the shards the run touched.
     """
 
-    def __init__(self, root: Path, name: str, *, use_cache: bool = True):
+    def __init__(self, root: Path, name: str, *, use_cache: bool = True, key: str | None = None):
+        """key: what names the cache files (default: inputs_key(root), every input including the settings)."""
         self.root, self.name, self.use_cache = root, name, use_cache
-        self.key = inputs_key(root) if use_cache else ""
+        self.key = (key or inputs_key(root)) if use_cache else ""
         self.old: dict[str, dict] = {}
         self.new: dict[str, dict] = {}
         self.dirty: set[str] = set()

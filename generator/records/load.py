@@ -554,7 +554,7 @@ def named_files(root: Path, paths: list[Path]) -> tuple[list[tuple[str, str]], l
 RECORDS_CACHE = "records"
 
 
-def _data_and_problems(record: Record | None, problems: list[Problem]) -> tuple:
+def _data_and_problems(_rel: str, record: Record | None, problems: list[Problem]) -> tuple:
     return (record.data if record is not None else None, problems)
 
 
@@ -578,8 +578,9 @@ def load_each(
     use_cache: bool = True,
     whole: bool = True,
     warm_up: Callable[[], None] | None = None,
+    cache_key: str | None = None,
 ) -> list[Loaded]:
-    """The one record loader: derive(record or None, problems, *args) for each (rel, path) of `files`.
+    """The one record loader: derive(rel, record or None, problems, *args) for each (rel, path) of `files`.
 
     A file whose size, times and inode are unchanged keeps its blob id without being read (the stat cache);
     a blob whose derived value the cache `cache_name` holds (kept per county) is not parsed again. The other
@@ -587,10 +588,11 @@ def load_each(
     there are many (generator.parallel, `kind`). derive must be a module-level function; a None it returns is
     not kept. holds(value): whether a cached value still holds (default: always). whole=False: `files` are
     some of the archive's files only, and the others keep their cached entries. warm_up: built in this
-    process before workers start, for them to inherit.
+    process before workers start, for them to inherit. cache_key: what names the cache files, when the derived
+    values depend on less than every input (generator.records.cache.Shards).
     """
     with no_gc():
-        cached = Shards(root, cache_name, use_cache=use_cache)
+        cached = Shards(root, cache_name, use_cache=use_cache, key=cache_key)
         stats = StatCache(root, use_cache=use_cache)
         out: list = [None] * len(files)
         misses = []
@@ -643,5 +645,5 @@ def _load_chunk(items: list[tuple[str, str, str | None]], derive: Callable[..., 
                 out.append((blob, sig, None))
                 continue
             record, problems = parse_bytes(raw, rel, blob=blob)
-            out.append((blob, sig, derive(record, problems, *args)))
+            out.append((blob, sig, derive(rel, record, problems, *args)))
     return out

@@ -46,7 +46,7 @@ def load_households(root: Path, files: list[tuple[str, str]]) -> list[SiteHouseh
     return [SiteHousehold(sys.intern(item.rel), item.blob, item.value) for item in loaded if isinstance(item.value, dict)]
 
 
-def shared_data(record: Record | None, _problems: list) -> dict | None:
+def shared_data(_rel: str, record: Record | None, _problems: list) -> dict | None:
     """The validator has vetted these files; the loader gives the same data it checked (dates as ISO text)."""
     return share(record.data) if record is not None else None
 

@@ -110,7 +110,7 @@ def _check_key(ctx: Context) -> str:
     return cache.fingerprint(cache.inputs_key(ctx.root), today_key(ctx.today))
 
 
-def checked(record: Record | None, problems: list[Problem], ctx: Context, key: str) -> tuple:
+def checked(_rel: str, record: Record | None, problems: list[Problem], ctx: Context, key: str) -> tuple:
     """The cache entry of one parsed file: (entry key, its problems, its summary or None when it cannot be read)."""
     if record is not None:
         problems = problems + check_record(record, ctx)
