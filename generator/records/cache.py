@@ -175,28 +175,3 @@ def read_file(path: str) -> tuple[bytes, tuple]:
     if len(raw) != sig[0]:  # written to while read: a signature that is never trusted
         sig = (sig[0], time.time_ns(), time.time_ns(), sig[3])
     return raw, sig
-
-
-def identify(root: Path, files: list[tuple[str, str]], *, use_cache: bool = True, whole: bool = True) -> list[tuple]:
-    """(rel, path, blob id, bytes or None, OSError or None) for each (rel, path) of `files`.
-
-    A file the stat cache recognises keeps its blob id without being read; any other file is read
-    and hashed, and its bytes returned. whole=False: `files` are some of the archive's files only.
-    """
-    stats = StatCache(root, use_cache=use_cache)
-    out: list[tuple] = []
-    for rel, path in files:
-        try:
-            blob = stats.blob(rel, signature(os.stat(path)))
-            if blob is not None:
-                out.append((rel, path, blob, None, None))
-                continue
-            raw, sig = read_file(path)
-        except OSError as exc:
-            out.append((rel, path, None, None, exc))
-            continue
-        blob = blob_id(raw)
-        stats.remember(rel, sig, blob)
-        out.append((rel, path, blob, raw, None))
-    stats.save(whole=whole)
-    return out
