@@ -23,7 +23,7 @@ from generator.records import cache, cache_files
 
 MARKER_CODE = "open({marker!r}, 'w').write('the pickle ran')"
 OLD_NAMES = ("stat", "records", "history", "csp-scan", "fmt")
-OLD_SHARDED = ("checks", "site-data")
+OLD_SHARDED = ("checks", "site-data", "records")
 
 
 class _Planted:

@@ -530,10 +530,10 @@ def test_a_notice_can_start_tomorrow(cycle):
 
 def test_a_refused_edit_names_lines_of_the_file_as_it_is(cycle):
     """Errors of an edit are located in the file on disk; what the edit would add has no line there yet."""
-    from generator.editing.store import Archive
+    from generator.editing.store import RecordStore
     from generator.errors import RecordError
 
-    archive = Archive.open(cycle)
+    archive = RecordStore.open(cycle)
     record = archive.by_number()["4601050001"]
     data = archive.edit(record)
     data["家庭人口"] = 0

@@ -12,7 +12,7 @@ from rules_support import STANDARDS_YAML, attached, dump, household, standards, 
 
 from generator.cli import cli
 from generator.records.load import load_file, load_tree
-from generator.rules import assess, check
+from generator.rules import assess, check_rules
 from generator.rules.standards import load_standards
 from generator.validation.validate import Context
 
@@ -97,7 +97,7 @@ def test_check_places_problems_on_lines(tmp_path: Path) -> None:
     record, problems = load_file(path, tmp_path)
     assert problems == []
     ctx = Context(tmp_path, dt.date.fromisoformat(TODAY))
-    found = {p.code: p for p in check(record, ctx)}
+    found = {p.code: p for p in check_rules(record, ctx)}
     assert set(found) == {"income-total", "zero-employment"}
     text = path.read_text(encoding="utf-8").splitlines()
     assert text[found["income-total"].line - 1].startswith("家庭年度总收入: 35000")
@@ -144,5 +144,5 @@ def test_exited_record_keeps_errors_but_drops_advice(tmp_path: Path) -> None:
     )
     path = _archive(tmp_path, data)
     record, _ = load_file(path, tmp_path)
-    codes = {p.code for p in check(record, Context(tmp_path, dt.date.fromisoformat(TODAY)))}
+    codes = {p.code for p in check_rules(record, Context(tmp_path, dt.date.fromisoformat(TODAY)))}
     assert codes == {"income-total"}

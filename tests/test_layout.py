@@ -170,3 +170,36 @@ def test_git_is_started_only_by_the_git_layer():
             ):
                 started.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert not started, "git started outside generator/gitrun.py: " + ", ".join(started)
+
+
+GITPYTHON_HOME = "generator.history.git"  # gitpython finds the repository there; git itself runs through gitrun
+
+
+def gitpython_uses(name: str, source: str) -> list[int]:
+    """Lines of `source` (module `name`) that import gitpython outside its one place, or run git through it."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import) and any(a.name == "git" or a.name.startswith("git.") for a in node.names):
+            lines += [node.lineno] if name != GITPYTHON_HOME else []
+        elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] == "git":
+            lines += [node.lineno] if name != GITPYTHON_HOME else []
+        elif isinstance(node, ast.Attribute) and node.attr == "git" and isinstance(node.value, ast.Attribute):
+            lines += [node.lineno] if node.value.attr == "repo" else []  # repo.git.<command>(...): gitpython runs git
+    return lines
+
+
+def test_gitpython_only_finds_the_repository():
+    """`import git` only in generator/history/git.py, and no `.repo.git.<command>` anywhere: git runs via gitrun."""
+    found = []
+    for name, path in modules().items():
+        found += [f"{path.relative_to(REPO)}:{line}" for line in gitpython_uses(name, path.read_text(encoding="utf-8"))]
+    assert not found, "gitpython used outside repository discovery: " + ", ".join(found)
+
+
+def test_the_gitpython_check_sees_what_it_forbids():
+    assert gitpython_uses("generator.site.x", "import git\n") == [1]
+    assert gitpython_uses("generator.site.x", "from git import Repo\n") == [1]
+    assert gitpython_uses("generator.site.x", "from git.exc import GitCommandError\n") == [1]
+    assert gitpython_uses(GITPYTHON_HOME, "def f(a):\n    return a.repo.git.log('x')\n") == [2]
+    assert gitpython_uses(GITPYTHON_HOME, "import git\n\ndef f(a):\n    return a.git('log'), a.repo.git_dir\n") == []
+    assert gitpython_uses("generator.site.x", "from generator import gitrun\nfrom .git import x\n") == []

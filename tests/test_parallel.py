@@ -8,7 +8,8 @@ import pytest
 
 from generator import parallel
 from generator.parallel import POLICY, Policy, map_chunks, workers
-from generator.validation.validate import Context, _scan_chunk
+from generator.records.load import _load_chunk
+from generator.validation.validate import Context, _check_key, checked
 
 
 def _pids(chunk, offset):
@@ -46,7 +47,8 @@ def test_validation_in_workers_finds_what_it_finds_here(archive, base_record_tex
         path.write_text(text if n % 7 else text.replace("状态: 帮扶中", "状态: 不存在的状态"), encoding="utf-8")
         items.append((f"records/460105/{number}.yaml", str(path), None))
     ctx = Context(archive)
-    here = _scan_chunk(items, ctx)
+    args = (ctx, _check_key(ctx))
+    here = _load_chunk(items, checked, args)
     monkeypatch.setitem(POLICY, "validate", Policy(10, 2))
-    there = map_chunks(_scan_chunk, items, "validate", ctx)
-    assert there == here and any(outcome[0] for _, _, outcome in here)
+    there = map_chunks(_load_chunk, items, "validate", checked, args)
+    assert there == here and any(entry[1] for _, _, entry in here)

@@ -147,7 +147,7 @@ def parse_reviewers(raw: bytes, rel: str = REVIEWERS_PATH) -> Reviewers:
     return _reviewers(read_settings(None, rel, SCHEMA_NAME, TITLE, raw=raw))
 
 
-def check(root: Path) -> list[Problem]:
+def check_reviewers(root: Path) -> list[Problem]:
     """Problems of the reviewers file (none when it is fine); for `bangfu validate` and the hook."""
     try:
         load_reviewers(root)

@@ -440,7 +440,7 @@ def _check(root: Path, path: str, data: dict):
     ctx = Context(root, today())
     problems = check_record(record, ctx)
     trace = None
-    if not any(p.is_error for p in schema_check.check(record)):
+    if not any(p.is_error for p in schema_check.check_schema(record)):
         try:
             trace = assess(record.data, record.county, ctx.standards, ctx.today)
         except (RecordError, KeyError, TypeError, ValueError):

@@ -10,7 +10,7 @@ from pathlib import Path
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from generator.editing.store import Archive, record_path
+from generator.editing.store import RecordStore, record_path
 from generator.errors import Problem, RecordError, UsageError
 from generator.records import schema_check
 from generator.records.dump import dump_record
@@ -39,7 +39,7 @@ def new_record(root: Path, region: str, values: dict[str, str] | None = None) ->
     table = regions()
     if not table.is_county(region):
         raise UsageError(f"地区代码 {region} 不是本省的县级行政区划代码：新档案建在县（市、区）工会，例如 460105。")
-    archive = Archive.open(root)
+    archive = RecordStore.open(root)
     number = next_number(root, region, archive)
     data = {"职工编号": number, "所属地区": region, "状态": SURVEY}
     given = {key: parse_value(key, text) for key, text in (values or {}).items()}
@@ -62,7 +62,7 @@ def new_record(root: Path, region: str, values: dict[str, str] | None = None) ->
     return NewRecord(path, number, blanks)
 
 
-def next_number(root: Path, region: str, archive: Archive | None = None) -> str:
+def next_number(root: Path, region: str, archive: RecordStore | None = None) -> str:
     """The region code and one more than the highest sequence used there (numbers of exited households stay taken)."""
     used = set()
     folder = root / RECORD_DIR / region
@@ -124,7 +124,7 @@ def _derive_from_id(data: dict) -> None:
     data.setdefault("性别", "男" if int(number[16]) % 2 else "女")
 
 
-def _problems_of_given(archive: Archive, path: str, data: dict, blanks: set[str]) -> list[Problem]:
+def _problems_of_given(archive: RecordStore, path: str, data: dict, blanks: set[str]) -> list[Problem]:
     """Schema, semantic and cross-record problems of the values given; the blanks are expected."""
     record, problems = parse_bytes(dump_record(data).encode("utf-8"), path)
     if record is None:
@@ -134,8 +134,8 @@ def _problems_of_given(archive: Archive, path: str, data: dict, blanks: set[str]
         top = "/" + p.pointer.strip("/").split("/")[0] if p.pointer else ""
         return top[1:] not in blanks and p.is_error
 
-    found = [p for p in schema_check.check(record) if given(p)]
-    found += [p for p in checks.check(record, archive.ctx) if given(p)]
+    found = [p for p in schema_check.check_schema(record) if given(p)]
+    found += [p for p in checks.check_fields(record, archive.ctx) if given(p)]
     summaries = [summarise(r) for r in archive.records] + [summarise(record)]
     found += [p for p in cross_record(summaries, archive.ctx, {path: record}) if p.path == path and given(p)]
     return found

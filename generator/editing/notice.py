@@ -9,7 +9,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from generator.access.privacy import mask_name
-from generator.editing.store import Archive, check_scope
+from generator.editing.store import RecordStore, check_scope
 from generator.errors import RecordError, UsageError
 from generator.rules.regions import regions
 from generator.validation.lifecycle import CENTRE, NOTICE, NOTICE_MIN_DAYS, SURVEY, notice_levels, notices_by_level, parse_date
@@ -42,7 +42,7 @@ def record_notice(
     if days < NOTICE_MIN_DAYS:
         raise UsageError(f"公示期不得少于 {NOTICE_MIN_DAYS} 天（现为 {days} 天）。")
     end = start + dt.timedelta(days=days)
-    archive = Archive.open(root)
+    archive = RecordStore.open(root)
     result = NoticeResult(end=end)
     for record in archive.in_scope(scope):
         if record.data.get("状态") not in (SURVEY, NOTICE):

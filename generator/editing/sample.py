@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator.access.privacy import mask_name
 from generator.clock import today
-from generator.editing.store import Archive, check_scope
+from generator.editing.store import RecordStore, check_scope
 from generator.editing.worksheet import blanks_of, read_filled, required_missing, row_problem, worksheet_bytes
 from generator.editing.xlsx.columns import cell_problem
 from generator.errors import Problem, RecordError, UsageError
@@ -41,7 +41,7 @@ def draw_sample(root: Path, scope: str, percent: Decimal, seed: str, out: Path |
     check_scope(scope)
     if not 0 < percent <= 100:
         raise UsageError(f"抽查比例应在 0 到 100 之间（现为 {percent}）。")
-    archive = Archive.open(root)
+    archive = RecordStore.open(root)
     population = sorted((r for r in archive.in_scope(scope) if r.data.get("状态") == ACTIVE), key=lambda r: r.data["职工编号"])
     if not population:
         raise RecordError(f"{regions().full_name(scope)}没有帮扶中的档案，无从抽查。")
@@ -80,7 +80,7 @@ def record_spot_checks(root: Path, file: Path) -> SpotCheckResult:
     """Add each filled-in row of a spot-check sheet to the household's 抽查复核; all or nothing, re-runs add nothing twice."""
     blanks = blanks_of(LIST)
     rows, problems = read_filled(file, SHEET, blanks)
-    archive = Archive.open(root)
+    archive = RecordStore.open(root)
     numbers = archive.by_number()
     result = SpotCheckResult()
     origin: dict[str, object] = {}

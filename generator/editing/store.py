@@ -28,7 +28,7 @@ def record_path(region: str, number: str) -> str:
 
 
 @dataclass
-class Archive:
+class RecordStore:
     """Every record of the archive, loaded once (through the parse cache), and the edits not yet written."""
 
     root: Path
@@ -40,7 +40,7 @@ class Archive:
     _across: dict[str, list[Problem]] | None = None
 
     @classmethod
-    def open(cls, root: Path, ctx: Context | None = None) -> Archive:
+    def open(cls, root: Path, ctx: Context | None = None) -> RecordStore:
         """Load the archive under root."""
         loaded = load_tree(root)
         return cls(root, ctx or Context(root), loaded.records, [p for p in loaded.problems if p.is_error])

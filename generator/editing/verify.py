@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.access.privacy import mask_name
-from generator.editing.store import Archive, check_scope
+from generator.editing.store import RecordStore, check_scope
 from generator.editing.worksheet import Blank, blanks_of, read_filled, required_missing, row_problem, worksheet_bytes
 from generator.editing.xlsx.columns import cell_problem
 from generator.errors import Problem, RecordError, UsageError
@@ -69,7 +69,7 @@ def due_for(root: Path, year: int, scope: str | None = None) -> list[Due]:
     """Households being helped, established before `year`, without a verification for `year`, with what each lacks."""
     if scope:
         check_scope(scope)
-    archive = Archive.open(root)
+    archive = RecordStore.open(root)
     out = []
     for record in archive.in_scope(scope):
         data = record.data
@@ -136,7 +136,7 @@ def worklist(root: Path, year: int, scope: str | None, out: Path | None, today: 
         ),
     ]
     target = out or root / VERIFY_DIR / f"年度核查-{year}-{scope or table.province}.xlsx"
-    archive = Archive.open(root)
+    archive = RecordStore.open(root)
     archive.attach(target, worksheet_bytes(SHEET, HEADERS, rows, _blanks(), notes))
     archive.write()
     return target, len(due)
@@ -196,7 +196,7 @@ def record_outcomes(
 ) -> VerifyResult:
     """Append each outcome to 年度核查 (解困脱困 / 注销 also set 状态 and 退出); all or nothing."""
     problems = list(problems or [])
-    archive = Archive.open(root)
+    archive = RecordStore.open(root)
     numbers = archive.by_number()
     reasons = field_map()["/退出/原因"].enum
     origin: dict[str, Outcome] = {}

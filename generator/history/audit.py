@@ -102,6 +102,6 @@ def _main(root: Path) -> str:
     from generator.history.git import open_archive
 
     archive = open_archive(root)
-    if archive is not None and "main" in (h.name for h in archive.repo.heads):
+    if archive is not None and archive.git("rev-parse", "--verify", "--quiet", "refs/heads/main", check=False):
         return "refs/heads/main"  # never a tag that happens to be called main
     return "HEAD"

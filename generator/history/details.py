@@ -13,7 +13,7 @@ from generator.errors import RecordError
 from generator.history.diff import FieldChange, diff_records
 from generator.parallel import context, workers
 from generator.records import cache
-from generator.records.load import parse_bytes
+from generator.records.load import RECORDS_CACHE, parse_bytes
 
 CACHE_NAME = "history"
 CHUNK = 400
@@ -191,9 +191,9 @@ class Computer:
 
 
 def _parsed_records(root: Path) -> dict:
-    """Blob id → data of the records the last load parsed (generator.records.cache's "records"), when there is one."""
+    """Blob id → data of the records the last load parsed (the loader's cache, generator.records.load), if any."""
     out = {}
-    for key, entry in cache.read(root, "records").items():
+    for key, entry in cache.read_every_shard(root, RECORDS_CACHE).items():
         data = getattr(entry[0], "data", entry[0]) if isinstance(entry, tuple) and entry else None
         if isinstance(key, tuple) and len(key) == 2 and isinstance(data, dict):
             out[key[1]] = data

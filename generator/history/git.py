@@ -80,11 +80,27 @@ class RawCommit:
 
 
 @dataclass
-class Archive:
+class GitArchive:
     """A git repository and where the archive root sits inside it."""
 
-    repo: git.Repo
+    repo: git.Repo  # found by gitpython; every git command goes through generator.gitrun (GitArchive.git)
     prefix: str  # "" or "sub/dir/" when the archive root is below the top of the repository
+
+    @property
+    def bare(self) -> bool:
+        return self.repo.bare
+
+    @property
+    def git_dir(self) -> str:
+        return self.repo.git_dir
+
+    def git(self, *args: str, binary: bool = False, check: bool = True) -> str | bytes:
+        """Run git in this repository (generator.gitrun): its output, GitFailed when it fails and check is true."""
+        return gitrun.output(*args, cwd=self.repo.working_dir, binary=binary, check=check)
+
+    def has_head(self) -> bool:
+        """Whether HEAD names a commit (not in a repository without commits)."""
+        return bool(self.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False))
 
     def resolve(self, rev: str) -> str:
         """The full commit id of a revision, or a Chinese HistoryError.
@@ -99,19 +115,19 @@ class Archive:
         if name and not name.startswith("refs/") and name != "@":
             name = self.full_name(name)
         try:
-            return self.repo.git.rev_parse("--verify", "--quiet", f"{name}{rest}^{{commit}}")
-        except git.GitCommandError:
+            return self.git("rev-parse", "--verify", "--quiet", f"{name}{rest}^{{commit}}")
+        except gitrun.GitFailed:
             raise HistoryError(f"找不到提交或分支“{rev}”。") from None
 
     def full_name(self, name: str) -> str:
         """The one ref a short name stands for (refs/heads/main for main), the name itself when no ref
         has it (a commit id), or a Chinese HistoryError when it could mean more than one thing."""
         candidates = [pattern.format(name) for pattern in _DWIM]
-        existing = set(self.repo.git.for_each_ref("--format=%(refname)", *candidates).splitlines())
+        existing = set(self.git("for-each-ref", "--format=%(refname)", *candidates).splitlines())
         found = [ref for ref in candidates if ref in existing]
-        if re.fullmatch(r"[A-Z_]*HEAD", name) and (name == "HEAD" or os.path.exists(os.path.join(self.repo.git_dir, name))):
+        if re.fullmatch(r"[A-Z_]*HEAD", name) and (name == "HEAD" or os.path.exists(os.path.join(self.git_dir, name))):
             found.insert(0, name)  # HEAD, FETCH_HEAD, ORIG_HEAD: git reads these before any ref
-        if found and _HEX.fullmatch(name) and self.repo.git.rev_parse(f"--disambiguate={name}", with_exceptions=False):
+        if found and _HEX.fullmatch(name) and self.git("rev-parse", f"--disambiguate={name}", check=False):
             found.append(f"以 {name} 开头的提交")
         if len(found) > 1:
             raise HistoryError(f"“{name}”有歧义：{'、'.join(found)} 都可以叫这个名字。请写全名，例如 {found[0]}。")
@@ -119,41 +135,49 @@ class Archive:
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         try:
-            self.repo.git.merge_base("--is-ancestor", older, newer)
+            self.git("merge-base", "--is-ancestor", older, newer)
             return True
-        except git.GitCommandError:
+        except gitrun.GitFailed:
             return False
 
     def has_commit(self, sha: str) -> bool:
         try:
-            self.repo.git.cat_file("-e", f"{sha}^{{commit}}")
+            self.git("cat-file", "-e", f"{sha}^{{commit}}")
             return True
-        except git.GitCommandError:
+        except gitrun.GitFailed:
             return False
 
 
-def open_archive(root: Path) -> Archive | None:
+def open_archive(root: Path) -> GitArchive | None:
     """The repository holding the archive root, or None when root is not in a git repository."""
     try:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
-    repo.git.update_environment(GIT_NO_REPLACE_OBJECTS="1")  # also set at import (generator/__init__.py)
     if repo.bare:
-        return Archive(repo, "")
+        return GitArchive(repo, "")
     top = Path(repo.working_tree_dir).resolve()
     try:
         rel = Path(root).resolve().relative_to(top).as_posix()
     except ValueError:
         return None
-    return Archive(repo, "" if rel == "." else rel + "/")
+    return GitArchive(repo, "" if rel == "." else rel + "/")
 
 
-def read_log(archive: Archive, rev: str, since: str | None = None) -> dict[str, RawCommit]:
+def repository_at(path: Path) -> GitArchive | None:
+    """The repository whose git directory or working tree top is exactly `path` (a server's bare repository), or None."""
+    try:
+        return GitArchive(git.Repo(path), "")
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+
+
+def read_log(archive: GitArchive, rev: str, since: str | None = None) -> dict[str, RawCommit]:
     """Every commit reachable from rev (and not from since) with its files, in one `git log` pass."""
     span = f"{since}..{rev}" if since else rev
     try:
-        out = archive.repo.git.log(
+        out = archive.git(
+            "log",
             span,
             "-z",
             "--raw",
@@ -161,9 +185,9 @@ def read_log(archive: Archive, rev: str, since: str | None = None) -> dict[str, 
             f"--find-renames={RENAME_SIMILARITY}",
             "--diff-merges=first-parent",
             f"--format={_FORMAT}",
-            stdout_as_string=False,
+            binary=True,
         )
-    except git.GitCommandError as exc:
+    except gitrun.GitFailed as exc:
         if "does not have any commits" in (exc.stderr or ""):
             return {}
         raise HistoryError(f"无法读取 git 历史：{_stderr(exc)}") from None
@@ -212,9 +236,10 @@ def parse_raw(raw: str, prefix: str, outside: list[FileChange] | None = None) ->
     return out
 
 
-def diff_files(archive: Archive, old: str, new: str) -> list[FileChange]:
+def diff_files(archive: GitArchive, old: str, new: str) -> list[FileChange]:
     """Files under records/ that differ between two revisions (renames detected as in the log pass)."""
-    out = archive.repo.git.diff(
+    out = archive.git(
+        "diff",
         "-z",
         "--raw",
         "--no-abbrev",
@@ -223,7 +248,7 @@ def diff_files(archive: Archive, old: str, new: str) -> list[FileChange]:
         new,
         "--",
         f"{archive.prefix}{RECORDS}",
-        stdout_as_string=False,
+        binary=True,
     )
     return parse_raw(out.decode("utf-8", "replace"), archive.prefix)
 
@@ -258,9 +283,9 @@ def brought_in(commits: dict[str, RawCommit], line: list[str]) -> dict[str, list
     return out
 
 
-def settings_blobs(archive: Archive, rev: str) -> dict[str, str]:
+def settings_blobs(archive: GitArchive, rev: str) -> dict[str, str]:
     """Blob ids of the settings files at a revision: path → blob."""
-    listing = archive.repo.git.ls_tree("-r", "-z", rev, "--", f"{archive.prefix}{RECORDS}_settings/")
+    listing = archive.git("ls-tree", "-r", "-z", rev, "--", f"{archive.prefix}{RECORDS}_settings/")
     out = {}
     for entry in filter(None, listing.split("\0")):
         meta, path = entry.split("\t", 1)
@@ -271,8 +296,8 @@ def settings_blobs(archive: Archive, rev: str) -> dict[str, str]:
 class BlobReader:
     """Blobs by id through `git cat-file --batch`, never one process per blob."""
 
-    def __init__(self, archive: Archive):
-        self._git_dir = archive.repo.git_dir
+    def __init__(self, archive: GitArchive):
+        self._git_dir = archive.git_dir
 
     def read(self, blob: str) -> bytes:
         """One blob."""
@@ -315,13 +340,13 @@ class BlobReader:
         return out
 
 
-def non_regular(archive: Archive, rev: str, dirs: tuple[str, ...] = CHECKED_DIRS) -> list[tuple[str, str]]:
+def non_regular(archive: GitArchive, rev: str, dirs: tuple[str, ...] = CHECKED_DIRS) -> list[tuple[str, str]]:
     """(path, what it is) of every symlink or submodule under records/ and schema/ at rev.
 
     Read from the tree itself, so nothing is ever followed: a record that is a link to /etc/passwd or
     to docs/ must be refused, never read.
     """
-    listing = archive.repo.git.ls_tree("-r", "-z", rev, "--", *[f"{archive.prefix}{d}" for d in dirs])
+    listing = archive.git("ls-tree", "-r", "-z", rev, "--", *[f"{archive.prefix}{d}" for d in dirs])
     out = []
     for entry in filter(None, listing.split("\0")):
         meta, path = entry.split("\t", 1)
@@ -336,7 +361,7 @@ def non_regular_message(path: str, what: str) -> str:
 
 
 @contextmanager
-def checked_out(archive: Archive, rev: str, cache_root: Path):
+def checked_out(archive: GitArchive, rev: str, cache_root: Path):
     """An archive root holding rev's records/, sharing cache_root's caches.
 
     The files stay under cache_root between runs (with their own git index), so a push or a review
@@ -353,14 +378,14 @@ def checked_out(archive: Archive, rev: str, cache_root: Path):
         fcntl.flock(lock, fcntl.LOCK_EX)
         env = {"GIT_INDEX_FILE": str(base / "tree.index")}
         try:
-            subtree = archive.repo.git.rev_parse("--verify", "--quiet", f"{rev}:{archive.prefix}{RECORDS.rstrip('/')}")
-        except git.GitCommandError:
+            subtree = archive.git("rev-parse", "--verify", "--quiet", f"{rev}:{archive.prefix}{RECORDS.rstrip('/')}")
+        except gitrun.GitFailed:
             subtree = EMPTY_TREE
         # core.symlinks=false: should a link ever get this far, it is written as a file holding its target's name.
         done = gitrun.run(
             "-c",
             "core.symlinks=false",
-            f"--git-dir={archive.repo.git_dir}",
+            f"--git-dir={archive.git_dir}",
             f"--work-tree={records}",
             "read-tree",
             "--reset",
@@ -374,13 +399,13 @@ def checked_out(archive: Archive, rev: str, cache_root: Path):
         yield records.parent
 
 
-def _stderr(exc: git.GitCommandError) -> str:
-    text = (exc.stderr or "").strip().removeprefix("stderr:").strip().strip("'").strip()
+def _stderr(exc: gitrun.GitFailed) -> str:
+    text = exc.stderr.strip()
     return text.splitlines()[-1] if text else str(exc.status)
 
 
-def is_shallow(archive: Archive) -> bool:
-    return os.path.exists(os.path.join(archive.repo.git_dir, "shallow"))
+def is_shallow(archive: GitArchive) -> bool:
+    return os.path.exists(os.path.join(archive.git_dir, "shallow"))
 
 
 def split_range(spec: str) -> tuple[str, str]:
@@ -392,17 +417,17 @@ def split_range(spec: str) -> tuple[str, str]:
     raise UsageError(f"“{spec}”不是 BASE..HEAD 形式，例如 main..editor/fix-income。")
 
 
-def resolve_range(archive: Archive, spec: str) -> tuple[str, str, str]:
+def resolve_range(archive: GitArchive, spec: str) -> tuple[str, str, str]:
     """(merge base, base, head) of BASE..HEAD as commit ids; a Chinese HistoryError when the two share no history."""
     base_rev, head_rev = split_range(spec)
     base, head = archive.resolve(base_rev), archive.resolve(head_rev)
     try:
-        merge_base = archive.repo.git.merge_base(base, head)
-    except git.GitCommandError:  # git says only "exit 1" when the histories share nothing
+        merge_base = archive.git("merge-base", base, head)
+    except gitrun.GitFailed:  # git says only "exit 1" when the histories share nothing
         raise HistoryError(f"{base_rev} 和 {head_rev} 没有共同的历史，无法比较。") from None
     return merge_base, base, head
 
 
-def cache_root(archive: Archive, root: Path) -> Path:
+def cache_root(archive: GitArchive, root: Path) -> Path:
     """Where the caches of an archive opened at root live: its git directory when bare."""
-    return Path(archive.repo.git_dir) if archive.repo.bare else Path(root)
+    return Path(archive.git_dir) if archive.bare else Path(root)

@@ -10,13 +10,19 @@ import shlex
 import sys
 from pathlib import Path
 
-import git
-
-from generator import PACKAGE_DIR
+from generator import PACKAGE_DIR, gitrun
 from generator.access import reviewers as reviewers_file
 from generator.access.reviewers import SETTINGS_PREFIX, load_reviewers
 from generator.errors import BangfuError, UsageError
-from generator.history.git import ZERO, Archive, checked_out, non_regular, non_regular_message, open_archive
+from generator.history.git import (
+    ZERO,
+    GitArchive,
+    checked_out,
+    non_regular,
+    non_regular_message,
+    open_archive,
+    repository_at,
+)
 from generator.history.log import BASELINE, read_history
 from generator.rules.regions import regions
 from generator.validation.validate import validate_tree
@@ -41,29 +47,28 @@ PUSHER_SOURCES = {
 
 def install_hook(bare: Path, branch: str = "main", *, force: bool = False, pusher_source: str | None = None) -> Path:
     """Write hooks/pre-receive into a bare repository; it runs this very interpreter and package."""
-    try:
-        repo = git.Repo(bare)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise UsageError(f"{bare} 不是 git 仓库。") from None
+    repo = repository_at(bare)
+    if repo is None:
+        raise UsageError(f"{bare} 不是 git 仓库。")
     if not repo.bare:
         raise UsageError(f"{bare} 不是裸仓库（服务器上的仓库应以 git init --bare 创建）。")
     try:
-        repo.git.check_ref_format("--branch", branch)
+        repo.git("check-ref-format", "--branch", branch)
         if branch == "HEAD" or branch.startswith(("-", "refs/")):
-            raise git.GitCommandError("check-ref-format", 1)
-    except git.GitCommandError:
+            raise gitrun.GitFailed(("check-ref-format",), 1, "")
+    except gitrun.GitFailed:
         raise UsageError(f"“{branch}”不是有效的分支名。") from None
     target = Path(repo.git_dir) / "hooks" / "pre-receive"
     if target.exists() and MARK not in target.read_text(encoding="utf-8", errors="replace") and not force:
         raise UsageError(f"{target} 已有别的 pre-receive 钩子；确认要替换时加 --force。")
     _check_hooks_path(repo, target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
-    repo.git.config("receive.fsckObjects", "true")  # malformed objects (bad modes, paths like .git/) are refused
-    repo.git.config("core.logAllRefUpdates", "always")  # the server's reflog: which account moved which ref, when
+    repo.git("config", "receive.fsckObjects", "true")  # malformed objects (bad modes, paths like .git/) are refused
+    repo.git("config", "core.logAllRefUpdates", "always")  # the server's reflog: which account moved which ref, when
     if pusher_source is not None:
         if pusher_source not in PUSHER_SOURCES:
             raise UsageError(f"不认识的推送人来源“{pusher_source}”，可选：{'、'.join(PUSHER_SOURCES)}。")
-        repo.git.config("--local", PUSHER_KEY, pusher_source)
+        repo.git("config", "--local", PUSHER_KEY, pusher_source)
     code = "import sys; from generator.history.hooks import main; sys.exit(main(sys.argv[1:]))"
     # Absolute paths: git runs hooks with a bare environment, where neither the venv nor bangfu is on PATH.
     target.write_text(
@@ -80,9 +85,9 @@ def install_hook(bare: Path, branch: str = "main", *, force: bool = False, pushe
     return target
 
 
-def _check_hooks_path(repo: git.Repo, hooks: Path) -> None:
+def _check_hooks_path(repo: GitArchive, hooks: Path) -> None:
     """A core.hooksPath elsewhere (repository, global or system config) would leave the installed hook unused."""
-    configured = repo.git.config("--get", "core.hooksPath", with_exceptions=False)
+    configured = repo.git("config", "--get", "core.hooksPath", check=False)
     if configured and (Path(repo.git_dir) / Path(configured).expanduser()).resolve() != hooks.resolve():
         raise UsageError(
             f"服务器的 git 设置了 core.hooksPath={configured}，不是 {hooks}：装在这里的钩子不会运行。"
@@ -134,11 +139,11 @@ def pre_receive(repo_dir: Path, lines: list[str], branch: str = "main") -> list[
     return (["拒绝这次推送：", *refs] if refs else []) + refused
 
 
-def _allowed_refs(archive: Archive) -> list[str]:
+def _allowed_refs(archive: GitArchive) -> list[str]:
     """Patterns of further refs the server accepts, from the bare repository's own config file only."""
     try:
-        return archive.repo.git.config("--local", "--get-all", ALLOW_KEY).splitlines()
-    except git.GitCommandError:
+        return archive.git("config", "--local", "--get-all", ALLOW_KEY).splitlines()
+    except gitrun.GitFailed:
         return []  # not set
 
 
@@ -203,14 +208,15 @@ def authorized_keys_line(account: str, public_key: str, git_shell: str = "git-sh
 
 def pusher_source_configured(bare: Path) -> bool:
     """Whether the bare repository's own config names where the pusher comes from."""
-    return bool(git.Repo(bare).git.config("--local", "--get", PUSHER_KEY, with_exceptions=False))
+    repo = repository_at(bare)
+    return repo is not None and bool(repo.git("config", "--local", "--get", PUSHER_KEY, check=False))
 
 
-def pusher(archive: Archive) -> tuple[str | None, str]:
+def pusher(archive: GitArchive) -> tuple[str | None, str]:
     """(the authenticated account pushing, or None; why it is unknown), from the one source the server names."""
     try:
-        source = archive.repo.git.config("--local", "--get", PUSHER_KEY).strip()
-    except git.GitCommandError:
+        source = archive.git("config", "--local", "--get", PUSHER_KEY).strip()
+    except gitrun.GitFailed:
         return None, (
             f"服务器没有设定推送人的来源：请服务器管理员在裸仓库中设置 git config {PUSHER_KEY} "
             f"{'|'.join(PUSHER_SOURCES)}（见 docs/history.md）。"
@@ -224,7 +230,7 @@ def pusher(archive: Archive) -> tuple[str | None, str]:
     return name, ""
 
 
-def _check_pusher(archive: Archive, history) -> list[str]:
+def _check_pusher(archive: GitArchive, history) -> list[str]:
     """An approving merge reaches main only when pushed by its approver's own account (or by its signing merger)."""
     approving = [c for c in history.commits if c.merge and c.approved and c.status != BASELINE]
     if not approving:
@@ -242,9 +248,9 @@ def _check_pusher(archive: Archive, history) -> list[str]:
 
 def _invalid(archive, rev: str) -> list[str]:
     """Validation errors of the whole tree at rev, at most SHOWN of them."""
-    with checked_out(archive, rev, Path(archive.repo.git_dir)) as tree:
+    with checked_out(archive, rev, Path(archive.git_dir)) as tree:
         _, problems = validate_tree(tree)
-        problems += reviewers_file.check(tree)
+        problems += reviewers_file.check_reviewers(tree)
     errors = sorted((p for p in problems if p.is_error), key=lambda p: (p.path, p.line or 0))
     if not errors:
         return []

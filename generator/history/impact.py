@@ -7,7 +7,6 @@ program alone: a change of standards.yaml, which starts every other cache afresh
 from __future__ import annotations
 
 import datetime as dt
-import os
 import pickle
 import re
 from decimal import Decimal, InvalidOperation
@@ -16,7 +15,7 @@ from pathlib import Path
 from generator.errors import RecordError, UsageError
 from generator.parallel import map_chunks, no_gc
 from generator.records import cache
-from generator.records.load import parse_bytes, record_files
+from generator.records.load import Record, load_each, parse_bytes, record_files
 from generator.rules.facts import Unusable, read_household
 from generator.rules.impact import Entry, compare, reach
 from generator.rules.standards import FIELDS, MULTIPLIER, STANDARDS_PATH, Sourced, Standards, load_standards, parse_standards
@@ -83,53 +82,11 @@ def working_tree(root: Path, wanted, *, use_cache: bool = True) -> list[Entry]:
     Files of other counties are not read: the change cannot reach them. Their cached facts are kept.
     """
     files, _ = record_files(root)
-    known = cache.read(root, FACTS_CACHE, facts_key()) if use_cache else {}
-    fresh: dict = {}
-    out: list = []
-    misses: list[tuple[int, str, bytes, str]] = []
     chosen = [(rel, path) for rel, path in files if wanted(_county(rel))]
-    kept = {
-        (rel, blob): known[(rel, blob)]
-        for rel, _, blob, _, _ in _identified(root, files, chosen, use_cache)
-        if (rel, blob) in known
-    }
-    for rel, path, blob, raw, failed in cache.identify(root, chosen, use_cache=use_cache, whole=False):
-        if failed is not None:
-            out.append(Entry.of(rel, None))
-            continue
-        hit = known.get((rel, blob))
-        if hit is not None:
-            fresh[(rel, blob)] = hit
-            out.append(_entry(rel, hit))
-            continue
-        if raw is None:
-            with open(path, "rb") as fh:
-                raw = fh.read()
-        misses.append((len(out), rel, raw, blob))
-        out.append(None)
-    _fill(out, misses, fresh)
-    if use_cache and (misses or len(fresh) + len(kept) != len(known)):
-        cache.write(root, FACTS_CACHE, {**kept, **fresh}, facts_key())
-    return out
-
-
-def _identified(root: Path, files: list[tuple[str, str]], chosen: list[tuple[str, str]], use_cache: bool) -> list[tuple]:
-    """Blob ids of the files not chosen, by the stat cache only (never read): to keep their cached facts."""
-    if not use_cache or len(chosen) == len(files):
-        return []
-    picked = {rel for rel, _ in chosen}
-    stats = cache.StatCache(root)
-    out = []
-    for rel, path in files:
-        if rel in picked:
-            continue
-        try:
-            blob = stats.blob(rel, cache.signature(os.stat(path)))
-        except OSError:
-            blob = None
-        if blob is not None:
-            out.append((rel, path, blob, None, None))
-    return out
+    loaded = load_each(
+        root, chosen, FACTS_CACHE, facts_of, kind="impact", use_cache=use_cache, whole=False, cache_key=facts_key()
+    )
+    return [Entry.of(item.rel, None) if item.blob is None else _entry(item.rel, item.value) for item in loaded]
 
 
 def _county(rel: str) -> str:
@@ -185,7 +142,7 @@ def _scope(standards: Standards, scope: str | None) -> str:
 
 def tree_blobs(archive, rev: str) -> dict[str, str]:
     """Path (relative to the archive) → blob id of every regular file under records/ at rev."""
-    listing = archive.repo.git.ls_tree("-r", "-z", rev, "--", f"{archive.prefix}records/")
+    listing = archive.git("ls-tree", "-r", "-z", rev, "--", f"{archive.prefix}records/")
     out = {}
     for entry in filter(None, listing.split("\0")):
         meta, path = entry.split("\t", 1)
@@ -196,23 +153,22 @@ def tree_blobs(archive, rev: str) -> dict[str, str]:
 
 
 def blob_facts(cache_root: Path, records: list[tuple[str, str]], read_many, *, use_cache: bool = True) -> list[tuple]:
-    """Facts of (path, blob) records read from git, through the facts cache."""
-    known = cache.read(cache_root, FACTS_CACHE, facts_key()) if use_cache else {}
-    fresh: dict = {}
+    """Facts of (path, blob) records read from git, through the facts cache (the one the working tree's facts use)."""
+    known = cache.Shards(cache_root, FACTS_CACHE, use_cache=use_cache, key=facts_key())
     out: list = [None] * len(records)
     wanted = []
     for index, (rel, blob) in enumerate(sorted(records)):
-        hit = known.get((rel, blob))
+        hit = known.get(cache.shard_of(rel), (rel, blob))
         if hit is not None:
-            fresh[(rel, blob)] = hit
             out[index] = _entry(rel, hit)
         else:
             wanted.append((index, rel, blob))
     raw = read_many([b for _, _, b in wanted]) if wanted else {}
-    misses = [(index, rel, raw[blob], blob) for index, rel, blob in wanted]
-    _fill(out, misses, fresh)
-    if use_cache and (misses or len(fresh) != len(known)):
-        cache.write(cache_root, FACTS_CACHE, {**known, **fresh} if len(known) < 2 * len(fresh) else fresh, facts_key())
+    items = [(rel, raw[blob]) for _, rel, blob in wanted]
+    for (index, rel, blob), facts in zip(wanted, map_chunks(_read_chunk, items, "impact"), strict=True):
+        known.put(cache.shard_of(rel), (rel, blob), facts)
+        out[index] = _entry(rel, facts)
+    known.save(whole=False)
     return out
 
 
@@ -221,16 +177,14 @@ def _is_record(path: str) -> bool:
     return len(parts) == 3 and parts[1] != "_settings" and parts[2].endswith(".yaml")
 
 
-def _fill(out: list, misses: list[tuple[int, str, bytes, str]], fresh: dict) -> None:
-    for (index, rel, _, blob), facts in zip(misses, _read_all([(rel, raw) for _, rel, raw, _ in misses]), strict=True):
-        fresh[(rel, blob)] = facts
-        out[index] = _entry(rel, facts)
-
-
 def read_facts(rel: str, raw: bytes) -> tuple:
-    """The cache entry of one record file's bytes: (county, status, 低保 item, imputable, assessment date or None,
-    worker's 身份证号, worker's name, the pickled Household or None)."""
-    record, _ = parse_bytes(raw, rel)
+    """The facts of one record file's bytes (see facts_of)."""
+    return facts_of(rel, parse_bytes(raw, rel)[0], [])
+
+
+def facts_of(rel: str, record: Record | None, _problems: list) -> tuple:
+    """The cache entry of one record file: (county, status, 低保 item, imputable, assessment date or None,
+    worker's 身份证号, worker's name, the pickled HouseholdFacts or None)."""
     county = rel.split("/")[1] if rel.count("/") == 2 else ""
     if record is None:
         return county, "", "", False, None, "", "", None
@@ -262,10 +216,6 @@ def _entry(rel: str, cached: tuple) -> Entry:
 def _read_chunk(items: list[tuple[str, bytes]]) -> list[tuple]:
     with no_gc():
         return [read_facts(rel, raw) for rel, raw in items]
-
-
-def _read_all(items: list[tuple[str, bytes]]) -> list[tuple]:
-    return map_chunks(_read_chunk, items, "impact")
 
 
 def impact_of(

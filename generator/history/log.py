@@ -24,9 +24,9 @@ from generator.history.approval import (
 )
 from generator.history.details import Computer, Details, Request, Side
 from generator.history.git import (
-    Archive,
     BlobReader,
     FileChange,
+    GitArchive,
     Identity,
     RawCommit,
     brought_in,
@@ -277,7 +277,7 @@ def read_history(root: Path, rev: str = "HEAD", *, since: str | None = None, bas
     archive = open_archive(root)
     if archive is None:
         return History(root, warnings=[NOT_A_REPO])
-    if not archive.repo.bare and not archive.repo.head.is_valid() and rev == "HEAD":
+    if not archive.bare and not archive.has_head() and rev == "HEAD":
         return History(root, warnings=["git 仓库中还没有任何提交：没有修改历史。"])
     tip = archive.resolve(rev)
     start = archive.resolve(since) if since else None
@@ -286,7 +286,7 @@ def read_history(root: Path, rev: str = "HEAD", *, since: str | None = None, bas
     if is_shallow(archive):
         history.warnings.append("仓库是浅克隆（shallow clone），更早的历史不在本地，修改记录不完整。")
     reader = BlobReader(archive)
-    cache_root = root if not archive.repo.bare else Path(archive.repo.git_dir)
+    cache_root = root if not archive.bare else Path(archive.git_dir)
     history._computer = Computer(cache_root, reader.read_many)
     _walk(history, archive, commits, tip, start, reader, baseline)
     return history
@@ -315,16 +315,15 @@ def history_rev(root: Path) -> tuple[str, Branch | None]:
     (a bare clone of another name, a fresh repository) the checked-out line is read as before.
     """
     archive = open_archive(Path(root))
-    if archive is None or archive.repo.bare or not archive.repo.head.is_valid():
+    if archive is None or archive.bare or not archive.has_head():
         return "HEAD", None
-    git = archive.repo.git
-    main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
+    main = archive.git("rev-parse", "--verify", "--quiet", f"{MAIN_REF}^{{commit}}", check=False).strip()
     if not main:
         return "HEAD", None
     head = archive.resolve("HEAD")
     if head == main:
         return MAIN_REF, None
-    ref = git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip() or "分离的 HEAD（不在任何分支上）"
+    ref = archive.git("symbolic-ref", "--quiet", "HEAD", check=False).strip() or "分离的 HEAD（不在任何分支上）"
     commits = read_log(archive, head, main)
     return MAIN_REF, Branch(ref, sorted(commits.values(), key=lambda c: c.date, reverse=True))
 
@@ -341,7 +340,7 @@ class _Pass:
 
 
 def _walk(
-    history: History, archive: Archive, commits: dict[str, RawCommit], tip: str, start: str | None, reader, baseline: bool
+    history: History, archive: GitArchive, commits: dict[str, RawCommit], tip: str, start: str | None, reader, baseline: bool
 ) -> None:
     line = first_parent_line(commits, tip)
     brought = brought_in(commits, line)
@@ -379,10 +378,10 @@ def _walk(
         history.warnings.append(home_note(f"{walk.home} 个提交中有这样的文件"))
 
 
-def _signatures(archive: Archive, line: list[str], commits: dict[str, RawCommit], blob: str | None, parser: Rules) -> Book:
+def _signatures(archive: GitArchive, line: list[str], commits: dict[str, RawCommit], blob: str | None, parser: Rules) -> Book:
     """Verify every merge on the line at once, each against reviewers.yaml at its first parent; a merge whose list in
     force turns out different (a flagged change to the list) is verified again on its own during the walk."""
-    book = Book(Path(archive.repo.git_dir))
+    book = Book(Path(archive.git_dir))
     jobs = []
     for index in range(len(line) - 1, -1, -1):
         raw = commits[line[index]]
@@ -397,7 +396,7 @@ def _signatures(archive: Archive, line: list[str], commits: dict[str, RawCommit]
 
 def _pass(
     history: History,
-    archive: Archive,
+    archive: GitArchive,
     line: list[str],
     brought: dict,
     own: dict,
@@ -524,8 +523,8 @@ def _changes(
         out.changes.append((path, Change(commit, mine, merger, standards, history, own=True)))
 
 
-def _top_blob(archive: Archive, rev: str, path: str) -> str | None:
-    listing = archive.repo.git.ls_tree(rev, "--", f":(top){path}")
+def _top_blob(archive: GitArchive, rev: str, path: str) -> str | None:
+    listing = archive.git("ls-tree", rev, "--", f":(top){path}")
     return listing.split()[2] if listing else None
 
 

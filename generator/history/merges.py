@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from generator import gitrun
-from generator.history.git import Archive, FileChange, RawCommit, parse_raw
+from generator.history.git import FileChange, GitArchive, RawCommit, parse_raw
 
 OCTOPUS = None  # the verdict for a merge of more than two parents: git has no automatic result to compare with
 CLEAN_LIST = "bangfu-clean-merges-v1"  # in the git directory: merges known to equal git's automatic result
@@ -35,7 +35,7 @@ class OwnChanges:
         return bool(self.records or self.outside or self.failed)
 
 
-def own_changes(archive: Archive, merges: list[RawCommit], workers: int = 4) -> dict[str, OwnChanges | None]:
+def own_changes(archive: GitArchive, merges: list[RawCommit], workers: int = 4) -> dict[str, OwnChanges | None]:
     """sha → the merger's own changes (empty when the merge is git's automatic result); None for octopus merges.
 
     One `git merge-tree --write-tree` per two-parent merge not checked before, run a few at a time; the trees
@@ -44,7 +44,7 @@ def own_changes(archive: Archive, merges: list[RawCommit], workers: int = 4) -> 
     (a plain list of commit ids, never a file a commit can ship).
     """
     out: dict[str, OwnChanges | None] = {m.sha: OCTOPUS for m in merges if len(m.parents) > 2}
-    clean_list = Path(archive.repo.git_dir) / CLEAN_LIST
+    clean_list = Path(archive.git_dir) / CLEAN_LIST
     known = _known_clean(clean_list)
     pairs = [m for m in merges if len(m.parents) == 2 and m.sha not in known]
     out.update({m.sha: OwnChanges([], [], False) for m in merges if len(m.parents) == 2 and m.sha in known})
@@ -80,7 +80,7 @@ def _remember_clean(path: Path, shas: list[str]) -> None:
         pass  # a read-only repository is checked afresh each time
 
 
-def _one(archive: Archive, merge: RawCommit, env: dict) -> OwnChanges:
+def _one(archive: GitArchive, merge: RawCommit, env: dict) -> OwnChanges:
     done = _git(env, "merge-tree", "--write-tree", "--no-messages", "--name-only", merge.parents[0], merge.parents[1])
     if done.returncode not in (0, 1) or not done.stdout:
         return OwnChanges([], [], False, _last_line(done.stderr))
@@ -104,9 +104,9 @@ def _git(env: dict, *args: str) -> subprocess.CompletedProcess:
     return gitrun.run(*args, env=env)
 
 
-def _env(archive: Archive, scratch: Path) -> dict:
+def _env(archive: GitArchive, scratch: Path) -> dict:
     """Read the repository's objects (and a push's quarantine), write new ones only to scratch."""
-    git_dir = str(Path(archive.repo.git_dir).resolve())
+    git_dir = str(Path(archive.git_dir).resolve())
     common = str(Path(archive.repo.common_dir).resolve())
     current = os.environ.get("GIT_OBJECT_DIRECTORY") or os.path.join(common, "objects")
     alternates = [current, *filter(None, os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "").split(os.pathsep))]

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import git
-
+from generator import gitrun
 from generator.access import reviewers as reviewers_file
 from generator.access.reviewers import REVIEWERS_PATH, SETTINGS_PREFIX, Reviewers, parse_reviewers, region_of
 from generator.clock import today
@@ -16,9 +15,9 @@ from generator.errors import HistoryError, Problem, RecordError, UsageError
 from generator.history.approval import PYPROJECT, home_note, non_regular, program_home
 from generator.history.details import Computer, Details, Request, Side
 from generator.history.git import (
-    Archive,
     BlobReader,
     FileChange,
+    GitArchive,
     Identity,
     checked_out,
     diff_files,
@@ -44,7 +43,7 @@ INCOME = "/家庭年度总收入"
 
 
 @dataclass
-class Household:
+class ReviewedHousehold:
     """One household file the branch changes."""
 
     path: str
@@ -87,7 +86,7 @@ class Review:
     merge_base: str
     spec: str
     commits: list[tuple[str, str, Identity]]  # (sha, subject, author)
-    households: list[Household]
+    households: list[ReviewedHousehold]
     settings: list[str]
     other_problems: list[Problem]
     unrelated: int  # problems in files the branch does not touch
@@ -217,7 +216,8 @@ def review(root: Path, spec: str) -> Review:
     households, details = _split_unrelated(households, details, computer, standards, day)
     computer.save()
     result = [
-        Household(f.path, f.old_path, _kind(f, d), d, warnings=_warnings(f, d)) for f, d in zip(households, details, strict=True)
+        ReviewedHousehold(f.path, f.old_path, _kind(f, d), d, warnings=_warnings(f, d))
+        for f, d in zip(households, details, strict=True)
     ]
     others, unrelated = _validate(archive, head, root, result)
     settings = sorted({p for f in files for p in (f.path, f.old_path) if p and p.startswith(SETTINGS_PREFIX)})
@@ -244,7 +244,7 @@ def review(root: Path, spec: str) -> Review:
     )
 
 
-def _impact(archive: Archive, root: Path, merge_base: str, head: str):
+def _impact(archive: GitArchive, root: Path, merge_base: str, head: str):
     """What the branch's standards do to the archive at its tip (bangfu impact), or None when a side cannot be read."""
     from generator.history.impact import revision_impact
 
@@ -254,10 +254,9 @@ def _impact(archive: Archive, root: Path, merge_base: str, head: str):
         return None  # a missing or wrong standards file is reported by the validation of the tree
 
 
-def _location(archive: Archive, rev: str, head: str) -> str:
+def _location(archive: GitArchive, rev: str, head: str) -> str:
     """Where the reviewed commits are: on refs/heads/main already, or only on the branch `rev` names (full ref)."""
-    git = archive.repo.git
-    main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
+    main = archive.git("rev-parse", "--verify", "--quiet", f"{MAIN_REF}^{{commit}}", check=False).strip()
     if not main:
         return ""
     if archive.is_ancestor(head, main):
@@ -267,21 +266,21 @@ def _location(archive: Archive, rev: str, head: str) -> str:
         if rev.startswith("refs/")
         else archive.full_name(rev)
         if rev not in ("HEAD", "@")
-        else git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip()
+        else archive.git("symbolic-ref", "--quiet", "HEAD", check=False).strip()
     )
     branch = name if name.startswith("refs/") else f"提交 {head[:8]}"
     return f"只在 {branch} 上，尚未合并到 {MAIN_REF}"
 
 
-def _outside(archive: Archive, old: str, new: str) -> list[FileChange]:
+def _outside(archive: GitArchive, old: str, new: str) -> list[FileChange]:
     """Files outside records/ that differ between two revisions (program, schema, CI, anything else)."""
-    out = archive.repo.git.diff("-z", "--raw", "--no-abbrev", "--no-renames", old, new, stdout_as_string=False)
+    out = archive.git("diff", "-z", "--raw", "--no-abbrev", "--no-renames", old, new, binary=True)
     outside: list[FileChange] = []
     parse_raw(out.decode("utf-8", "replace"), archive.prefix, outside)
     return outside
 
 
-def _key_notes(archive: Archive, old: str, new: str) -> list[str]:
+def _key_notes(archive: GitArchive, old: str, new: str) -> list[str]:
     """Keys the branch adds, revokes or removes from the reviewers list (a broken list is reported by validation)."""
     reader = BlobReader(archive)
     lists = []
@@ -294,7 +293,7 @@ def _key_notes(archive: Archive, old: str, new: str) -> list[str]:
     return [f"{REVIEWERS_PATH}：{line}" for line in key_changes(*lists)]
 
 
-def _merge_notes(archive: Archive, commits: dict) -> list[str]:
+def _merge_notes(archive: GitArchive, commits: dict) -> list[str]:
     """Merges on the branch whose result is not git's automatic merge: what the merger changed by hand."""
     merges = [c for c in commits.values() if len(c.parents) > 1][::-1]
     checked = own_changes(archive, merges)
@@ -315,15 +314,15 @@ def _merge_notes(archive: Archive, commits: dict) -> list[str]:
     return out
 
 
-def _non_regular(archive: Archive, files: list[FileChange], outside: list[FileChange]) -> list[str]:
+def _non_regular(archive: GitArchive, files: list[FileChange], outside: list[FileChange]) -> list[str]:
     guarded = f"{archive.prefix}schema/"
     return non_regular(files + [f for f in outside if f.path.startswith(guarded)], ("records/", guarded))
 
 
-def _blob_at(archive: Archive, rev: str, path: str) -> bytes | None:
+def _blob_at(archive: GitArchive, rev: str, path: str) -> bytes | None:
     try:
-        return archive.repo.git.show(f"{rev}:{path}", stdout_as_string=False)
-    except git.GitCommandError:
+        return archive.git("show", f"{rev}:{path}", binary=True)
+    except gitrun.GitFailed:
         return None
 
 
@@ -382,11 +381,11 @@ def _warnings(f: FileChange, details: Details) -> list[str]:
     return out
 
 
-def _validate(archive: Archive, head: str, root: Path, households: list[Household]) -> tuple[list[Problem], int]:
+def _validate(archive: GitArchive, head: str, root: Path, households: list[ReviewedHousehold]) -> tuple[list[Problem], int]:
     """Validate the whole tree at head; problems go to their household, the rest are counted."""
     with checked_out(archive, head, _cache_root(archive, root)) as tree:
         _, problems = validate_tree(tree)
-        problems += reviewers_file.check(tree)
+        problems += reviewers_file.check_reviewers(tree)
     by_path = {h.path: h for h in households}
     others, unrelated = [], 0
     for problem in sorted(problems, key=lambda p: (p.path, p.line or 0, p.pointer)):

@@ -73,9 +73,10 @@ class Shards:
     Entries not looked up or stored in a run are dropped from the shards the run touched.
     """
 
-    def __init__(self, root: Path, name: str, *, use_cache: bool = True):
+    def __init__(self, root: Path, name: str, *, use_cache: bool = True, key: str | None = None):
+        """key: what names the cache files (default: inputs_key(root), every input including the settings)."""
         self.root, self.name, self.use_cache = root, name, use_cache
-        self.key = inputs_key(root) if use_cache else ""
+        self.key = (key or inputs_key(root)) if use_cache else ""
         self.old: dict[str, dict] = {}
         self.new: dict[str, dict] = {}
         self.dirty: set[str] = set()
@@ -107,6 +108,16 @@ class Shards:
                 mapping = {**self.old[shard], **mapping}
             if shard in self.dirty or mapping.keys() != self.old[shard].keys():
                 write(self.root, f"{self.name}-{shard}", mapping, self.key)
+
+
+def read_every_shard(root: Path, name: str) -> dict:
+    """Every entry of a cache kept per shard, for a reader that does not know the shards."""
+    key = inputs_key(root)
+    suffix = f"@{key}.pickle"
+    out: dict = {}
+    for path in sorted(cache_dir(root).glob(f"{name}-*{suffix}")):
+        out.update(read(root, path.name.removesuffix(suffix), key))
+    return out
 
 
 def shard_of(rel: str) -> str:
@@ -164,28 +175,3 @@ def read_file(path: str) -> tuple[bytes, tuple]:
     if len(raw) != sig[0]:  # written to while read: a signature that is never trusted
         sig = (sig[0], time.time_ns(), time.time_ns(), sig[3])
     return raw, sig
-
-
-def identify(root: Path, files: list[tuple[str, str]], *, use_cache: bool = True, whole: bool = True) -> list[tuple]:
-    """(rel, path, blob id, bytes or None, OSError or None) for each (rel, path) of `files`.
-
-    A file the stat cache recognises keeps its blob id without being read; any other file is read
-    and hashed, and its bytes returned. whole=False: `files` are some of the archive's files only.
-    """
-    stats = StatCache(root, use_cache=use_cache)
-    out: list[tuple] = []
-    for rel, path in files:
-        try:
-            blob = stats.blob(rel, signature(os.stat(path)))
-            if blob is not None:
-                out.append((rel, path, blob, None, None))
-                continue
-            raw, sig = read_file(path)
-        except OSError as exc:
-            out.append((rel, path, None, None, exc))
-            continue
-        blob = blob_id(raw)
-        stats.remember(rel, sig, blob)
-        out.append((rel, path, blob, raw, None))
-    stats.save(whole=whole)
-    return out

@@ -9,15 +9,17 @@ import stat
 import sys
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
 from generator.errors import ERROR, Problem, RecordError, os_reason
-from generator.parallel import map_chunks
+from generator.parallel import map_chunks, no_gc
 from generator.records import RECORDS, SETTINGS, canonical
-from generator.records.cache import blob_id, identify, read, read_file, write
+from generator.records.cache import Shards, StatCache, blob_id, read_file, shard_of, signature
 from generator.records.schema import child_pointer, label_path
 
 MAX_BYTES = 1024 * 1024
@@ -523,65 +525,125 @@ def _special_under(root: str, rel: str) -> list[Problem]:
 
 def load_tree(root: Path, paths: list[Path] | None = None, *, cache: bool = True) -> LoadResult:
     """Load every record under root (or the given files), reusing parsed blobs from the cache."""
-    problems: list[Problem] = []
-    if paths is None:
-        paths, problems = record_paths(root)
-    else:  # a named file that is a link is reported, never read through
-        problems = [not_regular_problem(_relative(p, root), str(p)) for p in paths if os.path.lexists(p) and not is_regular(p)]
-        paths = [p for p in paths if is_regular(p) or not os.path.lexists(p)]
-    records, parse_problems = load_many(root, paths, use_cache=cache)
-    return LoadResult(records, problems + parse_problems)
-
-
-def _parse_chunk(items: list[tuple[str, bytes]]):
-    out = [parse_bytes(raw, rel) for rel, raw in items]
-    for record, _ in out:
-        if record is not None:
-            record._raw = None  # the caller names the file, which gives the lines when needed
-    return out
-
-
-def load_many(root: Path, paths: list[Path], *, use_cache: bool = True):
-    """Parse the given record files, reusing cached parses of unchanged blobs."""
-    cached = read(root, "records") if use_cache else {}
-    fresh: dict = {}
+    files, problems = record_files(root) if paths is None else named_files(root, paths)
     records: list[Record] = []
-    problems: list[Problem] = []
-    misses: list[tuple[int, str, bytes]] = []
-    results: list = [None] * len(paths)
-    files = [(_relative(path, root), str(path)) for path in paths]
-    for index, (rel, path, blob, raw, failed) in enumerate(identify(root, files, use_cache=use_cache, whole=False)):
-        if raw is None and failed is None and (rel, blob) not in cached:
-            try:
-                raw, _ = read_file(path)  # known by its signature but not parsed yet
-            except OSError as exc:
-                failed = exc
-        if failed is not None:
-            results[index] = (None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{os_reason(failed)}")])
+    for item in load_each(root, files, RECORDS_CACHE, _data_and_problems, use_cache=cache, whole=paths is None):
+        if item.blob is None:
+            problems.extend(item.value)
             continue
-        key = (rel, blob)
-        hit = cached.get(key)
-        if hit is not None:
-            fresh[key] = hit
-            data, found = hit
-            record = Record(rel, data, None, blob, None, path) if data is not None else None
-            results[index] = (record, found)
-        else:
-            misses.append((index, rel, raw))
-    for (index, rel, raw), outcome in zip(misses, _parse_all([(rel, raw) for _, rel, raw in misses]), strict=True):
-        record, found = outcome
-        if record is not None:
-            record.source = str(paths[index])
-        results[index] = outcome
-        fresh[(rel, record.blob if record else blob_id(raw))] = (record.data if record else None, found)
-    for record, found in results:
-        if record is not None:
-            records.append(record)
+        data, found = item.value
+        if data is not None:
+            records.append(Record(item.rel, data, None, item.blob, None, item.path))
         problems.extend(found)
-    if use_cache and (misses or len(fresh) != len(cached)):
-        write(root, "records", fresh)
-    return records, problems
+    return LoadResult(records, problems)
 
 
-def _parse_all(items: list[tuple[str, bytes]]) -> list:
-    return map_chunks(_parse_chunk, items, "parse")
+def named_files(root: Path, paths: list[Path]) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """(path relative to root, path to open) of the named files; an error for each that is a link, never read through."""
+    files: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    for path in paths:
+        rel = _relative(path, root)
+        if is_regular(path) or not os.path.lexists(path):
+            files.append((rel, str(path)))
+        else:
+            problems.append(not_regular_problem(rel, str(path)))
+    return files, problems
+
+
+RECORDS_CACHE = "records"
+
+
+def _data_and_problems(_rel: str, record: Record | None, problems: list[Problem]) -> tuple:
+    return (record.data if record is not None else None, problems)
+
+
+class Loaded(NamedTuple):
+    """One file as the loader gives it back."""
+
+    rel: str
+    path: str
+    blob: str | None  # None: the file could not be read, and `value` is the list with the problem saying why
+    value: object  # what `derive` made of the file (from the cache when its blob is unchanged)
+
+
+def load_each(
+    root: Path,
+    files: list[tuple[str, str]],
+    cache_name: str,
+    derive: Callable[..., object],
+    *args,
+    kind: str = "parse",
+    holds: Callable[[object], bool] | None = None,
+    use_cache: bool = True,
+    whole: bool = True,
+    warm_up: Callable[[], None] | None = None,
+    cache_key: str | None = None,
+) -> list[Loaded]:
+    """The one record loader: derive(rel, record or None, problems, *args) for each (rel, path) of `files`.
+
+    A file whose size, times and inode are unchanged keeps its blob id without being read (the stat cache);
+    a blob whose derived value the cache `cache_name` holds (kept per county) is not parsed again. The other
+    files are read, hashed and parsed (the fast canonical reader first) and derived in worker processes when
+    there are many (generator.parallel, `kind`). derive must be a module-level function; a None it returns is
+    not kept. holds(value): whether a cached value still holds (default: always). whole=False: `files` are
+    some of the archive's files only, and the others keep their cached entries. warm_up: built in this
+    process before workers start, for them to inherit. cache_key: what names the cache files, when the derived
+    values depend on less than every input (generator.records.cache.Shards).
+    """
+    with no_gc():
+        cached = Shards(root, cache_name, use_cache=use_cache, key=cache_key)
+        stats = StatCache(root, use_cache=use_cache)
+        out: list = [None] * len(files)
+        misses = []
+        for index, (rel, path) in enumerate(files):
+            try:
+                blob = stats.blob(rel, signature(os.stat(path)))
+            except OSError:
+                blob = None
+            hit = cached.get(shard_of(rel), (rel, blob)) if blob is not None else None
+            if hit is not None and (holds is None or holds(hit)):
+                out[index] = Loaded(rel, path, blob, hit)
+            else:
+                misses.append((index, rel, path))
+        if misses:
+            before = {}  # rel → the blob whose value the cache holds, for files touched but unchanged
+            for shard in {shard_of(rel) for _, rel, _ in misses}:
+                for (old_rel, blob), value in cached.shard(shard).items():
+                    if holds is None or holds(value):
+                        before[old_rel] = blob
+            work = [(rel, path, before.get(rel)) for _, rel, path in misses]
+            done = map_chunks(_load_chunk, work, kind, derive, args, before=warm_up)
+            for (index, rel, path), (blob, sig, value) in zip(misses, done, strict=True):
+                if sig is None:  # unreadable
+                    out[index] = Loaded(rel, path, None, value)
+                    continue
+                stats.remember(rel, sig, blob)
+                if value is None and blob == before.get(rel):  # touched but unchanged
+                    value = cached.shard(shard_of(rel))[(rel, blob)]
+                if value is not None:
+                    cached.put(shard_of(rel), (rel, blob), value)
+                out[index] = Loaded(rel, path, blob, value)
+        stats.save(whole=whole)
+        cached.save(whole=whole)
+        return out
+
+
+def _load_chunk(items: list[tuple[str, str, str | None]], derive: Callable[..., object], args: tuple) -> list[tuple]:
+    """For each (rel, path, blob the cache holds or None): (blob, signature, derived value, or None when the
+    blob is the one the cache holds); (None, None, [read problem]) for a file that cannot be read."""
+    out = []
+    with no_gc():
+        for rel, path, known in items:
+            try:
+                raw, sig = read_file(path)
+            except OSError as exc:
+                out.append((None, None, [Problem(rel, None, "", "", "read-error", f"无法读取文件：{os_reason(exc)}")]))
+                continue
+            blob = blob_id(raw)
+            if blob == known:
+                out.append((blob, sig, None))
+                continue
+            record, problems = parse_bytes(raw, rel, blob=blob)
+            out.append((blob, sig, derive(rel, record, problems, *args)))
+    return out

@@ -30,7 +30,7 @@ def _validators():
     return fast, full
 
 
-def check(record: Record) -> list[Problem]:
+def check_schema(record: Record) -> list[Problem]:
     """Schema problems of one record; the fast engine answers for valid records, jsonschema words the rest."""
     fast, full = _validators()
     if fast.is_valid(record.data):
@@ -39,11 +39,19 @@ def check(record: Record) -> list[Problem]:
     typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     # A value of the wrong type also fails its enum or pattern: say only what is really wrong.
     errors = [e for e in errors if e.validator == "type" or tuple(e.absolute_path) not in typed]
-    return [_problem(record, error) for error in errors]
+    return [schema_problem(record, error) for error in errors]
 
 
-def _problem(record: Record, error: jsonschema.ValidationError) -> Problem:
+def schema_problem(record: Record, error: jsonschema.ValidationError, schema_name: str = "", prefix: str = "") -> Problem:
+    """The one translator: a jsonschema error as a Chinese Problem located by file, line and field.
+
+    The household schema (no schema_name) is worded by field: titles, kinds, units and conditions from the schema.
+    A settings file's schema (schema/<schema_name>) is worded by its x-message or by keyword, coded <prefix>-<keyword>.
+    """
     pointer = join_pointer(error.absolute_path)
+    if schema_name:
+        code = f"{prefix}-control-char" if error.validator == "not" else f"{prefix}-{error.validator}"
+        return record.problem(pointer, code, _settings_words(error, schema_name))
     kind = error.validator
     info = field_map().get(pattern_of(pointer))
     instance = error.instance
@@ -188,3 +196,55 @@ def _enum_message(instance, options) -> str:
 def _pattern_message(instance, info) -> str:
     description = info.description if info else ""
     return f"“{instance}”格式不正确。{description}"
+
+
+_WANTED = {
+    "string": "加引号的文字",
+    "number": "数字",
+    "integer": "整数",
+    "array": "列表（每项以“- ”开头）",
+    "object": "“项目: 值”的映射",
+    "boolean": "是或否",
+}
+
+
+def _settings_words(error: jsonschema.ValidationError, schema_name: str) -> str:
+    """A settings schema's error in the user's words: the schema's x-message, else by keyword."""
+    kind, expected, instance = error.validator, error.validator_value, error.instance
+    hint = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    if kind == "not" and isinstance(instance, str):
+        return control_message(instance, error.schema)
+    if hint and kind not in ("required", "additionalProperties", "type"):
+        return hint.format(value=instance)
+    if kind == "required":
+        missing = [k for k in expected if k not in instance]
+        return f"缺少必填项：{'、'.join(missing)}。"
+    if kind == "additionalProperties":
+        extra = [k for k in instance if k not in error.schema.get("properties", {})]
+        allowed = "、".join(error.schema.get("properties", {}))
+        where = f"可用的项目：{allowed}" if allowed else f"见 schema/{schema_name}"
+        return f"不认识的项目：{'、'.join(extra)}（{where}）。"
+    if kind == "type":
+        want = expected if isinstance(expected, str) else expected[0]
+        return f"应为{_WANTED.get(want, want)}，而不是 {instance!r}。"
+    if kind == "enum":
+        return f"只能填 {'、'.join(map(str, expected))}，而不是“{instance}”。"
+    if kind == "pattern":
+        return f"“{instance}”格式不正确。"
+    if kind == "minItems":
+        return f"至少要有 {expected} 项。"
+    if kind == "uniqueItems":
+        return "有重复的项。"
+    if kind == "minLength":
+        return "不能为空。"
+    if kind == "maxLength":
+        return f"太长（不超过 {expected} 个字）。"
+    if kind == "minProperties":
+        return f"至少要有 {expected} 项。"
+    if kind in ("exclusiveMinimum", "minimum"):
+        return f"{instance} 太小，应大于{'' if kind == 'exclusiveMinimum' else '等于'} {expected}。"
+    if kind in ("exclusiveMaximum", "maximum"):
+        return f"{instance} 太大，不应超过 {expected}。" if kind == "maximum" else f"{instance} 太大，应小于 {expected}。"
+    if kind == "format" and expected == "date":
+        return f"“{instance}”不是有效日期，应写作 YYYY-MM-DD。"
+    return f"不符合 schema/{schema_name} 的要求（{kind}）。"

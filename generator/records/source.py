@@ -13,16 +13,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.parallel import map_chunks
-from generator.records import cache
-from generator.records.load import RecordRejected, is_regular, parse_yaml
+from generator.records.load import Record, is_regular, load_each
 
 CACHE_NAME = "site-data"
 _SHARED_UP_TO = 12  # characters: enum values, dates and other strings that repeat across households
 
 
 @dataclass(slots=True)
-class Household:
+class SiteHousehold:
     """One household file as the site sees it."""
 
     path: str  # records/460105/4601050001.yaml
@@ -38,53 +36,19 @@ class Household:
         return self.path.rsplit("/", 1)[-1].removesuffix(".yaml")
 
 
-def load_households(root: Path, files: list[tuple[str, str]]) -> list[Household]:
+def load_households(root: Path, files: list[tuple[str, str]]) -> list[SiteHousehold]:
     """Every readable, parseable household among `files` ((rel, path) pairs; the validator has reported the others).
 
     The cache is kept per county, so a change rewrites one county's file (about 3 MB), not the province's.
     """
-    cached = cache.Shards(root, CACHE_NAME)
-    found: list = []
-    misses: list = []
     files = [(rel, path) for rel, path in files if is_regular(path)]  # a file turned into a link since validation
-    for rel, path, blob, raw, failed in cache.identify(root, files):
-        if failed is not None:
-            continue
-        shard, key = cache.shard_of(rel), (rel, blob)
-        data = cached.get(shard, key)
-        if data is None:
-            if raw is None:
-                try:
-                    with open(path, "rb") as fh:
-                        raw = fh.read()
-                except OSError:
-                    continue
-            misses.append((len(found), raw))
-        found.append([shard, key, data])
-    for (index, _), data in zip(misses, _parse_all([raw for _, raw in misses]), strict=True):
-        found[index][2] = data
-        if isinstance(data, dict):
-            cached.put(found[index][0], found[index][1], data)
-    cached.save()
-    return [Household(sys.intern(key[0]), key[1], data) for _, key, data in found if isinstance(data, dict)]
+    loaded = load_each(root, files, CACHE_NAME, shared_data, kind="site-data")
+    return [SiteHousehold(sys.intern(item.rel), item.blob, item.value) for item in loaded if isinstance(item.value, dict)]
 
 
-def _parse_all(raws: list[bytes]) -> list:
-    """Parse files the cache does not hold, in worker processes when there are many (a first build)."""
-    return map_chunks(_parse_chunk, raws, "site-data")
-
-
-def _parse_chunk(raws: list[bytes]) -> list:
+def shared_data(_rel: str, record: Record | None, _problems: list) -> dict | None:
     """The validator has vetted these files; the loader gives the same data it checked (dates as ISO text)."""
-    out = []
-    for raw in raws:  # (the build runs with the garbage collector off)
-        try:
-            data, _, _ = parse_yaml(raw)
-        except RecordRejected:
-            out.append(None)
-            continue
-        out.append(share(data))
-    return out
+    return share(record.data) if record is not None else None
 
 
 def share(value):

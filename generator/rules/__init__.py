@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from generator.rules.assess import ACCIDENT_CATEGORY, DIBAO, EDGE, assess
-from generator.rules.check import check
+from generator.rules.check import check_rules
 from generator.rules.facts import Unusable
 from generator.rules.migrant import today_key
 from generator.rules.trace import Assessment, Step
 
-__all__ = ["ACCIDENT_CATEGORY", "DIBAO", "EDGE", "Assessment", "Step", "Unusable", "assess", "check", "today_key"]
+__all__ = ["ACCIDENT_CATEGORY", "DIBAO", "EDGE", "Assessment", "Step", "Unusable", "assess", "check_rules", "today_key"]

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from generator.errors import WARNING
 from generator.records.schema import INACTIVE
-from generator.rules.facts import Household, Person, read_household
+from generator.rules.facts import HouseholdFacts, Person, read_household
 from generator.rules.family import check_family
 from generator.rules.migrant import check_migrant
 from generator.rules.situations import ACCIDENT, EXPENSE_FOR, counted_situations
@@ -31,7 +31,12 @@ def assess(data: dict, county: str, standards: Standards, today: dt.date | None 
 
 
 def assess_household(
-    household: Household, standards: Standards, today: dt.date | None = None, *, explain: bool = True, on: dt.date | None = None
+    household: HouseholdFacts,
+    standards: Standards,
+    today: dt.date | None = None,
+    *,
+    explain: bool = True,
+    on: dt.date | None = None,
 ) -> Assessment:
     """assess() of a household already read; on: judge it as if re-verified that day, when later than its own date."""
     day, basis = assessment_date(household)
@@ -68,7 +73,7 @@ def assess_household(
     return result
 
 
-def assessment_date(household: Household) -> tuple[dt.date, str]:
+def assessment_date(household: HouseholdFacts) -> tuple[dt.date, str]:
     """The latest of the survey date and the annual reviews' dates; 确定时间 when neither exists."""
     latest, field = household.survey_date, "入户调查的调查日期"
     for _, year, day, _ in household.reviews:
@@ -79,7 +84,7 @@ def assessment_date(household: Household) -> tuple[dt.date, str]:
     return latest, f"取入户调查和年度核查中最晚的日期：{field}"
 
 
-def _dibao_standard(result: Assessment, household: Household, standards: Standards):
+def _dibao_standard(result: Assessment, household: HouseholdFacts, standards: Standards):
     """The urban or rural 低保 standard and the multiplier in force; records where each came from."""
     field, why = dibao_field(household)
     day, county = result.assessed_on, household.county
@@ -112,7 +117,7 @@ def _dibao_standard(result: Assessment, household: Household, standards: Standar
     return lower, multiplier
 
 
-def dibao_field(household: Household) -> tuple[str, str]:
+def dibao_field(household: HouseholdFacts) -> tuple[str, str]:
     """Which 低保 standard applies (urban or rural) and why: the card's kind, else the hukou."""
     card_kind = household.dibao and household.dibao["低保类型"]
     if card_kind:
@@ -122,12 +127,12 @@ def dibao_field(household: Household) -> tuple[str, str]:
     return URBAN, f"户口类型为{household.hukou}"
 
 
-def imputable(household: Household) -> bool:
+def imputable(household: HouseholdFacts) -> bool:
     """Whether any member could be imputed the minimum wage (jobless, no income); the age and the rest decide later."""
     return any(p.identity in JOBLESS and p.monthly_income == 0 for p in household.members)
 
 
-def _household_income(result: Assessment, household: Household) -> Decimal:
+def _household_income(result: Assessment, household: HouseholdFacts) -> Decimal:
     """家庭年度总收入 from its parts, compared with the declared figure."""
     own = household.worker.monthly_income
     members = sum((m.monthly_income for m in household.members), Decimal(0))
@@ -154,7 +159,7 @@ def _household_income(result: Assessment, household: Household) -> Decimal:
     return total
 
 
-def _imputed_income(result: Assessment, household: Household, standards: Standards) -> Decimal:
+def _imputed_income(result: Assessment, household: HouseholdFacts, standards: Standards) -> Decimal:
     """Minimum-wage income for members aged 20+ able to work, jobless, without income or a certificate."""
     day = result.assessed_on
     notes, imputed = [], Decimal(0)
@@ -217,7 +222,7 @@ def _not_imputed(person: Person, age: int) -> str:
     return ""
 
 
-def _per_capita(result: Assessment, household: Household, income: Decimal) -> None:
+def _per_capita(result: Assessment, household: HouseholdFacts, income: Decimal) -> None:
     """家庭月人均收入 = (家庭年度总收入 + 推算收入) ÷ 12 ÷ 家庭人口, shown to the fen."""
     result.per_capita = per_month(income, household.size)
 
@@ -257,7 +262,7 @@ def _per_capita(result: Assessment, household: Household, income: Decimal) -> No
     )
 
 
-def _dibao_card(result: Assessment, household: Household) -> bool:
+def _dibao_card(result: Assessment, household: HouseholdFacts) -> bool:
     """Whether a 低保证 is valid on the assessment date (both ends inclusive)."""
     card, day = household.dibao, result.assessed_on
     if card is None:
@@ -279,7 +284,7 @@ def _dibao_card(result: Assessment, household: Household) -> bool:
     return valid
 
 
-def _categorise(result: Assessment, household: Household, income: Decimal, card_valid: bool, situations: dict) -> None:
+def _categorise(result: Assessment, household: HouseholdFacts, income: Decimal, card_valid: bool, situations: dict) -> None:
     """Apply the three category rules of 五（一） in order; comparisons are exact (no rounding)."""
     lower, upper, size = result.lower, result.upper, household.size
 
@@ -342,7 +347,7 @@ def _categorise(result: Assessment, household: Household, income: Decimal, card_
     _accident(result, household, income, situations, shown)
 
 
-def _accident(result: Assessment, household: Household, income: Decimal, situations: dict, shown) -> None:
+def _accident(result: Assessment, household: HouseholdFacts, income: Decimal, situations: dict, shown) -> None:
     """意外致困户: above the upper limit, a major situation, and income less proven expenses within the limit."""
     upper, size = result.upper, household.size
     major = [s for s in situations if s in ACCIDENT]
@@ -409,7 +414,7 @@ def _exactly(annual: Decimal, size: int, limit: Decimal) -> str:
     return f"（未四舍五入为 {digits}… 元，{'高于' if exact > limit else '低于'} {yuan(limit)} 元）"
 
 
-def _declared(result: Assessment, household: Household, card_valid: bool) -> None:
+def _declared(result: Assessment, household: HouseholdFacts, card_valid: bool) -> None:
     """A declared 困难类别 the rules do not support is an error that carries the whole computation."""
     if result.agrees or (result.migrant_refused and result.category == household.declared):
         return  # an unmet 农民工 condition is flagged where it is, not as a wrong category

@@ -7,7 +7,7 @@ from generator.rules.assess import assess
 from generator.rules.facts import Unusable
 
 
-def check(record, ctx) -> list[Problem]:
+def check_rules(record, ctx) -> list[Problem]:
     """Problems the eligibility rules find in one schema-valid record (ctx gives .standards and .today)."""
     try:
         result = assess(record.data, record.county, ctx.standards, ctx.today, explain=False)

@@ -18,7 +18,7 @@ def explain_file(path: Path, root: Path, today: dt.date) -> Assessment:
     record, problems = load_file(path, root)
     if record is None:
         raise RecordError("无法读取档案，不能认定困难类别。", problems)
-    errors = [p for p in schema_check.check(record) if p.is_error]
+    errors = [p for p in schema_check.check_schema(record) if p.is_error]
     if errors:
         raise RecordError("档案不符合档案表格式，请先修正以下问题再查看认定过程。", errors)
     return assess(record.data, record.county, load_standards(root), today)

@@ -59,7 +59,7 @@ class Person:
 
 
 @dataclass(slots=True)
-class Household:
+class HouseholdFacts:
     """The fields the eligibility rules use, parsed once."""
 
     number: str
@@ -95,7 +95,7 @@ class Household:
         return [p for p in self.people if p.name == name]
 
 
-def read_household(data: dict, county: str) -> Household:
+def read_household(data: dict, county: str) -> HouseholdFacts:
     """Parse the fields the rules need; raise Unusable when one is missing or malformed."""
     try:
         worker = Person(
@@ -118,7 +118,7 @@ def read_household(data: dict, county: str) -> Household:
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ValueError("家庭人口")
         per_capita = data.get("家庭月人均收入")
-        return Household(
+        return HouseholdFacts(
             number=str(data.get("职工编号", "")),
             county=county,
             declared=data["困难类别"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.rules.facts import CHILD_RELATIONS, Household, Person
+from generator.rules.facts import CHILD_RELATIONS, HouseholdFacts, Person
 from generator.rules.trace import Assessment
 
 WORKING_AGE_FROM = 16
@@ -14,7 +14,7 @@ _EMPLOYED_MEMBER = frozenset({"在岗职工", "灵活就业", "个体经营", "�
 _UNPARTNERED = frozenset({"未婚", "离婚", "丧偶"})
 
 
-def check_family(result: Assessment, household: Household) -> None:
+def check_family(result: Assessment, household: HouseholdFacts) -> None:
     """Derive 零就业家庭 and 是否单亲 and flag a declared value that contradicts the members."""
     _zero_employment(result, household)
     _single_parent(result, household)
@@ -34,7 +34,7 @@ def _employed(person: Person) -> bool:
     return person.identity in (_EMPLOYED_WORKER if person.index is None else _EMPLOYED_MEMBER)
 
 
-def _zero_employment(result: Assessment, household: Household) -> None:
+def _zero_employment(result: Assessment, household: HouseholdFacts) -> None:
     day = result.assessed_on
     labour = [p for p in household.people if _in_labour_force(p, p.age_on(day))]
     working = [p for p in labour if _employed(p)]
@@ -51,7 +51,7 @@ def _zero_employment(result: Assessment, household: Household) -> None:
     _compare(result, "zero-employment", "零就业家庭", "是否为零就业家庭", household.declared_zero_employment, zero, why)
 
 
-def _single_parent(result: Assessment, household: Household) -> None:
+def _single_parent(result: Assessment, household: HouseholdFacts) -> None:
     day = result.assessed_on
     spouse = [m for m in household.members if m.relation == "配偶"]
     children = [m for m in household.members if m.relation in CHILD_RELATIONS and (m.age_on(day) < ADULT_AGE or m.is_student)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from generator.rules.assess import DIBAO, EXITED, assess_household, assessment_date, dibao_field, imputable
-from generator.rules.facts import Household
+from generator.rules.facts import HouseholdFacts
 from generator.rules.regions import Regions
 from generator.rules.standards import FIELDS, MINIMUM_WAGE, MULTIPLIER, Sourced, Standards
 from generator.rules.trace import Assessment, cents, yuan
@@ -29,7 +29,7 @@ NOT_NEEDY = "不能认定"
 class Entry:
     """One household as compare() needs it: what decides whether its standards changed, and its facts on demand.
 
-    The facts (a Household) may be held as bytes from the facts cache, unpickled only when the household's
+    The facts (a HouseholdFacts) may be held as bytes from the facts cache, unpickled only when the household's
     standards changed (a change of one city's standard needs a few thousand of a province's households).
     """
 
@@ -45,14 +45,14 @@ class Entry:
         own: dt.date | None,
         id_number: str,
         name: str,
-        household: Household | None = None,
+        household: HouseholdFacts | None = None,
         raw: bytes | None = None,
     ):
         self.path, self.county, self.status, self.dibao, self.imputable = path, county, status, dibao, imputable
         self.own, self.id_number, self.name, self._household, self._raw = own, id_number, name, household, raw
 
     @classmethod
-    def of(cls, path: str, household: Household | None, id_number: str = "", name: str = "") -> Entry:
+    def of(cls, path: str, household: HouseholdFacts | None, id_number: str = "", name: str = "") -> Entry:
         """The entry of a household read (None: its fields cannot be read)."""
         if household is None:
             return cls(path, _county_of(path), "", "", False, None, id_number, name)
@@ -73,7 +73,7 @@ class Entry:
         return self.own is not None
 
     @property
-    def household(self) -> Household:
+    def household(self) -> HouseholdFacts:
         if self._household is None:
             import io
 
@@ -120,7 +120,7 @@ class Affected:
     path: str
     name: str
     id_number: str
-    household: Household
+    household: HouseholdFacts
     kind: str
     before: Assessment
     after: Assessment
@@ -257,7 +257,7 @@ def compare(
     return result
 
 
-def _judge(household: Household, old: Standards, new: Standards, on: dt.date, today):
+def _judge(household: HouseholdFacts, old: Standards, new: Standards, on: dt.date, today):
     """(kind, before, after, near) when the household changes or lies near a line; None otherwise."""
     before = assess_household(household, old, today, explain=False, on=on)
     after = assess_household(household, new, today, explain=False, on=on)
@@ -275,7 +275,7 @@ def _judge(household: Household, old: Standards, new: Standards, on: dt.date, to
     return kind, before, after, near
 
 
-def near_line(household: Household, result: Assessment) -> str:
+def near_line(household: HouseholdFacts, result: Assessment) -> str:
     """The line the household's deciding income lies within 5 % of ('' if none, or if a 低保证 decides)."""
     if result.lower is None or result.upper is None or (result.category == DIBAO):
         return ""

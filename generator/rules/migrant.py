@@ -6,7 +6,7 @@ import datetime as dt
 
 from generator.errors import ERROR, WARNING
 from generator.records.schema import NOTICE, SURVEY
-from generator.rules.facts import Household
+from generator.rules.facts import HouseholdFacts
 from generator.rules.trace import Assessment
 
 REVIEW_MONTH, REVIEW_DAY = 10, 31
@@ -15,7 +15,7 @@ IN_PROGRESS = (SURVEY, NOTICE)
 OVERDUE = "一核查：没有"
 
 
-def check_migrant(result: Assessment, household: Household, today: dt.date | None) -> None:
+def check_migrant(result: Assessment, household: HouseholdFacts, today: dt.date | None) -> None:
     """Record every unmet 农民工 condition as an error and a line of the explanation."""
     migrant = household.migrant
     if migrant is None:
@@ -117,7 +117,7 @@ def _village(migrant: dict) -> list[tuple[str, str]]:
     return out
 
 
-def _notices(household: Household) -> list[tuple[str, str]]:
+def _notices(household: HouseholdFacts) -> list[tuple[str, str]]:
     by_level: dict[str, dict] = {}
     for notice in household.notices:
         by_level.setdefault(notice.get("层级"), notice)
@@ -138,7 +138,7 @@ def _notices(household: Household) -> list[tuple[str, str]]:
     return []
 
 
-def _reviews(household: Household, today: dt.date | None) -> list[tuple[str, str]]:
+def _reviews(household: HouseholdFacts, today: dt.date | None) -> list[tuple[str, str]]:
     """一核查: a review in each year after the year of establishment, by 31 October of that year."""
     out = []
     done: set[int] = set()

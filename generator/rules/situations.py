@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.errors import WARNING
-from generator.rules.facts import CHILD_RELATIONS, UNIVERSITY, Household, Person
+from generator.rules.facts import CHILD_RELATIONS, UNIVERSITY, HouseholdFacts, Person
 from generator.rules.trace import Assessment
 
 # The 意外致困户 situations of 五（一）; each is a stronger form of a 低保边缘户 situation.
@@ -19,7 +19,7 @@ _UNEMPLOYED_WORKER = frozenset({"下岗", "失业"})
 _UNEMPLOYED_MEMBER = frozenset({"下岗失业", "无业"})
 
 
-def counted_situations(result: Assessment, household: Household) -> dict[str, list[str]]:
+def counted_situations(result: Assessment, household: HouseholdFacts) -> dict[str, list[str]]:
     """Situation → descriptions of the entries that count: evidence given, naming someone in the household."""
     counted: dict[str, list[str]] = {}
     shown = []
@@ -56,7 +56,7 @@ def counted_situations(result: Assessment, household: Household) -> dict[str, li
     return counted
 
 
-def _unattached(what: str, name: str, household: Household) -> str:
+def _unattached(what: str, name: str, household: HouseholdFacts) -> str:
     if not household.attachments:
         return f"{what}“{name}”没有对应的附件：档案中没有「附件」一栏，请补充同名附件（附件名称写“{name}”）。"
     return f"{what}“{name}”不在附件中，请补充同名附件。"

@@ -16,7 +16,7 @@ from generator.records.schema import fields
 from generator.validation.lifecycle import NOTICE_MIN_DAYS
 
 
-def check(record: Record, ctx) -> list[Problem]:
+def check_fields(record: Record, ctx) -> list[Problem]:
     """Every semantic problem of one schema-valid record."""
     data = record.data
     out: list[Problem] = []

@@ -30,7 +30,7 @@ TARGET_PLAN = ("五类重点群体", "四个一批措施", "七个行动计划",
 HELPERS = ("帮扶单位", "帮扶责任人")
 
 
-def check(record: Record, ctx) -> list[Problem]:
+def check_lifecycle(record: Record, ctx) -> list[Problem]:
     """Working-cycle problems of one schema-valid record; never depends on today (results are cached per blob)."""
     data = record.data
     status = data.get("状态")

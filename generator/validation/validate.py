@@ -10,18 +10,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 from generator.clock import today
-from generator.errors import ERROR, WARNING, Problem, os_reason
-from generator.parallel import map_chunks, no_gc
+from generator.errors import ERROR, WARNING, Problem
+from generator.parallel import no_gc
 from generator.records import SETTINGS, cache, schema_check
-from generator.records.cache import blob_id
 from generator.records.load import (
     SETTINGS_DIR,
     Record,
     _relative,
-    is_regular,
     line_in_file,
-    not_regular_problem,
-    parse_bytes,
+    load_each,
+    named_files,
     record_files,
     special_files,
 )
@@ -76,12 +74,12 @@ def record_checks():
     from generator import rules
     from generator.validation import lifecycle
 
-    return (checks.check, rules.check, lifecycle.check)
+    return (checks.check_fields, rules.check_rules, lifecycle.check_lifecycle)
 
 
 def check_record(record: Record, ctx: Context) -> list[Problem]:
     """Schema problems, or (for a schema-valid record) every semantic and rule problem."""
-    found = schema_check.check(record)
+    found = schema_check.check_schema(record)
     if any(p.is_error for p in found):
         return found
     for check in record_checks():
@@ -112,32 +110,11 @@ def _check_key(ctx: Context) -> str:
     return cache.fingerprint(cache.inputs_key(ctx.root), today_key(ctx.today))
 
 
-def _scan_chunk(items, ctx):
-    with no_gc():
-        return _scan(items, ctx)
-
-
-def _scan(items, ctx):
-    """For each (rel, path, blob the cache holds or None): (blob, signature, None if that blob, else
-    (problems, summary)); (None, None, ([read problem],)) for a file that cannot be read."""
-    out = []
-    for rel, path, known in items:
-        try:
-            raw, sig = cache.read_file(path)
-        except OSError as exc:
-            out.append((None, None, ([Problem(rel, None, "", "", "read-error", f"无法读取文件：{os_reason(exc)}")],)))
-            continue
-        blob = blob_id(raw)
-        if blob == known:
-            out.append((blob, sig, None))
-            continue
-        record, problems = parse_bytes(raw, rel, blob=blob)
-        if record is not None:
-            problems = problems + check_record(record, ctx)
-            out.append((blob, sig, (problems, summarise(record))))
-        else:
-            out.append((blob, sig, (problems, None)))
-    return out
+def checked(_rel: str, record: Record | None, problems: list[Problem], ctx: Context, key: str) -> tuple:
+    """The cache entry of one parsed file: (entry key, its problems, its summary or None when it cannot be read)."""
+    if record is not None:
+        problems = problems + check_record(record, ctx)
+    return (_entry_key(key, problems, ctx), problems, tuple(summarise(record)) if record is not None else None)
 
 
 def validate_tree(root: Path, paths: list[Path] | None = None, ctx: Context | None = None, *, use_cache: bool = True):
@@ -152,17 +129,7 @@ def validate_tree(root: Path, paths: list[Path] | None = None, ctx: Context | No
 
 def _validate_tree(root: Path, paths: list[Path] | None, ctx: Context | None, use_cache: bool):
     ctx = ctx or Context(root)
-    stray: list[Problem] = []
-    if paths is None:
-        files, stray = record_files(root)
-    else:
-        files = []
-        for path in paths:
-            rel = _relative(path, root)
-            if is_regular(path) or not os.path.lexists(path):
-                files.append((rel, str(path)))
-            else:
-                stray.append(not_regular_problem(rel, str(path)))
+    files, stray = record_files(root) if paths is None else named_files(root, paths)
     linked = special_files(root)
     if linked:  # every check reads the settings and the schema: nothing is read through a link
         return 0, stray + linked
@@ -170,44 +137,26 @@ def _validate_tree(root: Path, paths: list[Path] | None, ctx: Context | None, us
         stray += check_settings(root, ctx) + cache.legacy_warning(root)
     key = _check_key(ctx)
     keys = _current(key, ctx)
-    cached = cache.Shards(root, CHECKS_CACHE, use_cache=use_cache)
-    stats = cache.StatCache(root, use_cache=use_cache)
-    results: list = [None] * len(files)
-    misses = []
-    for index, (rel, path) in enumerate(files):
-        try:
-            blob = stats.blob(rel, cache.signature(os.stat(path)))
-        except OSError:
-            blob = None
-        hit = cached.get(cache.shard_of(rel), (rel, blob)) if blob is not None else None
-        if hit is not None and hit[0] in keys:
-            results[index] = hit
-        else:
-            misses.append((index, rel, path))
-    if misses:
-        before = {}  # rel → the blob whose result the cache holds, for files touched but unchanged
-        for shard in {cache.shard_of(rel) for _, rel, _ in misses}:
-            for (old_rel, blob), entry in cached.shard(shard).items():
-                if entry[0] in keys:
-                    before[old_rel] = blob
-        work = [(rel, path, before.get(rel)) for _, rel, path in misses]
-        for (index, rel, _), (blob, sig, outcome) in zip(misses, _run(_scan_chunk, work, ctx), strict=True):
-            if sig is None:  # unreadable
-                results[index] = (None, outcome[0], None)
-                continue
-            stats.remember(rel, sig, blob)
-            if outcome is None:  # touched but unchanged
-                entry = cached.shard(cache.shard_of(rel))[(rel, blob)]
-            else:
-                problems, summary = outcome
-                entry = (_entry_key(key, problems, ctx), problems, tuple(summary) if summary is not None else None)
-            results[index] = entry
-            cached.put(cache.shard_of(rel), (rel, blob), entry)
-    stats.save(whole=paths is None)
-    cached.save(whole=paths is None)
+    loaded = load_each(
+        root,
+        files,
+        CHECKS_CACHE,
+        checked,
+        ctx,
+        key,
+        kind="validate",
+        holds=lambda entry: entry[0] in keys,
+        use_cache=use_cache,
+        whole=paths is None,
+        warm_up=lambda: _warm_up(ctx),
+    )
     problems = list(stray)
     summaries = []
-    for _, found, summary in results:
+    for item in loaded:
+        if item.blob is None:  # unreadable
+            problems.extend(item.value)
+            continue
+        _, found, summary = item.value
         problems.extend(found)
         if summary is not None:
             summaries.append(Summary._make(summary))
@@ -249,10 +198,6 @@ def validate(records: list[Record], ctx: Context, *, use_cache: bool = True) -> 
     cached.save(whole=False)  # perhaps a subset of the archive: keep what the other records have cached
     problems.extend(cross_record(summaries, ctx, {r.path: r for r in records}))
     return problems
-
-
-def _run(worker, items, ctx):
-    return map_chunks(worker, items, "validate", ctx, before=lambda: _warm_up(ctx))
 
 
 def _warm_up(ctx: Context) -> None:
@@ -384,5 +329,5 @@ def check_settings(root: Path, ctx: Context) -> list[Problem]:
             except RecordError as exc:
                 problems.extend(exc.problems or [Problem(f"{SETTINGS}/{name}", None, "", "", "settings", exc.message)])
     if (settings / "reviewers.yaml").is_file():
-        problems.extend(reviewers.check(root))
+        problems.extend(reviewers.check_reviewers(root))
     return problems

@@ -29,7 +29,7 @@ Place = tuple[str, int, "int | None", str]  # sheet, row, column, header
 
 
 @dataclass
-class Household:
+class WorkbookHousehold:
     """One household read from the workbook and where each of its values sits."""
 
     data: dict
@@ -55,7 +55,7 @@ class Household:
         return cell_problem(file, sheet, row, column, header, problem.code, problem.message, problem.severity)
 
 
-def read_workbook(path: Path, file: str) -> tuple[list[Household], list[Problem]]:
+def read_workbook(path: Path, file: str) -> tuple[list[WorkbookHousehold], list[Problem]]:
     """Every household of the workbook (national layout: sheet 困难职工 plus a sheet per list; or one sheet each)."""
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -98,7 +98,7 @@ def _fill(
     row: tuple,
     where: tuple[str, int],
     file: str,
-    household: Household,
+    household: WorkbookHousehold,
     problems: list[Problem],
 ) -> None:
     sheet, number = where
@@ -118,19 +118,19 @@ def _blank(row: tuple) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
 
 
-def _read_rows(sheets: dict, file: str) -> tuple[list[Household], list[Problem]]:
+def _read_rows(sheets: dict, file: str) -> tuple[list[WorkbookHousehold], list[Problem]]:
     problems: list[Problem] = []
     rows = sheets[MAIN_SHEET]
     columns = _headers(rows, MAIN_SHEET, main_columns(), file, problems)
     key_column = next((i for i, c in columns.items() if c.keys == (KEY,)), None)
     if key_column is None:
         raise RecordError(f"表格 {file} 的工作表「{MAIN_SHEET}」第 1 行没有「{KEY}」列，无法导入。", problems)
-    households: dict[str, Household] = {}
-    order: list[Household] = []
+    households: dict[str, WorkbookHousehold] = {}
+    order: list[WorkbookHousehold] = []
     for number, row in enumerate(rows[1:], 2):
         if _blank(row):
             continue
-        household = Household({})
+        household = WorkbookHousehold({})
         household.anchors[""] = (MAIN_SHEET, number, None, "")
         _fill(household.data, "", columns, row, (MAIN_SHEET, number), file, household, problems)
         key = household.data.get(KEY)
@@ -154,7 +154,9 @@ def _read_rows(sheets: dict, file: str) -> tuple[list[Household], list[Problem]]
     return order, problems
 
 
-def _read_items(rows, item_sheet: ItemSheet, households: dict[str, Household], file: str, problems: list[Problem]) -> None:
+def _read_items(
+    rows, item_sheet: ItemSheet, households: dict[str, WorkbookHousehold], file: str, problems: list[Problem]
+) -> None:
     key_column = next(c for c in main_columns() if c.keys == (KEY,))
     columns = _headers(rows, item_sheet.title, (key_column, *item_sheet.columns), file, problems)
     where_key = next((i for i, c in columns.items() if c is key_column), None)
@@ -188,7 +190,7 @@ def _read_items(rows, item_sheet: ItemSheet, households: dict[str, Household], f
         items.append(item)
 
 
-def _read_sheets(sheets: dict, file: str) -> tuple[list[Household], list[Problem]]:
+def _read_sheets(sheets: dict, file: str) -> tuple[list[WorkbookHousehold], list[Problem]]:
     """One household per sheet: 栏目 | 内容 rows, each list as a titled table ending at a blank row."""
     problems: list[Problem] = []
     by_header = {c.header: c for c in main_columns()}
@@ -197,7 +199,7 @@ def _read_sheets(sheets: dict, file: str) -> tuple[list[Household], list[Problem
     for name, rows in sheets.items():
         if name in IGNORED_SHEETS or not rows or all(_blank(r) for r in rows):
             continue
-        household = Household({})
+        household = WorkbookHousehold({})
         household.anchors[""] = (name, 1, None, "")
         number = 0
         while number < len(rows):
@@ -219,7 +221,7 @@ def _read_sheets(sheets: dict, file: str) -> tuple[list[Household], list[Problem
 
 
 def _sheet_items(
-    rows, number: int, name: str, item_sheet: ItemSheet, household: Household, file: str, problems: list[Problem]
+    rows, number: int, name: str, item_sheet: ItemSheet, household: WorkbookHousehold, file: str, problems: list[Problem]
 ) -> int:
     """Read a titled table starting after row `number`; return the number of the row that ends it."""
     columns = _headers(rows[number:], name, item_sheet.columns, file, problems, number + 1) if number < len(rows) else {}

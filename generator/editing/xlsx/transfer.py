@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.clock import today
-from generator.editing.store import Archive, check_scope, record_path
+from generator.editing.store import RecordStore, check_scope, record_path
 from generator.editing.xlsx.columns import KEY, cell_problem
 from generator.editing.xlsx.export import LAYOUTS, ROWS, workbook_bytes
-from generator.editing.xlsx.read import Household, read_workbook
+from generator.editing.xlsx.read import WorkbookHousehold, read_workbook
 from generator.errors import Problem, RecordError, UsageError
 from generator.rules.regions import regions
 from generator.validation.validate import validate
@@ -57,16 +57,15 @@ def source_of(root: Path) -> Source:
     from generator.history.git import open_archive  # only export needs git
 
     archive = open_archive(root)
-    if archive is None or archive.repo.bare:
+    if archive is None or archive.bare:
         return Source()
-    git = archive.repo.git
-    head = git.rev_parse("--verify", "--quiet", "HEAD^{commit}", with_exceptions=False).strip()
+    head = archive.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
     if not head:
         return Source()
-    main = git.rev_parse("--verify", "--quiet", f"{MAIN_REF}^{{commit}}", with_exceptions=False).strip()
-    ref = git.symbolic_ref("--quiet", "HEAD", with_exceptions=False).strip() or None
-    status = git.status(
-        "--porcelain=v1", "-z", "--untracked-files=all", "--", f":(top){archive.prefix}records/", with_exceptions=False
+    main = archive.git("rev-parse", "--verify", "--quiet", f"{MAIN_REF}^{{commit}}", check=False).strip()
+    ref = archive.git("symbolic-ref", "--quiet", "HEAD", check=False).strip() or None
+    status = archive.git(
+        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", f":(top){archive.prefix}records/", check=False
     )
     changed = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3 and entry[2] == " "})
     prefix = archive.prefix
@@ -98,7 +97,7 @@ def export_archive(
         raise UsageError(f"版式应为{'或'.join(LAYOUTS)}。")
     if scope is not None:
         check_scope(scope)
-    archive = Archive.open(root)
+    archive = RecordStore.open(root)
     if archive.unreadable:
         raise RecordError("有档案无法读取，未导出：", archive.unreadable)
     chosen = [r for r in archive.in_scope(scope) if not statuses or r.data.get("状态") in statuses]
@@ -126,10 +125,10 @@ def import_archive(root: Path, file: Path, *, update: bool = False) -> ImportRes
     """Turn a filled-in workbook into records; nothing is written if any cell or record is wrong."""
     shown = file.name
     households, problems = read_workbook(file, shown)
-    archive = Archive.open(root)
+    archive = RecordStore.open(root)
     existing = {r.path: r for r in archive.records}
     result = ImportResult()
-    by_path: dict[str, Household] = {}
+    by_path: dict[str, WorkbookHousehold] = {}
     for household in households:
         number = household.data.get(KEY)
         if not isinstance(number, str) or not number:
