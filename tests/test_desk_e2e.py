@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from history_support import R460105, git
 from nginx_support import NGINX, PASSWORD, Client, Nginx, free_port, write_htpasswd, write_pages
+from site_support import CHROMIUM
 from test_desk import N5, N6, audit_json, desk_config, make_archive
 
 from generator.access.nginx import DeployOptions, deploy_config
 from generator.desk.unit import Unit
 from generator.history.log import read_history
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.nginx,
     pytest.mark.browser,
@@ -93,38 +93,32 @@ def _post(client: Client, path: str, cookie: str, fields: dict[str, str]) -> int
     return client.get(path, "POST", urllib.parse.urlencode(fields).encode())[0]
 
 
-def test_editor_submits_reviewer_approves_audit_passes_and_attacks_are_refused(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with desk_stack(tmp_path) as (port, work), sync_playwright() as driver:
+def test_editor_submits_reviewer_approves_audit_passes_and_attacks_are_refused(tmp_path, new_page):
+    with desk_stack(tmp_path) as (port, work):
         base = f"http://127.0.0.1:{port}/desk/"
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            editor = browser.new_context(http_credentials={"username": "xy-ed", "password": PASSWORD}).new_page()
-            blocked = []
-            editor.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
-            editor.goto(base)
-            assert N6 not in editor.locator("#households").inner_text()
-            editor.click(f"text={N5}")
-            editor.fill("input[name=邮政编码]", "5703")  # an error the schema names
-            editor.click("button[value=check]")
-            assert editor.locator('.problem[data-field="邮政编码"]').count() == 1  # beside the field
-            assert "错误" in editor.locator('.problem[data-field="邮政编码"]').inner_text()
-            trace = editor.locator("#trace").inner_text()
-            editor.fill("input[name=邮政编码]", "570312")
-            editor.fill("textarea[name=note]", "入户核实：邮政编码更正")
-            editor.click("#submit")
-            assert "已提交审核" in editor.locator(".message.ok").inner_text()
-            assert "认定过程" in trace and blocked == []
+        editor = new_page(http_credentials={"username": "xy-ed", "password": PASSWORD})
+        blocked = []
+        editor.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        editor.goto(base)
+        assert N6 not in editor.locator("#households").inner_text()
+        editor.click(f"text={N5}")
+        editor.fill("input[name=邮政编码]", "5703")  # an error the schema names
+        editor.click("button[value=check]")
+        assert editor.locator('.problem[data-field="邮政编码"]').count() == 1  # beside the field
+        assert "错误" in editor.locator('.problem[data-field="邮政编码"]').inner_text()
+        trace = editor.locator("#trace").inner_text()
+        editor.fill("input[name=邮政编码]", "570312")
+        editor.fill("textarea[name=note]", "入户核实：邮政编码更正")
+        editor.click("#submit")
+        assert "已提交审核" in editor.locator(".message.ok").inner_text()
+        assert "认定过程" in trace and blocked == []
 
-            reviewer = browser.new_context(http_credentials={"username": "reviewer-460105", "password": PASSWORD}).new_page()
-            reviewer.goto(base)
-            reviewer.click(f"#queue >> text={N5}-1")
-            assert "570311 → 570312" in reviewer.locator(".changes").inner_text()  # the bangfu review summary
-            reviewer.click("#approve")
-            assert "已批准并合并" in reviewer.locator(".message.ok").inner_text()
-        finally:
-            browser.close()
+        reviewer = new_page(http_credentials={"username": "reviewer-460105", "password": PASSWORD})
+        reviewer.goto(base)
+        reviewer.click(f"#queue >> text={N5}-1")
+        assert "570311 → 570312" in reviewer.locator(".changes").inner_text()  # the bangfu review summary
+        reviewer.click("#approve")
+        assert "已批准并合并" in reviewer.locator(".message.ok").inner_text()
 
         head = git(work.root, "rev-parse", "refs/heads/main")
         assert len(git(work.root, "rev-list", "--parents", "-1", head).split()) == 3
