@@ -155,6 +155,25 @@ def test_no_request_leaves_loopback(site, page):
     assert requests and not outside, json.dumps(outside, ensure_ascii=False)
 
 
+def test_the_browser_reaches_nothing_but_loopback(site, chromium):
+    """What every browser test relies on: a request for anywhere but 127.0.0.1 is refused, and listed."""
+    from site_support import loopback_context
+
+    url, _ = site
+    context, refused = loopback_context(chromium)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        fetched = page.evaluate(
+            """Promise.all(['index.html', 'http://192.0.2.1/x.js', 'https://example.com/y.css'].map(u =>
+                fetch(u).then(r => r.status, e => e.name)))"""
+        )
+    finally:
+        context.close()
+    assert fetched == [200, "TypeError", "TypeError"]
+    assert sorted(refused) == ["http://192.0.2.1/x.js", "https://example.com/y.css"]
+
+
 # --- issue 15: what a new user tripped over on the site ---------------------------------------------------------
 
 LATE = "2026-12-01"  # a month after the tests' today: notices that ran then have ended
