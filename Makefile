@@ -5,6 +5,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 OUT ?= site
+# The browser tests drive Debian's Chromium through Playwright: Playwright's own browsers are never downloaded.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = 1
 
 .PHONY: demo build serve test system venv bench lint clean
 

@@ -70,3 +70,50 @@ def archive(tmp_path: Path) -> Path:
 def base_record_text() -> str:
     """The text of a valid household (tests/cases/base.yaml)."""
     return (CASES / "base.yaml").read_text(encoding="utf-8")
+
+
+# --- the browser: Debian's Chromium through Playwright, one per test process, a fresh context per test ------------
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium driven by Playwright, started the first time a test of this process needs it."""
+    from site_support import CHROMIUM, launch
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(chromium):
+    """Opens a page in a fresh browser context (options as Browser.new_context's); closed after the test.
+
+    Every context may reach 127.0.0.1 only: a request for anywhere else is refused, and fails the test."""
+    from site_support import loopback_context
+
+    opened = []
+
+    def open_page(**options):
+        context, refused = loopback_context(chromium, **options)
+        opened.append((context, refused))
+        return context.new_page()
+
+    yield open_page
+    for context, _ in opened:
+        context.close()
+    outside = [url for _, refused in opened for url in refused]
+    assert not outside, f"the browser tried to leave 127.0.0.1: {outside}"
+
+
+@pytest.fixture
+def page(new_page):
+    """A page in a fresh browser context, 1280×1000, that may reach 127.0.0.1 only."""
+    return new_page()

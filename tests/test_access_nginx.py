@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from leak_support import area_of, site_files
 from nginx_support import Client, Nginx, SignOn, fetch, free_port, write_access, write_htpasswd
-from site_support import HEADLESS
 
 from generator.access.nginx import DeployOptions, deploy_config
 from generator.demo.province import write_demo
@@ -355,24 +353,17 @@ def test_single_sign_on_groups_scopes_and_forgeries(sso_server):
     assert any(" city-user@example.invalid " in line and 'groups="g-dudao"' in line for line in logged)
 
 
-CHROMIUM = [
-    "/usr/bin/chromium",
-    *HEADLESS,
-    "--enable-logging=stderr",
-    "--v=0",
-    "--virtual-time-budget=5000",
-    "--dump-dom",
-]
-
-
-def browse(url: str, profile: Path) -> tuple[str, str]:
-    """The DOM after scripts ran, and Chromium's log (console messages included)."""
-    done = subprocess.run([*CHROMIUM, f"--user-data-dir={profile}", url], capture_output=True, text=True, timeout=120)
-    return done.stdout, done.stderr
+def browse(page, url: str) -> tuple[str, str]:
+    """The DOM once the page's scripts have run and its requests are done, and the browser console's messages."""
+    messages = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return page.content(), "\n".join(messages)
 
 
 @pytest.mark.browser
-def test_pages_work_under_the_content_security_policy(built, tmp_path):
+def test_pages_work_under_the_content_security_policy(built, tmp_path, new_page):
     """The theme's and our scripts run, fetch their JSON and draw; an inline script nobody hashed is refused."""
     root, built_site = built
     site = tmp_path / "site"
@@ -398,7 +389,7 @@ def test_pages_work_under_the_content_security_policy(built, tmp_path):
             number = first_household(site, "460105")
             pages = {}
             for path in ["/", "/s/460105/", "/s/460105/households/", f"/h/460105/{number}/", "/s/46/stats/", "/probe.html"]:
-                pages[path] = browse(f"http://127.0.0.1:{port}{path}", tmp_path / f"profile{len(pages)}")
+                pages[path] = browse(new_page(), f"http://127.0.0.1:{port}{path}")
         finally:
             nginx.stop()
     reports = [line for line in (tmp_path / "access.log").read_text(encoding="utf-8").splitlines() if "csp-report" in line]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from nginx_support import PASSWORD, Nginx, fetch, free_port, write_access, write_htpasswd
-from site_support import Browser
+from site_support import wait_for
 
 from generator.access.nginx import DeployOptions, deploy_config
 from generator.demo.province import write_demo
@@ -79,43 +78,31 @@ def _print_pages(site: Path) -> list[str]:
     return ["/" + p.parent.relative_to(site).as_posix() + "/" for p in pages]
 
 
-def _click(browser: Browser, index: int) -> None:
-    """A person's click (mouse pressed and released) on the index-th print link of the page."""
-    box = browser.eval(f"""(function(){{var a=window.__links()[{index}];a.scrollIntoView({{block:'center'}});
-        var r=a.getBoundingClientRect();return [r.left+r.width/2,r.top+r.height/2]}})()""")
-    for kind in ("mousePressed", "mouseReleased"):
-        browser.page("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
-
-
 @pytest.mark.browser
-def test_every_print_link_prints_under_the_sites_content_security_policy(served):
+def test_every_print_link_prints_under_the_sites_content_security_policy(served, new_page):
     port, site, _ = served
-    browser = Browser()
-    try:
-        token = base64.b64encode(f"jb-46:{PASSWORD}".encode()).decode()
-        browser.page("Network.setExtraHTTPHeaders", headers={"Authorization": f"Basic {token}"})
-        finder = (
-            f"window.__links=function(){{return [...document.querySelectorAll('a')].filter(function(a){{"
-            f"return {json.dumps(PRINT_TEXTS)}.indexOf(a.textContent.trim())>=0}})}};"
-        )
-        browser.page("Page.addScriptToEvaluateOnNewDocument", source=RECORDER + finder)
-        clicked = 0
-        for path in _print_pages(site):
-            browser.goto(f"http://127.0.0.1:{port}{path}")
-            assert browser.eval("document.title") and "403" not in browser.eval("document.title"), path
-            count = browser.eval("window.__links().length")
-            assert count >= 1 and count == browser.eval("document.querySelectorAll('[data-bangfu-print]').length"), path
-            for index in range(count):
-                _click(browser, index)
-                browser.wait_for(f"window.__printed.length === {index + 1}", timeout=5)
-                target = browser.eval(f"window.__links()[{index}].getAttribute('data-bangfu-print')")
-                assert browser.eval(f"window.__printed[{index}]") == (target or ""), path
-                clicked += 1
-            assert browser.eval("window.__violations") == [], path
-            assert browser.eval("document.body.className").find("bf-printing-one") < 0, path
-        assert clicked >= 6
-    finally:
-        browser.close()
+    page = new_page(http_credentials={"username": "jb-46", "password": PASSWORD, "send": "always"})
+    finder = (
+        f"window.__links=function(){{return [...document.querySelectorAll('a')].filter(function(a){{"
+        f"return {json.dumps(PRINT_TEXTS)}.indexOf(a.textContent.trim())>=0}})}};"
+    )
+    page.add_init_script(RECORDER + finder)
+    clicked = 0
+    for path in _print_pages(site):
+        page.goto(f"http://127.0.0.1:{port}{path}")
+        assert page.title() and "403" not in page.title(), path
+        count = page.evaluate("window.__links().length")
+        assert count >= 1 and count == page.evaluate("document.querySelectorAll('[data-bangfu-print]').length"), path
+        for index in range(count):
+            # a person's click: scrolled into view, the mouse pressed and released over the link
+            page.evaluate_handle(f"window.__links()[{index}]").as_element().click()
+            wait_for(page, f"window.__printed.length === {index + 1}", timeout=5)
+            target = page.evaluate(f"window.__links()[{index}].getAttribute('data-bangfu-print')")
+            assert page.evaluate(f"window.__printed[{index}]") == (target or ""), path
+            clicked += 1
+        assert page.evaluate("window.__violations") == [], path
+        assert page.evaluate("document.body.className").find("bf-printing-one") < 0, path
+    assert clicked >= 6
 
 
 def test_no_page_holds_a_javascript_link(served):

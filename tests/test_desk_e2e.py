@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from history_support import R460105, git
 from nginx_support import NGINX, PASSWORD, Client, Nginx, free_port, write_htpasswd, write_pages
+from site_support import CHROMIUM
 from test_desk import N5, N6, audit_json, desk_config, make_archive
 
 from generator.access.nginx import DeployOptions, deploy_config
 from generator.desk.unit import Unit
 from generator.history.log import read_history
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.nginx,
     pytest.mark.browser,
@@ -93,38 +93,32 @@ def _post(client: Client, path: str, cookie: str, fields: dict[str, str]) -> int
     return client.get(path, "POST", urllib.parse.urlencode(fields).encode())[0]
 
 
-def test_editor_submits_reviewer_approves_audit_passes_and_attacks_are_refused(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with desk_stack(tmp_path) as (port, work), sync_playwright() as driver:
+def test_editor_submits_reviewer_approves_audit_passes_and_attacks_are_refused(tmp_path, new_page):
+    with desk_stack(tmp_path) as (port, work):
         base = f"http://127.0.0.1:{port}/desk/"
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            editor = browser.new_context(http_credentials={"username": "xy-ed", "password": PASSWORD}).new_page()
-            blocked = []
-            editor.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
-            editor.goto(base)
-            assert N6 not in editor.locator("#households").inner_text()
-            editor.click(f"text={N5}")
-            editor.fill("input[name=邮政编码]", "5703")  # an error the schema names
-            editor.click("button[value=check]")
-            assert editor.locator('.problem[data-field="邮政编码"]').count() == 1  # beside the field
-            assert "错误" in editor.locator('.problem[data-field="邮政编码"]').inner_text()
-            trace = editor.locator("#trace").inner_text()
-            editor.fill("input[name=邮政编码]", "570312")
-            editor.fill("textarea[name=note]", "入户核实：邮政编码更正")
-            editor.click("#submit")
-            assert "已提交审核" in editor.locator(".message.ok").inner_text()
-            assert "认定过程" in trace and blocked == []
+        editor = new_page(http_credentials={"username": "xy-ed", "password": PASSWORD})
+        blocked = []
+        editor.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        editor.goto(base)
+        assert N6 not in editor.locator("#households").inner_text()
+        editor.click(f"text={N5}")
+        editor.fill("input[name=邮政编码]", "5703")  # an error the schema names
+        editor.click("button[value=check]")
+        assert editor.locator('.problem[data-field="邮政编码"]').count() == 1  # beside the field
+        assert "错误" in editor.locator('.problem[data-field="邮政编码"]').inner_text()
+        trace = editor.locator("#trace").inner_text()
+        editor.fill("input[name=邮政编码]", "570312")
+        editor.fill("textarea[name=note]", "入户核实：邮政编码更正")
+        editor.click("#submit")
+        assert "已提交审核" in editor.locator(".message.ok").inner_text()
+        assert "认定过程" in trace and blocked == []
 
-            reviewer = browser.new_context(http_credentials={"username": "reviewer-460105", "password": PASSWORD}).new_page()
-            reviewer.goto(base)
-            reviewer.click(f"#queue >> text={N5}-1")
-            assert "570311 → 570312" in reviewer.locator(".changes").inner_text()  # the bangfu review summary
-            reviewer.click("#approve")
-            assert "已批准并合并" in reviewer.locator(".message.ok").inner_text()
-        finally:
-            browser.close()
+        reviewer = new_page(http_credentials={"username": "reviewer-460105", "password": PASSWORD})
+        reviewer.goto(base)
+        reviewer.click(f"#queue >> text={N5}-1")
+        assert "570311 → 570312" in reviewer.locator(".changes").inner_text()  # the bangfu review summary
+        reviewer.click("#approve")
+        assert "已批准并合并" in reviewer.locator(".message.ok").inner_text()
 
         head = git(work.root, "rev-parse", "refs/heads/main")
         assert len(git(work.root, "rev-list", "--parents", "-1", head).split()) == 3
@@ -152,3 +146,74 @@ def test_editor_submits_reviewer_approves_audit_passes_and_attacks_are_refused(t
                 assert client.status(f"/desk/h/{N5}") == 403
             with Client(port, None, headers={header: "xy-ed"}) as client:
                 assert client.status(f"/desk/h/{N5}") == 401
+
+
+# --- issue 14: usable on a tablet (1024 px wide) -------------------------------------------------------------------
+
+TABLET = {"width": 1024, "height": 768}
+# Every control a person works with (hidden inputs, disabled ones and those deliberately out of sight in [hidden]
+# or a closed <details> aside), brought into view as a person would scroll to it: is it shown, inside the page's
+# width, big enough to tap, and is it what a tap on its centre reaches (nothing covers it)?
+_LAYOUT = """() => {
+  const width = document.documentElement.clientWidth;
+  const controls = [...document.querySelectorAll('input, select, textarea, button')]
+    .filter(e => e.type !== 'hidden' && !e.disabled && !e.closest('[hidden], template, details:not([open])'))
+    .map(e => {
+      e.scrollIntoView({block: 'center', inline: 'center'});
+      const r = e.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return {name: e.name || e.id || e.textContent.trim() || e.outerHTML.slice(0, 80),
+              shown: e.checkVisibility({checkOpacity: true, checkVisibilityCSS: true}),
+              left: r.left + scrollX, right: r.right + scrollX, width: r.width, height: r.height,
+              reached: !!hit && (hit === e || e.contains(hit))};
+    });
+  scrollTo(0, 0);
+  return {width, scroll: document.documentElement.scrollWidth, controls};
+}"""
+
+
+def _fits_tablet(page, what: str, least: int) -> None:
+    """The page scrolls only up and down at a tablet's width, and every control on it (at least `least`) is usable."""
+    layout = page.evaluate(_LAYOUT)
+    assert layout["scroll"] <= layout["width"] <= TABLET["width"], (what, layout["scroll"], layout["width"])
+    controls = layout["controls"]
+    assert len(controls) >= least, (what, len(controls))
+    unusable = [
+        c
+        for c in controls
+        if not (c["shown"] and c["reached"] and 0 <= c["left"] and c["right"] <= layout["width"] + 0.5)
+        or min(c["width"], c["height"]) < 12
+    ]
+    assert not unusable, (what, len(unusable), unusable[:5])
+
+
+def test_the_desk_is_usable_on_a_tablet(tmp_path, new_page):
+    with desk_stack(tmp_path) as (port, _):
+        base = f"http://127.0.0.1:{port}/desk/"
+        editor = new_page(http_credentials={"username": "xy-ed", "password": PASSWORD}, viewport=TABLET)
+        editor.goto(base)
+        _fits_tablet(editor, "index", 2)
+        editor.locator("a[href*='/desk/new/']").first.click()
+        _fits_tablet(editor, "new household", 10)
+        editor.goto(base)
+        editor.click(f"text={N5}")
+        _fits_tablet(editor, "household", 10)
+        editor.fill("input[name=邮政编码]", "5703")
+        editor.click("button[value=check]")
+        assert editor.locator('.problem[data-field="邮政编码"]').count() == 1
+        _fits_tablet(editor, "household with a problem beside a field", 10)
+        editor.fill("input[name=邮政编码]", "570312")
+        editor.fill("textarea[name=note]", "入户核实：邮政编码更正")
+        editor.click("#submit")
+        assert "已提交审核" in editor.locator(".message.ok").inner_text()
+        _fits_tablet(editor, "index with a request", 2)
+        editor.get_by_role("link", name=f"{N5}-1").click()
+        assert "570311 → 570312" in editor.locator(".changes").inner_text()
+        _fits_tablet(editor, "request, to its editor", 0)
+
+        reviewer = new_page(http_credentials={"username": "reviewer-460105", "password": PASSWORD}, viewport=TABLET)
+        reviewer.goto(base)
+        _fits_tablet(reviewer, "reviewer's index", 0)
+        reviewer.click(f"#queue >> text={N5}-1")
+        _fits_tablet(reviewer, "request, to its reviewer", 4)
+        reviewer.fill("textarea[name=reason]", "请补充入户核实记录")
