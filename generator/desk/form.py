@@ -309,9 +309,11 @@ def _read(item: Field, name: str, old, form, lists, sent):
     if shape == "multi":
         if key(name, SHOWN) not in form:
             return KEEP
-        wanted = set(lists.get(name, []))
-        picked = [o for o in item.info.enum if o in wanted]  # only listed options, in the schema's order
-        if picked == (old if isinstance(old, list) else []):
+        wanted = set(lists.get(name, [])) & set(item.info.enum)  # only listed options
+        before = old if isinstance(old, list) else []
+        # kept options stay where the record has them; newly ticked ones follow in the schema's order
+        picked = [o for o in before if o in wanted] + [o for o in item.info.enum if o in wanted and o not in before]
+        if picked == before:
             return KEEP
         return picked or ABSENT
     if shape == "object":
