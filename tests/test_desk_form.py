@@ -310,7 +310,7 @@ def test_a_draft_survives_is_per_user_and_is_deleted_on_submit(desk):
     theirs = other.get(f"/desk/h/{N5}").data.decode()
     assert "草稿名" not in theirs and "已恢复您" not in theirs
     answer = post(mine, f"/desk/h/{N5}", [("姓名", "草稿名")], action="submit", note="更正姓名")
-    assert answer.status_code == 303 and not list(work.root.joinpath(".git", "bangfu-desk").rglob("*.json"))
+    assert answer.status_code == 303 and not list(work.root.joinpath(".git", "bangfu-desk", "drafts").rglob("*.json"))
 
 
 def test_a_new_households_draft_keeps_its_number(desk):
@@ -331,3 +331,20 @@ def test_a_draft_typed_before_main_moved_keeps_main_s_other_changes(desk):
     work.commit(("管理员", "admin@example.invalid"), "Postcode", {N5: moved})
     page = c.get(f"/desk/h/{N5}").data.decode()
     assert 'value="草稿名"' in page and 'value="570399"' in page
+
+
+def test_without_javascript_check_keeps_a_draft_too(desk):
+    _, app = desk
+    c = client(app, "xy-ed")
+    assert post(c, f"/desk/h/{N5}", [("姓名", "检查名")]).status_code == 200
+    assert 'value="检查名"' in c.get(f"/desk/h/{N5}").data.decode()
+
+
+def test_a_new_households_draft_never_lands_on_the_household_that_took_its_number(desk):
+    work, app = desk
+    c = client(app, "xy-ed2")
+    assert post(c, f"/desk/draft/{NEW}", [("number", NEW), ("姓名", "新户草稿")]).status_code == 200
+    work.commit(("管理员", "admin@example.invalid"), "Someone else's household", {NEW: household(NEW)})
+    page = c.get(f"/desk/h/{NEW}").data.decode()
+    assert "新户草稿" not in page and "已恢复您" not in page
+    assert "4601050003" in c.get("/desk/new/460105").data.decode()

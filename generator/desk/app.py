@@ -94,6 +94,7 @@ class Settings:
 
 
 def create_app(config: Config | None = None) -> Flask:
+    production = config is None  # under gunicorn: each worker reads main's numbers for the live check at once
     config = config or Config.from_env()
     if not log.handlers:  # every read and every refusal is kept with its user (gunicorn's error log: stderr → journal)
         handler = logging.StreamHandler()
@@ -118,6 +119,8 @@ def create_app(config: Config | None = None) -> Flask:
     checker = live.Checker(git, config.root)  # per process: main's identity numbers, kept by main's commit
     drafts = Drafts(git)
     live.register(app, checker, drafts, lambda user, number: _target(git, g.main, user, number))
+    if production:
+        checker.warm()
 
     @app.before_request
     def who() -> None:
@@ -200,7 +203,8 @@ def create_app(config: Config | None = None) -> Flask:
             _deny(user, f"new household in {county}")
         # the number the form was opened with, or the user's unsubmitted new household here, else the next free one
         shown = request.form.get("number", "") if request.method == "POST" else ""
-        number = next((n for n in [shown, *drafts.numbers(user.login)] if _free(git, g.main, county, n)), "")
+        drafted = drafts.numbers(user.login)
+        number = next((n for n in [shown, *drafted] if n in drafted and _free(git, g.main, county, n)), "")
         if not number:
             try:
                 number = _next_number(git, g.main, county)
@@ -226,6 +230,12 @@ def create_app(config: Config | None = None) -> Flask:
             new, message = _restored(git, drafts.load(user.login, number), path, data, fresh)
         problems, trace = checker.check(path, new, g.main)
         errors = [p for p in problems if p.is_error]
+        if request.method == "POST" and request.form.get("action") == "check" and new != data:
+            try:  # without JavaScript, 检查 keeps the draft too
+                typed = [i for i in request.form.items(multi=True) if i[0] not in ("csrf_token", "action")]
+                drafts.save(user.login, number, g.main, typed)
+            except ValueError as exc:
+                message = str(exc)
         if request.method == "POST" and request.form.get("action") == "submit":
             note = request.form.get("note", "").strip()[:MAX_NOTE]
             if new == data:
@@ -244,7 +254,8 @@ def create_app(config: Config | None = None) -> Flask:
                 except PlumbingError as exc:
                     message = str(exc)
                 else:
-                    drafts.delete(user.login, number)  # the draft is now the change request
+                    for done in {number, request.form.get("number", "")} & set(drafts.numbers(user.login)):
+                        drafts.delete(user.login, done)  # the draft is now the change request
                     log.info("desk submit: user=%s household=%s ref=%s", user.login, number, made.ref)
                     return redirect(url_for("index", submitted=made.ref.rsplit("/", 1)[1]), code=303)
         return render_template(
@@ -427,8 +438,12 @@ def _target(git: Git, main: str, user: User, number: str) -> tuple[str, dict, bo
     if not user.may_edit(county):
         _deny(user, f"household {number}")
     path = record_path(county, number)
-    if git.blob(main, path) is not None:
-        return (*_household(git, main, user, number), False)
+    raw = git.blob(main, path)  # one git process: the live check runs on every pause in typing
+    if raw is not None:
+        record, _ = parse_bytes(raw, path)
+        if record is None or record.data.get("所属地区") != county:
+            abort(404)
+        return path, record.data, False
     if not regions().is_county(county):
         abort(404)
     return path, {"职工编号": number, "所属地区": county, "状态": SURVEY}, True
@@ -437,8 +452,8 @@ def _target(git: Git, main: str, user: User, number: str) -> tuple[str, dict, bo
 def _restored(git: Git, draft, path: str, data: dict, fresh: bool) -> tuple[dict, str]:
     """The record with the user's draft applied (on main as it is now: fields changed on main meanwhile are kept
     unless the draft changed them too, which is said), and the message; the record itself when there is no draft."""
-    if draft is None:
-        return data, ""
+    if draft is None or (not fresh and any(name == "number" for name, _ in draft.items)):
+        return data, ""  # none, or a new household's draft whose number someone else has taken meanwhile
     base = data
     if draft.base and not fresh:
         raw = git.blob(draft.base, path)

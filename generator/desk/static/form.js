@@ -103,6 +103,9 @@
   }
 
   function saveDraft() {
+    if (form.getAttribute("data-leaving")) {
+      return;
+    }
     draftStatus.textContent = "正在保存草稿…";
     post(form.getAttribute("data-draft"), body())
       .then(function (answer) {
@@ -115,6 +118,9 @@
   }
 
   function changed() {
+    if (form.getAttribute("data-leaving")) {
+      return;
+    }
     clearTimeout(checkTimer);
     clearTimeout(draftTimer);
     checkTimer = setTimeout(check, CHECK_DELAY);
@@ -177,6 +183,13 @@
   for (var i = 0; i < shown.length; i++) {
     shown[i].hidden = false;
   }
+  form.addEventListener("submit", function () {
+    // the page is leaving: no draft may be written after the submission deletes it
+    clearTimeout(checkTimer);
+    clearTimeout(draftTimer);
+    draftTimer = null;
+    form.setAttribute("data-leaving", "1");
+  });
   form.addEventListener("input", changed);
   form.addEventListener("change", function (event) {
     if (event.target.name && /-删除$/.test(event.target.name)) {
