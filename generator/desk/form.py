@@ -205,15 +205,18 @@ def member_key(index: int, name: str) -> str:
     return key(MEMBERS, index, name)
 
 
-def place(pointer: str, known: set[str] | frozenset[str] = frozenset()) -> str:
-    """The form name a problem at this JSON pointer is shown beside: the deepest place the form shows, else ""."""
+def place(pointer: str, known: set[str] | frozenset[str] = frozenset(), where: dict | None = None) -> str:
+    """The form name a problem at this JSON pointer is shown beside: the deepest place the form shows, else "".
+
+    With `where` (from apply), an item's index in the record becomes its row in the browser's form."""
     parts = split_pointer(pointer)
-    while parts:
-        name = key(*parts)
-        if not known or name in known:
-            return name
+    while parts and known and key(*parts) not in known:
         parts = parts[:-1]
-    return ""
+    for i, part in enumerate(parts):
+        rows = (where or {}).get(key(*parts[:i]))
+        if part.isdigit() and rows is not None and int(part) < len(rows):
+            parts[i] = str(rows[int(part)])
+    return key(*parts) if parts else ""
 
 
 def places(data: dict) -> set[str]:
@@ -267,19 +270,30 @@ def unlisted(item: Field, value) -> bool:
     return value is not None and value is not ABSENT and shown(value) not in [str(o) for o in item.info.enum]
 
 
-def apply(data: dict, form: dict[str, str], lists: dict[str, list[str]] | None = None) -> dict:
+@dataclass
+class _Sent:
+    """What the browser sent: first values, every value, every name's prefixes, and where each kept row was."""
+
+    form: dict
+    lists: dict
+    names: set
+    where: dict  # form name of a repeatable group → the form row of each item of the new list
+
+
+def apply(data: dict, form: dict[str, str], lists: dict[str, list[str]] | None = None, where: dict | None = None) -> dict:
     """A copy of the record with every field the form sent taken from it; fields it did not send untouched.
 
     A value that is not a number where a number belongs stays as typed, so the validator names it beside the
     field rather than the desk guessing. An emptied optional field is removed, as in a hand-written record.
+    `where`, if given, is filled with the form row of each item of every repeatable group (rows removed or left
+    empty in the browser are not in the record, so a problem of item 3 may belong beside form row 4).
     """
-    lists = lists or {}
-    sent = _prefixes(form)
+    sent = _Sent(form, lists or {}, _prefixes(form), where if where is not None else {})
     out = copy.deepcopy(data)
     for item in tree():
         if item.name in FIXED:
             continue
-        value = _read(item, item.name, data.get(item.name, ABSENT), form, lists, sent)
+        value = _read(item, item.name, data.get(item.name, ABSENT), sent)
         _put(out, item.name, value)
     return out
 
@@ -302,14 +316,14 @@ def _put(target: dict, name: str, value) -> None:
         target[name] = value
 
 
-def _read(item: Field, name: str, old, form, lists, sent):
+def _read(item: Field, name: str, old, sent: _Sent):
     shape = item.shape
     if shape == "scalar":
-        return _scalar(item, name, old, form)
+        return _scalar(item, name, old, sent.form)
     if shape == "multi":
-        if key(name, SHOWN) not in form:
+        if key(name, SHOWN) not in sent.form:
             return KEEP
-        wanted = set(lists.get(name, [])) & set(item.info.enum)  # only listed options
+        wanted = set(sent.lists.get(name, [])) & set(item.info.enum)  # only listed options
         before = old if isinstance(old, list) else []
         # kept options stay where the record has them; newly ticked ones follow in the schema's order
         picked = [o for o in before if o in wanted] + [o for o in item.info.enum if o in wanted and o not in before]
@@ -317,8 +331,8 @@ def _read(item: Field, name: str, old, form, lists, sent):
             return KEEP
         return picked or ABSENT
     if shape == "object":
-        return _object(item, name, old, form, lists, sent)
-    return _rows(item, name, old, form, lists, sent)
+        return _object(item, name, old, sent)
+    return _rows(item, name, old, sent)
 
 
 def _scalar(item: Field, name: str, old, form):
@@ -342,19 +356,20 @@ def _same_number(text: str, old) -> bool:
         return False
 
 
-def _object(item: Field, name: str, old, form, lists, sent):
-    if name not in sent:
+def _object(item: Field, name: str, old, sent: _Sent):
+    if name not in sent.names:
         return KEEP
     base = old if isinstance(old, dict) else {}
     new = copy.deepcopy(base)
     for child in item.children:
-        _put(new, child.name, _read(child, key(name, child.name), base.get(child.name, ABSENT), form, lists, sent))
+        _put(new, child.name, _read(child, key(name, child.name), base.get(child.name, ABSENT), sent))
     if new == base:
         return KEEP
     return new or ABSENT
 
 
-def _rows(item: Field, name: str, old, form, lists, sent):
+def _rows(item: Field, name: str, old, sent: _Sent):
+    form = sent.form
     marker = key(name, ROWS)
     if marker not in form:
         return KEEP
@@ -363,21 +378,24 @@ def _rows(item: Field, name: str, old, form, lists, sent):
     if not _INTEGER.fullmatch(text):
         return KEEP
     count = min(int(text), max(MAX_ROWS, len(old_rows)))
-    new = []
+    new, rows = [], []
     for i in range(count):
         base = old_rows[i] if i < len(old_rows) else ABSENT
         if form.get(key(name, i, DELETE)) == "是":
             continue
         if item.shape == "rows":
-            value = _object(Field(item.name, item.info, item.children), key(name, i), base, form, lists, sent)
+            value = _object(Field(item.name, item.info, item.children), key(name, i), base, sent)
         else:
             value = _scalar(Field(item.name, item.info), key(name, i), base, form)
         if value is KEEP:
             if base is not ABSENT:
                 new.append(copy.deepcopy(base))
+                rows.append(i)
         elif value is not ABSENT:
             new.append(value)
+            rows.append(i)
     new += copy.deepcopy(old_rows[count:])  # rows the form did not carry stay as they are
+    sent.where[name] = rows + list(range(count, len(old_rows)))
     if new == old_rows and isinstance(old, list):
         return KEEP
     return new or (ABSENT if isinstance(old, list) else KEEP)

@@ -209,12 +209,13 @@ class Checker:
         return problems, trace
 
 
-def messages(problems: list[Problem], data: dict) -> dict[str, list[str]]:
-    """Problems by the form name they are shown beside ("" for those of the whole record), in the CLI's words."""
+def messages(problems: list[Problem], data: dict, where: dict | None = None) -> dict[str, list[str]]:
+    """Problems by the form name they are shown beside ("" for those of the whole record), in the CLI's words;
+    `where` (from form.apply) names the browser's rows when the page is not drawn again from the record."""
     known = desk_form.places(data)
     out: dict[str, list[str]] = {}
     for p in problems:
-        out.setdefault(desk_form.place(p.pointer, known), []).append(f"{'错误' if p.is_error else '提示'}：{p.message}")
+        out.setdefault(desk_form.place(p.pointer, known, where), []).append(f"{'错误' if p.is_error else '提示'}：{p.message}")
     return out
 
 
@@ -223,11 +224,11 @@ def trace_lines(trace) -> list[str]:
     return trace.to_text().splitlines() if trace is not None else []
 
 
-def answer(problems: list[Problem], trace, data: dict) -> dict:
+def answer(problems: list[Problem], trace, data: dict, where: dict | None = None) -> dict:
     return {
         "errors": sum(1 for p in problems if p.is_error),
         "warnings": sum(1 for p in problems if not p.is_error),
-        "problems": messages(problems, data),
+        "problems": messages(problems, data, where),
         "trace": trace_lines(trace),
         "conclusion": trace.conclusion() if trace is not None else "",
     }
@@ -241,10 +242,11 @@ def register(app: Flask, checker: Checker, drafts: Drafts, target: Callable[[obj
         user = g.user
         path, data, _fresh = target(user, number)
         first, every = desk_form.from_items(request.form.items(multi=True))
-        new = desk_form.apply(data, first, every)
+        rows: dict = {}
+        new = desk_form.apply(data, first, every, rows)
         problems, trace = checker.check(path, new, g.main)
         log.info("desk live: user=%s household=%s errors=%d", user.login, number, sum(p.is_error for p in problems))
-        return jsonify(answer(problems, trace, new))
+        return jsonify(answer(problems, trace, new, rows))
 
     @app.post("/desk/draft/<number>")
     def save_draft(number: str):
