@@ -403,3 +403,16 @@ def test_live_problems_name_the_browsers_row_after_a_row_is_removed(desk):
     assert "家庭主要成员-1-月收入" in problems and "家庭主要成员-0-月收入" not in problems  # the record's item 0, form row 1
     page = post(c, f"/desk/h/{N5}", items).data.decode()  # drawn again from the record: item 0 is row 0 now
     assert 'data-field="家庭主要成员-0-月收入"' in page
+
+
+@pytest.mark.slow
+def test_the_live_check_benchmark_runs_on_a_small_province(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "desk_live.py"), "--households", "300", "--checks", "5", "--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r"live check of 5 households: p50 \d+ ms, p95 \d+ ms, max \d+ ms; failed answers: 0", done.stdout)

@@ -275,6 +275,7 @@ def create_app(config: Config | None = None) -> Flask:
             fresh=fresh,
             new=new,
             data=data,
+            drafted=number in drafts.numbers(user.login),
         )
 
     @app.get("/desk/r/<login>/<name>")

@@ -111,6 +111,9 @@
       .then(function (answer) {
         draftStatus.textContent = answer.saved ? "草稿已保存（" + answer.saved.slice(11, 19) + " UTC）" : answer.error;
         form.setAttribute("data-saved", answer.saved || "");
+        if (answer.saved) {
+          document.getElementById("discard").hidden = false;
+        }
       })
       .catch(function () {
         draftStatus.textContent = "草稿未能保存（网络或登录已过期），请不要关闭页面。";
