@@ -416,3 +416,8 @@ def test_the_live_check_benchmark_runs_on_a_small_province(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert re.search(r"live check of 5 households: p50 \d+ ms, p95 \d+ ms, max \d+ ms; failed answers: 0", done.stdout)
+
+
+def test_section_headings_name_fields_of_the_schema():
+    assert set(desk_form.HEADINGS) <= {item.name for item in desk_form.tree()}  # a renamed field fails here, not silently
+    assert [item for s in desk_form.sections() for item in s.fields] == list(desk_form.tree())  # every field, in order
