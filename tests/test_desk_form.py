@@ -421,3 +421,13 @@ def test_the_live_check_benchmark_runs_on_a_small_province(tmp_path):
 def test_section_headings_name_fields_of_the_schema():
     assert set(desk_form.HEADINGS) <= {item.name for item in desk_form.tree()}  # a renamed field fails here, not silently
     assert [item for s in desk_form.sections() for item in s.fields] == list(desk_form.tree())  # every field, in order
+
+
+def test_without_javascript_check_shows_the_same_one_person_one_archive_problem(desk):
+    _, app = desk
+    c = client(app, "xy-ed")
+    items = [("家庭主要成员-rows", "1"), ("家庭主要成员-0-身份证号", household(N6)["身份证号"])]
+    live = post(c, f"/desk/live/{N5}", items).get_json()["problems"]["家庭主要成员-0-身份证号"]
+    page = post(c, f"/desk/h/{N5}", items).data.decode()
+    shown = re.findall(r'data-field="家庭主要成员-0-身份证号">([^<]+)<', page)
+    assert live and shown == live and path_of(N6) in shown[0]
