@@ -1,6 +1,6 @@
 """The desk's live check at province scale: p50/p95/max of one check (schema + rules + trace + 一人一档). Not a test.
 
-    python bench/desk_live.py [--households 26700] [--checks 200] [--work bench/out-desk]
+    python bench/desk_live.py [--households 26700] [--checks 200] [--work bench/out/desk]
 
 It makes a synthetic province (bench/province.py, about 40 commits), starts the desk's Flask application in this
 process (as one gunicorn worker runs it), opens one household so the worker builds its index of main's identity
@@ -42,7 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--households", type=int, default=26700)
     parser.add_argument("--checks", type=int, default=200)
-    parser.add_argument("--work", type=Path, default=HERE / "out-desk")
+    parser.add_argument("--work", type=Path, default=HERE / "out" / "desk")
     parser.add_argument("--keep", action="store_true", help="reuse the province in --work if it is there")
     args = parser.parse_args()
     root = args.work / "province"
