@@ -299,14 +299,14 @@ def test_a_crafted_live_check_or_draft_for_another_county_is_403_and_logged(desk
 def test_a_draft_survives_is_per_user_and_is_deleted_on_submit(desk):
     work, app = desk
     mine, other = client(app, "xy-ed"), client(app, "xy-ed2")
-    answer = post(mine, f"/desk/draft/{N5}", [("姓名", "草稿名"), ("备注", "第一行\r\n第二行")])
+    answer = post(mine, f"/desk/draft/{N5}", [("姓名", "草稿名"), ("备注", "第一行\r\n第二行"), ("note", "家访更正")])
     assert answer.status_code == 200 and answer.get_json()["saved"]
     stored = list(Path(work.root, ".git", "bangfu-desk", "drafts").rglob("*.json"))
     assert [p.relative_to(work.root / ".git") for p in stored] == [Path("bangfu-desk/drafts/xy-ed", f"{N5}.json")]
     assert git(work.root, "status", "--porcelain") == ""  # outside the working tree
     again = mine.get(f"/desk/h/{N5}").data.decode()
     assert 'name="姓名" type="text" value="草稿名"' in again and "已恢复您" in again
-    assert ">第一行\n第二行</textarea>" in again
+    assert ">第一行\n第二行</textarea>" in again and ">家访更正</textarea>" in again  # the note too
     theirs = other.get(f"/desk/h/{N5}").data.decode()
     assert "草稿名" not in theirs and "已恢复您" not in theirs
     answer = post(mine, f"/desk/h/{N5}", [("姓名", "草稿名")], action="submit", note="更正姓名")

@@ -222,12 +222,15 @@ def create_app(config: Config | None = None) -> Flask:
         )
 
     def edit(user: User, number: str, path: str, data: dict, action: str, subject: str, fresh: bool = False):
-        new, message = data, ""
+        new, message, note = data, "", ""
         if request.method == "POST":
             first, every = desk_form.from_items(request.form.items(multi=True))
             new = desk_form.apply(data, first, every)
+            note = request.form.get("note", "")
         else:
-            new, message = _restored(git, drafts.load(user.login, number), path, data, fresh)
+            draft = drafts.load(user.login, number)
+            new, message = _restored(git, draft, path, data, fresh)
+            note = next((v for k, v in draft.items if k == "note"), "") if draft is not None and message else ""
         problems, trace = checker.check(path, new, g.main)
         errors = [p for p in problems if p.is_error]
         if request.method == "POST" and request.form.get("action") == "check" and new != data:
@@ -276,6 +279,7 @@ def create_app(config: Config | None = None) -> Flask:
             new=new,
             data=data,
             drafted=number in drafts.numbers(user.login),
+            note=note[:MAX_NOTE],
         )
 
     @app.get("/desk/r/<login>/<name>")
