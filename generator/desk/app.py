@@ -13,23 +13,21 @@ from flask_wtf.csrf import CSRFProtect
 
 from generator.access.reviewers import Reviewers, parse_reviewers
 from generator.access.users import ACCESS_PATH, Access, load_access
-from generator.clock import today
 from generator.desk import form as desk_form
+from generator.desk import live
+from generator.desk.drafts import Drafts
 from generator.desk.identity import USER_HEADER, User, identify
 from generator.desk.plumbing import CLOSED, MAIN, Conflict, Git, Person, PlumbingError, Request
-from generator.desk.reapply import reapply
+from generator.desk.reapply import reapply, three_way
 from generator.editing.new import MAX_SEQUENCE
 from generator.editing.store import record_path
-from generator.errors import BangfuError, RecordError
+from generator.errors import BangfuError
 from generator.history.review import review
-from generator.records import schema_check
 from generator.records.dump import dump_record
 from generator.records.load import parse_bytes
 from generator.records.settings import SETTINGS
-from generator.rules.assess import assess
 from generator.rules.regions import regions
 from generator.validation.lifecycle import SURVEY
-from generator.validation.validate import Context, check_record
 
 log = logging.getLogger("bangfu.desk")
 REVIEWERS = f"{SETTINGS}/reviewers.yaml"
@@ -96,6 +94,7 @@ class Settings:
 
 
 def create_app(config: Config | None = None) -> Flask:
+    production = config is None  # under gunicorn: each worker reads main's numbers for the live check at once
     config = config or Config.from_env()
     if not log.handlers:  # every read and every refusal is kept with its user (gunicorn's error log: stderr → journal)
         handler = logging.StreamHandler()
@@ -117,6 +116,11 @@ def create_app(config: Config | None = None) -> Flask:
     CSRFProtect(app)
     git = Git(config.root)
     settings = Settings(git)
+    checker = live.Checker(git, config.root)  # per process: main's identity numbers, kept by main's commit
+    drafts = Drafts(git)
+    live.register(app, checker, drafts, lambda user, number: _target(git, g.main, user, number))
+    if production:
+        checker.warm()
 
     @app.before_request
     def who() -> None:
@@ -197,10 +201,15 @@ def create_app(config: Config | None = None) -> Flask:
             abort(404)
         if not user.may_edit(county):
             _deny(user, f"new household in {county}")
-        try:
-            number = _next_number(git, g.main, county)
-        except BangfuError as exc:
-            return render_template("error.html", title="不能新建", text=str(exc)), 409
+        # the number the form was opened with, or the user's unsubmitted new household here, else the next free one
+        shown = request.form.get("number", "") if request.method == "POST" else ""
+        drafted = drafts.numbers(user.login)
+        number = next((n for n in [shown, *drafted] if n in drafted and _free(git, g.main, county, n)), "")
+        if not number:
+            try:
+                number = _next_number(git, g.main, county)
+            except BangfuError as exc:
+                return render_template("error.html", title="不能新建", text=str(exc)), 409
         data = {"职工编号": number, "所属地区": county, "状态": SURVEY}
         return edit(
             user,
@@ -213,19 +222,23 @@ def create_app(config: Config | None = None) -> Flask:
         )
 
     def edit(user: User, number: str, path: str, data: dict, action: str, subject: str, fresh: bool = False):
-        values = {f.name: desk_form.shown(data.get(f.name)) for f in desk_form.form_fields()}
-        new, message = data, ""
+        new, message, note = data, "", ""
         if request.method == "POST":
-            new = desk_form.apply(data, request.form.to_dict(), {k: request.form.getlist(k) for k in request.form})
-            values.update(
-                {
-                    f.name: request.form.get(f.name, "")[: desk_form.MAX_TEXT]
-                    for f in desk_form.form_fields()
-                    if f.editable and f.name in request.form
-                }
-            )
-        problems, trace = _check(config.root, path, new)
+            first, every = desk_form.from_items(request.form.items(multi=True))
+            new = desk_form.apply(data, first, every)
+            note = request.form.get("note", "")
+        else:
+            draft = drafts.load(user.login, number)
+            new, message = _restored(git, draft, path, data, fresh)
+            note = next((v for k, v in draft.items if k == "note"), "") if draft is not None and message else ""
+        problems, trace = checker.check(path, new, g.main)
         errors = [p for p in problems if p.is_error]
+        if request.method == "POST" and request.form.get("action") == "check" and new != data:
+            try:  # without JavaScript, 检查 keeps the draft too
+                typed = [i for i in request.form.items(multi=True) if i[0] not in ("csrf_token", "action")]
+                drafts.save(user.login, number, g.main, typed)
+            except ValueError as exc:
+                message = str(exc)
         if request.method == "POST" and request.form.get("action") == "submit":
             note = request.form.get("note", "").strip()[:MAX_NOTE]
             if new == data:
@@ -244,33 +257,29 @@ def create_app(config: Config | None = None) -> Flask:
                 except PlumbingError as exc:
                     message = str(exc)
                 else:
+                    for done in {number, request.form.get("number", "")} & set(drafts.numbers(user.login)):
+                        drafts.delete(user.login, done)  # the draft is now the change request
                     log.info("desk submit: user=%s household=%s ref=%s", user.login, number, made.ref)
                     return redirect(url_for("index", submitted=made.ref.rsplit("/", 1)[1]), code=303)
-        by_field: dict[str, list[str]] = {}
-        for p in problems:
-            by_field.setdefault(_place(p.pointer), []).append(f"{'错误' if p.is_error else '提示'}：{p.message}")
-        members = new.get(desk_form.MEMBERS) if isinstance(new.get(desk_form.MEMBERS), list) else []
         return render_template(
             "household.html",
             user=user,
             number=number,
-            fields=desk_form.form_fields(),
-            values=values,
-            data=data,
-            by_field=by_field,
+            sections=desk_form.sections(),
+            form=desk_form,
+            by_field=live.messages(problems, new),
             problems=problems,
-            trace=trace,
+            trace=live.trace_lines(trace),
+            conclusion=trace.conclusion() if trace is not None else "",
             message=message,
             county=regions().name(number[:6]),
             changed=new != data,
-            members=members,
-            member_fields=desk_form.member_fields(),
-            member_key=desk_form.member_key,
-            shown=desk_form.shown,
-            MEMBERS=desk_form.MEMBERS,
             action=action,
             fresh=fresh,
             new=new,
+            data=data,
+            drafted=number in drafts.numbers(user.login),
+            note=note[:MAX_NOTE],
         )
 
     @app.get("/desk/r/<login>/<name>")
@@ -351,14 +360,6 @@ def _next_number(git: Git, main: str, county: str) -> str:
     return f"{county}{following:04d}"
 
 
-def _place(pointer: str) -> str:
-    """Where a problem is shown: beside its member's field (家庭主要成员-0-月收入), else beside its top-level field."""
-    parts = pointer.split("/")
-    if len(parts) >= 4 and parts[1] == desk_form.MEMBERS and parts[2].isdigit():
-        return desk_form.member_key(int(parts[2]), parts[3])
-    return parts[1] if len(parts) >= 2 else ""
-
-
 def _deny(user: User, what: str):
     log.warning("desk denied: user=%s %s %r %s", user.login, request.method, request.path, what)
     abort(403)
@@ -426,23 +427,56 @@ def _matching(git: Git, main: str, paths: list[str], query: str) -> list[str]:
     return out
 
 
-def _check(root: Path, path: str, data: dict):
-    """The CLI's checks of one record (schema, fields, rules, working cycle) and its eligibility trace."""
-    try:
-        text = dump_record(data)
-    except (TypeError, ValueError) as exc:
-        from generator.errors import Problem
+def _free(git: Git, main: str, county: str, number: str) -> bool:
+    """A number of this county that no household on main and no desk request (open or closed) has."""
+    if not _NUMBER.fullmatch(number) or number[:6] != county or git.blob(main, record_path(county, number)) is not None:
+        return False
+    return all(r.number != number for r in [*git.requests(), *git.requests(CLOSED)])
 
-        return [Problem(path, None, "", "", "desk-value", f"无法写成档案：{exc}")], None
-    record, problems = parse_bytes(text.encode("utf-8"), path)
-    if record is None:
-        return problems, None
-    ctx = Context(root, today())
-    problems = check_record(record, ctx)
-    trace = None
-    if not any(p.is_error for p in schema_check.check_schema(record)):
-        try:
-            trace = assess(record.data, record.county, ctx.standards, ctx.today)
-        except (RecordError, KeyError, TypeError, ValueError):
-            trace = None
-    return problems, trace
+
+def _target(git: Git, main: str, user: User, number: str) -> tuple[str, dict, bool]:
+    """(path, record on main, False) for a household in the user's scope, or (path, a new record, True) for a free
+    number of one of the user's counties; 403 (logged) outside the scope, 404 for anything else."""
+    if not _NUMBER.fullmatch(number):
+        abort(404)
+    county = number[:6]
+    if not user.may_edit(county):
+        _deny(user, f"household {number}")
+    path = record_path(county, number)
+    raw = git.blob(main, path)  # one git process: the live check runs on every pause in typing
+    if raw is not None:
+        record, _ = parse_bytes(raw, path)
+        if record is None or record.data.get("所属地区") != county:
+            abort(404)
+        return path, record.data, False
+    if not regions().is_county(county):
+        abort(404)
+    return path, {"职工编号": number, "所属地区": county, "状态": SURVEY}, True
+
+
+def _restored(git: Git, draft, path: str, data: dict, fresh: bool) -> tuple[dict, str]:
+    """The record with the user's draft applied (on main as it is now: fields changed on main meanwhile are kept
+    unless the draft changed them too, which is said), and the message; the record itself when there is no draft."""
+    if draft is None or (not fresh and any(name == "number" for name, _ in draft.items)):
+        return data, ""  # none, or a new household's draft whose number someone else has taken meanwhile
+    base = data
+    if draft.base and not fresh:
+        raw = git.blob(draft.base, path)
+        record, _ = parse_bytes(raw, path) if raw is not None else (None, [])
+        base = record.data if record is not None else data
+    first, every = desk_form.from_items(draft.items)
+    drafted = desk_form.apply(base, first, every)
+    message = f"已恢复您 {draft.saved.replace('T', ' ')[:16]}（UTC）保存的草稿，尚未提交审核。"
+    if base is data:
+        return drafted, message
+    merged, clashes = three_way(base, data, drafted, path)
+    for clash in clashes:
+        if clash.request is None:
+            merged.pop(clash.field, None)
+        else:
+            merged[clash.field] = clash.request
+    if clashes:
+        message += "以下字段在此期间已被别人修改，草稿中的值覆盖了它们，请核对：" + "；".join(
+            f"{c.field}（main 上为“{desk_form.shown(c.main)}”）" for c in clashes
+        )
+    return merged, message
