@@ -431,3 +431,20 @@ def test_without_javascript_check_shows_the_same_one_person_one_archive_problem(
     page = post(c, f"/desk/h/{N5}", items).data.decode()
     shown = re.findall(r'data-field="家庭主要成员-0-身份证号">([^<]+)<', page)
     assert live and shown == live and path_of(N6) in shown[0]
+
+
+def test_the_live_check_judges_by_the_standards_on_main_not_the_server_copys_working_tree(desk):
+    """The desk merges with plumbing, so its working tree can hold older standards than main."""
+    work, app = desk
+    c = client(app, "xy-ed")
+    before = "\n".join(post(c, f"/desk/live/{N5}", []).get_json()["trace"])
+    standards = work.root / "records" / "_settings" / "standards.yaml"
+    old = standards.read_text(encoding="utf-8")
+    raised = old.replace("标准:\n", '标准:\n  - 地区: "460105"\n    生效日期: "2016-01-01"\n    城市低保标准: 4321\n'
+                         "    农村低保标准: 4123\n    依据: 示例：秀英区标准\n", 1)  # fmt: skip
+    standards.write_text(raised, encoding="utf-8")
+    git(work.root, "commit", "-q", "-am", "Raise 秀英's 低保 standard")
+    standards.write_text(old, encoding="utf-8")  # the server copy's working tree stays behind main
+    after = "\n".join(post(c, f"/desk/live/{N5}", []).get_json()["trace"])
+    assert "4,321" not in before and "4321" not in before
+    assert "4,321" in after or "4321" in after, after

@@ -29,6 +29,7 @@ from generator.records.dump import dump_record
 from generator.records.files import atomic_file
 from generator.records.load import Record, parse_bytes
 from generator.rules.assess import assess
+from generator.rules.standards import STANDARDS_PATH, parse_standards
 from generator.validation.validate import Context, Summary, check_record, cross_record, summarise
 
 log = logging.getLogger("bangfu.desk")
@@ -156,6 +157,14 @@ class Index:
         return [p for p in found if p.path == record.path]
 
 
+def main_context(git: Git, root: Path, main: str, day) -> Context:
+    """A Context whose standards are read from main's commit (not the working tree); an empty main reads none."""
+    raw = git.blob(main, STANDARDS_PATH) if main else None
+    if raw is None:
+        return Context(root, day)
+    return Context(root, day, parse_standards(raw, STANDARDS_PATH))
+
+
 class Checker:
     """One process's checker: the archive's standards and main's index, both read again when main moves."""
 
@@ -180,9 +189,11 @@ class Checker:
         threading.Thread(target=build, name="bangfu-desk-index", daemon=True).start()
 
     def context(self, main: str) -> Context:
+        """The checks' context with the standards as approved on main: the server copy's working tree is not
+        moved by the desk's merges (they are written with plumbing), so it may hold older standards."""
         key = (main, today())
         if self._ctx is None or self._ctx_at != key:
-            self._ctx, self._ctx_at = Context(self.root, key[1]), key
+            self._ctx, self._ctx_at = main_context(self.git, self.root, main, key[1]), key
         return self._ctx
 
     def check(self, path: str, data: dict, main: str | None = None) -> tuple[list[Problem], object]:
