@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import Flask, abort, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFProtect
@@ -15,9 +16,11 @@ from generator.access.reviewers import Reviewers, parse_reviewers
 from generator.access.users import ACCESS_PATH, Access, load_access
 from generator.clock import today
 from generator.desk import form as desk_form
+from generator.desk.flow import approve as approve_merge
+from generator.desk.flow import flow, request_extras
 from generator.desk.identity import USER_HEADER, User, identify
-from generator.desk.plumbing import CLOSED, MAIN, Conflict, Git, Person, PlumbingError, Request
-from generator.desk.reapply import reapply
+from generator.desk.plumbing import CLOSED, MAIN, Git, Person, PlumbingError, Request
+from generator.desk.publishing import FORGE, Publisher
 from generator.editing.new import MAX_SEQUENCE
 from generator.editing.store import record_path
 from generator.errors import BangfuError, RecordError
@@ -48,6 +51,8 @@ class Config:
     merger: str  # the desk's e-mail as a 签名合并方 in reviewers.yaml
     secret: bytes  # signs the CSRF session cookie
     https: bool = False  # the site is served over HTTPS: the session cookie is sent over HTTPS only
+    site: Path | None = None  # the site folder `bangfu build` publishes into after each approval (none: not rebuilt)
+    forge: str | None = None  # a remote main is pushed to after each approval (none: no forge)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -68,6 +73,8 @@ class Config:
             os.environ["BANGFU_DESK_MERGER"],
             secret,
             os.environ.get("BANGFU_DESK_HTTPS") == "1",
+            Path(os.environ["BANGFU_DESK_SITE"]) if os.environ.get("BANGFU_DESK_SITE") else None,
+            _forge(os.environ.get("BANGFU_DESK_FORGE") or None),
         )
 
 
@@ -117,6 +124,9 @@ def create_app(config: Config | None = None) -> Flask:
     CSRFProtect(app)
     git = Git(config.root)
     settings = Settings(git)
+    publisher = Publisher(git, config.site, config.forge)
+    app.extensions["bangfu_desk"] = SimpleNamespace(git=git, config=config, publisher=publisher)
+    app.register_blueprint(flow)
 
     @app.before_request
     def who() -> None:
@@ -283,7 +293,13 @@ def create_app(config: Config | None = None) -> Flask:
         log.info("desk read: user=%s request=%s", user.login, found.ref)
         refusal = _refusal(git, user, found, g.main, g.reviewers)
         return render_template(
-            "request.html", user=user, req=found, summary=summary, may_approve=refusal is None, refusal=refusal
+            "request.html",
+            user=user,
+            req=found,
+            summary=summary,
+            may_approve=refusal is None,
+            refusal=refusal,
+            **request_extras(git, user, found),
         )
 
     @app.post("/desk/r/<login>/<name>/approve")
@@ -294,24 +310,14 @@ def create_app(config: Config | None = None) -> Flask:
             return render_template(
                 "error.html", title="不能合并", text="审核人名单中没有登记本编辑台（签名合并方），编辑台不能签名合并。"
             ), 409
-        message = f"编辑台：合并 {found.number} 的修改请求（{found.user}）\n\nApproved-by: {user.person}\n"
         try:
-            try:
-                merged = git.merge(found, user.person, Person(merger.name, merger.email), config.key, message)
-            except Conflict:
-                again, clashes = reapply(git, found)
-                if again is None:
-                    text = "这个修改请求与 main 上的新修改改了同一字段，不能合并；请退回经办人对照两边的值重新提交：" + "；".join(
-                        f"{c.field or c.path}：main 上为“{desk_form.shown(c.main)}”，本请求为“{desk_form.shown(c.request)}”"
-                        for c in clashes
-                    )
-                    log.info("desk conflict: user=%s request=%s fields=%s", user.login, found.ref, [c.field for c in clashes])
-                    return render_template("error.html", title="修改冲突", text=text), 409
-                merged = git.merge(again, user.person, Person(merger.name, merger.email), config.key, message)
+            merged, refusal = approve_merge(git, found, user, Person(merger.name, merger.email), config.key, publisher)
         except PlumbingError as exc:
             return render_template("error.html", title="不能合并", text=str(exc)), 409
+        if merged is None:
+            return render_template("error.html", title="未合并", text=refusal), 409
         log.info("desk approve: user=%s request=%s merge=%s", user.login, found.ref, merged)
-        return redirect(url_for("index", merged=merged[:12]), code=303)
+        return redirect(url_for("flow.merged", sha=merged), code=303)
 
     @app.post("/desk/r/<login>/<name>/return")
     def give_back(login: str, name: str):
@@ -328,6 +334,12 @@ def create_app(config: Config | None = None) -> Flask:
         return redirect(url_for("index"), code=303)
 
     return app
+
+
+def _forge(value: str | None) -> str | None:
+    if value is not None and not FORGE.fullmatch(value):
+        raise BangfuError(f"BANGFU_DESK_FORGE 应为远程仓库的地址或绝对路径，而不是“{value!r}”。")
+    return value
 
 
 def _shown_if(value: str, pattern: str) -> str:

@@ -193,9 +193,10 @@ class Git:
         self.update_ref(ref, commit, ZERO, f"bangfu desk: {user} submits {number}")
         return Request(ref, user, number, serial, commit)
 
-    def merge(self, request: Request, author: Person, committer: Person, key: Path, message: str) -> str:
-        """A signed --no-ff merge of the request into main (two parents), moving main only from the value merged on."""
-        main = self.resolve(MAIN)
+    def merge(self, request: Request, author: Person, committer: Person, key: Path, message: str, main: str | None = None) -> str:
+        """A signed --no-ff merge of the request into main (two parents), moving main only from the value merged on
+        (`main`: the commit the caller checked the merge against; if main has moved since, nothing is merged)."""
+        main = main or self.resolve(MAIN)
         if main is None:
             raise PlumbingError("档案库没有 main 分支。")
         done = gitrun.run("-C", str(self.root), "merge-tree", "--write-tree", "--no-messages", main, request.head, base=self.env)
