@@ -4,6 +4,8 @@ bare repository, the site a real `bangfu build`)."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,122 @@ def _resolve(c, url: str, side: str):
     page = c.get(url)
     csrf = token(page.data) if page.status_code == 200 else ""
     return c.post(f"{url}/resolve", data={"csrf_token": csrf, "take-邮政编码": side})
+
+
+def wait_for(c, url: str, words: tuple[str, ...], seconds: float = 120) -> str:
+    """The page once it says none of `words` (the background job still running), within a time limit."""
+    deadline = time.monotonic() + seconds
+    while True:
+        page = c.get(url)
+        assert page.status_code == 200
+        text = page.data.decode()
+        if not any(w in text for w in words) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.3)
+
+
+@pytest.fixture
+def published(tmp_path):
+    """A desk that publishes into tmp_path/site and pushes to a bare repository (the forge) after each approval."""
+    work = archive(tmp_path / "repo")
+    forge = tmp_path / "forge.git"
+    git(tmp_path, "init", "-q", "--bare", str(forge))
+    git(work.root, "push", "-q", str(forge), "refs/heads/main:refs/heads/main")
+    config = replace(desk_config(work.root), site=tmp_path / "site", forge=str(forge))
+    return work, create_app(config), tmp_path / "site", forge
+
+
+def test_after_approval_the_site_is_published_and_main_pushed_to_the_forge(published):
+    work, app, site, forge = published
+    url = propose(work.root, "xy-ed", N5, setter(邮政编码="570312"))
+    reviewer = client(app, "reviewer-460105")
+    answer = _approve(reviewer, url)
+    assert answer.status_code == 303 and "/desk/m/" in answer.headers["Location"]
+    merged = answer.headers["Location"].rsplit("/", 1)[1]
+    assert merged == git(work.root, "rev-parse", "refs/heads/main")
+    page = wait_for(reviewer, f"/desk/m/{merged}", ("正在发布", "正在推送"))
+    assert "已发布" in page and f'href="/h/460105/{N5}/"' in page, page
+    assert "代码托管平台：已推送" in page
+    assert (site / "h" / "460105" / N5 / "index.html").is_file()
+    assert git(forge, "rev-parse", "refs/heads/main") == merged
+    # the editor may look too; a user of another county may not
+    assert "已发布" in client(app, "xy-ed").get(f"/desk/m/{merged}").data.decode()
+    assert client(app, "lh-ed").get(f"/desk/m/{merged}").status_code == 403
+    assert client(app, "xy-ed").get(f"/desk/m/{'0' * 40}").status_code == 404
+
+
+def test_a_failed_build_and_a_refused_push_are_shown_in_chinese_and_the_push_is_retried(published, caplog):
+    work, app, site, forge = published
+    site.mkdir()
+    (site / "index.html").write_text("someone else's site", encoding="utf-8")  # not a folder bangfu made: build refuses
+    main = git(work.root, "rev-parse", "refs/heads/main")
+    tree = git(work.root, "rev-parse", "refs/heads/main^{tree}")
+    elsewhere = git(work.root, "commit-tree", tree, "-p", main, "-m", "pushed to the forge by someone else")
+    git(work.root, "push", "-q", str(forge), f"{elsewhere}:refs/heads/main")
+    reviewer = client(app, "reviewer-460105")
+    first = _approve(reviewer, propose(work.root, "xy-ed", N5, setter(邮政编码="570312"))).headers["Location"]
+    page = wait_for(reviewer, first, ("正在发布", "正在推送"))
+    assert "站点：发布失败" in page and "不是本程序生成的站点" in page and "Traceback" not in page, page
+    assert "代码托管平台：推送失败" in page and "下次批准合并时会再次推送" in page
+    assert git(forge, "rev-parse", "refs/heads/main") == elsewhere  # never forced
+    assert any("desk push failed" in r.getMessage() for r in caplog.records)
+    assert any("desk publish failed" in r.getMessage() for r in caplog.records)
+    # the administrator moves the stray folder away and sets the forge back; the next approval retries both
+    (site / "index.html").unlink()
+    git(work.root, "push", "-q", "--force", str(forge), f"{main}:refs/heads/main")
+    second = _approve(reviewer, propose(work.root, "xy-ed", N52, setter(邮政编码="570313"))).headers["Location"]
+    page = wait_for(reviewer, first, ("正在发布", "正在推送", "失败"), seconds=120)
+    assert "站点：已发布" in page and "代码托管平台：已推送" in page, page  # the first merge is live with the second
+    assert git(forge, "rev-parse", "refs/heads/main") == second.rsplit("/", 1)[1]
+
+
+def test_one_job_at_a_time_and_one_more_after_it_when_asked_meanwhile(published):
+    import fcntl
+
+    from generator.desk.publishing import Publisher
+
+    work, app, site, forge = published
+    publisher = app.extensions["bangfu_desk"].publisher
+    main = git(work.root, "rev-parse", "refs/heads/main")
+    with open(publisher.folder / "lock", "a") as held:  # as a job running in another worker holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        publisher.after_merge(main, wait=True)
+        assert publisher.pending.exists() and not site.exists()  # asked for, not run alongside
+        other = Publisher(publisher.git, publisher.site, publisher.forge)  # a second gunicorn worker's
+        other.after_merge(main, wait=True)
+        assert not site.exists()
+    publisher.drain()  # the holder, after its job: finds the request left meanwhile and runs once more
+    assert (site / "h" / "460105" / N5 / "index.html").is_file()
+    assert not publisher.pending.exists() and not publisher.taken.exists()
+    assert publisher.status(main).site == "已发布"
+
+
+def test_the_site_and_forge_come_from_the_unit_and_environment_only(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+    from generator.desk.app import Config
+    from generator.errors import BangfuError
+
+    args = ["desk", "unit", "--root", "/srv/a", "--key", "/etc/k", "--merger", "d@x.example", "--secret-file", "/etc/s"]
+    done = CliRunner().invoke(cli, [*args, "--site", "/srv/bangfu/site", "--forge", "git@forge.example:union/archive.git"])
+    assert done.exit_code == 0, done.output
+    assert "Environment=BANGFU_DESK_SITE=/srv/bangfu/site\n" in done.output
+    assert "Environment=BANGFU_DESK_FORGE=git@forge.example:union/archive.git\n" in done.output
+    assert "ReadWritePaths=/srv/a /srv/bangfu\n" in done.output  # the site is swapped with its spare beside it
+    assert "BANGFU_DESK_SITE" not in CliRunner().invoke(cli, args).output
+    for bad in (["--forge", "--upload-pack=touch /tmp/x"], ["--forge", "a b"], ["--site", "relative/site"]):
+        refused = CliRunner().invoke(cli, args + bad)
+        assert refused.exit_code != 0 and "无法生成编辑台的 systemd 单元" in refused.output
+    secret = tmp_path / "secret"
+    secret.write_text("s" * 32)
+    for name, value in {"ROOT": str(tmp_path), "KEY": "/k", "MERGER": "d@x.example", "SECRET_FILE": str(secret)}.items():
+        monkeypatch.setenv(f"BANGFU_DESK_{name}", value)
+    monkeypatch.delenv("BANGFU_DESK_SITE", raising=False)
+    monkeypatch.setenv("BANGFU_DESK_FORGE", "-oProxyCommand=x")
+    with pytest.raises(BangfuError, match="BANGFU_DESK_FORGE"):
+        Config.from_env()
+    monkeypatch.setenv("BANGFU_DESK_FORGE", "/srv/forge.git")
+    monkeypatch.setenv("BANGFU_DESK_SITE", "/srv/bangfu/site")
+    config = Config.from_env()
+    assert config.forge == "/srv/forge.git" and config.site == Path("/srv/bangfu/site")

@@ -26,7 +26,7 @@ from generator.desk.plumbing import MAIN, Git
 from generator.desk.state import read_json, state_dir, write_json
 
 log = logging.getLogger("bangfu.desk")
-FORGE = re.compile(r"[A-Za-z0-9_@][A-Za-z0-9@:/._~+-]*")  # an ssh or file URL, or a path: never an option to git
+FORGE = re.compile(r"[A-Za-z0-9_@/][A-Za-z0-9@:/._~+-]*")  # an ssh or file URL, or a path: never an option to git
 BUILD_TIMEOUT = 1800
 PUSH_TIMEOUT = 120
 BUILDING, PUBLISHED, FAILED = "正在发布", "已发布", "发布失败"
