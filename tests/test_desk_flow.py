@@ -250,3 +250,92 @@ def test_the_site_and_forge_come_from_the_unit_and_environment_only(tmp_path, mo
     monkeypatch.setenv("BANGFU_DESK_SITE", "/srv/bangfu/site")
     config = Config.from_env()
     assert config.forge == "/srv/forge.git" and config.site == Path("/srv/bangfu/site")
+
+
+def exported(root: Path, out: Path, edit) -> bytes:
+    """`bangfu export-xlsx` of the archive, then `edit(main sheet, column of each header, row of each 职工编号)` with openpyxl."""
+    import subprocess
+    import sys
+
+    from openpyxl import load_workbook
+
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "export-xlsx", "--region", "4601", "--out", str(out)], cwd=root, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    book = load_workbook(out)
+    sheet = book["困难职工"]
+    columns = {cell.value: cell.column for cell in sheet[1]}
+    rows = {sheet.cell(row, columns["职工编号"]).value: row for row in range(2, sheet.max_row + 1)}
+    edit(sheet, columns, rows)
+    book.save(out)
+    return out.read_bytes()
+
+
+def upload(c, data: bytes, name: str = "困难职工档案.xlsx"):
+    import io
+
+    page = c.get("/desk/upload")
+    assert page.status_code == 200
+    return c.post(
+        "/desk/upload",
+        data={"csrf_token": token(page.data), "workbook": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_an_uploaded_workbook_shows_the_diff_in_scope_only_and_becomes_one_request(desk, tmp_path, caplog):
+    import re
+
+    work, app = desk
+
+    def edit(sheet, columns, rows):
+        sheet.cell(rows[N5], columns["邮政编码"]).value = "570399"
+        sheet.cell(rows[N52], columns["手机号码"]).value = "17000008888"
+        sheet.cell(rows["4601060001"], columns["邮政编码"]).value = "570000"  # 龙华区: not this editor's
+
+    data = exported(work.root, tmp_path / "out.xlsx", edit)
+    c = client(app, "xy-ed")
+    answer = upload(c, data, name="../../etc/困难职工档案.xlsx")
+    page = answer.data.decode()
+    assert answer.status_code == 200, page
+    assert "4601060001" in page and "不在您的修改范围内" in page and "第 4 行" in page  # the refused row, named
+    assert "570399" in page and "17000008888" in page and "570000" not in page
+    assert "../" not in page and "etc/" not in page  # only the file's own name is shown
+    assert any("upload refused rows" in r.getMessage() for r in caplog.records)
+    assert "refs/heads/desk" not in git(work.root, "for-each-ref")  # nothing yet
+    upload_token = re.search(r'name="token" value="([^"]+)"', page)[1]
+    confirm = {"csrf_token": token(answer.data), "token": upload_token, "note": "按县里的表格更新"}
+    assert client(app, "xy-ed2").post("/desk/upload/confirm", data=confirm).status_code in (400, 404)  # not theirs
+    done = c.post("/desk/upload/confirm", data=confirm)
+    assert done.status_code == 303
+    ref = f"refs/heads/desk/xy-ed/{N5}-1"
+    assert git(work.root, "for-each-ref", "--format=%(refname)", "refs/heads/desk/") == ref  # one request
+    assert git(work.root, "log", "-1", "--format=%ae", ref) == "xy-ed@desk.bangfu.invalid"
+    diff = git(work.root, "diff", "refs/heads/main", ref)
+    changed = sorted(line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---")))
+    old_phone, old_code = household(N52)["手机号码"], household(N5)["邮政编码"]
+    assert changed == ['+手机号码: "17000008888"', '+邮政编码: "570399"', f'-手机号码: "{old_phone}"', f'-邮政编码: "{old_code}"']
+    assert c.post("/desk/upload/confirm", data=confirm).status_code == 409  # used once
+    assert _approve(client(app, "reviewer-460105"), f"/desk/r/xy-ed/{N5}-1").status_code == 303
+
+
+def test_a_bad_workbook_is_a_chinese_message_and_a_formula_is_never_evaluated(desk, tmp_path):
+    work, app = desk
+    c = client(app, "xy-ed")
+    answer = upload(c, b"not a workbook at all")
+    assert answer.status_code == 400 and "不是有效的 .xlsx 文件" in answer.data.decode()
+
+    def formula(sheet, columns, rows):
+        sheet.cell(rows[N5], columns["家庭年度总收入"]).value = "=10000*3"
+
+    answer = upload(c, exported(work.root, tmp_path / "f.xlsx", formula))
+    page = answer.data.decode()
+    assert answer.status_code == 200 and 'id="errors"' in page and "家庭年度总收入" in page and 'id="confirm"' not in page
+    assert "30000" not in page
+    # too large: refused by its length before the body is read (sent raw: the test client would spool a form to disk)
+    big = c.post("/desk/upload", data=b"\0" * (9 * 1024 * 1024), content_type="multipart/form-data; boundary=x")
+    assert big.status_code == 413 and "超过" in big.data.decode()
+    page = c.get("/desk/upload")
+    assert c.post("/desk/upload", data={"workbook": (__import__("io").BytesIO(b"x"), "a.xlsx")}).status_code == 400  # no CSRF
+    assert client(app, "reviewer-460105").get("/desk/upload").status_code == 403  # reviewers do not edit

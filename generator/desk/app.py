@@ -21,6 +21,7 @@ from generator.desk.flow import flow, request_extras
 from generator.desk.identity import USER_HEADER, User, identify
 from generator.desk.plumbing import CLOSED, MAIN, Git, Person, PlumbingError, Request
 from generator.desk.publishing import FORGE, Publisher
+from generator.desk.upload import allow_workbooks, upload
 from generator.editing.new import MAX_SEQUENCE
 from generator.editing.store import record_path
 from generator.errors import BangfuError, RecordError
@@ -121,12 +122,14 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_NAME="bangfu_desk",
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
+    app.before_request(allow_workbooks)  # before CSRFProtect's check reads the body
     CSRFProtect(app)
     git = Git(config.root)
     settings = Settings(git)
     publisher = Publisher(git, config.site, config.forge)
     app.extensions["bangfu_desk"] = SimpleNamespace(git=git, config=config, publisher=publisher)
     app.register_blueprint(flow)
+    app.register_blueprint(upload)
 
     @app.before_request
     def who() -> None:
