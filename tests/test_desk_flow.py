@@ -82,6 +82,7 @@ def test_a_request_valid_alone_but_not_on_the_new_main_is_marked_and_not_merged(
     page = client(app, "xy-ed2").get(second).data.decode()  # the editor sees why
     assert 'id="mark"' in page and "需要修改" in page and "一人一档" in page
     assert 'id="resolve"' not in page
+    assert "需要修改" in client(app, "xy-ed2").get("/desk/").data.decode()  # beside the request in the editor's list
 
 
 def test_the_same_field_changed_on_both_sides_is_shown_to_the_editor_who_takes_either(desk):

@@ -21,6 +21,7 @@ from generator.desk.flow import flow, request_extras
 from generator.desk.identity import USER_HEADER, User, identify
 from generator.desk.plumbing import CLOSED, MAIN, Git, Person, PlumbingError, Request
 from generator.desk.publishing import FORGE, Publisher
+from generator.desk.state import mark_of
 from generator.desk.upload import allow_workbooks, upload
 from generator.editing.new import MAX_SEQUENCE
 from generator.editing.store import record_path
@@ -193,6 +194,7 @@ def create_app(config: Config | None = None) -> Flask:
             # the desk's own redirects name what was done; a link from elsewhere puts no text of its own on the page
             submitted=_shown_if(request.args.get("submitted", ""), r"[1-9][0-9]{9}-[1-9][0-9]{0,5}"),
             merged=_shown_if(request.args.get("merged", ""), r"[0-9a-f]{12}"),
+            marks={r.ref: (mark_of(git, r) or {}).get("kind", "") for r in [*mine, *queue]},
         )
 
     @app.route("/desk/h/<number>", methods=["GET", "POST"])
