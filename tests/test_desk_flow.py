@@ -307,7 +307,9 @@ def test_an_uploaded_workbook_shows_the_diff_in_scope_only_and_becomes_one_reque
     assert "refs/heads/desk" not in git(work.root, "for-each-ref")  # nothing yet
     upload_token = re.search(r'name="token" value="([^"]+)"', page)[1]
     confirm = {"csrf_token": token(answer.data), "token": upload_token, "note": "按县里的表格更新"}
-    assert client(app, "xy-ed2").post("/desk/upload/confirm", data=confirm).status_code in (400, 404)  # not theirs
+    other = client(app, "xy-ed2")
+    theirs = {**confirm, "csrf_token": token(other.get("/desk/upload").data)}
+    assert other.post("/desk/upload/confirm", data=theirs).status_code == 409  # another editor's token opens nothing
     done = c.post("/desk/upload/confirm", data=confirm)
     assert done.status_code == 303
     ref = f"refs/heads/desk/xy-ed/{N5}-1"
@@ -340,3 +342,18 @@ def test_a_bad_workbook_is_a_chinese_message_and_a_formula_is_never_evaluated(de
     page = c.get("/desk/upload")
     assert c.post("/desk/upload", data={"workbook": (__import__("io").BytesIO(b"x"), "a.xlsx")}).status_code == 400  # no CSRF
     assert client(app, "reviewer-460105").get("/desk/upload").status_code == 403  # reviewers do not edit
+
+
+def test_a_prepared_upload_naming_another_county_is_refused_and_logged(desk, caplog):
+    from generator.desk.state import state_dir, write_json
+
+    work, app = desk
+    held = {"main": git(work.root, "rev-parse", "refs/heads/main"), "file": "x.xlsx", "at": time.time()}
+    held["files"] = {path_of("4601060001"): dump_record(household("4601060001", 邮政编码="570000"))}
+    write_json(state_dir(Git(work.root)) / "uploads" / "xy-ed" / f"{'A' * 22}.json", held)
+    c = client(app, "xy-ed")
+    page = c.get("/desk/upload")
+    answer = c.post("/desk/upload/confirm", data={"csrf_token": token(page.data), "token": "A" * 22, "note": "x"})
+    assert answer.status_code == 403
+    assert any("desk denied" in r.getMessage() and "4601060001" in r.getMessage() for r in caplog.records)
+    assert "refs/heads/desk" not in git(work.root, "for-each-ref")
