@@ -30,6 +30,7 @@ from generator.desk.flow import approve  # noqa: E402
 from generator.desk.identity import User  # noqa: E402
 from generator.desk.plumbing import MAIN, Git, Person  # noqa: E402
 from generator.desk.publishing import Publisher  # noqa: E402
+from generator.desk.state import read_json  # noqa: E402
 from generator.records.dump import dump_record  # noqa: E402
 from generator.records.load import parse_bytes  # noqa: E402
 
@@ -91,6 +92,8 @@ def main() -> None:
         rows.append((at_merge - started, done - at_merge, done - started))
         took = f"merged {at_merge - started:.2f} s, published {done - at_merge:.2f} s later"
         print(f"run {run + 1}: {number} {took}; {outcome}; the page shows the change: {live}", flush=True)
+        summary = (read_json(publisher.folder / "site.json") or {}).get("summary", "")
+        print("    build: " + summary.replace("\n", " / "), flush=True)
         main_now = merged
     print()
     print(f"| Desk, approve → published ({opts.households:,} households) | median | min–max |")

@@ -104,21 +104,23 @@ class Publisher:
         try:
             tree = self._checkout(main)
             done = subprocess.run(
-                [sys.executable, "-m", "generator", "build", "--root", str(tree), "--out", str(self.site)],
+                [sys.executable, "-m", "generator", "build", "--root", str(tree), "--out", str(self.site), "--timings"],
                 cwd=tree,
                 capture_output=True,
                 timeout=BUILD_TIMEOUT,
                 env={**os.environ, "LC_ALL": "C.UTF-8"},
             )
             ok, error = done.returncode == 0, _last_lines(done.stderr or done.stdout)
+            summary = _last_lines(done.stdout, lines=2)
         except subprocess.TimeoutExpired:
-            ok, error = False, f"生成站点超过 {BUILD_TIMEOUT // 60} 分钟仍未完成，已停止。"
+            ok, error, summary = False, f"生成站点超过 {BUILD_TIMEOUT // 60} 分钟仍未完成，已停止。", ""
         except OSError as exc:
-            ok, error = False, f"无法生成站点：{exc.strerror or exc}。"
+            ok, error, summary = False, f"无法生成站点：{exc.strerror or exc}。", ""
         seconds = round(time.perf_counter() - started, 2)
         if ok:
-            write_json(state, {"state": PUBLISHED, "main": main, "published": main, "error": "", "seconds": seconds})
-            log.info("desk published: main=%s site=%s seconds=%.2f", main, self.site, seconds)
+            done_state = {"state": PUBLISHED, "main": main, "published": main, "error": "", "seconds": seconds}
+            write_json(state, {**done_state, "summary": summary})
+            log.info("desk published: main=%s site=%s seconds=%.2f %s", main, self.site, seconds, summary.replace("\n", " "))
         else:
             write_json(state, {"state": FAILED, "main": main, "published": published, "error": error, "seconds": seconds})
             log.error("desk publish failed: main=%s: %s", main, error)
