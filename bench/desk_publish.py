@@ -77,7 +77,7 @@ def main() -> None:
         path = households[(run + 1) * len(households) // (opts.runs + 1)]
         number = path.rsplit("/", 1)[1].removesuffix(".yaml")
         data = parse_bytes(git.blob(main_now, path), path)[0].data
-        data["备注"] = f"编辑台发布基准第 {run + 1} 次"
+        data["备注"] = f"编辑台发布基准 {time.strftime('%H:%M:%S')} 第 {run + 1} 次"  # a new value on every run, --keep too
         editor = Person(f"编辑{number[:6]}", f"editor-{number[:6]}@example.invalid")
         found = git.submit(f"bench-{run}", number, path, dump_record(data).encode(), editor, "基准测试修改\n")
         started = time.perf_counter()
