@@ -50,6 +50,8 @@ def _with_keys(text: str) -> str:
         indent = found.group(1)
         return f'{found.group(0)}{indent}公钥:\n{indent}  - 公钥: "{key[0]} {key[1]}"\n{indent}    生效日期: "2016-01-01"\n'
 
+    # the sample list already registers fake keys (their private halves are public): replaced by this run's own
+    text = re.sub(r"(?m)^( +)公钥:\n(?:\1  .*\n)+", "", text)
     return re.sub(r"(?m)^( +)邮箱: (\S+)\n", add, text)
 
 

@@ -34,7 +34,14 @@ def desk_command():
 @click.option("--account", default="bangfu-desk", show_default=True, help="运行编辑台的系统账号（nginx 的用户加入其同名组）。")
 @click.option("--workers", type=int, default=2, show_default=True, help="gunicorn 工作进程数。")
 @click.option("--https", is_flag=True, help="站点经 HTTPS 提供（deploy-config 给了 --tls-cert）：会话 cookie 只经 HTTPS 发送。")
-def unit_command(root, key, merger, secret_file, socket, account, workers, https):
+@click.option(
+    "--site",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="每次批准合并后编辑台在后台增量生成并发布站点的目录（与 nginx 提供的站点目录相同）；不给则不生成。",
+)
+@click.option("--forge", default=None, help="每次批准合并后把 main 推送到的远程仓库（不强制推送）；不给则不推送。")
+def unit_command(root, key, merger, secret_file, socket, account, workers, https, site, forge):
     """写出运行编辑台的 systemd 单元（gunicorn，只监听 unix 套接字）。
 
     \b
@@ -44,7 +51,8 @@ def unit_command(root, key, merger, secret_file, socket, account, workers, https
     """
     from generator.desk.unit import Unit
 
-    click.echo(Unit(root, key, merger, secret_file, socket, account, workers=workers, https=https).text(), nl=False)
+    unit = Unit(root, key, merger, secret_file, socket, account, workers=workers, https=https, site=site, forge=forge)
+    click.echo(unit.text(), nl=False)
 
 
 COMMANDS = [desk_command]

@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import Flask, abort, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFProtect
@@ -16,9 +17,14 @@ from generator.access.users import ACCESS_PATH, Access, load_access
 from generator.desk import form as desk_form
 from generator.desk import live
 from generator.desk.drafts import Drafts
+from generator.desk.flow import approve as approve_merge
+from generator.desk.flow import flow, request_extras
 from generator.desk.identity import USER_HEADER, User, identify
-from generator.desk.plumbing import CLOSED, MAIN, Conflict, Git, Person, PlumbingError, Request
-from generator.desk.reapply import reapply, three_way
+from generator.desk.plumbing import CLOSED, MAIN, Git, Person, PlumbingError, Request
+from generator.desk.publishing import FORGE, Publisher
+from generator.desk.reapply import three_way
+from generator.desk.state import mark_of
+from generator.desk.upload import allow_workbooks, upload
 from generator.editing.new import MAX_SEQUENCE
 from generator.editing.store import record_path
 from generator.errors import BangfuError
@@ -46,6 +52,8 @@ class Config:
     merger: str  # the desk's e-mail as a 签名合并方 in reviewers.yaml
     secret: bytes  # signs the CSRF session cookie
     https: bool = False  # the site is served over HTTPS: the session cookie is sent over HTTPS only
+    site: Path | None = None  # the site folder `bangfu build` publishes into after each approval (none: not rebuilt)
+    forge: str | None = None  # a remote main is pushed to after each approval (none: no forge)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -66,6 +74,8 @@ class Config:
             os.environ["BANGFU_DESK_MERGER"],
             secret,
             os.environ.get("BANGFU_DESK_HTTPS") == "1",
+            Path(os.environ["BANGFU_DESK_SITE"]) if os.environ.get("BANGFU_DESK_SITE") else None,
+            _forge(os.environ.get("BANGFU_DESK_FORGE") or None),
         )
 
 
@@ -113,6 +123,7 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_NAME="bangfu_desk",
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
+    app.before_request(allow_workbooks)  # before CSRFProtect's check reads the body
     CSRFProtect(app)
     git = Git(config.root)
     settings = Settings(git)
@@ -121,6 +132,10 @@ def create_app(config: Config | None = None) -> Flask:
     live.register(app, checker, drafts, lambda user, number: _target(git, g.main, user, number))
     if production:
         checker.warm()
+    publisher = Publisher(git, config.site, config.forge)
+    app.extensions["bangfu_desk"] = SimpleNamespace(git=git, config=config, publisher=publisher)
+    app.register_blueprint(flow)
+    app.register_blueprint(upload)
 
     @app.before_request
     def who() -> None:
@@ -184,6 +199,7 @@ def create_app(config: Config | None = None) -> Flask:
             # the desk's own redirects name what was done; a link from elsewhere puts no text of its own on the page
             submitted=_shown_if(request.args.get("submitted", ""), r"[1-9][0-9]{9}-[1-9][0-9]{0,5}"),
             merged=_shown_if(request.args.get("merged", ""), r"[0-9a-f]{12}"),
+            marks={r.ref: (mark_of(git, r) or {}).get("kind", "") for r in [*mine, *queue]},
         )
 
     @app.route("/desk/h/<number>", methods=["GET", "POST"])
@@ -292,7 +308,13 @@ def create_app(config: Config | None = None) -> Flask:
         log.info("desk read: user=%s request=%s", user.login, found.ref)
         refusal = _refusal(git, user, found, g.main, g.reviewers)
         return render_template(
-            "request.html", user=user, req=found, summary=summary, may_approve=refusal is None, refusal=refusal
+            "request.html",
+            user=user,
+            req=found,
+            summary=summary,
+            may_approve=refusal is None,
+            refusal=refusal,
+            **request_extras(git, user, found),
         )
 
     @app.post("/desk/r/<login>/<name>/approve")
@@ -303,24 +325,14 @@ def create_app(config: Config | None = None) -> Flask:
             return render_template(
                 "error.html", title="不能合并", text="审核人名单中没有登记本编辑台（签名合并方），编辑台不能签名合并。"
             ), 409
-        message = f"编辑台：合并 {found.number} 的修改请求（{found.user}）\n\nApproved-by: {user.person}\n"
         try:
-            try:
-                merged = git.merge(found, user.person, Person(merger.name, merger.email), config.key, message)
-            except Conflict:
-                again, clashes = reapply(git, found)
-                if again is None:
-                    text = "这个修改请求与 main 上的新修改改了同一字段，不能合并；请退回经办人对照两边的值重新提交：" + "；".join(
-                        f"{c.field or c.path}：main 上为“{desk_form.shown(c.main)}”，本请求为“{desk_form.shown(c.request)}”"
-                        for c in clashes
-                    )
-                    log.info("desk conflict: user=%s request=%s fields=%s", user.login, found.ref, [c.field for c in clashes])
-                    return render_template("error.html", title="修改冲突", text=text), 409
-                merged = git.merge(again, user.person, Person(merger.name, merger.email), config.key, message)
+            merged, refusal = approve_merge(git, found, user, Person(merger.name, merger.email), config.key, publisher)
         except PlumbingError as exc:
             return render_template("error.html", title="不能合并", text=str(exc)), 409
+        if merged is None:
+            return render_template("error.html", title="未合并", text=refusal), 409
         log.info("desk approve: user=%s request=%s merge=%s", user.login, found.ref, merged)
-        return redirect(url_for("index", merged=merged[:12]), code=303)
+        return redirect(url_for("flow.merged", sha=merged), code=303)
 
     @app.post("/desk/r/<login>/<name>/return")
     def give_back(login: str, name: str):
@@ -337,6 +349,12 @@ def create_app(config: Config | None = None) -> Flask:
         return redirect(url_for("index"), code=303)
 
     return app
+
+
+def _forge(value: str | None) -> str | None:
+    if value is not None and not FORGE.fullmatch(value):
+        raise BangfuError(f"BANGFU_DESK_FORGE 应为远程仓库的地址或绝对路径，而不是“{value!r}”。")
+    return value
 
 
 def _shown_if(value: str, pattern: str) -> str:

@@ -21,6 +21,7 @@ from flask import Flask, g, jsonify, redirect, request, url_for
 from generator import gitrun
 from generator.clock import today
 from generator.desk import form as desk_form
+from generator.desk.combined import main_context
 from generator.desk.drafts import Drafts
 from generator.desk.plumbing import RECORD, Git
 from generator.errors import Problem, RecordError
@@ -29,7 +30,6 @@ from generator.records.dump import dump_record
 from generator.records.files import atomic_file
 from generator.records.load import Record, parse_bytes
 from generator.rules.assess import assess
-from generator.rules.standards import STANDARDS_PATH, parse_standards
 from generator.validation.validate import Context, Summary, check_record, cross_record, summarise
 
 log = logging.getLogger("bangfu.desk")
@@ -155,14 +155,6 @@ class Index:
         loaded = {s.path: _NoLine() for s in others} | {record.path: record}
         found = cross_record([mine, *others], ctx, loaded)  # type: ignore[arg-type]
         return [p for p in found if p.path == record.path]
-
-
-def main_context(git: Git, root: Path, main: str, day) -> Context:
-    """A Context whose standards are read from main's commit (not the working tree); an empty main reads none."""
-    raw = git.blob(main, STANDARDS_PATH) if main else None
-    if raw is None:
-        return Context(root, day)
-    return Context(root, day, parse_standards(raw, STANDARDS_PATH))
 
 
 class Checker:

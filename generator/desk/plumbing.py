@@ -180,7 +180,13 @@ class Git:
 
     def submit(self, user: str, number: str, path: str, content: bytes, author: Person, message: str) -> Request:
         """A new change-request branch refs/heads/desk/<user>/<职工编号>-<n> from main, created only if absent."""
-        base = self.resolve(MAIN)
+        return self.submit_files(user, number, {path: content}, author, message)
+
+    def submit_files(
+        self, user: str, number: str, files: dict[str, bytes], author: Person, message: str, base: str | None = None
+    ) -> Request:
+        """The same for several files at once (a workbook's households), on `base` (default: main now)."""
+        base = base or self.resolve(MAIN)
         if base is None:
             raise PlumbingError("档案库没有 main 分支。")
         # closed requests keep their ref under CLOSED: a new one never reuses their serial (closing it would fail)
@@ -189,13 +195,14 @@ class Git:
         ref = f"{PREFIX}{user}/{number}-{serial}"
         if not _REQUEST.fullmatch(ref):
             raise PlumbingError(f"无法为用户“{user}”建立修改请求分支。")
-        commit = self.commit_file(base, path, content, author, message)
+        commit = self.commit_files(base, files, author, message)
         self.update_ref(ref, commit, ZERO, f"bangfu desk: {user} submits {number}")
         return Request(ref, user, number, serial, commit)
 
-    def merge(self, request: Request, author: Person, committer: Person, key: Path, message: str) -> str:
-        """A signed --no-ff merge of the request into main (two parents), moving main only from the value merged on."""
-        main = self.resolve(MAIN)
+    def merge(self, request: Request, author: Person, committer: Person, key: Path, message: str, main: str | None = None) -> str:
+        """A signed --no-ff merge of the request into main (two parents), moving main only from the value merged on
+        (`main`: the commit the caller checked the merge against; if main has moved since, nothing is merged)."""
+        main = main or self.resolve(MAIN)
         if main is None:
             raise PlumbingError("档案库没有 main 分支。")
         done = gitrun.run("-C", str(self.root), "merge-tree", "--write-tree", "--no-messages", main, request.head, base=self.env)

@@ -51,26 +51,51 @@ def three_way(base: dict, ours: dict, theirs: dict, path: str) -> tuple[dict, li
     return merged, clashes
 
 
-def reapply(git: Git, request: Request) -> tuple[Request | None, list[Clash]]:
-    """(the request re-applied on main, []) or (None, the clashing fields); only records changed on both sides."""
-    main = git.resolve(MAIN)
+def merged_files(
+    git: Git, request: Request, main: str, choices: dict[str, str] | None = None
+) -> tuple[dict[str, bytes], list[Clash]]:
+    """(path → the re-applied record, clashes) of the request on `main`; a field the editor chose a side for
+    (choices: field → "main" or "request") is taken from that side instead of clashing."""
     base = git.run("merge-base", main, request.head)
     files: dict[str, bytes] = {}
     clashes: list[Clash] = []
     for path in git.changed(main, request.head):
         sides = [_data(git, commit, path) for commit in (base, main, request.head)]
         if not RECORD.fullmatch(path) or any(side is None for side in sides):
-            return None, [Clash(path, "", "（文件在一方新增、删除或无法读取）", "")]
+            return {}, [Clash(path, "", "（文件在一方新增、删除或无法读取）", "")]
         merged, found = three_way(*sides, path)
-        clashes += found
+        for clash in found:
+            side = (choices or {}).get(clash.field)
+            if side not in ("main", "request"):
+                clashes.append(clash)
+                continue
+            value = clash.main if side == "main" else clash.request
+            source = sides[1] if side == "main" else sides[2]
+            if clash.field in source:
+                merged[clash.field] = value
+            else:
+                merged.pop(clash.field, None)
         files[path] = dump_record(merged).encode("utf-8")
-    if clashes:
-        return None, clashes
+    return files, clashes
+
+
+def rewrite(git: Git, request: Request, main: str, files: dict[str, bytes], note: str = "") -> Request:
+    """The request's tip replaced by one commit on `main` writing `files`, authored by the request's editor."""
     author = git.author_of(request.head)
     message = (
         git.run("log", "-1", "--format=%B", request.head)
-        + "\n\n（main 在此期间有其他修改：编辑台在新的 main 上按字段重新应用本修改。）\n"
+        + "\n\n"
+        + (note or "（main 在此期间有其他修改：编辑台在新的 main 上按字段重新应用本修改。）\n")
     )
     commit = git.commit_files(main, files, author, message)
     git.update_ref(request.ref, commit, request.head, "bangfu desk: re-applied on main")
-    return Request(request.ref, request.user, request.number, request.serial, commit), []
+    return Request(request.ref, request.user, request.number, request.serial, commit)
+
+
+def reapply(git: Git, request: Request) -> tuple[Request | None, list[Clash]]:
+    """(the request re-applied on main, []) or (None, the clashing fields); only records changed on both sides."""
+    main = git.resolve(MAIN)
+    files, clashes = merged_files(git, request, main)
+    if clashes:
+        return None, clashes
+    return rewrite(git, request, main, files), []

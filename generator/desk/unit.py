@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.desk.publishing import FORGE
 from generator.errors import Problem, UsageError
 
 APP = "generator.desk.app:create_app()"
@@ -26,6 +27,8 @@ class Unit:
     python: Path = Path(sys.executable)
     workers: int = 2
     https: bool = False
+    site: Path | None = None  # the site folder the desk publishes into after each approval
+    forge: str | None = None  # the remote main is pushed to after each approval
 
     def check(self) -> None:
         problems = []
@@ -38,6 +41,11 @@ class Unit:
         ):
             if not _PATH.fullmatch(str(value)):
                 problems.append(f"{name} 应为绝对路径，只含字母、数字和 . _ - /，而不是“{_visible(value)}”。")
+        if self.site is not None and (not _PATH.fullmatch(str(self.site)) or self.site.parent == self.site):
+            problems.append(f"--site 应为绝对路径，只含字母、数字和 . _ - /，而不是“{_visible(self.site)}”。")
+        if self.forge is not None and not FORGE.fullmatch(self.forge):
+            shown = _visible(self.forge)
+            problems.append(f"--forge 应为远程仓库的地址（如 git@forge.example:union/archive.git）或绝对路径，而不是“{shown}”。")
         if not _EMAIL.fullmatch(self.merger):
             problems.append(f"--merger 应为编辑台在 reviewers.yaml“签名合并方”中登记的邮箱，而不是“{_visible(self.merger)}”。")
         if not _ACCOUNT.fullmatch(self.account):
@@ -77,6 +85,8 @@ class Unit:
             "BANGFU_DESK_MERGER": self.merger,
             "BANGFU_DESK_SECRET_FILE": str(self.secret),
             "BANGFU_DESK_HTTPS": "1" if self.https else "0",
+            **({"BANGFU_DESK_SITE": str(self.site)} if self.site else {}),
+            **({"BANGFU_DESK_FORGE": self.forge} if self.forge else {}),
         }
 
     def text(self) -> str:
@@ -91,8 +101,12 @@ class Unit:
             f"[Service]\nUser={self.account}\nGroup={self.account}\n"
             f"RuntimeDirectory={self.socket.parent.name}\nRuntimeDirectoryMode=0750\nUMask=0007\n{env}"
             f"ExecStart={command}\nRestart=on-failure\nNoNewPrivileges=yes\nProtectSystem=strict\nProtectHome=yes\n"
-            f"PrivateTmp=yes\nReadWritePaths={self.root}\n\n[Install]\nWantedBy=multi-user.target\n"
+            f"PrivateTmp=yes\nReadWritePaths={' '.join(self._writes())}\n\n[Install]\nWantedBy=multi-user.target\n"
         )
+
+    def _writes(self) -> list[str]:
+        """The archive, and the folder holding the site (a build swaps the site with its spare beside it)."""
+        return [str(self.root)] + ([str(self.site.parent)] if self.site else [])
 
 
 def _visible(value) -> str:
