@@ -101,7 +101,8 @@ def test_every_approval_since_signatures_were_required_is_signed_and_verified(cl
     assert f"提示：{len(before)} 个审批合并没有签名" in text
 
 
-def test_a_sample_reviewer_signs_a_new_approval_with_the_published_key(clone, tmp_path):
+def approve_a_visit(clone: Path, tmp_path: Path, sign: Path | None) -> Path:
+    """A new clone where the 秀英 editor records a visit and the 秀英 reviewer merges it, signed with `sign`."""
     work = tmp_path / "work"
     subprocess.run(["git", "clone", "-q", str(clone), str(work)], check=True, capture_output=True)
     git(work, "switch", "-q", "-c", "editor-460105/visit", "refs/remotes/origin/main")
@@ -110,7 +111,12 @@ def test_a_sample_reviewer_signs_a_new_approval_with_the_published_key(clone, tm
     git(work, "commit", "-q", "-am", "Record a visit", who=EDITOR)
     git(work, "switch", "-q", "-C", "main", "refs/remotes/origin/main")
     git(work, "merge", "-q", "--no-ff", "-m", "Merge pull request #90", "refs/heads/editor-460105/visit", who=REVIEWER,
-        sign=key(tmp_path, "reviewer-460105"))  # fmt: skip
+        sign=sign)  # fmt: skip
+    return work
+
+
+def test_a_sample_reviewer_signs_a_new_approval_with_the_published_key(clone, tmp_path):
+    work = approve_a_visit(clone, tmp_path, key(tmp_path, "reviewer-460105"))
     report = audit(work, rev="refs/heads/main")
     assert report.ok, report.to_text()
     newest = report.audited[0]
@@ -125,16 +131,7 @@ def test_a_sample_reviewer_signs_a_new_approval_with_the_published_key(clone, tm
     ],
 )
 def test_an_unsigned_or_wrongly_signed_approval_is_now_an_error(clone, tmp_path, signer, expected):
-    work = tmp_path / "work"
-    subprocess.run(["git", "clone", "-q", str(clone), str(work)], check=True, capture_output=True)
-    git(work, "switch", "-q", "-c", "editor-460105/visit", "refs/remotes/origin/main")
-    with (work / RECORD).open("a", encoding="utf-8") as out:
-        out.write(VISIT)
-    git(work, "commit", "-q", "-am", "Record a visit", who=EDITOR)
-    git(work, "switch", "-q", "-C", "main", "refs/remotes/origin/main")
-    sign = key(tmp_path, signer) if signer else None
-    git(work, "merge", "-q", "--no-ff", "-m", "Merge pull request #91", "refs/heads/editor-460105/visit", who=REVIEWER,
-        sign=sign)  # fmt: skip
+    work = approve_a_visit(clone, tmp_path, key(tmp_path, signer) if signer else None)
     report = audit(work, rev="refs/heads/main")
     assert not report.ok
     assert [c.short for c in report.findings] == [report.audited[0].short]

@@ -385,19 +385,10 @@ def _deny(user: User, what: str):
 
 def _household(git: Git, main: str, user: User, number: str) -> tuple[str, dict]:
     """The household's path and data at main, after the scope check (403 and logged outside the user's scope)."""
-    if not _NUMBER.fullmatch(number):
+    path, data, new = _target(git, main, user, number)
+    if new:
         abort(404)
-    county = number[:6]
-    if not user.may_edit(county):
-        _deny(user, f"household {number}")
-    path = record_path(county, number)
-    raw = git.blob(main, path)
-    if raw is None:
-        abort(404)
-    record, _ = parse_bytes(raw, path)
-    if record is None or record.data.get("所属地区") != county:
-        abort(404)
-    return path, record.data
+    return path, data
 
 
 def _request(git: Git, login: str, name: str) -> Request:
