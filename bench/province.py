@@ -42,8 +42,22 @@ def signing(email: str) -> list[str]:
     return ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key_of(email)}"]
 
 
+def _without_keys(text: str) -> str:
+    """The reviewers list without the keys it registers (the sample list's fake keys: the bench signs with its own)."""
+    out, inside = [], None
+    for line in text.splitlines(keepends=True):
+        indent = len(line) - len(line.lstrip(" "))
+        if inside is not None and line.strip() and indent > inside:
+            continue
+        inside = indent if line.strip() == "公钥:" else None
+        if inside is None:
+            out.append(line)
+    return "".join(out)
+
+
 def _with_keys(text: str) -> str:
-    """The reviewers list with each reviewer's public key registered."""
+    """The reviewers list with each reviewer's public key (made for this run) registered instead of any listed."""
+    text = _without_keys(text)
 
     def add(found: re.Match) -> str:
         key = Path(f"{key_of(found.group(2))}.pub").read_text(encoding="utf-8").split()

@@ -11,6 +11,7 @@ samples the resident memory of the whole process tree.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gzip
 import os
 import shutil
@@ -33,20 +34,33 @@ TODAY = "2026-11-01"
 IMPACT_SET = "4601:城市低保标准=700@2027-01-01"
 
 
+_KCMP = {"x86_64": 312, "aarch64": 272}.get(os.uname().machine)  # kcmp(2): do two processes share an address space?
+_libc = ctypes.CDLL(None, use_errno=True) if _KCMP else None
+
+
+def _same_memory(pid: int, other: int) -> bool:
+    """Whether pid runs in other's address space: a child started with vfork (subprocess does so) until it execs."""
+    return _libc is not None and _libc.syscall(_KCMP, pid, other, 1, 0, 0) == 0  # 1: KCMP_VM
+
+
 def _tree_rss_kb(pid: int) -> int:
     """Proportional resident memory (PSS) of a process and all its descendants, in KiB.
 
-    PSS splits pages shared between forked workers, so the sum is real memory, not a double count.
+    PSS splits pages shared between forked workers, so the sum is real memory, not a double count. A child
+    still in vfork (subprocess starts git that way; under load it may wait there a while) shows its parent's
+    whole address space as its own: it is skipped, else each git started by a pool of threads could count
+    the parent twice (1.2 GiB "peaks" that were 0.6 GiB).
     """
-    total, stack = 0, [pid]
+    total, stack = 0, [(pid, None)]
     while stack:
-        current = stack.pop()
+        current, parent = stack.pop()
         try:
-            with open(f"/proc/{current}/smaps_rollup") as fh:
-                total += next((int(line.split()[1]) for line in fh if line.startswith("Pss:")), 0)
+            if parent is None or not _same_memory(current, parent):
+                with open(f"/proc/{current}/smaps_rollup") as fh:
+                    total += next((int(line.split()[1]) for line in fh if line.startswith("Pss:")), 0)
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as fh:
-                    stack.extend(int(c) for c in fh.read().split())
+                    stack.extend((int(c), current) for c in fh.read().split())
         except (OSError, ValueError):
             continue
     return total
@@ -74,7 +88,7 @@ def timed(args: list[str], cwd: Path) -> tuple[float, int, int]:
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
-    if proc.returncode not in (0, 1):
+    if proc.returncode != 0:
         sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
     return seconds, proc.returncode, peak
 
@@ -84,10 +98,27 @@ def bangfu(*args: str) -> list[str]:
 
 
 def _clear_cache(root: Path) -> None:
-    from generator.records.cache import cache_dir
+    """Forget everything a cold run must not find: the caches folder (parsed records, checks, history details,
+    impact facts; `<git dir>/bangfu-cache`), the clean-merge verdicts (every merge is redone by merge-tree) and
+    the signature verdicts (every signed merge is verified again), and a working tree's legacy .bangfu-cache.
 
-    shutil.rmtree(cache_dir(root), ignore_errors=True)
-    (root / ".git" / "bangfu-signatures-v1").unlink(missing_ok=True)  # signature verdicts: every merge is verified again
+    Any other bangfu-* file in the git directory stops the bench: a cache it does not know of would make
+    its "cold" figures warm.
+    """
+    from generator import gitrun
+    from generator.history.merges import CLEAN_LIST
+    from generator.history.signatures import CACHE as SIGNATURES
+    from generator.records.cache_files import LEGACY_DIR, cache_dir
+
+    git_dir = Path(gitrun.run("-C", str(root), "rev-parse", "--absolute-git-dir", text=True).stdout.strip())
+    folder = cache_dir(root)
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(root / LEGACY_DIR, ignore_errors=True)
+    for name in (CLEAN_LIST, SIGNATURES):
+        (git_dir / name).unlink(missing_ok=True)
+    left = sorted(p.name for p in git_dir.glob("bangfu*"))
+    if left or folder.exists():
+        raise SystemExit(f"bench: caches the bench does not know how to clear: {left or [str(folder)]}")
 
 
 SKIP: set[str] = set()
@@ -101,6 +132,8 @@ def measure(name: str, runs: int, prepare, command, cwd: Path, rows: list, peaks
     for _ in range(runs):
         prepare()
         seconds, code, peak = timed(command, cwd)
+        if code != 0:  # a step that failed (a build refusing an invalid province) measured nothing
+            raise SystemExit(f"bench: {name} failed (exit {code}); no figures")
         times.append(seconds)
         peaks.append((name, peak))
         step_peak = max(step_peak, peak)
@@ -200,7 +233,7 @@ def main() -> None:
     print("|---|---|---|---|")
     for name, median, low, high, _, step_peak, _ in rows:
         print(f"| {name} | {median:.2f} s | {low:.2f}–{high:.2f} s | {step_peak / 1024:.0f} MiB |")
-    peak_name, peak_kb = max(peaks, key=lambda p: p[1])
+    peak_name, peak_kb = max(peaks, key=lambda p: p[1], default=("", 0))
     print(f"| peak memory (process tree, PSS) | {peak_kb / 1024:.0f} MiB | in: {peak_name} |")
     print(f"| finder data, province scope | {len(raw) / 1e6:.2f} MB raw, {len(gzip.compress(raw, 9)) / 1e6:.2f} MB gzipped | |")
 

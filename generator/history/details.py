@@ -227,12 +227,17 @@ def _one(request: Request, old_version, new_version, standards_raw: dict, parsed
     return Details(fields, before, after, problem, mask_name(name) if isinstance(name, str) else "", unrelated)
 
 
-_INHERITED: dict = {}  # in a worker process: the parent's parsed records, handed over by _inherit
+_INHERITED: dict = {}  # in a worker process: "records", the parent's parsed records, handed over by _inherit
 
 
 def _inherit(known: dict) -> None:
-    """A worker's start: the records the parent parsed already (inherited by fork, not pickled)."""
-    _INHERITED.update(known)
+    """A worker's start: the records the parent parsed already (inherited by fork, not pickled).
+
+    The parent's dict itself, never a copy: copying raises the reference count of every record's data, and a
+    forked worker then holds its own copy of each memory page those counts live on (one page per household,
+    about 100 MB per worker for a province).
+    """
+    _INHERITED["records"] = known
 
 
 @dataclass(frozen=True)
@@ -245,7 +250,7 @@ class _Inherited:
 def _parsed(version, side: Side, parsed: dict) -> tuple[dict | None, str]:
     """Parse a version once per chunk (by blob id)."""
     if isinstance(version, _Inherited):
-        return _INHERITED[version.blob], ""
+        return _INHERITED["records"][version.blob], ""
     if side.blob not in parsed:
         parsed[side.blob] = _parse(version, side)
     return parsed[side.blob]
