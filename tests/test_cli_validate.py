@@ -290,3 +290,18 @@ def test_help_paragraphs_wrap_in_display_width_without_stray_spaces():
     assert "目录。 每" not in output
     assert all(_display_width(line) <= 80 for line in output.splitlines()), output
     assert "\n  例：\n    bangfu validate\n    bangfu validate records/460105/4601050001.yaml --format json\n" in output
+
+
+def test_a_clock_set_back_does_not_take_a_later_days_cached_result(archive, base_record_text, monkeypatch):
+    """A record checked clean on 2 December names 20 November; on 10 November (same rules period) that is future."""
+    visit = '  - 日期: "2026-11-20"\n    帮扶类型: 送温暖慰问\n    金额: 500\n    帮扶人: 测试甲\n'
+    assert base_record_text.rstrip("\n").endswith("帮扶人: 示例帮扶人"), "the ledger ends the record"
+    _put(archive, base_record_text.rstrip("\n") + "\n" + visit)
+    monkeypatch.setenv("BANGFU_TODAY", "2026-12-02")
+    assert _invoke(archive).exit_code == 0
+    monkeypatch.setenv("BANGFU_TODAY", "2026-11-10")
+    cached, fresh = _invoke(archive), _invoke(archive, "--no-cache")
+    assert (cached.exit_code, cached.output) == (fresh.exit_code, fresh.output)
+    assert cached.exit_code == 1 and "在将来（今天是 2026-11-10）" in cached.output
+    monkeypatch.setenv("BANGFU_TODAY", "2026-12-03")  # and forward again: the clean result holds
+    assert _invoke(archive).exit_code == 0

@@ -136,7 +136,6 @@ def _validate_tree(root: Path, paths: list[Path] | None, ctx: Context | None, us
     if paths is None:
         stray += check_settings(root, ctx) + cache.legacy_warning(root)
     key = _check_key(ctx)
-    keys = _current(key, ctx)
     loaded = load_each(
         root,
         files,
@@ -145,7 +144,7 @@ def _validate_tree(root: Path, paths: list[Path] | None, ctx: Context | None, us
         ctx,
         key,
         kind="validate",
-        holds=lambda entry: entry[0] in keys,
+        holds=lambda entry: _holds(entry[0], key, ctx),
         use_cache=use_cache,
         whole=paths is None,
         warm_up=lambda: _warm_up(ctx),
@@ -165,19 +164,25 @@ def _validate_tree(root: Path, paths: list[Path] | None, ctx: Context | None, us
 
 
 def _entry_key(key: str, problems: list[Problem], ctx: Context) -> str:
-    """A result that mentions a future date holds only for today: today moves, records don't."""
+    """A result holds from the day it was computed on, as days go forward (a date not in the future stays so);
+    one that mentions a future date holds only for that day. A clock set back (BANGFU_TODAY) computes again."""
+    day = ctx.today.isoformat()
     if any(p.code == "future-date" for p in problems):
-        return f"{key}@{ctx.today.isoformat()}"
-    return key
+        return f"{key}@{day}"
+    return f"{key}>{day}"
 
 
-def _current(key: str, ctx: Context) -> tuple[str, str]:
-    """The entry keys of cached results that still hold: any day's, or today's for those naming a future date."""
-    return key, f"{key}@{ctx.today.isoformat()}"
+def _holds(entry: str, key: str, ctx: Context) -> bool:
+    """Whether a cached result with this entry key still holds today."""
+    day = ctx.today.isoformat()
+    if entry == f"{key}@{day}":
+        return True
+    since = entry.removeprefix(f"{key}>")
+    return since != entry and since <= day
 
 
 def _fresh(hit, key: str, ctx: Context) -> bool:
-    return hit is not None and hit[0] in _current(key, ctx)
+    return hit is not None and _holds(hit[0], key, ctx)
 
 
 def validate(records: list[Record], ctx: Context, *, use_cache: bool = True) -> list[Problem]:
