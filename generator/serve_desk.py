@@ -114,7 +114,7 @@ def prepare(demo: Demo, *, fresh: bool = False, echo=print) -> None:
         _clone(demo.root, demo.archive)
         _register(demo)
     else:
-        echo(f"沿用上次的演示副本 {demo.archive}（其中批准过的修改都保留；要从头开始，加 --fresh）。")
+        echo(f"沿用上次的演示副本 {demo.archive}（其中批准过的修改都保留；要从头开始：make demo FRESH=1，或加 --fresh）。")
     if not demo.secret.exists():
         demo.secret.write_text(secrets.token_hex(32), encoding="utf-8")
         demo.secret.chmod(0o600)
@@ -294,10 +294,11 @@ class _Stack:
         self.socket = self.run_dir / "desk.sock"
         self.log = demo.work / "desk.log"
         self.processes: list[tuple[str, subprocess.Popen]] = []
-        self._previous = None
+        self._previous: dict[int, object] = {}
 
     def __enter__(self) -> _Stack:
-        self._previous = signal.signal(signal.SIGTERM, _interrupt)
+        # Ctrl+C, kill and a closed terminal all stop the demo in order, even where the shell started it ignoring SIGINT.
+        self._previous = {signum: signal.signal(signum, _interrupt) for signum in _STOP_SIGNALS}
         try:
             self._start_desk()
             self._start_nginx()
@@ -398,6 +399,8 @@ class _Stack:
                 time.sleep(0.1)
 
     def _stop(self) -> None:
+        for signum in _STOP_SIGNALS:  # a second Ctrl+C must not cut the stopping short
+            signal.signal(signum, signal.SIG_IGN)
         # nginx first (nobody reaches the desk while it stops). SIGINT is the quick stop of both nginx and gunicorn;
         # it goes to the whole process group, so gunicorn's workers and a site build the desk started stop too.
         for _, process in reversed(self.processes):
@@ -413,9 +416,12 @@ class _Stack:
             _signal_group(process.pid, signal.SIGKILL)  # whatever of the group is still there
         self.processes.clear()
         shutil.rmtree(self.run_dir, ignore_errors=True)
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
-            self._previous = None
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous = {}
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def _interrupt(signum, frame) -> None:
