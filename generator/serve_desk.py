@@ -270,14 +270,14 @@ def welcome(demo: Demo) -> str:
     )
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: its own session (the terminal's Ctrl+C reaches the demo only, which stops it in
-    order), and SIGTERM should the demo itself die without stopping it (Linux)."""
-    os.setsid()
+def _die_with_parent():
+    """What the child runs before exec (Linux): SIGTERM should the demo itself die without stopping it. The libc
+    function is looked up here, in the parent: a child of a process with threads may only call what is at hand."""
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+    return lambda: prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _nginx_string(text: str) -> str:
@@ -325,9 +325,16 @@ class _Stack:
         demo = self.demo
         unit = Unit(demo.archive, demo.key, DESK[1], demo.secret, self.socket, python=Path(sys.executable), site=demo.site)
         env = {**os.environ, **unit.environment()}
+        # Each server in a session of its own: the terminal's Ctrl+C reaches the demo only, which stops them in order.
         with open(self.log, "ab") as log:
             process = subprocess.Popen(
-                unit.command(), env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=_die_with_parent
+                unit.command(),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                preexec_fn=_die_with_parent(),
             )
         self.processes.append(("编辑台", process))
         deadline = time.monotonic() + 60
@@ -385,7 +392,12 @@ class _Stack:
             raise BangfuError(f"nginx 不接受生成的配置 {conf}：\n{checked.stderr.strip()}")
         command[-1] = f"daemon off; {command[-1]}"
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(),
         )
         self.processes.append(("nginx", process))
         deadline = time.monotonic() + 15
