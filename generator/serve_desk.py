@@ -256,6 +256,14 @@ def users_table(archive: Path) -> list[str]:
     return lines
 
 
+def _example(archive: Path) -> list[str]:
+    """The walk-through docs/desk.md describes, when the sample users it names are there."""
+    users = load_access(archive).users
+    if "xy-demo" in users and "reviewer-460105" in users:
+        return ["例如用 xy-demo 修改秀英区的一户并提交审核，再用 reviewer-460105 批准：批准后站点在后台重新生成。"]
+    return []
+
+
 def welcome(demo: Demo) -> str:
     base = f"http://127.0.0.1:{demo.port}"
     return "\n".join(
@@ -263,7 +271,7 @@ def welcome(demo: Demo) -> str:
             f"演示站点：{base}/　　编辑台：{base}/desk/　　（只监听本机 127.0.0.1）",
             f"以下示例账号的密码都是：{DEMO_PASSWORD}",
             *users_table(demo.archive),
-            "例如用 xy-demo 修改秀英区的一户并提交审核，再用 reviewer-460105 批准：批准后站点在后台重新生成。",
+            *_example(demo.archive),
             f"演示数据都在 {demo.work}（档案库的副本、站点、密码文件、日志 desk.log），不是本仓库。",
             "按 Ctrl+C 停止。",
         ]

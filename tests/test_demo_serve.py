@@ -159,3 +159,29 @@ def fetch_refused(port: int) -> bool:
     except OSError:
         return True
     return False
+
+
+def test_without_htpasswd_the_demo_says_so_and_falls_back_to_the_plain_preview(tmp_path):
+    """A machine lacking one of the programs (here htpasswd, left off PATH): the site preview, and why."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("git", "ssh-keygen"):
+        (bin_dir / name).symlink_to(tools()[name])
+    port, shown = free_port(), tmp_path / "shown.txt"
+    env = {**os.environ, "PATH": str(bin_dir), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "generator", "serve", "--with-desk", "--port", str(port), "--out", str(tmp_path / "site")]
+    command += ["--work", str(tmp_path / "demo")]
+    with open(shown, "wb") as out:
+        demo = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        text = _wait_for(shown, "预览地址", demo, 180)
+        assert "编辑台的演示需要 htpasswd" in text and "只预览站点" in text
+        assert fetch(port, "/")[0] == 200  # the preview has no login
+        assert not (tmp_path / "demo").exists()
+    finally:
+        demo.send_signal(signal.SIGINT)
+        try:
+            demo.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            raise
