@@ -241,7 +241,7 @@ def users_table(archive: Path) -> list[str]:
     lines = []
     for login, user in access.users.items():
         if user.disabled:
-            lines.append(f"  {login}（{user.title}）：已停用，不能登录")
+            lines.append(_shown(f"  {login}（{user.title}）：已停用，不能登录"))
             continue
         grants = access.grants_of_user(login)
         scopes = "；".join(f"{table.name(g.scope)}（{g.scope}）{'、'.join(g.roles)}" for g in grants)
@@ -252,8 +252,13 @@ def users_table(archive: Path) -> list[str]:
         if email and any(REVIEWER in g.roles and reviewers.authorised(email, g.scope) for g in grants):
             desk.append("在编辑台批准")
         suffix = f"——{'、'.join(desk)}" if desk else ""
-        lines.append(f"  {login}（{user.title}）：{scopes}{suffix}")
+        lines.append(_shown(f"  {login}（{user.title}）：{scopes}{suffix}"))
     return lines
+
+
+def _shown(text: str) -> str:
+    """A line for the terminal: control characters from access.yaml shown as escapes, never acted on."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _example(archive: Path) -> list[str]:

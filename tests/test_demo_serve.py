@@ -106,7 +106,7 @@ def test_make_demo_serves_site_and_desk_behind_nginx_and_stops_cleanly(tmp_path)
         assert re.search(r"xy-demo（秀英区经办人示例）：秀英区（460105）经办人", text)
         assert re.search(r"reviewer-460105（示例秀英审核员）：秀英区（460105）审核人——在编辑台批准", text)
 
-        mine = sorted(p.stem for p in (REPO / "records" / COUNTY).glob("*.yaml"))
+        mine = sorted(p.stem for p in (work / "archive" / "records" / COUNTY).glob("*.yaml"))  # the desk's copy
         with Client(port, "xy-demo", DEMO_PASSWORD) as editor:
             status, _, body = editor.get("/desk/")
             assert status == 200
@@ -119,7 +119,8 @@ def test_make_demo_serves_site_and_desk_behind_nginx_and_stops_cleanly(tmp_path)
 
         number = mine[0]
         page = f"/h/{COUNTY}/{number}/"
-        old = re.search(r'(?m)^邮政编码: "([0-9]{6})"', (REPO / "records" / COUNTY / f"{number}.yaml").read_text()).group(1)
+        record = (work / "archive" / "records" / COUNTY / f"{number}.yaml").read_text(encoding="utf-8")
+        old = re.search(r'(?m)^邮政编码: "([0-9]{6})"', record).group(1)
         new = "570999" if old != "570999" else "570998"
         assert new.encode() not in fetch(port, page, "xy-demo", DEMO_PASSWORD)[2]
         with Client(port, "xy-demo", DEMO_PASSWORD) as editor:
