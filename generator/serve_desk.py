@@ -43,6 +43,7 @@ ACCESS = Path("records/_settings/access.yaml")
 REVIEWERS = Path("records/_settings/reviewers.yaml")
 # Paths that end up in nginx's configuration or systemd's unit: nothing nginx or a shell would read specially.
 _PLAIN_PATH = re.compile(r"/[A-Za-z0-9._/-]+")
+_PACKAGES = {"nginx": "nginx", "htpasswd": "apache2-utils", "ssh-keygen": "openssh-client", "git": "git"}
 _ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
 
 
@@ -83,10 +84,12 @@ def serve_with_desk(root: Path, work: Path, port: int, *, out: Path, fresh: bool
     found = tools()
     missing = [name for name, path in found.items() if path is None]
     if missing:
+        packages = "、".join(f"{name}（Debian 软件包 {_PACKAGES[name]}）" for name in missing)
         echo(
-            f"编辑台的演示需要 {'、'.join(missing)}（nginx、apache2-utils、openssh-client；`make test` 或 .ci/system-packages "
-            "会安装它们），本机没有，所以只预览站点（没有编辑台和登录）。"
+            f"编辑台的演示需要 {packages}，本机没有（`make test` 或 `bash .ci/system-packages` 会安装）。"
+            "现在只预览站点（没有登录和编辑台）。"
         )
+
         from generator.serve import serve_site
 
         serve_site(root, out, port, echo=echo)
