@@ -1,5 +1,7 @@
 # Two commands do everything on a fresh machine:
-#   make demo   build the site from the sample records and serve it on http://127.0.0.1:8000/
+#   make demo   build the site from the sample records and serve it through nginx on http://127.0.0.1:8000/ with the
+#               caseworker's desk at /desk/ (sample users, password demo; a copy of the archive in .demo/;
+#               FRESH=1 copies it anew); without nginx, only the site preview
 #   make test   install what the tests need (Python packages, nginx, chromium) and run the whole suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -19,8 +21,7 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 demo: venv
-	$(VENV)/bin/bangfu build --out $(OUT)
-	$(VENV)/bin/bangfu serve --out $(OUT) --port $(PORT)
+	$(VENV)/bin/bangfu serve --with-desk --out $(OUT) --port $(PORT) $(if $(FRESH),--fresh)
 
 build: venv
 	$(VENV)/bin/bangfu build --out $(OUT)
@@ -39,5 +40,5 @@ lint: venv
 	$(VENV)/bin/ruff format --check generator tests bench
 
 clean:
-	rm -rf $(OUT) $(OUT).bangfu .bangfu-cache
+	rm -rf $(OUT) $(OUT).bangfu .bangfu-cache .demo
 	git_dir=$$(git rev-parse --absolute-git-dir 2>/dev/null) && rm -rf "$$git_dir/bangfu-cache" || true

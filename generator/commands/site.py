@@ -76,16 +76,39 @@ def build_summary(result) -> str:
 @OUT
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口（只监听 127.0.0.1）。")
 @click.option("--no-build", is_flag=True, help="不先生成，直接预览已有的输出目录。")
-def serve(root: Path, out: Path, port: int, no_build: bool) -> None:
+@click.option(
+    "--with-desk",
+    is_flag=True,
+    help="连同编辑台一起演示：真实的 nginx（示例账号登录）、/desk/ 上的编辑台，用演示目录中档案库的副本（make demo）。",
+)
+@click.option(
+    "--work",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".demo"),
+    show_default=True,
+    help="--with-desk 的演示目录：档案库副本、站点、密码文件、日志（不进 git）。",
+)
+@click.option("--fresh", is_flag=True, help="--with-desk 时丢弃上次演示的副本（连同其中批准过的修改），从本仓库重新复制。")
+def serve(root: Path, out: Path, port: int, no_build: bool, with_desk: bool, work: Path, fresh: bool) -> None:
     """在本机预览站点，并在档案、手册或 schema 改动后自动重新生成、刷新浏览器。
 
     只监听 127.0.0.1。按 Ctrl+C 停止。
+
+    加 --with-desk 时演示工会用户看到的全部：站点经真实的 nginx 提供（基本认证，示例账号的密码都是 demo），
+    编辑台在 /desk/（gunicorn，unix 套接字）。编辑台改的是演示目录中档案库的副本，不是本仓库；
+    批准后站点在后台重新生成。没有装 nginx 时退回普通预览。说明见 docs/desk.md。
 
     \b
     例：
       bangfu serve
       bangfu serve --out site --port 8001
+      bangfu serve --with-desk
     """
+    if with_desk:
+        from generator.serve_desk import serve_with_desk
+
+        serve_with_desk(root, work, port, out=out, fresh=fresh, echo=click.echo)
+        return
     from generator.serve import serve_site
 
     serve_site(root, out, port, build_first=not no_build, echo=click.echo)
