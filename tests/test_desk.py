@@ -540,3 +540,36 @@ def test_option_lists_take_only_their_own_options(desk):
     assert "<script>x</script>" not in shown  # an option the schema does not list is dropped, never echoed raw
     checked = re.findall(r'name="致困原因" value="([^"]+)" checked', shown)
     assert checked == kept
+
+
+def test_the_desk_under_gunicorn_opens_no_control_socket(tmp_path):
+    """gunicorn 25+ would open a control socket (reload, worker counts, shutdown) under the account's home."""
+    import os
+    import time
+
+    from generator.desk.unit import Unit
+
+    work = make_archive(tmp_path / "repo")
+    config = desk_config(work.root)
+    secret = tmp_path / "desk.secret"
+    secret.write_bytes(config.secret)
+    sock = tmp_path / "run" / "desk.sock"
+    sock.parent.mkdir()
+    home = tmp_path / "home"
+    home.mkdir()
+    unit = Unit(work.root, config.key, config.merger, secret, sock, python=Path(sys.executable), workers=1)
+    env = {**os.environ, **unit.environment(), "HOME": str(home)}
+    log = tmp_path / "desk.log"
+    with log.open("wb") as err:
+        server = subprocess.Popen(unit.command(), env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        deadline = time.monotonic() + 20
+        while not sock.exists():
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.1)
+        time.sleep(0.5)  # the arbiter has started whatever it starts beside the listening socket
+        assert sorted(p.name for p in sock.parent.iterdir()) == ["desk.sock"]
+        assert not list(home.rglob("*")) and not list(tmp_path.glob("*.ctl"))
+    finally:
+        server.terminate()
+        server.wait(timeout=15)

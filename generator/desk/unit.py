@@ -75,6 +75,9 @@ class Unit:
             "8190",
             "--access-logfile",
             "-",
+            # gunicorn 25+ opens a control socket (worker counts, reload, shutdown) at a per-user default path
+            # shared by every gunicorn of that account: the desk needs none, so no such socket exists to reach.
+            "--no-control-socket",
             APP,
         ]
 
