@@ -352,46 +352,43 @@ def test_a_new_households_draft_never_lands_on_the_household_that_took_its_numbe
 
 @pytest.mark.nginx
 @pytest.mark.browser
-def test_in_a_real_browser_problems_and_trace_follow_typing_rows_are_added_and_the_draft_comes_back(tmp_path):
+def test_in_a_real_browser_problems_and_trace_follow_typing_rows_are_added_and_the_draft_comes_back(tmp_path, new_page):
     """Behind real nginx (its CSP, basic auth) and gunicorn, in headless Chromium: no button is pressed to check."""
     from nginx_support import NGINX, PASSWORD
     from test_desk_e2e import CHROMIUM, desk_stack
 
     if not (Path(NGINX).exists() and Path(CHROMIUM).exists()):
         pytest.skip("needs Debian nginx and chromium")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with desk_stack(tmp_path) as (port, _work), sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_context(http_credentials={"username": "xy-ed", "password": PASSWORD}).new_page()
-            blocked = []
-            page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
-            page.goto(f"http://127.0.0.1:{port}/desk/h/{N5}")
-            page.wait_for_selector("#steps li")
-            before = page.locator("#conclusion").inner_text()
-            page.fill("input[name=邮政编码]", "5703")
-            page.wait_for_selector('.problem[data-field="邮政编码"]', timeout=10000)
-            assert "错误" in page.locator('.problem[data-field="邮政编码"]').inner_text()
-            page.fill("input[name=邮政编码]", "570312")
-            page.wait_for_selector('.problem[data-field="邮政编码"]', state="detached", timeout=10000)
-            assert not page.is_visible("input[name=致困原因其他注明]")
-            page.check('input[name=致困原因][value="其他"]')
-            assert page.is_visible("input[name=致困原因其他注明]")
-            page.wait_for_selector('.problem[data-field="致困原因其他注明"]', timeout=10000)
-            rows = len(household(N5).get("帮扶台账", []))
-            page.click('button.add-row[data-for="帮扶台账"]')
-            page.fill(f'input[name="帮扶台账-{rows + 1}-金额"]', "12.5元")
-            page.wait_for_selector(f'.problem[data-field="帮扶台账-{rows + 1}-金额"]', timeout=10000)
-            page.select_option("select[name=困难类别]", "意外致困户")
-            expect(page.locator("#conclusion")).not_to_have_text(before, timeout=10000)  # the trace follows the form
-            expect(page.locator("#record")).to_have_attribute("data-saved", re.compile(".+"), timeout=10000)
-            page.reload()
-            assert page.input_value("input[name=邮政编码]") == "570312" and "已恢复您" in page.inner_text("#message")
-            assert page.input_value(f'input[name="帮扶台账-{rows}-金额"]') == "12.5元"  # the new row, drawn from the draft
-            assert blocked == []
-        finally:
-            browser.close()
+    # the session's Chromium (conftest's new_page): a second sync_playwright in one process is refused
+    with desk_stack(tmp_path) as (port, _work):
+        page = new_page(http_credentials={"username": "xy-ed", "password": PASSWORD})
+        blocked = []
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(f"http://127.0.0.1:{port}/desk/h/{N5}")
+        page.wait_for_selector("#steps li")
+        before = page.locator("#conclusion").inner_text()
+        page.fill("input[name=邮政编码]", "5703")
+        page.wait_for_selector('.problem[data-field="邮政编码"]', timeout=10000)
+        assert "错误" in page.locator('.problem[data-field="邮政编码"]').inner_text()
+        page.fill("input[name=邮政编码]", "570312")
+        page.wait_for_selector('.problem[data-field="邮政编码"]', state="detached", timeout=10000)
+        assert not page.is_visible("input[name=致困原因其他注明]")
+        page.check('input[name=致困原因][value="其他"]')
+        assert page.is_visible("input[name=致困原因其他注明]")
+        page.wait_for_selector('.problem[data-field="致困原因其他注明"]', timeout=10000)
+        rows = len(household(N5).get("帮扶台账", []))
+        page.click('button.add-row[data-for="帮扶台账"]')
+        page.fill(f'input[name="帮扶台账-{rows + 1}-金额"]', "12.5元")
+        page.wait_for_selector(f'.problem[data-field="帮扶台账-{rows + 1}-金额"]', timeout=10000)
+        page.select_option("select[name=困难类别]", "意外致困户")
+        expect(page.locator("#conclusion")).not_to_have_text(before, timeout=10000)  # the trace follows the form
+        expect(page.locator("#record")).to_have_attribute("data-saved", re.compile(".+"), timeout=10000)
+        page.reload()
+        assert page.input_value("input[name=邮政编码]") == "570312" and "已恢复您" in page.inner_text("#message")
+        assert page.input_value(f'input[name="帮扶台账-{rows}-金额"]') == "12.5元"  # the new row, drawn from the draft
+        assert blocked == []
 
 
 def test_live_problems_name_the_browsers_row_after_a_row_is_removed(desk):
