@@ -16,7 +16,7 @@ import pytest
 from history_support import R460105, git
 from nginx_support import NGINX, PASSWORD, Client, Nginx, free_port, write_htpasswd, write_pages
 from site_support import CHROMIUM
-from test_desk import N5, N6, audit_json, desk_config, make_archive
+from test_desk import DESK, N5, N6, audit_json, desk_config, make_archive
 
 from generator.access.nginx import DeployOptions, deploy_config
 from generator.desk.unit import Unit
@@ -30,20 +30,38 @@ pytestmark = [
 
 
 @contextmanager
-def desk_stack(tmp_path: Path):
-    """(port, repository) of nginx on 127.0.0.1 in front of the desk under gunicorn; both stopped afterwards."""
+def desk_stack(tmp_path: Path, *, publish: bool = False):
+    """(port, repository) of nginx on 127.0.0.1 in front of the desk under gunicorn; both stopped afterwards.
+
+    With `publish`, the site nginx serves is a real `bangfu build` of the archive, and the desk's unit is given that
+    same folder (`--site`): after each approval the desk publishes into the folder nginx serves."""
     work = make_archive(tmp_path / "repo")
     config = desk_config(work.root)
     secret = tmp_path / "desk.secret"
     secret.write_bytes(config.secret)
     sock = tmp_path / "run" / "desk.sock"
     sock.parent.mkdir()
-    unit = Unit(work.root, config.key, config.merger, secret, sock, python=Path(sys.executable), workers=2)
-    env = {**os.environ, **unit.environment(), "BANGFU_TODAY": os.environ.get("BANGFU_TODAY", "2026-06-30")}
+    today = {"BANGFU_TODAY": os.environ.get("BANGFU_TODAY", "2026-06-30")}
+    site = tmp_path / "site"
+    if publish:
+        built = subprocess.run(
+            [sys.executable, "-m", "generator", "build", "--root", str(work.root), "--out", str(site)],
+            cwd=work.root,
+            env={**os.environ, **today},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert built.returncode == 0, built.stdout + built.stderr
+    else:
+        write_pages(site, [])
+    unit = Unit(
+        work.root, config.key, config.merger, secret, sock, python=Path(sys.executable), workers=2, site=site if publish else None
+    )
+    env = {**os.environ, **unit.environment(), **today}
     log = open(tmp_path / "desk.log", "wb")  # noqa: SIM115 - closed when gunicorn has stopped
     gunicorn = subprocess.Popen(unit.command(), env=env, stdout=subprocess.DEVNULL, stderr=log)
     port = free_port()
-    site = write_pages(tmp_path / "site", [])
     out = tmp_path / "nginx" / "bangfu.conf"
     deploy_config(
         DeployOptions(
@@ -146,6 +164,193 @@ def test_editor_submits_reviewer_approves_audit_passes_and_attacks_are_refused(t
                 assert client.status(f"/desk/h/{N5}") == 403
             with Client(port, None, headers={header: "xy-ed"}) as client:
                 assert client.status(f"/desk/h/{N5}") == 401
+
+
+# --- issue 14's "Done when": a new household from the first keystroke to its page on the site ----------------------
+
+WAIT = 30_000  # ms: the most any one expected change may take (a live check, a page) on a busy machine
+PUBLISHED = 240_000  # ms: approve → the site rebuilt by `bangfu build` and swapped in
+NEW = "4601050002"  # the next free 职工编号 of 秀英区 (the archive holds 4601050001)
+ID_BAD, ID_GOOD = "460105197311027813", "460105197311027812"  # the same number with a wrong, then the right check digit
+
+
+def _type(page, name: str, text: str) -> None:
+    """Into a text field, key by key as a person types."""
+    field = page.locator(f'[name="{name}"]')
+    field.click()
+    field.press_sequentially(text)
+
+
+def test_a_new_household_from_the_editors_form_to_its_page_on_the_site(tmp_path, new_page):
+    """Issue 14's end-to-end scenario, all real: an editor of 460105 creates a household in Chromium (live checks,
+    no button pressed), a 460105 reviewer approves, the desk publishes the site nginx serves, main holds a signed
+    --no-ff merge that `bangfu audit` accepts in a fresh clone; and a user holding both roles cannot approve their own
+    request. (Two editors changing one household, same and different fields, are tested with real git through Flask's
+    client in tests/test_desk.py and tests/test_desk_flow.py.)"""
+    from playwright.sync_api import expect
+
+    with desk_stack(tmp_path, publish=True) as (port, work):
+        base = f"http://127.0.0.1:{port}/desk/"
+        site = tmp_path / "site"
+        main_before = git(work.root, "rev-parse", "refs/heads/main")
+
+        # 1. the editor creates a household: the desk's 新建 for 秀英区 takes the next free 职工编号
+        editor = new_page(http_credentials={"username": "xy-ed", "password": PASSWORD})
+        blocked = []
+        editor.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        editor.goto(base)
+        editor.locator("a[href$='/desk/new/460105']").click()
+        expect(editor.locator("h1")).to_contain_text(f"新建一户：{NEW}", timeout=WAIT)
+        # the empty form is checked at once: a missing required field is named beside it, and nothing can be judged yet
+        expect(editor.locator('[data-key="姓名"] .problem')).to_contain_text("缺少必填项「姓名」", timeout=WAIT)
+        expect(editor.locator("#no-trace")).to_be_visible()
+        expect(editor.locator("#conclusion")).to_have_text("")
+
+        _type(editor, "姓名", "测试新户")
+        expect(editor.locator('[data-key="姓名"] .problem')).to_have_count(0, timeout=WAIT)  # answered while typing
+        _type(editor, "身份证号", ID_BAD)  # one wrong digit: the check digit, named beside the field, no button pressed
+        beside = editor.locator('[data-key="身份证号"] .problem')
+        expect(beside).to_contain_text(f"校验位错误（最后一位应为 {ID_GOOD[-1]}）", timeout=WAIT)
+        number = editor.locator('[name="身份证号"]')
+        number.click()
+        number.press("End")
+        number.press("Backspace")  # the editor corrects the last digit
+        number.press_sequentially(ID_GOOD[-1])
+        expect(number).to_have_value(ID_GOOD)
+        expect(beside).to_have_count(0, timeout=WAIT)
+
+        for name, option in (
+            ("民族", "汉族"),
+            ("性别", "男"),
+            ("政治面貌", "群众"),
+            ("健康状况", "健康"),
+            ("残疾类别", "无"),
+            ("工作状态", "在岗"),
+            ("劳模类型", "非劳模"),
+            ("住房类型", "租住私房"),
+            ("所属行业", "制造业"),
+            ("婚姻状况", "已婚"),
+            ("户口类型", "城镇户口"),
+            ("医保状况", "城镇职工基本医疗保险"),
+            ("是否农民工", "否"),
+            ("是否为解困脱困对象", "否"),
+        ):
+            editor.select_option(f'select[name="{name}"]', option)
+        editor.fill('[name="出生日期"]', "1973-11-02")
+        editor.fill('[name="工作时间"]', "1995-07-01")
+        editor.fill('[name="确定时间"]', "2026-06-20")
+        for name, text in (
+            ("家庭住址", "海口市秀英区示例路 9 号（虚构）"),
+            ("本人月平均收入", "1200"),
+            ("家庭其他非薪资年收入", "0"),
+            ("家庭年度总收入", "18000"),
+            ("家庭人口", "2"),
+            ("户口所在地行政区划", "460105"),
+            ("建档人", "示例建档员"),
+            ("审核人", "示例审核员"),
+        ):
+            _type(editor, name, text)
+        editor.check('input[name="致困原因"][value="家庭成员患重特大疾病"]')
+
+        editor.click('button.add-row[data-for="家庭主要成员"]')  # the spouse, in a row of their own
+        spouse = editor.locator('fieldset[data-rows="家庭主要成员"] > fieldset.row').last
+        spouse.locator('[name$="-姓名"]').press_sequentially("测试新配偶")
+        spouse.locator('select[name$="-关系"]').select_option("配偶")
+        spouse.locator('select[name$="-性别"]').select_option("女")
+        spouse.locator('[name$="-身份证号"]').press_sequentially("460105197504207721")
+        spouse.locator('[name$="-出生日期"]').fill("1975-04-20")
+        spouse.locator('select[name$="-健康状况"]').select_option("慢性疾病")
+        spouse.locator('[name$="-月收入"]').press_sequentially("300")
+        spouse.locator('select[name$="-身份"]').select_option("灵活就业")
+
+        # the category the editor puts down: the trace answers that the income alone does not make a needy household
+        editor.select_option('select[name="困难类别"]', "低保边缘户")
+        conclusion = editor.locator("#conclusion")
+        expect(conclusion).to_have_text(re.compile("^不能认定为困难职工家庭.*不一致"), timeout=WAIT)
+        expect(editor.locator('[data-key="困难类别"] .problem')).to_contain_text("不能认定为困难职工家庭")
+        # ... until the 困难情形 (the spouse's chronic illness, with its proof) is recorded: the category changes
+        editor.click('button.add-row[data-for="困难情形"]')
+        situation = editor.locator('fieldset[data-rows="困难情形"] > fieldset.row').last
+        situation.locator('select[name$="-情形"]').select_option("慢性疾病")
+        situation.locator('[name$="-涉及人员"]').press_sequentially("测试新配偶")
+        situation.locator('[name$="-证明材料"]').press_sequentially("诊断证明")
+        expect(conclusion).to_have_text(re.compile("^认定为低保边缘户；与填报的困难类别“低保边缘户”一致"), timeout=WAIT)
+        expect(editor.locator("#summary")).to_contain_text("没有错误")
+        expect(editor.locator("#steps")).to_contain_text("困难情形：慢性疾病（测试新配偶")
+        assert editor.locator("#record .problem").filter(has_text="错误：").count() == 0  # a 提示 (no 附件 yet) may stay
+        editor.fill("textarea[name=note]", "入户调查新建：配偶慢性病")
+        editor.click("#submit")
+        expect(editor.locator(".message.ok")).to_contain_text(f"已提交审核：{NEW}-1", timeout=WAIT)
+        assert blocked == []
+        ref = f"refs/heads/desk/xy-ed/{NEW}-1"
+        assert git(work.root, "rev-parse", "refs/heads/main") == main_before  # proposed only
+
+        # 2. the reviewer sees it in the queue with the review summary, approves; the desk publishes the site
+        reviewer = new_page(http_credentials={"username": "reviewer-460105", "password": PASSWORD})
+        reviewer.goto(base)
+        expect(reviewer.locator("#queue")).to_contain_text(f"{NEW}-1（提交人 xy-ed）")
+        reviewer.locator("#queue").get_by_role("link", name=f"{NEW}-1").click()
+        expect(reviewer.locator("body")).to_contain_text(f"新增 · {NEW}", timeout=WAIT)  # bangfu review's summary
+        expect(reviewer.locator("body")).to_contain_text("认定结果：低保边缘户")
+        expect(reviewer.locator("body")).to_contain_text("校验：通过")
+        assert not (site / "h" / "460105" / NEW).exists()  # not on the site before approval
+        reviewer.click("#approve")
+        expect(reviewer).to_have_url(re.compile(r"/desk/m/[0-9a-f]{40}$"), timeout=WAIT)
+        merged = reviewer.url.rsplit("/", 1)[1]
+        # The page comes back at once, while `bangfu build` runs in a background process of its own (its Python start
+        # and checkout alone take longer than drawing this page: about 1.7 s here against a few git calls).
+        expect(reviewer.locator("#site-status")).to_contain_text("正在发布")
+        expect(reviewer.locator("#site-status")).to_contain_text("已发布", timeout=PUBLISHED)  # the page refreshes itself
+        link = reviewer.locator("#merged-households").get_by_role("link", name="查看档案页")
+        expect(link).to_have_attribute("href", f"/h/460105/{NEW}/")
+        with reviewer.expect_response(lambda r: r.url.endswith(f"/h/460105/{NEW}/")) as answer:
+            link.click()
+        assert answer.value.status == 200  # through nginx, from the folder the desk published into
+        # the household's page as the site shows it to a reviewer (roles.yaml: the 档案 area shows 姓名 in full)
+        expect(reviewer.locator("body")).to_contain_text(NEW)
+        expect(reviewer.locator("body")).to_contain_text("测试新户")
+        assert (site / "h" / "460105" / NEW / "index.html").is_file()
+
+        # 3. main has the desk's signed --no-ff merge of the editor's commit, approved by the reviewer
+        assert git(work.root, "rev-parse", "refs/heads/main") == merged
+        parents = git(work.root, "rev-list", "--parents", "-1", merged).split()
+        assert parents[1:] == [main_before, git(work.root, "rev-parse", f"{merged}^2")] and len(parents) == 3
+        assert git(work.root, "diff", "--name-only", main_before, merged) == f"records/460105/{NEW}.yaml"
+        assert git(work.root, "log", "-1", "--format=%an|%ae", f"{merged}^2") == "测试账号xy-ed|xy-ed@desk.bangfu.invalid"
+        # The design (docs/desk.md, generator/desk/flow.py): the merge's author is the reviewer, its committer the
+        # desk, a 签名合并方 registered in reviewers.yaml that signs with its own key, and the message names the
+        # reviewer in `Approved-by:`. (The issue says "the reviewer as committer"; a committer-reviewer would need
+        # the reviewer's own private key, which is not on the server.) audit credits the reviewer as the approver.
+        # (The names are access.yaml's 姓名, the reviewer's e-mail reviewers.yaml's.)
+        assert git(work.root, "log", "-1", "--format=%an|%ae|%ce", merged) == f"测试账号reviewer-460105|{R460105[1]}|{DESK[1]}"
+        assert "\ngpgsig -----BEGIN SSH SIGNATURE-----" in git(work.root, "cat-file", "commit", merged)
+        assert f"Approved-by: 测试账号reviewer-460105 <{R460105[1]}>" in git(work.root, "log", "-1", "--format=%B", merged)
+        merge = next(c for c in read_history(work.root).commits if c.sha == merged)
+        assert merge.approved and merge.approver.email == R460105[1]
+        assert not git(work.root, "for-each-ref", ref)  # the request is done
+        clone = tmp_path / "clone"
+        git(tmp_path, "clone", "-q", str(work.root), str(clone))
+        audited = audit_json(clone)  # an auditor's own copy: signatures checked against main's reviewers.yaml
+        assert audited["通过"] and audited["审计提交数"] == 1 and audited["签名无法验证的审批合并"] == []
+
+        # 4. a user holding both roles submits, and may not approve their own request: refused, nothing merged
+        both = new_page(http_credentials={"username": "xy-both", "password": PASSWORD})
+        both.goto(f"{base}h/{N5}")
+        both.fill("input[name=邮政编码]", "570312")
+        both.fill("textarea[name=note]", "入户核实：邮政编码更正")
+        both.click("#submit")
+        expect(both.locator(".message.ok")).to_contain_text(f"已提交审核：{N5}-1", timeout=WAIT)
+        both.get_by_role("link", name=f"{N5}-1").first.click()
+        expect(both.locator("body")).to_contain_text("不能审批自己提交的修改（自审自批）", timeout=WAIT)
+        expect(both.locator("#approve")).to_have_count(0)
+        both.goto(f"{base}h/{N5}")  # any form of the desk gives this session a CSRF token
+        token = both.locator("input[name=csrf_token]").first.get_attribute("value")
+        crafted = both.request.post(f"{base}r/xy-both/{N5}-1/approve", form={"csrf_token": token})
+        assert crafted.status == 403
+        assert git(work.root, "rev-parse", "refs/heads/main") == merged
+        assert git(work.root, "rev-parse", "--verify", "-q", f"refs/heads/desk/xy-both/{N5}-1")  # kept, unmerged
+        log = (tmp_path / "desk.log").read_text(encoding="utf-8")
+        assert f"desk denied: user=xy-both POST '/desk/r/xy-both/{N5}-1/approve'" in log
 
 
 # --- issue 14: usable on a tablet (1024 px wide) -------------------------------------------------------------------

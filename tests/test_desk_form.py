@@ -273,6 +273,35 @@ def test_the_live_check_answers_with_the_clis_messages_for_a_bad_id_and_a_one_pe
     assert live["errors"] >= 2 and live["trace"][0].startswith(f"职工编号 {N5}")
 
 
+def test_a_wrong_check_digit_is_said_as_it_is_typed_not_after_the_last_required_field(desk):
+    """A new household's form misses most required fields while the ID numbers are typed: the check digit is named
+    beside each number at once, in the words the CLI uses once the record is complete, and said once only."""
+    work, app = desk
+    c = client(app, "xy-ed")
+    complete = household(NEW)
+    mine, spouse = complete["身份证号"], complete["家庭主要成员"][0]["身份证号"]
+    wrong = {n: n[:-1] + ("0" if n[-1] != "0" else "1") for n in (mine, spouse)}
+    typed = [("姓名", "测试新户"), ("身份证号", wrong[mine])]
+    typed += [("家庭主要成员-rows", "1"), ("家庭主要成员-0-身份证号", wrong[spouse])]
+    early = post(c, f"/desk/live/{NEW}", typed).get_json()
+    assert "缺少必填项「住房类型」" in early["problems"]["住房类型"][0]  # the form is far from complete
+    # the CLI on the complete record with the same two wrong numbers
+    complete["身份证号"], complete["家庭主要成员"][0]["身份证号"] = wrong[mine], wrong[spouse]
+    work.write(NEW, complete)
+    cli = [p for p in _cli(work.root) if p["path"] == path_of(NEW) and p["code"] == "id-checksum"]
+    by_pointer = {p["pointer"]: [p["message"]] for p in cli}
+    assert set(by_pointer) == {"/身份证号", "/家庭主要成员/0/身份证号"}
+    assert [m.split("：", 1)[1] for m in early["problems"]["身份证号"]] == by_pointer["/身份证号"]
+    assert [m.split("：", 1)[1] for m in early["problems"]["家庭主要成员-0-身份证号"]] == by_pointer["/家庭主要成员/0/身份证号"]
+    # once the form is complete, the CLI's own checks say it, once
+    full = [(k, v) for k, v in filled(complete) if k not in ("职工编号", "所属地区")]
+    later = post(c, f"/desk/live/{NEW}", full).get_json()
+    assert [m.split("：", 1)[1] for m in later["problems"]["身份证号"]] == by_pointer["/身份证号"]
+    # a number not yet of the schema's form has its own schema problem, and no check-digit guess
+    short = post(c, f"/desk/live/{NEW}", [("身份证号", mine[:10])]).get_json()
+    assert not any("校验位" in m for m in short["problems"].get("身份证号", []))
+
+
 def test_the_live_check_sees_main_move(desk):
     work, app = desk
     c = client(app, "xy-ed")
@@ -361,7 +390,8 @@ def test_in_a_real_browser_problems_and_trace_follow_typing_rows_are_added_and_t
         pytest.skip("needs Debian nginx and chromium")
     from playwright.sync_api import expect
 
-    with desk_stack(tmp_path) as (port, _work):  # one browser per test process, a fresh loopback-only context
+    # the session's Chromium (conftest's new_page): a second sync_playwright in one process is refused
+    with desk_stack(tmp_path) as (port, _work):
         page = new_page(http_credentials={"username": "xy-ed", "password": PASSWORD})
         blocked = []
         page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)

@@ -30,6 +30,7 @@ from generator.records.dump import dump_record
 from generator.records.files import atomic_file
 from generator.records.load import Record, parse_bytes
 from generator.rules.assess import assess
+from generator.validation.checks import id_numbers
 from generator.validation.validate import Context, Summary, check_record, cross_record, summarise
 
 log = logging.getLogger("bangfu.desk")
@@ -200,16 +201,40 @@ class Checker:
         main = main or self.git.resolve("refs/heads/main")
         ctx = self.context(main or "")
         problems = check_record(record, ctx)
+        valid = not any(p.is_error for p in schema_check.check_schema(record))
+        if not valid:  # check_record stopped at the schema: the ID numbers typed so far are checked all the same
+            problems += early_id_problems(record)
         if main:
             self.index.update(main)
             problems += self.index.clashes(record, ctx)
         trace = None
-        if not any(p.is_error for p in schema_check.check_schema(record)):
+        if valid:
             try:
                 trace = assess(record.data, record.county, ctx.standards, ctx.today)
             except (RecordError, KeyError, TypeError, ValueError):
                 trace = None
         return problems, trace
+
+
+_ID = re.compile(r"[0-9]{17}[0-9X]")
+
+
+def early_id_problems(record: Record) -> list[Problem]:
+    """The ID number checks of a form that is not yet schema-valid (a new household still missing required fields):
+    check_record runs them only on a schema-valid record, so without this a wrong check digit typed first would be
+    said only after the last required field. Only numbers of the schema's form are checked (others have their own
+    schema problem), each in its place: the same messages as `bangfu validate` gives once the form is complete."""
+    data = record.data
+
+    def kept(person):
+        if not isinstance(person, dict):
+            return person
+        number = person.get("身份证号")
+        return {**person, "身份证号": number if isinstance(number, str) and _ID.fullmatch(number) else None}
+
+    members = data.get("家庭主要成员")
+    shown = {**kept(data), "家庭主要成员": [kept(m) for m in members] if isinstance(members, list) else []}
+    return id_numbers(record, shown)
 
 
 def messages(problems: list[Problem], data: dict, where: dict | None = None) -> dict[str, list[str]]:
