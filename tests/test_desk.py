@@ -542,6 +542,17 @@ def test_option_lists_take_only_their_own_options(desk):
     assert checked == kept
 
 
+def desk_files(tmp_path: Path) -> tuple[Archive, Config, Path, Path]:
+    """(archive, config, secret file, socket path) for starting the desk's unit as a real process."""
+    work = make_archive(tmp_path / "repo")
+    config = desk_config(work.root)
+    secret = tmp_path / "desk.secret"
+    secret.write_bytes(config.secret)
+    sock = tmp_path / "run" / "desk.sock"
+    sock.parent.mkdir()
+    return work, config, secret, sock
+
+
 def test_the_desk_under_gunicorn_opens_no_control_socket(tmp_path):
     """gunicorn 25+ would open a control socket (reload, worker counts, shutdown) under the account's home."""
     import os
@@ -549,12 +560,7 @@ def test_the_desk_under_gunicorn_opens_no_control_socket(tmp_path):
 
     from generator.desk.unit import Unit
 
-    work = make_archive(tmp_path / "repo")
-    config = desk_config(work.root)
-    secret = tmp_path / "desk.secret"
-    secret.write_bytes(config.secret)
-    sock = tmp_path / "run" / "desk.sock"
-    sock.parent.mkdir()
+    work, config, secret, sock = desk_files(tmp_path)
     home = tmp_path / "home"
     home.mkdir()
     unit = Unit(work.root, config.key, config.merger, secret, sock, python=Path(sys.executable), workers=1)

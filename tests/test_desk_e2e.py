@@ -16,7 +16,7 @@ import pytest
 from history_support import R460105, git
 from nginx_support import NGINX, PASSWORD, Client, Nginx, free_port, write_htpasswd, write_pages
 from site_support import CHROMIUM
-from test_desk import DESK, N5, N6, audit_json, desk_config, make_archive
+from test_desk import DESK, N5, N6, audit_json, desk_files
 
 from generator.access.nginx import DeployOptions, deploy_config
 from generator.desk.unit import Unit
@@ -35,12 +35,7 @@ def desk_stack(tmp_path: Path, *, publish: bool = False):
 
     With `publish`, the site nginx serves is a real `bangfu build` of the archive, and the desk's unit is given that
     same folder (`--site`): after each approval the desk publishes into the folder nginx serves."""
-    work = make_archive(tmp_path / "repo")
-    config = desk_config(work.root)
-    secret = tmp_path / "desk.secret"
-    secret.write_bytes(config.secret)
-    sock = tmp_path / "run" / "desk.sock"
-    sock.parent.mkdir()
+    work, config, secret, sock = desk_files(tmp_path)
     today = {"BANGFU_TODAY": os.environ.get("BANGFU_TODAY", "2026-06-30")}
     site = tmp_path / "site"
     if publish:
