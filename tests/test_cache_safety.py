@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from site_support import REPO, copy_samples
 
@@ -225,3 +226,46 @@ def test_a_changed_masking_rule_renders_every_affected_page_again(tmp_path):
         page = _page(site, county, data)
         assert f"<td>{data['家庭住址']}</td><td>" not in page, (county, data["职工编号"])
         assert re.search(r"<td>[^<]*\*[^<]*</td><td>[^<]*\*[^<]*</td>", page), "address and employer masked"
+
+
+# -- an archive's own mkdocs.yml is data: nothing in it may make the build run code ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("config", "said"),
+    [
+        ("hooks:\n  - evil.py\n", "不能设定“hooks”（会运行档案库中的 Python 文件）"),
+        (
+            "markdown_extensions:\n  - pymdownx.superfences:\n      custom_fences:\n        - name: x\n          class: x\n"
+            "          format: !!python/name:evil.run\n",
+            "不能有 !!python 等标记",
+        ),  # fmt: skip
+        ("theme:\n  name: material\n  custom_dir: overrides\n", "theme 中不能设定“custom_dir”"),
+        ("plugins:\n  - search\n  - evil\n", "plugins 只能用程序自己的 mkdocs.yml 中的那些，不能加 evil"),
+    ],
+    ids=["hooks", "python-tag", "custom-templates", "plugin"],
+)
+def test_an_archives_mkdocs_yml_cannot_make_the_build_run_its_code(tmp_path, config, said):
+    root = copy_samples(tmp_path / "archive")
+    marker = tmp_path / "the-archive's-code-ran"
+    (root / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\ndef run(*a, **k):\n    return ''\n", "utf-8")
+    (root / "overrides").mkdir()
+    (root / "overrides" / "main.html").write_text("{{ config.__class__ }}", encoding="utf-8")
+    (root / "docs").mkdir()
+    (root / "docs" / "index.md").write_text("# 手册\n", encoding="utf-8")
+    (root / "mkdocs.yml").write_text("site_name: 档案库自己的手册\n" + config, encoding="utf-8")
+    done = _bangfu("build", "--out", str(tmp_path / "site"), cwd=root)
+    assert done.returncode != 0
+    assert said in done.stderr + done.stdout and "Traceback" not in done.stderr
+    assert not marker.exists() and not (tmp_path / "site").exists()
+
+
+def test_an_archives_plain_mkdocs_yml_still_builds(tmp_path):
+    root = copy_samples(tmp_path / "archive")
+    (root / "docs").mkdir()
+    (root / "docs" / "index.md").write_text("# 本地手册\n", encoding="utf-8")
+    (root / "mkdocs.yml").write_text("site_name: 档案库自己的手册\nnav:\n  - 首页: index.md\nplugins:\n  - search\n  - bangfu\n",
+                                     encoding="utf-8")  # fmt: skip
+    done = _bangfu("build", "--out", str(tmp_path / "site"), cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "本地手册" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")

@@ -357,3 +357,25 @@ def test_a_prepared_upload_naming_another_county_is_refused_and_logged(desk, cap
     assert answer.status_code == 403
     assert any("desk denied" in r.getMessage() and "4601060001" in r.getMessage() for r in caplog.records)
     assert "refs/heads/desk" not in git(work.root, "for-each-ref")
+
+
+def test_publishing_never_runs_a_program_the_archive_ships(published, tmp_path):
+    """The build runs in the desk's checkout of main: a `generator/` package committed at the archive's root must
+    not stand in for the installed program (`python -m` would put the working folder first on sys.path)."""
+    work, app, site, _forge = published
+    marker = tmp_path / "the-archive's-code-ran"
+    planted = {
+        "generator/__init__.py": "",
+        "generator/__main__.py": f"open({str(marker)!r}, 'w').write('ran')\n",
+    }
+    for rel, text in planted.items():
+        (work.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (work.root / rel).write_text(text, encoding="utf-8")
+    git(work.root, "add", "generator")
+    git(work.root, "commit", "-q", "-m", "Ship a program with the archive")
+    reviewer = client(app, "reviewer-460105")
+    merged = _approve(reviewer, propose(work.root, "xy-ed", N5, setter(邮政编码="570312"))).headers["Location"]
+    page = wait_for(reviewer, merged, ("正在发布", "正在推送"))
+    assert "站点：已发布" in page, page
+    assert (site / "h" / "460105" / N5 / "index.html").is_file()
+    assert not marker.exists()

@@ -103,8 +103,10 @@ class Publisher:
         started = time.perf_counter()
         try:
             tree = self._checkout(main)
+            # -P: the checkout is the working folder, and `python -m` would otherwise import a `generator/`
+            # package committed there in place of the installed program (nothing a commit ships is run).
             done = subprocess.run(
-                [sys.executable, "-m", "generator", "build", "--root", str(tree), "--out", str(self.site), "--timings"],
+                [sys.executable, "-P", "-m", "generator", "build", "--root", str(tree), "--out", str(self.site), "--timings"],
                 cwd=tree,
                 capture_output=True,
                 timeout=BUILD_TIMEOUT,

@@ -6,6 +6,8 @@ import logging
 import shutil
 from pathlib import Path
 
+import yaml
+
 from generator import RESOURCES
 from generator.errors import BuildError, Problem
 from generator.records import cache
@@ -16,6 +18,60 @@ def config_path(root: Path) -> Path:
     """The archive's mkdocs.yml, or the program's own when the archive has none (records kept apart)."""
     own = root / "mkdocs.yml"
     return own if own.is_file() else RESOURCES / "mkdocs.yml"
+
+
+# What an archive's own mkdocs.yml may say. The file is data that a commit ships: mkdocs would run the Python files
+# named under `hooks:`, construct `!!python/...` tags, load templates from `theme.custom_dir` (Jinja2 reaches Python
+# objects) and load any installed plugin or Markdown extension. So: no hooks, no Python tags, no custom templates,
+# and only the plugins and extensions the program's own mkdocs.yml uses.
+_ALLOWED_KEYS = {"site_name", "site_description", "site_author", "copyright", "nav", "extra", "theme", "plugins",
+                 "markdown_extensions", "docs_dir", "use_directory_urls", "strict", "validation", "exclude_docs"}  # fmt: skip
+_THEME_REFUSED = {"custom_dir"}
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """Safe YAML that reads mkdocs' own harmless tags (!ENV, !relative) as plain values, and nothing of Python."""
+
+
+_ConfigLoader.add_constructor("!ENV", lambda loader, node: None)
+_ConfigLoader.add_constructor("!relative", lambda loader, node: None)
+
+
+def _names(entries) -> set[str]:
+    return {next(iter(e)) if isinstance(e, dict) else str(e) for e in entries or ()}
+
+
+def vet_config(config_file: Path) -> None:
+    """Refuse an archive's mkdocs.yml that would make mkdocs run something the archive ships (see _ALLOWED_KEYS)."""
+    if config_file == RESOURCES / "mkdocs.yml":
+        return
+    name = config_file.name
+    try:
+        data = yaml.load(config_file.read_bytes(), Loader=_ConfigLoader) or {}
+        own = yaml.load((RESOURCES / "mkdocs.yml").read_bytes(), Loader=_ConfigLoader) or {}
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = where.line + 1 if where is not None else None
+        problem = Problem(
+            name, line, "", "", "mkdocs-config", f"站点手册的配置只能用普通的 YAML（不能有 !!python 等标记）：{exc}"
+        )
+        raise BuildError("站点手册的配置 mkdocs.yml 不能使用。", [problem]) from None
+    problems = []
+    if not isinstance(data, dict):
+        data = {"": data}
+    for key in data:
+        if key not in _ALLOWED_KEYS:
+            problems.append(f"不能设定“{key}”（{'会运行档案库中的 Python 文件' if key == 'hooks' else '不在允许的设置之列'}）")
+    theme = data.get("theme")
+    for key in sorted(_THEME_REFUSED & set(theme if isinstance(theme, dict) else ())):
+        problems.append(f"theme 中不能设定“{key}”（自定义模板能运行代码）")
+    for field in ("plugins", "markdown_extensions"):
+        extra = sorted(_names(data.get(field)) - _names(own.get(field)))
+        if extra:
+            problems.append(f"{field} 只能用程序自己的 mkdocs.yml 中的那些，不能加 {'、'.join(extra)}")
+    if problems:
+        found = [Problem(name, None, "", "", "mkdocs-config", f"{text}。") for text in problems]
+        raise BuildError("档案库自己的站点手册配置 mkdocs.yml 不能使用（原有站点保持不变）：", found)
 
 
 def handbook_key(config_file: Path) -> str:
@@ -34,6 +90,7 @@ def build_handbook(root: Path, state: Path) -> tuple[Path, Shell, list[str]]:
     config_file = config_path(root)
     if not config_file.is_file():
         raise BuildError("找不到 mkdocs.yml（站点手册的配置），无法生成站点。")
+    vet_config(config_file)
     key = handbook_key(config_file)
     folder, frame_file, key_file = state / "handbook", state / "frame.json", state / "handbook.key"
     try:
