@@ -256,7 +256,9 @@ def test_an_archives_mkdocs_yml_cannot_make_the_build_run_its_code(tmp_path, con
     (root / "mkdocs.yml").write_text("site_name: 档案库自己的手册\n" + config, encoding="utf-8")
     done = _bangfu("build", "--out", str(tmp_path / "site"), cwd=root)
     assert done.returncode != 0
-    assert said in done.stderr + done.stdout and "Traceback" not in done.stderr
+    shown = done.stderr + done.stdout
+    assert said in shown and "Traceback" not in shown
+    assert re.search(r"mkdocs\.yml:\d+: ", shown), shown  # the file and the line
     assert not marker.exists() and not (tmp_path / "site").exists()
 
 

@@ -52,26 +52,35 @@ def vet_config(config_file: Path) -> None:
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = where.line + 1 if where is not None else None
-        problem = Problem(
-            name, line, "", "", "mkdocs-config", f"站点手册的配置只能用普通的 YAML（不能有 !!python 等标记）：{exc}"
-        )
+        plain = "只能用普通的 YAML：不能有 !!python 等标记，也要符合 YAML 的写法。"
+        problem = Problem(name, line, "", "", "mkdocs-config", plain)
         raise BuildError("站点手册的配置 mkdocs.yml 不能使用。", [problem]) from None
-    problems = []
     if not isinstance(data, dict):
         data = {"": data}
+    lines = _key_lines(config_file)
+    problems = []  # (top-level key, what is wrong)
     for key in data:
         if key not in _ALLOWED_KEYS:
-            problems.append(f"不能设定“{key}”（{'会运行档案库中的 Python 文件' if key == 'hooks' else '不在允许的设置之列'}）")
+            why = "会运行档案库中的 Python 文件" if key == "hooks" else "不在允许的设置之列"
+            problems.append((key, f"不能设定“{key}”（{why}）"))
     theme = data.get("theme")
     for key in sorted(_THEME_REFUSED & set(theme if isinstance(theme, dict) else ())):
-        problems.append(f"theme 中不能设定“{key}”（自定义模板能运行代码）")
+        problems.append(("theme", f"theme 中不能设定“{key}”（自定义模板能运行代码）"))
     for field in ("plugins", "markdown_extensions"):
         extra = sorted(_names(data.get(field)) - _names(own.get(field)))
         if extra:
-            problems.append(f"{field} 只能用程序自己的 mkdocs.yml 中的那些，不能加 {'、'.join(extra)}")
+            problems.append((field, f"{field} 只能用程序自己的 mkdocs.yml 中的那些，不能加 {'、'.join(extra)}"))
     if problems:
-        found = [Problem(name, None, "", "", "mkdocs-config", f"{text}。") for text in problems]
+        found = [Problem(name, lines.get(key), "", str(key), "mkdocs-config", f"{text}。") for key, text in problems]
         raise BuildError("档案库自己的站点手册配置 mkdocs.yml 不能使用（原有站点保持不变）：", found)
+
+
+def _key_lines(config_file: Path) -> dict[str, int]:
+    """The line of each top-level key (the file has already been read as safe YAML)."""
+    node = yaml.compose(config_file.read_bytes(), Loader=_ConfigLoader)
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
 
 
 def handbook_key(config_file: Path) -> str:
